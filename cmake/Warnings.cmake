@@ -1,0 +1,20 @@
+# Warnings for our own targets only (third-party headers are SYSTEM includes).
+add_library(sentinel_warnings INTERFACE)
+target_compile_options(sentinel_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                                   -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
+if(SENTINEL_WERROR)
+    target_compile_options(sentinel_warnings INTERFACE -Werror)
+endif()
+if(SENTINEL_SANITIZE)
+    add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    add_link_options(-fsanitize=address,undefined)
+endif()
+
+# sentinel_module(NAME SOURCES... ) — one static library per module, alias sentinel::NAME.
+function(sentinel_module name)
+    add_library(sentinel_${name} STATIC ${ARGN})
+    add_library(sentinel::${name} ALIAS sentinel_${name})
+    target_link_libraries(sentinel_${name} PRIVATE sentinel_warnings)
+    target_include_directories(sentinel_${name} PUBLIC ${PROJECT_SOURCE_DIR})
+    set_target_properties(sentinel_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+endfunction()

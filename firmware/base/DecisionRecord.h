@@ -1,0 +1,53 @@
+#pragma once
+// The decision record of DESIGN §3: printed by `--json` commands (one object per line) and kept in
+// the journal. It never holds personal data: `subject` is a keyed hash.
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "firmware/base/Reason.h"
+
+namespace sentinel {
+
+enum class TestType { Naat, Rat, Other };
+std::string_view toString(TestType t);  // "NAAT", "RAT", "OTHER"
+
+// The test a decision was made on (the newest relevant one).
+struct TestSummary {
+    TestType type = TestType::Other;
+    std::string collectedAt;  // RFC 3339 UTC, as formatRfc3339 prints it
+    double ageHours = 0.0;
+    std::string result;  // "negative" | "positive" | "unknown"
+};
+
+// Each verification step that ran: true passed, false failed, nullopt not reached / not applicable.
+struct Stages {
+    std::optional<bool> prefix, base45, inflate, cbor, signature, keyUsage, expiry, policy;
+};
+
+struct Latency {
+    std::optional<double> decodeMs, verifyMs, backendMs, totalMs;
+};
+
+struct DecisionRecord {
+    Decision decision = Decision::Deny;
+    Reason reason = Reason::InternalError;
+    std::string format;  // "HC1", "HK1", or "" when unknown
+    std::optional<TestSummary> test;
+    std::optional<std::string> code;  // online status colour ("green", …)
+    Stages stages;
+    Latency latency;
+    std::string subject;  // keyed hash, hex; empty when there is no credential identifier
+    std::string file;     // `scan` only: the image the record came from
+
+    // Sets reason and the decision it implies (decisionFor).
+    void decide(Reason r);
+};
+
+nlohmann::json toJson(const DecisionRecord& r);
+// One line, no trailing newline.
+std::string toJsonLine(const DecisionRecord& r);
+
+}  // namespace sentinel

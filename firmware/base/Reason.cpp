@@ -1,0 +1,97 @@
+#include "firmware/base/Reason.h"
+
+#include <array>
+#include <utility>
+
+namespace sentinel {
+namespace {
+
+struct ReasonInfo {
+    Reason reason;
+    std::string_view id;
+    std::string_view en;
+    std::string_view zh;
+};
+
+constexpr std::array kReasons{
+    ReasonInfo{Reason::Ok, "OK", "Pass", "通过"},
+    ReasonInfo{Reason::TestTooOld, "TEST_TOO_OLD", "Test older than allowed", "核酸检测已超过有效时间"},
+    ReasonInfo{Reason::TestPositive, "TEST_POSITIVE", "Test result not negative", "检测结果非阴性"},
+    ReasonInfo{Reason::TestTypeNotAccepted, "TEST_TYPE_NOT_ACCEPTED", "Test type not accepted",
+               "检测类型不被接受"},
+    ReasonInfo{Reason::TestInFuture, "TEST_IN_FUTURE", "Test time is in the future", "检测时间在未来"},
+    ReasonInfo{Reason::NoTestResult, "NO_TEST_RESULT", "No test result", "无核酸检测结果"},
+    ReasonInfo{Reason::CodeNotGreen, "CODE_NOT_GREEN", "Health code is not green", "健康码非绿码"},
+    ReasonInfo{Reason::UnknownCode, "UNKNOWN_CODE", "Unknown code", "未知的健康码"},
+    ReasonInfo{Reason::SignatureInvalid, "SIGNATURE_INVALID", "Invalid signature", "签名无效"},
+    ReasonInfo{Reason::UnknownIssuer, "UNKNOWN_ISSUER", "Unknown issuer", "签发机构未知"},
+    ReasonInfo{Reason::KeyUsageMismatch, "KEY_USAGE_MISMATCH", "Issuer not allowed for this type",
+               "签发证书用途不符"},
+    ReasonInfo{Reason::CredentialExpired, "CREDENTIAL_EXPIRED", "Certificate expired", "凭证已过期"},
+    ReasonInfo{Reason::CredentialNotYetValid, "CREDENTIAL_NOT_YET_VALID", "Certificate not yet valid",
+               "凭证尚未生效"},
+    ReasonInfo{Reason::Malformed, "MALFORMED", "Code cannot be read", "二维码内容无效"},
+    ReasonInfo{Reason::UnsupportedFormat, "UNSUPPORTED_FORMAT", "Not a health code", "不是健康码"},
+    ReasonInfo{Reason::TrustListStale, "TRUST_LIST_STALE", "Trust list out of date — see staff",
+               "信任列表过期，请联系工作人员"},
+    ReasonInfo{Reason::BackendTimeout, "BACKEND_TIMEOUT", "Service did not answer — see staff",
+               "服务无响应，请联系工作人员"},
+    ReasonInfo{Reason::BackendError, "BACKEND_ERROR", "Service error — see staff", "服务错误，请联系工作人员"},
+    ReasonInfo{Reason::ClockUntrusted, "CLOCK_UNTRUSTED", "Kiosk clock not trusted — see staff",
+               "设备时间不可信，请联系工作人员"},
+    ReasonInfo{Reason::Replayed, "REPLAYED", "Code already used here", "该码刚刚已使用"},
+    ReasonInfo{Reason::InternalError, "INTERNAL_ERROR", "Kiosk error — see staff", "设备故障，请联系工作人员"},
+    ReasonInfo{Reason::JournalFault, "JOURNAL_FAULT", "Kiosk storage fault — see staff",
+               "设备存储故障，请联系工作人员"},
+};
+
+const ReasonInfo& info(Reason r) {
+    for (const auto& i : kReasons) {
+        if (i.reason == r) return i;
+    }
+    return kReasons[static_cast<size_t>(Reason::InternalError)];
+}
+
+}  // namespace
+
+std::string_view toString(Decision d) {
+    switch (d) {
+        case Decision::Pass: return "PASS";
+        case Decision::Deny: return "DENY";
+        case Decision::Refer: return "REFER";
+    }
+    return "REFER";
+}
+
+std::string_view toString(Reason r) { return info(r).id; }
+std::string_view reasonTextEn(Reason r) { return info(r).en; }
+std::string_view reasonTextZh(Reason r) { return info(r).zh; }
+
+std::optional<Decision> decisionFromString(std::string_view s) {
+    for (Decision d : {Decision::Pass, Decision::Deny, Decision::Refer}) {
+        if (toString(d) == s) return d;
+    }
+    return std::nullopt;
+}
+
+std::optional<Reason> reasonFromString(std::string_view s) {
+    for (const auto& i : kReasons) {
+        if (i.id == s) return i.reason;
+    }
+    return std::nullopt;
+}
+
+Decision decisionFor(Reason r) {
+    switch (r) {
+        case Reason::Ok: return Decision::Pass;
+        case Reason::TrustListStale:
+        case Reason::BackendTimeout:
+        case Reason::BackendError:
+        case Reason::ClockUntrusted:
+        case Reason::InternalError:
+        case Reason::JournalFault: return Decision::Refer;
+        default: return Decision::Deny;
+    }
+}
+
+}  // namespace sentinel

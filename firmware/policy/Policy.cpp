@@ -1,0 +1,61 @@
+#include "firmware/policy/Policy.h"
+
+#include <algorithm>
+
+namespace sentinel::policy {
+namespace {
+
+constexpr double kMsPerHour = 3600.0 * 1000.0;
+
+double maxAgeHoursFor(TestType type, const PolicyConfig& config) {
+    switch (type) {
+        case TestType::Naat: return config.maxTestAgeNaatH;
+        case TestType::Rat: return config.maxTestAgeRatH;
+        case TestType::Other: return 0.0;
+    }
+    return 0.0;
+}
+
+}  // namespace
+
+PolicyOutcome evaluate(const PolicyInput& input, UtcTime now, const PolicyConfig& config) {
+    PolicyOutcome out;
+    if (input.statusColour) {
+        const auto& accepted = config.acceptStatus;
+        if (std::find(accepted.begin(), accepted.end(), *input.statusColour) == accepted.end()) {
+            out.reason = Reason::CodeNotGreen;
+            return out;
+        }
+    }
+    if (input.tests.empty()) {
+        out.reason = config.requireTest ? Reason::NoTestResult : Reason::Ok;
+        return out;
+    }
+    for (const auto& t : input.tests) {
+        if (!t.collectedAt) {
+            out.reason = Reason::Malformed;
+            return out;
+        }
+    }
+    const auto newest = std::max_element(input.tests.begin(), input.tests.end(),
+                                         [](const TestEntry& a, const TestEntry& b) { return *a.collectedAt < *b.collectedAt; });
+    const TestEntry& t = *newest;
+    const auto ageMs = (now - *t.collectedAt).count();
+    out.test = TestSummary{t.type, formatRfc3339(*t.collectedAt), static_cast<double>(ageMs) / kMsPerHour,
+                           t.result};
+    const double maxAgeH = maxAgeHoursFor(t.type, config);
+    if (maxAgeH <= 0.0) {
+        out.reason = Reason::TestTypeNotAccepted;
+    } else if (*t.collectedAt > now + std::chrono::seconds{config.futureToleranceS}) {
+        out.reason = Reason::TestInFuture;
+    } else if (!t.negative) {
+        out.reason = Reason::TestPositive;
+    } else if (ageMs > static_cast<long long>(maxAgeH * kMsPerHour)) {
+        out.reason = Reason::TestTooOld;
+    } else {
+        out.reason = Reason::Ok;
+    }
+    return out;
+}
+
+}  // namespace sentinel::policy

@@ -1,0 +1,46 @@
+#pragma once
+// The rules of DESIGN §6 that turn what a credential says into a reason. Pure: values in, values
+// out; the validation time is a parameter.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "firmware/base/DecisionRecord.h"
+#include "firmware/base/Reason.h"
+#include "firmware/base/Time.h"
+
+namespace sentinel::policy {
+
+struct PolicyConfig {
+    double maxTestAgeNaatH = 48.0;  // hours, sample collection → now; exactly the limit passes
+    double maxTestAgeRatH = 0.0;    // hours; 0 = antigen tests not accepted
+    int futureToleranceS = 300;     // seconds; sample later than now + tolerance → TEST_IN_FUTURE
+    std::vector<std::string> acceptStatus{"green"};  // online code colours that may pass
+    bool requireTest = true;        // vaccination/recovery alone → NO_TEST_RESULT
+};
+
+struct TestEntry {
+    TestType type = TestType::Other;
+    std::optional<UtcTime> collectedAt;  // nullopt: absent or unparseable → MALFORMED
+    bool negative = false;               // HCERT tr == 260415000, online "negative"
+    std::string result;                  // "negative" | "positive" | raw value for display
+};
+
+struct PolicyInput {
+    std::vector<TestEntry> tests;             // any order
+    bool hasVaccination = false;
+    bool hasRecovery = false;
+    std::optional<std::string> statusColour;  // online codes only
+};
+
+struct PolicyOutcome {
+    Reason reason = Reason::InternalError;
+    std::optional<TestSummary> test;  // the test the decision rests on, when there is one
+};
+
+// Colour first (online), then the newest test: type accepted, not in the future, result negative,
+// age within the limit for its type. No test → NO_TEST_RESULT when requireTest, else OK.
+PolicyOutcome evaluate(const PolicyInput& input, UtcTime now, const PolicyConfig& config);
+
+}  // namespace sentinel::policy
