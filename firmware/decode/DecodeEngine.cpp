@@ -1,0 +1,213 @@
+#include "firmware/decode/DecodeEngine.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <deque>
+
+#include "firmware/base/Log.h"
+#include "firmware/decode/Cascade.h"
+
+namespace sentinel::decode {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using detail::cascade;
+using detail::runVariant;
+
+constexpr std::string_view kLog = "Decode";
+// Variants that read recently are tried first on later frames (a kiosk sees the same kind of phone
+// screen many times in a row).
+constexpr std::size_t kRecentWinners = 3;
+// Stale textured scenes run the expensive cascade on one frame in this many (keeps the median cost
+// of an empty frame at the cheap pass).
+constexpr int kIdleDutyCycle = 4;
+// Scene-change detection on a thumbnail: mean absolute difference in grey levels above which the
+// frame shows a new scene (a phone entering the view changes far more than sensor noise, ≈2).
+constexpr int kThumbWidthPx = 80;
+constexpr int kThumbHeightPx = 45;
+constexpr double kSceneChangeMeanAbsDiff = 6.0;
+// Learned cost: rises fast, decays slowly (a loaded CPU must not make the budget optimistic).
+constexpr double kCostRiseWeight = 0.5;
+constexpr double kCostDecayWeight = 0.1;
+constexpr double kReferencePixels = 1280.0 * 720.0;
+
+cv::Mat wrap(const GrayView& v) {
+    return cv::Mat(v.heightPx, v.widthPx, CV_8UC1, const_cast<std::uint8_t*>(v.data),
+                   static_cast<std::size_t>(v.strideBytes));
+}
+
+std::chrono::microseconds since(Clock::time_point t0) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
+}
+
+}  // namespace
+
+struct DecodeEngine::Impl {
+    EngineOptions options;
+    std::vector<double> costMs;  // learned per-variant cost at the current frame size
+    double costPixels = 0;       // the frame size costMs applies to
+    std::deque<std::size_t> winners;
+    std::size_t cursor = 1;
+    int sceneFrames = 0;
+    long frameCount = 0;
+    cv::Mat lastThumb;
+    FrameReport report;
+
+    explicit Impl(EngineOptions o) : options(o) { resetCosts(kReferencePixels); }
+
+    void resetCosts(double pixels) {
+        costPixels = pixels;
+        costMs.clear();
+        for (const auto& v : cascade()) costMs.push_back(v.costHintMs * pixels / kReferencePixels);
+    }
+
+    void rememberWinner(std::size_t index) {
+        if (index == 0) return;
+        winners.erase(std::remove(winners.begin(), winners.end(), index), winners.end());
+        winners.push_front(index);
+        if (winners.size() > kRecentWinners) winners.pop_back();
+    }
+
+    bool sceneChanged(const cv::Mat& frame) {
+        cv::Mat thumb;
+        cv::resize(frame, thumb, cv::Size(kThumbWidthPx, kThumbHeightPx), 0, 0, cv::INTER_AREA);
+        bool changed = lastThumb.empty() || lastThumb.size() != thumb.size() ||
+                       cv::norm(thumb, lastThumb, cv::NORM_L1) / double(thumb.total()) > kSceneChangeMeanAbsDiff;
+        lastThumb = thumb;
+        return changed;
+    }
+
+    // Runs variant `index`, learns its cost; returns its payloads.
+    detail::VariantOutcome run(std::size_t index, const cv::Mat& frame) {
+        const auto t0 = Clock::now();
+        detail::VariantOutcome outcome = runVariant(cascade()[index], frame);
+        const double ms = double(since(t0).count()) / 1000.0;
+        double& c = costMs[index];
+        c += (ms > c ? kCostRiseWeight : kCostDecayWeight) * (ms - c);
+        ++report.variantsTried;
+        report.symbolSeen = report.symbolSeen || outcome.symbolSeen;
+        if (!outcome.payloads.empty()) report.readBy = cascade()[index].name;
+        return outcome;
+    }
+
+    std::vector<std::string> frame(const cv::Mat& img) {
+        const auto t0 = Clock::now();
+        report = {};
+        ++frameCount;
+        if (sceneChanged(img)) {
+            sceneFrames = 0;
+            cursor = 1;
+        } else {
+            ++sceneFrames;
+        }
+        auto outcome = run(0, img);
+        if (!outcome.payloads.empty()) return finish(t0, std::move(outcome.payloads));
+
+        const bool fresh = sceneFrames < options.staleSceneFrames;
+        const bool escalate = fresh || outcome.symbolSeen || frameCount % kIdleDutyCycle == 0;
+        if (!escalate) return finish(t0, {});
+
+        const std::size_t n = cascade().size();
+        std::vector<bool> tried(n, false);
+        tried[0] = true;
+        const double budgetMs = double(options.frameBudget.count()) / 1000.0;
+        bool ranExpensive = false;
+        auto affordable = [&](std::size_t i) {
+            const double left = budgetMs - double(since(t0).count()) / 1000.0;
+            return costMs[i] <= left || !ranExpensive;
+        };
+        for (std::size_t w : std::deque<std::size_t>(winners)) {
+            if (!affordable(w)) return finish(t0, {});
+            tried[w] = true;
+            ranExpensive = true;
+            outcome = run(w, img);
+            if (!outcome.payloads.empty()) {
+                rememberWinner(w);
+                return finish(t0, std::move(outcome.payloads));
+            }
+        }
+        for (std::size_t step = 0; step + 1 < n; ++step) {
+            const std::size_t i = cursor;
+            if (tried[i]) {
+                advance();
+                continue;
+            }
+            if (!affordable(i)) break;
+            tried[i] = true;
+            ranExpensive = true;
+            advance();
+            outcome = run(i, img);
+            if (!outcome.payloads.empty()) {
+                rememberWinner(i);
+                return finish(t0, std::move(outcome.payloads));
+            }
+        }
+        return finish(t0, {});
+    }
+
+    void advance() { cursor = cursor + 1 < cascade().size() ? cursor + 1 : 1; }
+
+    std::vector<std::string> still(const cv::Mat& img) {
+        const auto t0 = Clock::now();
+        report = {};
+        for (std::size_t i = 0; i < cascade().size(); ++i) {
+            auto outcome = run(i, img);
+            if (!outcome.payloads.empty()) return finish(t0, std::move(outcome.payloads));
+        }
+        return finish(t0, {});
+    }
+
+    std::vector<std::string> finish(Clock::time_point t0, std::vector<std::string> payloads) {
+        report.elapsed = since(t0);
+        SLOG(kLog, Debug) << "variants=" << report.variantsTried << " read_by=" << report.readBy
+                          << " symbol_seen=" << report.symbolSeen << " us=" << report.elapsed.count();
+        return payloads;
+    }
+};
+
+DecodeEngine::DecodeEngine(EngineOptions options) : impl_(std::make_unique<Impl>(options)) {}
+DecodeEngine::~DecodeEngine() = default;
+DecodeEngine::DecodeEngine(DecodeEngine&&) noexcept = default;
+DecodeEngine& DecodeEngine::operator=(DecodeEngine&&) noexcept = default;
+
+std::vector<std::string> DecodeEngine::decodeFrame(const GrayView& frame) {
+    if (frame.empty() || frame.strideBytes < frame.widthPx) return {};
+    const cv::Mat img = wrap(frame);
+    if (double(img.total()) != impl_->costPixels) impl_->resetCosts(double(img.total()));
+    try {
+        return impl_->frame(img);
+    } catch (const std::exception& e) {
+        SLOG(kLog, Warn) << "frame decode failed: " << e.what();
+        return {};
+    }
+}
+
+std::vector<std::string> DecodeEngine::decodeStill(const GrayView& image) {
+    if (image.empty() || image.strideBytes < image.widthPx) return {};
+    try {
+        return impl_->still(wrap(image));
+    } catch (const std::exception& e) {
+        SLOG(kLog, Warn) << "still decode failed: " << e.what();
+        return {};
+    }
+}
+
+void DecodeEngine::reset() {
+    impl_->winners.clear();
+    impl_->cursor = 1;
+    impl_->sceneFrames = 0;
+    impl_->frameCount = 0;
+    impl_->lastThumb.release();
+}
+
+const FrameReport& DecodeEngine::lastReport() const { return impl_->report; }
+
+std::vector<std::string> DecodeEngine::variantNames() {
+    std::vector<std::string> names;
+    for (const auto& v : cascade()) names.emplace_back(v.name);
+    return names;
+}
+
+}  // namespace sentinel::decode

@@ -1,0 +1,69 @@
+#pragma once
+// QR decode engine: ZXing-cpp plus our own cascade of preprocessing variants (scales, inversion,
+// local contrast, sharpening, binarizers, localisation + rectification). The public boundary is
+// GrayView and std::string: no ZXing or OpenCV type appears here (STYLE rule 3).
+//
+// Contract:
+// - Returned payloads are the exact text the QR code holds (UTF-8), one entry per distinct code.
+//   Only QR codes whose Reed-Solomon error correction succeeded are returned; an image with no
+//   readable code yields an empty vector (never an error). No exception leaves this class.
+// - decodeFrame() bounds the work per call by EngineOptions::frameBudget (soft: a variant starts
+//   only when its measured cost fits in what is left) and spreads the rest of the cascade over the
+//   following frames; decodeStill() runs the whole cascade until something reads.
+// - Not thread-safe: one engine per camera stream.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "firmware/base/ImageView.h"
+
+namespace sentinel::decode {
+
+struct EngineOptions {
+    // Soft per-frame work budget for decodeFrame(). 33 ms is the period of a 30 fps camera; the
+    // margin leaves room for the rest of the pipeline and for a loaded CPU (measured p99).
+    std::chrono::microseconds frameBudget{20000};
+    // When a scene has been escalated for this many frames with no read and no sign of a QR symbol,
+    // the expensive cascade only runs on one frame in kIdleDutyCycle (keeps textured empty scenes
+    // cheap; a new scene re-arms it). 15 frames = the 0.5 s read target at 30 fps.
+    int staleSceneFrames = 15;
+};
+
+// What the last decodeFrame()/decodeStill() call did (for benchmarks and diagnostics; no payloads).
+struct FrameReport {
+    int variantsTried = 0;
+    std::string readBy;            // name of the variant that read, empty if none
+    bool symbolSeen = false;       // a QR symbol was located (even if it did not decode)
+    std::chrono::microseconds elapsed{0};
+};
+
+class DecodeEngine {
+public:
+    explicit DecodeEngine(EngineOptions options = {});
+    ~DecodeEngine();
+    DecodeEngine(DecodeEngine&&) noexcept;
+    DecodeEngine& operator=(DecodeEngine&&) noexcept;
+    DecodeEngine(const DecodeEngine&) = delete;
+    DecodeEngine& operator=(const DecodeEngine&) = delete;
+
+    // Live stream: one camera frame, bounded per-frame cost; stateful (see contract above).
+    std::vector<std::string> decodeFrame(const GrayView& frame);
+    // Still image: tries every variant until one reads; no frame budget.
+    std::vector<std::string> decodeStill(const GrayView& image);
+    // Forget stream state (new scene).
+    void reset();
+
+    const FrameReport& lastReport() const;
+    // Names of the cascade's variants, in the order a still image tries them.
+    static std::vector<std::string> variantNames();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sentinel::decode
