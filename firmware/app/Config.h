@@ -1,0 +1,79 @@
+#pragma once
+// Kiosk configuration (DESIGN §6). Every key is declared once in Config.cpp with its default, unit,
+// range and a one-line doc; docs/configuration.md is generated from the same table
+// (`sentinel config --doc`). Unknown keys and bad values are errors that name file, line and key.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "firmware/base/Result.h"
+#include "firmware/policy/Policy.h"
+
+namespace sentinel::app {
+
+struct GpioConfig {
+    std::string chip = "gpiochip0";
+    int green = 17, red = 18, amber = 27, buzzer = 22, relay = 23;  // line offsets on the chip
+    bool activeLow = false;
+    int relayPulseMs = 800;
+};
+
+struct Config {
+    std::filesystem::path file;  // where it was loaded from; empty = built-in defaults
+
+    struct {
+        std::string id = "KIOSK-0";
+        std::filesystem::path stateDir = "/var/lib/sentinel";
+        bool diagnosticsMode = false;
+    } kiosk;
+    struct {
+        std::string source = "v4l2:/dev/video0";
+        int width = 1280, height = 720, fps = 30;
+        int stallTimeoutMs = 3000;
+        int rearmFrames = 15;
+    } camera;
+    struct {
+        std::vector<std::string> backends{"console"};
+        GpioConfig gpio;
+    } indicator;
+    struct {
+        std::string path = "/etc/sentinel/trust";
+        double maxAgeH = 72;
+    } trust;
+    struct {
+        std::string baseUrl;
+        std::string caFile = "/etc/sentinel/hc-ca.pem";
+        std::vector<std::string> pins;
+        std::string tokenFile = "/etc/sentinel/device-token";
+    } online;
+    policy::PolicyConfig policy;
+    struct {
+        int maxSkewS = 300;
+    } clock;
+    struct {
+        int decisionMs = 5000;
+    } budget;
+    struct {
+        int windowS = 0;
+    } replay;
+    struct {
+        std::string path = "/var/lib/sentinel/journal.db";
+        std::string uploadUrl;
+        int retainDays = 90;
+        int retainMb = 256;
+    } journal;
+    struct {
+        std::string levels = "*:Info";
+    } log;
+};
+
+// Loads and validates a TOML file. Errors read `FILE:LINE: key 'a.b': what is wrong`.
+Result<Config> loadConfig(const std::filesystem::path& file);
+// Same, from text (for tests); `name` stands for the file in messages.
+Result<Config> parseConfig(std::string_view text, const std::string& name);
+
+// Markdown reference of every key (docs/configuration.md is this output).
+std::string configReferenceMarkdown();
+
+}  // namespace sentinel::app

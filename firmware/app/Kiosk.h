@@ -1,0 +1,97 @@
+#pragma once
+// The kiosk loop (DESIGN §1, §8): camera → decode → verify → policy → journal → indicator.
+// A frame flows one way. A code held under the camera decides once, until it has been out of view
+// for `rearmFrames` frames. The decision budget runs from the first frame the code was seen in;
+// every error path ends with the gate shut and a reason on the record.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "drivers/hal/Camera.h"
+#include "drivers/hal/Indicator.h"
+#include "firmware/base/DecisionRecord.h"
+#include "firmware/base/Result.h"
+#include "firmware/base/Time.h"
+
+namespace sentinel::app {
+
+// Frame → payloads. Live decoding is stateful (variants spread across frames).
+class FrameDecoder {
+public:
+    virtual ~FrameDecoder() = default;
+    virtual std::vector<std::string> decode(const GrayView& frame) = 0;
+};
+
+struct Verdict {
+    DecisionRecord record;
+    std::string holderMasked;  // for the display only; never logged or journaled
+    bool testCard = false;     // a diagnostics test card: shown as TEST CARD, gate stays shut
+};
+
+// Payload → verdict, by `deadline` at the latest.
+class CredentialVerifier {
+public:
+    virtual ~CredentialVerifier() = default;
+    virtual Verdict verify(std::string_view payload, MonoTime deadline) = 0;
+};
+
+// Where decision records go before the indicator shows them (the journal). A PASS is only shown
+// once record() has returned a sequence number (durable).
+class DecisionSink {
+public:
+    virtual ~DecisionSink() = default;
+    virtual Result<std::int64_t> record(const DecisionRecord& r) = 0;
+};
+
+struct KioskOptions {
+    std::chrono::milliseconds budget{5000};      // budget.decision_ms
+    int rearmFrames = 15;                        // camera.rearm_frames
+    std::chrono::milliseconds grabTimeout{500};  // one wait for a frame
+    // Replay detection (replay.window_s): returns true when `subject` was seen within the window.
+    std::function<bool(const std::string& subject, MonoTime now)> seenRecently;
+};
+
+struct KioskCounters {
+    std::uint64_t frames = 0, decisions = 0, cameraFaults = 0, journalFaults = 0;
+};
+
+class Kiosk {
+public:
+    Kiosk(hal::Camera& camera, FrameDecoder& decoder, CredentialVerifier& verifier, hal::Indicator& indicator,
+          DecisionSink* sink, const Clock& clock, KioskOptions options);
+
+    enum class Step { Frame, Idle, CameraFault, EndOfStream };
+    // One grab and everything that follows from it.
+    Step step();
+    // Steps until `stop` is set or the stream ends. The relay is shut before returning.
+    void run(const std::atomic<bool>& stop);
+
+    // Called with every decision after the indicator showed it (printing, tests).
+    std::function<void(const DecisionRecord&, const Verdict&)> onDecision;
+    // Called after every processed frame (watchdog: the frame loop is making progress).
+    std::function<void()> onProgress;
+
+    const KioskCounters& counters() const { return counters_; }
+
+private:
+    void decide(const std::string& payload, const hal::Frame& frame, double decodeMs);
+
+    hal::Camera& camera_;
+    FrameDecoder& decoder_;
+    CredentialVerifier& verifier_;
+    hal::Indicator& indicator_;
+    DecisionSink* sink_;
+    const Clock& clock_;
+    KioskOptions options_;
+    std::uint64_t frameCount_ = 0;
+    std::unordered_map<std::string, std::uint64_t> lastSeen_;  // payload → frame it was last in view
+    KioskCounters counters_;
+    bool cameraFaulted_ = false;
+};
+
+}  // namespace sentinel::app
