@@ -1,0 +1,122 @@
+#include "firmware/credential/Cwt.h"
+
+#include <cmath>
+
+#include "firmware/credential/Cbor.h"
+
+namespace sentinel::credential {
+namespace {
+
+// Epoch seconds beyond ±10^11 (year ~5138) are not a date any issuer writes; bounding them keeps
+// the conversion to milliseconds far from overflow.
+constexpr double kMaxEpochSeconds = 1e11;
+constexpr double kMsPerSecond = 1000.0;
+
+Result<UtcTime> epochTime(const CborValue& v) {
+    double seconds = 0.0;
+    if (v.isInt()) {
+        const auto i = v.asInt();
+        if (!i) return makeError("cwt: time out of range");
+        seconds = static_cast<double>(*i);
+    } else if (v.type == CborType::Float) {
+        seconds = v.real;
+    } else {
+        return makeError("cwt: time is neither integer nor float");
+    }
+    if (!std::isfinite(seconds) || std::fabs(seconds) > kMaxEpochSeconds) return makeError("cwt: time out of range");
+    return UtcTime{std::chrono::milliseconds{static_cast<long long>(std::floor(seconds * kMsPerSecond))}};
+}
+
+// Reads a text field of a DCC entry; absent is allowed when `required` is false.
+bool textField(const CborValue& entry, const char* key, bool required, std::string& out, std::string& error) {
+    const CborValue* v = entry.find(key);
+    if (v == nullptr) {
+        if (required) error = std::string("dcc: missing ") + key;
+        return !required;
+    }
+    if (v->type != CborType::Text) {
+        error = std::string("dcc: ") + key + " is not text";
+        return false;
+    }
+    out = v->text;
+    return true;
+}
+
+const CborValue* entries(const CborValue& dcc, const char* key, std::string& error) {
+    const CborValue* list = dcc.find(key);
+    if (list == nullptr) return nullptr;
+    if (list->type != CborType::Array) {
+        error = std::string("dcc: ") + key + " is not an array";
+        return nullptr;
+    }
+    for (const auto& e : list->items) {
+        if (e.type != CborType::Map || e.hasDuplicateKeys()) {
+            error = std::string("dcc: ") + key + " entry is not a map";
+            return nullptr;
+        }
+    }
+    return list;
+}
+
+std::optional<std::string> readDcc(const CborValue& dcc, HealthCertificate& out) {
+    std::string error;
+    if (dcc.hasDuplicateKeys()) return "dcc: duplicate keys";
+    if (!textField(dcc, "ver", false, out.version, error)) return error;
+    if (const CborValue* t = entries(dcc, "t", error)) {
+        for (const auto& e : t->items) {
+            DccTest test;
+            if (!textField(e, "tt", true, test.type, error) || !textField(e, "tr", true, test.result, error) ||
+                !textField(e, "sc", true, test.sampleTime, error) || !textField(e, "ci", false, test.identifier, error)) {
+                return error;
+            }
+            out.tests.push_back(std::move(test));
+        }
+    }
+    if (!error.empty()) return error;
+    for (const char* key : {"v", "r"}) {
+        const CborValue* list = entries(dcc, key, error);
+        if (!error.empty()) return error;
+        if (list == nullptr) continue;
+        auto& target = key[0] == 'v' ? out.vaccinations : out.recoveries;
+        for (const auto& e : list->items) {
+            DccEntry entry;
+            if (!textField(e, "ci", false, entry.identifier, error)) return error;
+            target.push_back(std::move(entry));
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<CwtClaims> parseCwtClaims(std::span<const uint8_t> payload) {
+    auto decoded = cborDecode(payload);
+    if (!decoded) return decoded.error();
+    const CborValue& claims = decoded.value();
+    if (claims.type != CborType::Map) return makeError("cwt: claims are not a map");
+    if (claims.hasDuplicateKeys()) return makeError("cwt: duplicate claim keys");
+    CwtClaims out;
+    if (const CborValue* iss = claims.find(kClaimIss)) {
+        if (iss->type != CborType::Text) return makeError("cwt: iss is not text");
+        out.issuer = iss->text;
+    }
+    if (const CborValue* exp = claims.find(kClaimExp)) {
+        auto t = epochTime(*exp);
+        if (!t) return t.error();
+        out.expiresAt = *t;
+    }
+    if (const CborValue* iat = claims.find(kClaimIat)) {
+        auto t = epochTime(*iat);
+        if (!t) return t.error();
+        out.issuedAt = *t;
+    }
+    const CborValue* hcert = claims.find(kClaimHcert);
+    if (hcert == nullptr || hcert->type != CborType::Map) return makeError("cwt: no hcert claim");
+    if (hcert->hasDuplicateKeys()) return makeError("cwt: duplicate hcert keys");
+    const CborValue* dcc = hcert->find(kHcertEuDcc);
+    if (dcc == nullptr || dcc->type != CborType::Map) return makeError("cwt: hcert has no EU DCC map");
+    out.dccError = readDcc(*dcc, out.dcc);
+    return out;
+}
+
+}  // namespace sentinel::credential
