@@ -1,0 +1,26 @@
+#pragma once
+// Internal to the journal module: the SQLite schema (docs/journal.md documents it) and the
+// queries shared by Journal, readJournalStats and Uploader.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "firmware/base/Result.h"
+#include "firmware/base/Time.h"
+#include "firmware/journal/Journal.h"
+#include "firmware/journal/JournalStats.h"
+#include "firmware/journal/Sqlite.h"
+
+namespace sentinel::journal::detail {
+
+inline constexpr int kSchemaVersion = 1;  // PRAGMA user_version
+inline constexpr int kBusyTimeoutMs = 2000;  // writer/uploader/stats contention: transactions last ms
+
+Status createSchema(Connection& db);
+Result<std::string> journalId(Connection& db);
+Result<JournalStats> computeStats(Connection& db, std::optional<UtcTime> since);
+Result<std::vector<JournalEntry>> readEntries(Connection& db, std::int64_t fromSeq, std::size_t limit);
+
+}  // namespace sentinel::journal::detail
