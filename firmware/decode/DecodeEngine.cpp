@@ -49,7 +49,7 @@ struct DecodeEngine::Impl {
     std::vector<double> costMs;  // learned per-variant cost at the current frame size
     double costPixels = 0;       // the frame size costMs applies to
     std::deque<std::size_t> winners;
-    std::size_t cursor = 1;
+    std::deque<std::size_t> pending;  // variants still to try on the current scene, in order
     int sceneFrames = 0;
     long frameCount = 0;
     cv::Mat lastThumb;
@@ -98,7 +98,7 @@ struct DecodeEngine::Impl {
         ++frameCount;
         if (sceneChanged(img)) {
             sceneFrames = 0;
-            cursor = 1;
+            pending.clear();
         } else {
             ++sceneFrames;
         }
@@ -109,35 +109,15 @@ struct DecodeEngine::Impl {
         const bool escalate = fresh || outcome.symbolSeen || frameCount % kIdleDutyCycle == 0;
         if (!escalate) return finish(t0, {});
 
-        const std::size_t n = cascade().size();
-        std::vector<bool> tried(n, false);
-        tried[0] = true;
+        if (pending.empty()) refill();
         const double budgetMs = double(options.frameBudget.count()) / 1000.0;
         bool ranExpensive = false;
-        auto affordable = [&](std::size_t i) {
-            const double left = budgetMs - double(since(t0).count()) / 1000.0;
-            return costMs[i] <= left || !ranExpensive;
-        };
-        for (std::size_t w : std::deque<std::size_t>(winners)) {
-            if (!affordable(w)) return finish(t0, {});
-            tried[w] = true;
+        while (!pending.empty()) {
+            const std::size_t i = pending.front();
+            const double leftMs = budgetMs - double(since(t0).count()) / 1000.0;
+            if (ranExpensive && costMs[i] > leftMs) break;  // next frame continues here
+            pending.pop_front();
             ranExpensive = true;
-            outcome = run(w, img);
-            if (!outcome.payloads.empty()) {
-                rememberWinner(w);
-                return finish(t0, std::move(outcome.payloads));
-            }
-        }
-        for (std::size_t step = 0; step + 1 < n; ++step) {
-            const std::size_t i = cursor;
-            if (tried[i]) {
-                advance();
-                continue;
-            }
-            if (!affordable(i)) break;
-            tried[i] = true;
-            ranExpensive = true;
-            advance();
             outcome = run(i, img);
             if (!outcome.payloads.empty()) {
                 rememberWinner(i);
@@ -147,7 +127,13 @@ struct DecodeEngine::Impl {
         return finish(t0, {});
     }
 
-    void advance() { cursor = cursor + 1 < cascade().size() ? cursor + 1 : 1; }
+    // One pass over the cascade for the current scene: recent winners first, then the still order.
+    void refill() {
+        pending.assign(winners.begin(), winners.end());
+        for (std::size_t i = 1; i < cascade().size(); ++i) {
+            if (std::find(winners.begin(), winners.end(), i) == winners.end()) pending.push_back(i);
+        }
+    }
 
     std::vector<std::string> still(const cv::Mat& img) {
         const auto t0 = Clock::now();
@@ -196,7 +182,7 @@ std::vector<std::string> DecodeEngine::decodeStill(const GrayView& image) {
 
 void DecodeEngine::reset() {
     impl_->winners.clear();
-    impl_->cursor = 1;
+    impl_->pending.clear();
     impl_->sceneFrames = 0;
     impl_->frameCount = 0;
     impl_->lastThumb.release();

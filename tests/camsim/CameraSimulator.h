@@ -1,0 +1,53 @@
+#pragma once
+// Camera simulator for decode tests and benchmarks: renders QR payloads (EC level Q) and composes
+// them into 1280x720 grayscale camera frames with one impairment category each, at two levels.
+// Seeded and reproducible: the same (seed, level, category, index) always gives the same frame on
+// the same build. Test-side code (links OpenCV and ZXing's writer); never part of the kiosk binary.
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "firmware/base/Result.h"
+
+namespace sentinel::camsim {
+
+enum class Level {
+    Realistic,  // 3.8–5.5 px per module (2.3–3.0 for "small"), impairments a phone and camera really show
+    Hard,       // every impairment beyond that (smaller modules, stronger blur, glare, moiré, noise)
+};
+
+std::string_view toString(Level level);
+Result<Level> parseLevel(std::string_view text);
+
+// nominal, small, tilt, rotation, defocus, motion, glare, lowlight, moire, inverted, jpeg
+const std::vector<std::string>& categories();
+
+struct Frame {
+    cv::Mat gray;          // CV_8UC1, kFrameWidthPx x kFrameHeightPx
+    std::string payload;   // what the code holds
+    double modulePx = 0;   // mean module size in the frame
+};
+
+inline constexpr int kFrameWidthPx = 1280;
+inline constexpr int kFrameHeightPx = 720;
+
+// Payload generators (deterministic in `seed`): HK1 tokens ("HK1:" + 16–128 base64url chars) and
+// HC1-sized credentials ("HC1:" + 450–650 characters of the Base45 alphabet, synthetic).
+std::string hk1Token(std::uint64_t seed);
+std::string hc1Synthetic(std::uint64_t seed);
+
+// Renders one frame. `category` must be one of categories(); `index` selects the sample.
+Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view category, int index);
+
+// Writes DIR/<level>/<category>/<category>-NNN.png with NAME.txt beside each (expected payload) and
+// DIR/<level>/manifest.tsv (`relative/image.png<TAB>@payload`, paths relative to the manifest).
+// Returns the manifest path.
+Result<std::filesystem::path> writeSet(const std::filesystem::path& outDir, std::uint64_t seed, Level level,
+                                       int countPerCategory);
+
+}  // namespace sentinel::camsim
