@@ -1,0 +1,143 @@
+#pragma once
+// sentinel-hcsim: the reference health-code service of DESIGN §5 (POST /v1/verify over HTTPS with
+// a generated test PKI), a table of codes, and fault injection. Runs in-process (HcSim::start, for
+// tests and `sentinel demo`) or as the `sentinel-hcsim` executable (bench, subprocess tests).
+// Test and demo use only: never part of the kiosk's production path.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "firmware/base/Result.h"
+#include "tests/hcsim/TestPki.h"
+
+namespace sentinel::hcsim {
+
+inline constexpr std::string_view kDefaultDeviceToken = "sentinel-dev-token";
+
+// Faults, per code or for every request. Several may be set; they apply in this order: delay,
+// then the first of status, redirect, garbage, oversize, oversizeChunked, closeMidBody, drip.
+struct SimFault {
+    std::chrono::milliseconds delay{0};  // wait before answering (interruptible by stop())
+    int status = 0;                      // answer with this HTTP status and a small JSON error
+    bool redirect = false;               // 302 to another path of the same service
+    bool garbage = false;                // 200, Content-Type JSON, body that is not JSON
+    bool oversize = false;               // 200, valid JSON padded past 64 KiB, Content-Length set
+    bool oversizeChunked = false;        // same, chunked (no Content-Length): only a body cap stops it
+    bool closeMidBody = false;           // announces the full length, sends half, closes
+    bool drip = false;                   // the (valid) body at 1 byte per second
+    bool any() const;
+};
+
+struct SimTest {
+    std::string type = "NAAT";              // "NAAT" | "RAT" | anything (served verbatim)
+    std::chrono::seconds age{6 * 3600};     // collected_at = now − age
+    std::string result = "negative";
+    std::optional<std::string> collectedAt;  // verbatim instead of now − age (malformed-data tests)
+};
+
+struct SimCode {
+    std::string code;  // "HK1:<token>"
+    std::string status = "green";
+    std::string nameMasked = "张*";
+    std::string idMasked = "1101**********1234";
+    std::vector<SimTest> tests;  // newest first, as §5 requires
+    SimFault fault;
+};
+
+// The built-in table (also the demo's online codes). Tokens are base64url, 16–128 characters.
+namespace codes {
+inline constexpr std::string_view kGreen = "HK1:SIMgreenNaat6hNegative01";       // PASS
+inline constexpr std::string_view kGreenOldTest = "HK1:SIMgreenNaat50hNegative1";  // TEST_TOO_OLD
+inline constexpr std::string_view kGreenPositive = "HK1:SIMgreenNaat10hPositive1"; // TEST_POSITIVE
+inline constexpr std::string_view kGreenNoTest = "HK1:SIMgreenWithoutAnyTest01";   // NO_TEST_RESULT
+inline constexpr std::string_view kGreenRatOnly = "HK1:SIMgreenRat3hNegative001";  // TEST_TYPE_NOT_ACCEPTED
+inline constexpr std::string_view kGreenRatNewerThanNaat = "HK1:SIMgreenRat2hNaat20h0001";  // PASS (newest NAAT)
+inline constexpr std::string_view kYellow = "HK1:SIMyellowNaat5hNegative1";       // CODE_NOT_GREEN
+inline constexpr std::string_view kRed = "HK1:SIMredNaat5hNegative0001";          // CODE_NOT_GREEN
+inline constexpr std::string_view kUnknown = "HK1:SIMnotInTheTableAtAll001";      // 404 → UNKNOWN_CODE
+inline constexpr std::string_view kSlow10s = "HK1:SIMgreenButDelayed10s001";      // BACKEND_TIMEOUT
+inline constexpr std::string_view kDrip = "HK1:SIMgreenDrip1BytePerSec1";         // BACKEND_TIMEOUT
+inline constexpr std::string_view kServerError = "HK1:SIMserverError503000001";   // BACKEND_ERROR
+inline constexpr std::string_view kForbidden = "HK1:SIMforbidden403000000001";    // BACKEND_ERROR
+inline constexpr std::string_view kGarbage = "HK1:SIMgarbageBody0000000001";      // BACKEND_ERROR
+inline constexpr std::string_view kOversize = "HK1:SIMoversizeBody000000001";     // BACKEND_ERROR
+inline constexpr std::string_view kOversizeChunked = "HK1:SIMoversizeChunked00001"; // BACKEND_ERROR
+inline constexpr std::string_view kRedirect = "HK1:SIMredirect302000000001";      // BACKEND_ERROR
+inline constexpr std::string_view kCloseMidBody = "HK1:SIMcloseMidBody00000001";  // BACKEND_ERROR
+inline constexpr std::string_view kBadTestDate = "HK1:SIMgreenTestDateBroken1";   // BACKEND_ERROR (malformed)
+}  // namespace codes
+std::vector<SimCode> defaultCodes();
+
+// Codes file (--codes): {"device_token": "...", "codes": [{"code": "HK1:…", "status": "green",
+//   "holder": {"name_masked": "…", "id_masked": "…"},
+//   "tests": [{"type": "NAAT", "age_h": 12, "result": "negative"} | {…, "collected_at": "…"}],
+//   "fault": {"delay_ms": 0, "status": 0, "redirect": false, "garbage": false, "oversize": false,
+//             "oversize_chunked": false, "close_mid_body": false, "drip": false}}]}
+struct CodeTable {
+    std::optional<std::string> deviceToken;
+    std::vector<SimCode> codes;
+};
+Result<CodeTable> parseCodeTable(std::string_view jsonText);
+
+// "delay=MS", "status=N", "redirect", "garbage", "oversize", "oversize-chunked", "close-mid-body",
+// "drip": adds to `fault`.
+Status parseFaultSpec(std::string_view spec, SimFault& fault);
+
+struct HcSimOptions {
+    std::string host = "127.0.0.1";
+    int port = 0;  // 0: an ephemeral port (see HcSim::port())
+    std::string deviceToken{kDefaultDeviceToken};  // Authorization: Bearer <token>, else 401
+    std::vector<SimCode> codes;                    // empty: defaultCodes()
+    SimFault fault;                                // every request
+    std::chrono::seconds serverTimeOffset{0};      // server_time = now + offset (clock skew)
+    std::optional<TestPki> pki;                    // empty: generated
+    bool serveBackupKey = false;    // serve the backup certificate (a service that rotated keys)
+    bool wrongCertificate = false;  // serve a certificate of an unrelated CA (TLS must fail)
+};
+
+struct SimStats {
+    std::uint64_t requests = 0;     // POST /v1/verify received
+    std::uint64_t unauthorized = 0; // answered 401
+    std::uint64_t connections = 0;  // distinct client connections that sent a request
+};
+
+// What the last POST /v1/verify carried (for tests of the request shape; tokens, no holder data).
+struct RecordedRequest {
+    std::string authorization, contentType, code, kioskId, requestId, scannedAt;
+};
+
+class HcSim {
+public:
+    // Binds, starts serving on its own threads and returns; the port accepts connections at once.
+    static Result<std::unique_ptr<HcSim>> start(HcSimOptions options);
+    ~HcSim();  // stop()
+    HcSim(const HcSim&) = delete;
+    HcSim& operator=(const HcSim&) = delete;
+
+    int port() const;
+    std::string baseUrl() const;      // "https://127.0.0.1:<port>"
+    const TestPki& pki() const;       // the CA clients should trust, the pins
+    std::string caPem() const;
+    std::string pin() const;          // pin of the key actually served
+    std::string backupPin() const;
+
+    void setFault(SimFault fault);    // replaces the every-request fault
+    void setServerTimeOffset(std::chrono::seconds offset);
+    SimStats stats() const;
+    std::optional<RecordedRequest> lastRequest() const;
+
+    // Stops listening, wakes delayed and dripping answers, joins the server threads. Idempotent.
+    void stop();
+
+private:
+    struct Impl;
+    explicit HcSim(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sentinel::hcsim
