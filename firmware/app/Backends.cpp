@@ -1,0 +1,65 @@
+#include "firmware/app/Backends.h"
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include "drivers/camera/ReplayCamera.h"
+#include "drivers/camera/V4l2Camera.h"
+#include "drivers/indicator/ConsoleIndicator.h"
+#include "drivers/indicator/GpioIndicator.h"
+#include "drivers/indicator/MultiIndicator.h"
+
+namespace sentinel::app {
+
+Result<std::unique_ptr<hal::Camera>> makeCamera(const Config& config, int repeatEach) {
+    const std::string& src = config.camera.source;
+    if (src.rfind("replay:", 0) == 0) {
+        camera::ReplayOptions opts;
+        opts.fps = config.camera.fps;
+        opts.repeatEach = repeatEach;
+        auto cam = camera::ReplayCamera::open(src.substr(7), opts);
+        if (!cam) return cam.error();
+        return std::unique_ptr<hal::Camera>(std::move(cam).value());
+    }
+    if (src.rfind("v4l2:", 0) == 0) {
+        camera::V4l2Options opts;
+        opts.device = src.substr(5);
+        opts.widthPx = config.camera.width;
+        opts.heightPx = config.camera.height;
+        opts.fps = config.camera.fps;
+        opts.stallTimeout = std::chrono::milliseconds{config.camera.stallTimeoutMs};
+        return std::unique_ptr<hal::Camera>(std::make_unique<camera::V4l2Camera>(opts));
+    }
+    return Error{"camera.source: unknown source '" + src + "'"};
+}
+
+Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std::ostream& console) {
+    auto multi = std::make_unique<indicator::MultiIndicator>();
+    // GPIO first: its constructor drives the relay shut before anything else happens.
+    for (const auto& name : config.indicator.backends) {
+        if (name != "gpio") continue;
+        const GpioConfig& g = config.indicator.gpio;
+        indicator::GpioOptions o;
+        o.chip = g.chip;
+        o.offsets[static_cast<int>(indicator::Line::Green)] = g.green;
+        o.offsets[static_cast<int>(indicator::Line::Red)] = g.red;
+        o.offsets[static_cast<int>(indicator::Line::Amber)] = g.amber;
+        o.offsets[static_cast<int>(indicator::Line::Buzzer)] = g.buzzer;
+        o.offsets[static_cast<int>(indicator::Line::Relay)] = g.relay;
+        o.activeLow = g.activeLow;
+        o.relayPulse = std::chrono::milliseconds{g.relayPulseMs};
+        auto lines = indicator::openGpiodLines(o);
+        if (!lines) return lines.error();
+        multi->add(std::make_unique<indicator::GpioIndicator>(std::move(lines).value(), o));
+    }
+    for (const auto& name : config.indicator.backends) {
+        if (name == "console") {
+            const bool colour = &console == &std::cout && ::isatty(STDOUT_FILENO) == 1;
+            multi->add(std::make_unique<indicator::ConsoleIndicator>(console, colour));
+        }
+    }
+    return std::unique_ptr<hal::Indicator>(std::move(multi));
+}
+
+}  // namespace sentinel::app

@@ -1,0 +1,21 @@
+#pragma once
+// The one place where hardware backends are chosen from configuration (STYLE rule 1).
+
+#include <memory>
+#include <ostream>
+
+#include "drivers/hal/Camera.h"
+#include "drivers/hal/Indicator.h"
+#include "firmware/app/Config.h"
+#include "firmware/base/Result.h"
+
+namespace sentinel::app {
+
+// `v4l2:DEVICE` or `replay:PATH` (images sorted by name, or a video), at the configured fps.
+// `repeatEach` (replay only) delivers each image that many frames, as a code held still.
+Result<std::unique_ptr<hal::Camera>> makeCamera(const Config& config, int repeatEach = 1);
+
+// Every backend in indicator.backends; console lines go to `console`.
+Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std::ostream& console);
+
+}  // namespace sentinel::app

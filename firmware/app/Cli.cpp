@@ -1,0 +1,66 @@
+#include "firmware/app/Cli.h"
+
+#include <iostream>
+
+namespace sentinel::app {
+namespace {
+
+struct Command {
+    const char* name;
+    const char* summary;
+    int (*fn)(const std::vector<std::string>&, CliContext&);
+};
+
+constexpr Command kCommands[] = {
+    {"run", "the kiosk: camera → decode → verify → decide → indicate → journal, until SIGTERM", cmdRun},
+    {"demo", "self-contained demonstration on a replay camera with a built-in test issuer", cmdDemo},
+    {"decode", "decode QR codes in images", cmdDecode},
+    {"verify", "verify one payload and print the decision record", cmdVerify},
+    {"scan", "decode + verify + decide each image as if it were a camera frame", cmdScan},
+    {"bench", "benchmarks: `bench decode`, `bench latency`", cmdBench},
+    {"diag", "field diagnostics", cmdDiag},
+    {"stats", "journal statistics", cmdStats},
+    {"trust", "trust-list management: list, import, sync", cmdTrust},
+    {"testcard", "write test-card QR images signed by the device's test issuer", cmdTestcard},
+    {"config", "check a configuration file, print the key reference", cmdConfig},
+};
+
+void usage(std::ostream& os, const std::string& program) {
+    os << "Usage: " << program << " COMMAND [OPTIONS]\n\nSentinel — gate-side health-code verification kiosk.\n\nCommands:\n";
+    for (const auto& c : kCommands) {
+        std::string name = c.name;
+        name.resize(10, ' ');
+        os << "  " << name << c.summary << '\n';
+    }
+    os << "\nRun `" << program << " COMMAND --help` for the options of a command.\n"
+       << "Exit status: 0 success/PASS, 1 DENY/REFER or a failed check, 2 usage or configuration error.\n";
+}
+
+}  // namespace
+
+int runCli(const std::vector<std::string>& argv, CliContext& ctx) {
+    if (argv.size() < 2) {
+        usage(ctx.err, ctx.program);
+        return kExitUsage;
+    }
+    const std::string& name = argv[1];
+    if (name == "--help" || name == "-h" || name == "help") {
+        usage(ctx.out, ctx.program);
+        return kExitOk;
+    }
+    if (name == "--version" || name == "version") {
+        ctx.out << "sentinel " << SENTINEL_VERSION << '\n';
+        return kExitOk;
+    }
+    for (const auto& c : kCommands) {
+        if (name == c.name) {
+            std::vector<std::string> rest(argv.begin() + 2, argv.end());
+            return c.fn(rest, ctx);
+        }
+    }
+    ctx.err << ctx.program << ": unknown command '" << name << "'\n";
+    usage(ctx.err, ctx.program);
+    return kExitUsage;
+}
+
+}  // namespace sentinel::app

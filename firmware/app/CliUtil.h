@@ -1,0 +1,26 @@
+#pragma once
+// Helpers shared by the subcommands: help handling, argument errors, configuration loading.
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "firmware/app/Args.h"
+#include "firmware/app/Cli.h"
+#include "firmware/app/Config.h"
+
+namespace sentinel::app {
+
+// Parses `args`; on --help prints `help` to out and returns kExitOk in `exitCode`; on a usage error
+// prints it with the help to err and returns kExitUsage. Returns the Args when the command should run.
+std::optional<Args> parseOrExit(const std::vector<std::string>& args, const ArgSpec& spec, const char* help,
+                                CliContext& ctx, int& exitCode);
+
+// Loads --config FILE if given, else the default path if it exists, else the built-in defaults.
+// Errors are printed (naming file, line and key) and returned as nullopt.
+std::optional<Config> loadConfigOrReport(const Args& args, CliContext& ctx, bool requireFile = false);
+
+constexpr const char* kDefaultConfigPath = "/etc/sentinel/sentinel.toml";
+
+}  // namespace sentinel::app

@@ -1,0 +1,35 @@
+// `sentinel bench decode|latency …`
+#include "firmware/app/CliUtil.h"
+#include "firmware/decode/bench/BenchDecode.h"
+
+namespace sentinel::app {
+namespace {
+
+constexpr const char* kHelp = R"HELP(Usage: sentinel bench decode --manifest TSV [--json] [--peers]
+       sentinel bench latency [--json] [--frames N] [--online-delays MS,MS,…]
+
+decode    decode benchmark: each manifest image is held before the live engine as a still scene
+          for up to 15 frames; prints decoded count, frames-to-read and per-frame ms overall and per
+          category; --peers adds plain ZXing-cpp and wechat_qrcode on the same images.
+          `sentinel bench decode --help` for details.
+latency   end-to-end latency (frame in → indicator out), offline and online.
+          `sentinel bench latency --help` for details.
+)HELP";
+
+}  // namespace
+
+int cmdBenchLatency(const std::vector<std::string>& args, CliContext& ctx);
+
+int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
+    if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
+        (argv.empty() ? ctx.err : ctx.out) << kHelp;
+        return argv.empty() ? kExitUsage : kExitOk;
+    }
+    std::vector<std::string> rest(argv.begin() + 1, argv.end());
+    if (argv[0] == "decode") return decode::runBenchDecode(rest, ctx.out, ctx.err);
+    if (argv[0] == "latency") return cmdBenchLatency(rest, ctx);
+    ctx.err << "sentinel bench: unknown benchmark '" << argv[0] << "'\n\n" << kHelp;
+    return kExitUsage;
+}
+
+}  // namespace sentinel::app

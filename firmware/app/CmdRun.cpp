@@ -1,0 +1,90 @@
+// `sentinel run [--config FILE] [--json]`
+#include <csignal>
+
+#include "firmware/app/Backends.h"
+#include "firmware/app/CliUtil.h"
+#include "firmware/app/EngineDecoder.h"
+#include "firmware/app/Output.h"
+#include "firmware/app/Runtime.h"
+#include "firmware/base/Log.h"
+#include "firmware/journal/Journal.h"
+
+namespace sentinel::app {
+namespace {
+
+constexpr const char* kHelp = R"HELP(Usage: sentinel run [--config FILE] [--json]
+
+The kiosk: camera → decode → verify → decide → indicate → journal, until SIGTERM or SIGINT (or
+the end of a replay source). The gate relay is driven shut at start-up, before anything else, and
+again on exit.
+
+Options:
+  --config FILE   configuration (default /etc/sentinel/sentinel.toml)
+  --json          also print each decision record as one JSON line on standard output
+  --help          this text
+
+Exit status: 0 stopped cleanly, 1 a fault stopped the kiosk, 2 usage or configuration error.
+)HELP";
+
+std::atomic<bool> gStop{false};
+
+extern "C" void onStopSignal(int) { gStop = true; }
+
+}  // namespace
+
+int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
+    int exitCode = kExitOk;
+    auto args = parseOrExit(argv, {{"--json"}, {"--config"}}, kHelp, ctx, exitCode);
+    if (!args) return exitCode;
+    if (!args->positionals.empty()) {
+        ctx.err << "sentinel run: unexpected argument '" << args->positionals[0] << "'\n\n" << kHelp;
+        return kExitUsage;
+    }
+    auto cfg = loadConfigOrReport(*args, ctx, false);
+    if (!cfg) return kExitUsage;
+
+    // Indicator first: the GPIO backend drives the relay shut before anything else happens.
+    auto indicator = makeIndicator(*cfg, ctx.out);
+    if (!indicator) {
+        ctx.err << "sentinel run: indicator: " << indicator.error().message << '\n';
+        return kExitUsage;
+    }
+    SystemClock clock;
+    RuntimeOptions ro;
+    ro.openJournal = true;
+    ro.requireDeviceSecret = true;
+    auto rt = Runtime::create(*cfg, clock, ro);
+    if (!rt) {
+        ctx.err << "sentinel run: " << rt.error().message << '\n';
+        return kExitUsage;
+    }
+    if ((*rt)->journal() && (*rt)->journal()->recoveredFromDamage()) {
+        (*indicator)->alarm("journal was damaged; moved aside to " + (*rt)->journal()->damagedPath().string());
+    }
+    auto camera = makeCamera(*cfg);
+    if (!camera) {
+        ctx.err << "sentinel run: camera: " << camera.error().message << '\n';
+        return kExitUsage;
+    }
+
+    struct sigaction sa {};
+    sa.sa_handler = onStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+
+    EngineDecoder decoder;
+    Kiosk kiosk(**camera, decoder, (*rt)->router(), **indicator, (*rt)->sink(), clock, (*rt)->kioskOptions());
+    const bool json = args->has("--json");
+    if (json) {
+        kiosk.onDecision = [&](const DecisionRecord& r, const Verdict&) { printRecord(ctx.out, r, true); };
+    }
+    SLOG("Kiosk", Info) << "running: camera " << (*camera)->describe() << ", kiosk " << cfg->kiosk.id;
+    kiosk.run(gStop);
+    (*indicator)->shut();
+    SLOG("Kiosk", Info) << "stopped after " << kiosk.counters().frames << " frames, " << kiosk.counters().decisions
+                        << " decisions";
+    return kExitOk;
+}
+
+}  // namespace sentinel::app

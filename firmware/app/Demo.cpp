@@ -1,0 +1,238 @@
+#include "firmware/app/Demo.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "drivers/camera/ReplayCamera.h"
+#include "drivers/indicator/ConsoleIndicator.h"
+#include "firmware/app/EngineDecoder.h"
+#include "firmware/app/Kiosk.h"
+#include "firmware/app/Runtime.h"
+#include "firmware/issuer/TestIssuer.h"
+#include "firmware/journal/Journal.h"
+
+namespace sentinel::app {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+
+// Frames per still in the replay: a code is held in view this long (the decode engine reads a
+// code within 15 frames), then an empty frame re-arms the loop.
+constexpr int kFramesPerStill = 15;
+constexpr int kDemoRearmFrames = 5;
+constexpr int kDemoFps = 60;  // replay pace; the loop's work per frame is what is measured
+
+render::SceneOptions scene(double modulePx, double rotateDeg = 0, double tiltDeg = 0, bool dark = false,
+                           std::uint32_t seed = 1) {
+    render::SceneOptions s;
+    s.modulePx = modulePx;
+    s.rotateDeg = rotateDeg;
+    s.tiltDeg = tiltDeg;
+    s.darkMode = dark;
+    s.seed = seed;
+    return s;
+}
+
+std::vector<DemoCase> offlineCases(const issuer::TestIssuer& trusted, const issuer::TestIssuer& unknown, UtcTime now) {
+    using issuer::testCredential;
+    std::vector<DemoCase> cases;
+    auto add = [&](std::string name, std::string payload, Reason reason, render::SceneOptions s) {
+        cases.push_back({std::move(name), std::move(payload), decisionFor(reason), reason, s});
+    };
+    add("fresh negative NAAT (2 h)", trusted.issue(testCredential(TestType::Naat, now - hours{2}, false, now)), Reason::Ok,
+        scene(4.5));
+    add("negative NAAT 47 h 59 min old", trusted.issue(testCredential(TestType::Naat, now - hours{47} - minutes{59}, false, now)),
+        Reason::Ok, scene(4.8, 0, 30));
+    add("negative NAAT 48 h 01 min old", trusted.issue(testCredential(TestType::Naat, now - hours{48} - minutes{1}, false, now)),
+        Reason::TestTooOld, scene(3.0));
+    add("positive NAAT", trusted.issue(testCredential(TestType::Naat, now - hours{5}, true, now)), Reason::TestPositive,
+        scene(4.5, 25));
+    add("negative antigen test (RAT)", trusted.issue(testCredential(TestType::Rat, now - hours{3}, false, now)),
+        Reason::TestTypeNotAccepted, scene(5.0, -12, 20));
+    {
+        auto spec = testCredential(TestType::Naat, now - hours{2}, false, now);
+        spec.vaccinationOnly = true;
+        add("vaccination certificate only", trusted.issue(spec), Reason::NoTestResult, scene(4.5, 0, 0, true));
+    }
+    {
+        auto spec = testCredential(TestType::Naat, now - hours{2}, false, now);
+        spec.tamperSignature = true;
+        add("tampered signature", trusted.issue(spec), Reason::SignatureInvalid, scene(4.2, 8));
+    }
+    add("issuer not on the trust list", unknown.issue(testCredential(TestType::Naat, now - hours{2}, false, now)),
+        Reason::UnknownIssuer, scene(4.5, 0, 0, false, 7));
+    {
+        auto spec = testCredential(TestType::Naat, now - hours{2}, false, now);
+        spec.issuedAt = now - hours{24 * 20};
+        spec.expiresAt = now - hours{24};
+        add("expired credential", trusted.issue(spec), Reason::CredentialExpired, scene(3.2, 0, 35));
+    }
+    add("sample time 3 h in the future", trusted.issue(testCredential(TestType::Naat, now + hours{3}, false, now)),
+        Reason::TestInFuture, scene(4.5, -30));
+    add("not a health code (a web link)", "https://example.org/menu?table=7", Reason::UnsupportedFormat, scene(6.0));
+    return cases;
+}
+
+// Remembers which demo case each payload is, and what the kiosk decided for it.
+class RecordingVerifier final : public CredentialVerifier {
+public:
+    RecordingVerifier(CredentialVerifier& inner, const std::vector<DemoCase>& cases) : inner_(inner) {
+        for (std::size_t i = 0; i < cases.size(); ++i) index_[cases[i].payload] = i;
+    }
+    Verdict verify(std::string_view payload, MonoTime deadline) override {
+        auto it = index_.find(std::string(payload));
+        lastCase = it == index_.end() ? -1 : static_cast<int>(it->second);
+        return inner_.verify(payload, deadline);
+    }
+    int lastCase = -1;
+
+private:
+    CredentialVerifier& inner_;
+    std::map<std::string, std::size_t> index_;
+};
+
+}  // namespace
+
+int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path frames = options.workDir / "frames";
+    const fs::path trustDir = options.workDir / "trust";
+    fs::remove_all(frames, ec);
+    fs::create_directories(frames, ec);
+    fs::create_directories(trustDir, ec);
+    if (ec) {
+        err << "sentinel demo: cannot create " << options.workDir.string() << ": " << ec.message() << '\n';
+        return 1;
+    }
+    SystemClock clock;
+    const UtcTime now = clock.now();
+
+    // The demo issuer (country XX) is trusted; a second one (YY) is not.
+    const auto trusted = issuer::TestIssuer::generate("XX");
+    const auto unknown = issuer::TestIssuer::generate("YY");
+    fs::remove(trustDir / "demo-issuer.pem", ec);
+    if (auto s = trusted.save(options.workDir / "issuer"); !s) {
+        err << "sentinel demo: " << s.error().message << '\n';
+        return 1;
+    }
+    {
+        std::FILE* f = std::fopen((trustDir / "demo-issuer.pem").c_str(), "w");
+        if (!f) {
+            err << "sentinel demo: cannot write the demo trust list\n";
+            return 1;
+        }
+        const std::string pem = trusted.certificatePem();
+        std::fwrite(pem.data(), 1, pem.size(), f);
+        std::fclose(f);
+    }
+
+    std::vector<DemoCase> cases = offlineCases(trusted, unknown, now);
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        cases[i].scene.seed = static_cast<std::uint32_t>(i + 1) * 7919u;
+        auto img = render::composeScene(cases[i].payload, cases[i].scene);
+        if (!img) {
+            err << "sentinel demo: " << img.error().message << '\n';
+            return 1;
+        }
+        char name[64];
+        std::snprintf(name, sizeof name, "%02zu-a-code.png", i + 1);
+        if (auto s = render::writePng(*img, frames / name); !s) {
+            err << "sentinel demo: " << s.error().message << '\n';
+            return 1;
+        }
+        std::snprintf(name, sizeof name, "%02zu-b-empty.png", i + 1);
+        if (auto s = render::writePng(render::emptyScene(1280, 720, static_cast<std::uint32_t>(i + 100)), frames / name); !s) {
+            err << "sentinel demo: " << s.error().message << '\n';
+            return 1;
+        }
+    }
+
+    Config cfg;
+    cfg.kiosk.id = "DEMO-01";
+    cfg.kiosk.stateDir = options.workDir / "state";
+    cfg.camera.source = "replay:" + frames.string();
+    cfg.camera.fps = kDemoFps;
+    cfg.camera.rearmFrames = kDemoRearmFrames;
+    cfg.trust.path = trustDir.string();
+    cfg.journal.path = (options.workDir / "state" / "journal.db").string();
+    fs::remove(cfg.journal.path, ec);
+    fs::remove(cfg.journal.path + "-wal", ec);
+    fs::remove(cfg.journal.path + "-shm", ec);
+
+    RuntimeOptions ro;
+    ro.openJournal = true;
+    auto rt = Runtime::create(cfg, clock, ro);
+    if (!rt) {
+        err << "sentinel demo: " << rt.error().message << '\n';
+        return 1;
+    }
+    camera::ReplayOptions replay;
+    replay.fps = kDemoFps;
+    replay.repeatEach = kFramesPerStill;
+    auto cam = camera::ReplayCamera::open(frames, replay);
+    if (!cam) {
+        err << "sentinel demo: " << cam.error().message << '\n';
+        return 1;
+    }
+    indicator::ConsoleIndicator console(out, options.colour);
+    EngineDecoder decoder;
+    RecordingVerifier recorder((*rt)->router(), cases);
+    Kiosk kiosk(**cam, decoder, recorder, console, (*rt)->sink(), clock, (*rt)->kioskOptions());
+
+    out << "Sentinel demo: " << cases.size() << " codes on a replay camera (1280x720, " << kDemoFps
+        << " fps), signed by a demo-only test issuer\n\n";
+    std::vector<int> decided(cases.size(), 0);
+    std::vector<double> latencies;
+    int unexpected = 0;
+    kiosk.onDecision = [&](const DecisionRecord& r, const Verdict&) {
+        const int i = recorder.lastCase;
+        if (r.latency.totalMs) latencies.push_back(*r.latency.totalMs);
+        if (i < 0) {
+            ++unexpected;
+            out << "          ✗ a code that is not part of the demo\n";
+            return;
+        }
+        const DemoCase& c = cases[static_cast<std::size_t>(i)];
+        ++decided[static_cast<std::size_t>(i)];
+        const bool ok = r.decision == c.expectedDecision && r.reason == c.expectedReason;
+        if (!ok) ++unexpected;
+        out << "          " << (ok ? "✓ " : "✗ ") << c.name;
+        if (!ok) out << "  — expected " << toString(c.expectedDecision) << ' ' << toString(c.expectedReason);
+        out << '\n';
+    };
+    std::atomic<bool> stop{false};
+    kiosk.run(stop);
+
+    int missing = 0;
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        if (decided[i] == 0) {
+            ++missing;
+            out << "          ✗ never decided: " << cases[i].name << '\n';
+        } else if (decided[i] > 1) {
+            ++unexpected;
+            out << "          ✗ decided " << decided[i] << " times: " << cases[i].name << '\n';
+        }
+    }
+    std::sort(latencies.begin(), latencies.end());
+    const double median = latencies.empty() ? 0.0 : latencies[latencies.size() / 2];
+    const double worst = latencies.empty() ? 0.0 : latencies.back();
+    const int asExpected = static_cast<int>(cases.size()) - missing - unexpected;
+    char summary[256];
+    std::snprintf(summary, sizeof summary,
+                  "\nSummary: %d/%zu decisions as expected; latency (frame in → indicator) median %.1f ms, max %.1f ms; "
+                  "%llu frames\n",
+                  std::max(asExpected, 0), cases.size(), median, worst,
+                  static_cast<unsigned long long>(kiosk.counters().frames));
+    out << summary;
+    if (auto* j = (*rt)->journal()) {
+        if (auto st = j->stats(std::nullopt)) out << "Journal: " << st->records << " records in " << cfg.journal.path << '\n';
+    }
+    const bool pass = missing == 0 && unexpected == 0;
+    out << (pass ? "DEMO OK\n" : "DEMO FAILED\n");
+    return pass ? 0 : 1;
+}
+
+}  // namespace sentinel::app

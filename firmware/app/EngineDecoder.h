@@ -1,0 +1,18 @@
+#pragma once
+// The live decode engine as the kiosk loop's FrameDecoder.
+
+#include "firmware/app/Kiosk.h"
+#include "firmware/decode/DecodeEngine.h"
+
+namespace sentinel::app {
+
+class EngineDecoder final : public FrameDecoder {
+public:
+    std::vector<std::string> decode(const GrayView& frame) override { return engine_.decodeFrame(frame); }
+    decode::DecodeEngine& engine() { return engine_; }
+
+private:
+    decode::DecodeEngine engine_;
+};
+
+}  // namespace sentinel::app

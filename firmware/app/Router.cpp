@@ -1,0 +1,73 @@
+#include "firmware/app/Router.h"
+
+#include "firmware/credential/Hc1.h"
+#include "firmware/trust/TrustList.h"
+#include "firmware/verify/Hc1Verifier.h"
+#include "firmware/verify/online/OnlineVerifier.h"
+
+namespace sentinel::app {
+namespace {
+
+constexpr double kMsPerHour = 3600.0 * 1000.0;
+
+bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+}  // namespace
+
+CredentialRouter::CredentialRouter(const Clock& clock, RouterOptions options) : clock_(clock), options_(std::move(options)) {}
+
+Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
+    Verdict v;
+    const MonoTime t0 = clock_.monotonic();
+    const UtcTime now = options_.validationTime.value_or(clock_.now());
+    const bool clockTrusted = options_.validationTime || !options_.clockTrusted || options_.clockTrusted();
+
+    if (startsWith(payload, credential::kHc1Prefix)) {
+        bool stale = options_.trust == nullptr;
+        if (options_.trust) {
+            if (auto issued = options_.trust->issuedAt()) {
+                stale = static_cast<double>((now - *issued).count()) > options_.trustMaxAgeH * kMsPerHour;
+            }
+        }
+        static const trust::TrustList kEmpty;
+        verify::OfflineContext ctx{options_.trust ? options_.trust : &kEmpty, now, options_.policy, stale,
+                                   options_.subjectKey};
+        v.record = verify::verifyHc1(payload, ctx);
+        if (options_.isTestCard && options_.isTestCard(payload)) {
+            if (!options_.diagnosticsMode) {
+                v.record.decide(Reason::UnknownIssuer);  // a test card in service is just an unknown issuer
+            } else {
+                v.testCard = true;
+                v.record.format = "TEST";
+            }
+        }
+    } else if (startsWith(payload, credential::kHk1Prefix)) {
+        if (!credential::isHk1Token(payload)) {
+            v.record.format = "HK1";
+            v.record.stages.prefix = true;
+            v.record.decide(Reason::Malformed);
+        } else if (!options_.online) {
+            v.record.format = "HK1";
+            v.record.stages.prefix = true;
+            v.record.decide(Reason::BackendError);  // no service configured: staff must look
+        } else {
+            auto online = options_.online->verify(payload, deadline, options_.subjectKey);
+            v.record = std::move(online.record);
+            v.holderMasked = std::move(online.holderMasked);
+        }
+    } else {
+        v.record.stages.prefix = false;
+        v.record.decide(Reason::UnsupportedFormat);
+    }
+    // Time-dependent decisions need a trusted clock: a PASS or a time-based DENY becomes REFER.
+    if (!clockTrusted && v.record.reason != Reason::UnsupportedFormat && v.record.reason != Reason::Malformed &&
+        v.record.reason != Reason::SignatureInvalid && v.record.reason != Reason::UnknownIssuer) {
+        v.record.decide(Reason::ClockUntrusted);
+    }
+    if (!v.record.latency.verifyMs) {
+        v.record.latency.verifyMs = std::chrono::duration<double, std::milli>(clock_.monotonic() - t0).count();
+    }
+    return v;
+}
+
+}  // namespace sentinel::app

@@ -1,0 +1,48 @@
+#pragma once
+// The credential router: `HC1:` → offline verification against the trust list, `HK1:` → the
+// health-code service, anything else → DENY UNSUPPORTED_FORMAT. Applies trust-list staleness and
+// the validation clock. Fails closed: every path returns a record with a reason.
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "firmware/app/Kiosk.h"
+#include "firmware/policy/Policy.h"
+
+namespace sentinel::trust {
+class TrustList;
+}
+namespace sentinel::verify {
+class OnlineVerifier;
+}
+
+namespace sentinel::app {
+
+struct RouterOptions {
+    const trust::TrustList* trust = nullptr;  // nullptr: no trust list could be loaded → REFER
+    double trustMaxAgeH = 72;                 // trust.max_age_h
+    policy::PolicyConfig policy;
+    std::string subjectKey;                   // device secret (HMAC key of `subject`)
+    verify::OnlineVerifier* online = nullptr; // nullptr: online codes REFER BACKEND_ERROR
+    std::optional<UtcTime> validationTime;    // `verify --at`; nullopt = the clock
+    // Trusted-time state: false → every time-dependent decision is REFER CLOCK_UNTRUSTED.
+    std::function<bool()> clockTrusted;
+    // Test-card check (diagnostics): returns true when the payload is signed by the device's test
+    // issuer. Test cards are accepted only in diagnostics mode and never open the gate.
+    std::function<bool(std::string_view payload)> isTestCard;
+    bool diagnosticsMode = false;
+};
+
+class CredentialRouter final : public CredentialVerifier {
+public:
+    CredentialRouter(const Clock& clock, RouterOptions options);
+    Verdict verify(std::string_view payload, MonoTime deadline) override;
+    const RouterOptions& options() const { return options_; }
+
+private:
+    const Clock& clock_;
+    RouterOptions options_;
+};
+
+}  // namespace sentinel::app

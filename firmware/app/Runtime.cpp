@@ -1,0 +1,134 @@
+#include "firmware/app/Runtime.h"
+
+#include <openssl/rand.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "drivers/net/CurlTransport.h"
+#include "firmware/base/Log.h"
+#include "firmware/journal/DeviceSecret.h"
+#include "firmware/journal/Journal.h"
+#include "firmware/journal/ReplayGuard.h"
+#include "firmware/trust/TrustList.h"
+#include "firmware/verify/online/OnlineVerifier.h"
+
+namespace sentinel::app {
+namespace {
+
+constexpr const char* kLog = "Runtime";
+
+// The journal as the kiosk loop's decision sink: durable before the indicator shows a PASS.
+class JournalSink final : public DecisionSink {
+public:
+    explicit JournalSink(journal::Journal& j) : journal_(j) {}
+    Result<std::int64_t> record(const DecisionRecord& r) override { return journal_.append(r); }
+
+private:
+    journal::Journal& journal_;
+};
+
+Result<std::string> readTextFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{"cannot read " + path};
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    std::string s = buf.str();
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+std::string sessionKey() {
+    std::string key(32, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) key.assign(32, 'k');
+    return key;
+}
+
+}  // namespace
+
+Runtime::Runtime(const Config& config, const Clock& clock) : config_(config), clock_(clock) {}
+Runtime::~Runtime() = default;
+
+Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clock& clock, RuntimeOptions options) {
+    std::unique_ptr<Runtime> rt(new Runtime(config, clock));
+
+    auto secret = journal::loadOrCreateDeviceSecret(config.kiosk.stateDir);
+    if (secret) {
+        rt->deviceSecret_ = std::move(secret).value();
+    } else if (options.requireDeviceSecret) {
+        return Error{"kiosk.state_dir: " + secret.error().message};
+    } else {
+        SLOG(kLog, Debug) << "no device secret (" << secret.error().message << "); subjects use a session key";
+        rt->deviceSecret_ = sessionKey();
+    }
+
+    const std::string trustPath = options.trustPath.value_or(config.trust.path);
+    auto trust = trust::TrustList::load(trustPath);
+    if (trust) {
+        rt->trust_ = std::make_unique<trust::TrustList>(std::move(trust).value());
+    } else {
+        rt->trustError_ = trust.error().message;
+        if (options.trustPath) return Error{"--trust: " + trust.error().message};
+        SLOG(kLog, Warn) << "trust list unavailable: " << rt->trustError_ << " (HC1 codes will be REFERred)";
+    }
+
+    if (!config.online.baseUrl.empty()) {
+        std::string token = options.onlineToken;
+        if (token.empty()) {
+            auto t = readTextFile(config.online.tokenFile);
+            if (!t) return Error{"online.token_file: " + t.error().message};
+            token = std::move(t).value();
+        }
+        net::CurlConfig cc;
+        if (options.onlineCaPem.empty()) {
+            cc.caFile = config.online.caFile;
+        } else {
+            cc.caPem = options.onlineCaPem;
+        }
+        cc.pins = config.online.pins;
+        rt->transport_ = std::make_unique<net::CurlTransport>(cc);
+        verify::OnlineConfig oc;
+        oc.baseUrl = config.online.baseUrl;
+        oc.kioskId = config.kiosk.id;
+        oc.deviceToken = token;
+        oc.maxSkewS = config.clock.maxSkewS;
+        rt->online_ = std::make_unique<verify::OnlineVerifier>(*rt->transport_, clock, oc, config.policy);
+    }
+
+    if (options.openJournal) {
+        journal::JournalOptions jo;
+        jo.path = config.journal.path;
+        jo.kioskId = config.kiosk.id;
+        jo.retainAge = std::chrono::hours{24 * config.journal.retainDays};
+        jo.retainMaxBytes = static_cast<std::uint64_t>(config.journal.retainMb) << 20;
+        auto j = journal::Journal::open(jo, clock);
+        if (!j) return Error{"journal.path: " + j.error().message};
+        rt->journal_ = std::move(j).value();
+        rt->sink_ = std::make_unique<JournalSink>(*rt->journal_);
+    }
+    rt->replay_ = std::make_unique<journal::ReplayGuard>(std::chrono::seconds{config.replay.windowS});
+
+    RouterOptions ro;
+    ro.trust = rt->trust_.get();
+    ro.trustMaxAgeH = config.trust.maxAgeH;
+    ro.policy = config.policy;
+    ro.subjectKey = rt->deviceSecret_;
+    ro.online = rt->online_.get();
+    ro.validationTime = options.validationTime;
+    ro.diagnosticsMode = config.kiosk.diagnosticsMode;
+    rt->router_ = std::make_unique<CredentialRouter>(clock, ro);
+    return rt;
+}
+
+KioskOptions Runtime::kioskOptions() const {
+    KioskOptions o;
+    o.budget = std::chrono::milliseconds{config_.budget.decisionMs};
+    o.rearmFrames = config_.camera.rearmFrames;
+    if (config_.replay.windowS > 0) {
+        journal::ReplayGuard* guard = replay_.get();
+        o.seenRecently = [guard](const std::string& subject, MonoTime now) { return guard->seenRecently(subject, now); };
+    }
+    return o;
+}
+
+}  // namespace sentinel::app

@@ -1,0 +1,68 @@
+#pragma once
+// Assembles the verification side of the kiosk from configuration: trust list, device secret,
+// online client, journal, replay guard, and the credential router. Shared by run, scan, verify
+// and demo so they decide exactly alike.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "drivers/hal/HttpTransport.h"
+#include "firmware/app/Config.h"
+#include "firmware/app/Kiosk.h"
+#include "firmware/app/Router.h"
+#include "firmware/base/Result.h"
+#include "firmware/base/Time.h"
+
+namespace sentinel::trust {
+class TrustList;
+}
+namespace sentinel::verify {
+class OnlineVerifier;
+}
+namespace sentinel::journal {
+class Journal;
+class ReplayGuard;
+}
+
+namespace sentinel::app {
+
+struct RuntimeOptions {
+    bool openJournal = false;                 // run, demo
+    bool requireDeviceSecret = false;         // run: state_dir must work; others fall back to a session key
+    std::optional<std::string> trustPath;     // `--trust` overrides trust.path
+    std::optional<UtcTime> validationTime;    // `--at`
+    std::string onlineCaPem;                  // demo: CA given in memory instead of online.ca_file
+    std::string onlineToken;                  // demo: token given in memory instead of online.token_file
+};
+
+class Runtime {
+public:
+    static Result<std::unique_ptr<Runtime>> create(const Config& config, const Clock& clock, RuntimeOptions options);
+    ~Runtime();
+
+    CredentialRouter& router() { return *router_; }
+    DecisionSink* sink() { return sink_.get(); }
+    journal::Journal* journal() { return journal_.get(); }
+    const trust::TrustList* trust() const { return trust_.get(); }
+    const std::string& trustError() const { return trustError_; }
+    KioskOptions kioskOptions() const;
+    const Config& config() const { return config_; }
+
+private:
+    Runtime(const Config& config, const Clock& clock);
+
+    Config config_;
+    const Clock& clock_;
+    std::string deviceSecret_;
+    std::unique_ptr<trust::TrustList> trust_;
+    std::string trustError_;
+    std::unique_ptr<hal::HttpTransport> transport_;
+    std::unique_ptr<verify::OnlineVerifier> online_;
+    std::unique_ptr<journal::Journal> journal_;
+    std::unique_ptr<DecisionSink> sink_;
+    std::unique_ptr<journal::ReplayGuard> replay_;
+    std::unique_ptr<CredentialRouter> router_;
+};
+
+}  // namespace sentinel::app
