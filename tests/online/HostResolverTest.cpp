@@ -1,0 +1,154 @@
+// HostResolver and CurlTransport with a scripted lookup: the deadline holds when name resolution
+// hangs, lookups are shared, and no thread or descriptor is left behind.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "drivers/net/CurlTransport.h"
+#include "drivers/net/HostResolver.h"
+#include "tests/online/ProcessCounts.h"
+
+namespace sentinel::net {
+namespace {
+
+using namespace std::chrono_literals;
+using Steady = std::chrono::steady_clock;
+
+// A lookup that blocks until released, counting its calls.
+class Gate {
+public:
+    HostLookup lookup(std::vector<std::string> answer = {"127.0.0.1"}) {
+        return [this, answer](const std::string&) -> Result<std::vector<std::string>> {
+            ++calls;
+            std::unique_lock lock(mutex_);
+            cv_.wait(lock, [&] { return open_; });
+            return answer;
+        };
+    }
+    void open() {
+        std::lock_guard lock(mutex_);
+        open_ = true;
+        cv_.notify_all();
+    }
+    ~Gate() { open(); }
+    std::atomic<int> calls{0};
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool open_ = false;
+};
+
+double msSince(Steady::time_point t) { return std::chrono::duration<double, std::milli>(Steady::now() - t).count(); }
+
+TEST(HostResolver, HungLookupTimesOutAtTheCallersDeadline) {
+    Gate gate;
+    HostResolver r(gate.lookup(), 60s, 1h);
+    const auto t0 = Steady::now();
+    auto out = r.resolve("hang.example", t0 + 150ms);
+    EXPECT_EQ(out.kind, ResolveOutcome::Kind::Timeout);
+    EXPECT_GE(msSince(t0), 149.0);
+    EXPECT_LT(msSince(t0), 250.0);
+}
+
+TEST(HostResolver, ConcurrentCallersShareOneLookup) {
+    Gate gate;
+    HostResolver r(gate.lookup(), 60s, 1h);
+    std::vector<std::thread> callers;
+    std::atomic<int> timeouts{0};
+    for (int i = 0; i < 8; ++i) {
+        callers.emplace_back([&] {
+            if (r.resolve("hang.example", Steady::now() + 100ms).kind == ResolveOutcome::Kind::Timeout) ++timeouts;
+        });
+    }
+    for (auto& t : callers) t.join();
+    EXPECT_EQ(timeouts, 8);
+    EXPECT_EQ(gate.calls, 1);
+}
+
+TEST(HostResolver, AnswerIsCachedWithinTtl) {
+    Gate gate;
+    gate.open();
+    HostResolver r(gate.lookup({"10.0.0.7"}), 60s, 1h);
+    for (int i = 0; i < 3; ++i) {
+        auto out = r.resolve("svc.example", Steady::now() + 1s);
+        ASSERT_EQ(out.kind, ResolveOutcome::Kind::Resolved);
+        EXPECT_EQ(out.addresses, std::vector<std::string>{"10.0.0.7"});
+    }
+    EXPECT_EQ(gate.calls, 1);
+}
+
+TEST(HostResolver, StaleAnswerIsServedAtOnceWhileTheRefreshHangs) {
+    std::atomic<bool> hang{false};
+    Gate gate;
+    HostLookup lookup = [&, blocking = gate.lookup({"10.0.0.8"})](const std::string& h) -> Result<std::vector<std::string>> {
+        if (!hang) return std::vector<std::string>{"10.0.0.8"};
+        return blocking(h);
+    };
+    HostResolver r(lookup, 0ms, 1h);  // ttl 0: every answer is stale at once
+    ASSERT_EQ(r.resolve("svc.example", Steady::now() + 1s).kind, ResolveOutcome::Kind::Resolved);
+    hang = true;
+    const auto t0 = Steady::now();
+    auto out = r.resolve("svc.example", t0 + 1s);
+    EXPECT_EQ(out.kind, ResolveOutcome::Kind::Resolved);
+    EXPECT_EQ(out.addresses, std::vector<std::string>{"10.0.0.8"});
+    EXPECT_LT(msSince(t0), 50.0);
+}
+
+TEST(HostResolver, FailedLookupIsReported) {
+    HostResolver r([](const std::string&) -> Result<std::vector<std::string>> { return makeError("NXDOMAIN"); }, 60s,
+                   1h);
+    auto out = r.resolve("nowhere.example", Steady::now() + 1s);
+    EXPECT_EQ(out.kind, ResolveOutcome::Kind::Failed);
+    EXPECT_NE(out.detail.find("NXDOMAIN"), std::string::npos);
+}
+
+TEST(CurlTransportDeadline, HungLookupNeverHoldsTheCallerAndLeaksNothingOver200Requests) {
+    constexpr auto kBudget = 20ms;
+    Gate gate;
+    CurlConfig config;
+    config.lookup = gate.lookup();
+    CurlTransport transport(config);
+    hal::HttpRequest req;
+    req.url = "https://hc.hang.example:8443/v1/verify";
+    req.body = "{}";
+    transport.post(req, Steady::now() + kBudget);  // warm: lazily created state settles
+    const int threads = sentinel::testing::threadCount();
+    const int fds = sentinel::testing::fdCount();
+    double worstMs = 0;
+    for (int i = 0; i < 200; ++i) {
+        const auto t0 = Steady::now();
+        auto r = transport.post(req, t0 + kBudget);
+        worstMs = std::max(worstMs, msSince(t0));
+        ASSERT_EQ(r.outcome, hal::HttpOutcome::Timeout) << i;
+    }
+    EXPECT_LT(worstMs, 20.0 + 15.0) << "worst post() time with a 20 ms budget";
+    EXPECT_EQ(sentinel::testing::threadCount(), threads);
+    EXPECT_EQ(sentinel::testing::fdCount(), fds);
+    EXPECT_EQ(gate.calls, 1) << "a hung name costs one lookup, not one per request";
+    std::printf("hung lookup: 200 posts, worst %.2f ms for a 20 ms budget, threads %d, fds %d\n", worstMs, threads, fds);
+}
+
+TEST(CurlTransportDeadline, PlainHttpIsRefusedWithoutNetwork) {
+    CurlTransport transport(CurlConfig{});
+    hal::HttpRequest req;
+    req.url = "http://127.0.0.1:9/v1/verify";
+    auto r = transport.post(req, Steady::now() + 1s);
+    EXPECT_EQ(r.outcome, hal::HttpOutcome::NetError);
+    EXPECT_EQ(transport.stats().requests, 0u);
+}
+
+TEST(CurlTransportDeadline, PastDeadlineReturnsTimeoutAtOnce) {
+    CurlTransport transport(CurlConfig{});
+    hal::HttpRequest req;
+    req.url = "https://127.0.0.1:9/v1/verify";
+    auto r = transport.post(req, Steady::now() - 1ms);
+    EXPECT_EQ(r.outcome, hal::HttpOutcome::Timeout);
+}
+
+}  // namespace
+}  // namespace sentinel::net
