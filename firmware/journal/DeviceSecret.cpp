@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -94,8 +95,10 @@ Result<std::string> loadOrCreateDeviceSecret(const std::filesystem::path& stateD
     if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), static_cast<int>(secret.size())) != 1) {
         return makeError("no randomness for the device secret (RAND_bytes failed)");
     }
-    const auto tmp = stateDir / (std::string(kDeviceSecretFile) + ".tmp-" + std::to_string(::getpid()));
-    ::unlink(tmp.c_str());
+    // A name of its own per attempt (pid + counter), so concurrent first starts never share a temp file.
+    static std::atomic<unsigned> attempt{0};
+    const auto tmp = stateDir / (std::string(kDeviceSecretFile) + ".tmp-" + std::to_string(::getpid()) + "-" +
+                                 std::to_string(attempt.fetch_add(1)));
     {
         Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kSecretMode));
         if (fd.get() < 0) return fileError(tmp, "cannot create device secret");
