@@ -18,10 +18,7 @@ constexpr Command kCommands[] = {
     {"verify", "verify one payload and print the decision record", cmdVerify},
     {"scan", "decode + verify + decide each image as if it were a camera frame", cmdScan},
     {"bench", "benchmarks: `bench decode`, `bench latency`", cmdBench},
-    {"diag", "field diagnostics", cmdDiag},
     {"stats", "journal statistics", cmdStats},
-    {"trust", "trust-list management: list, import, sync", cmdTrust},
-    {"testcard", "write test-card QR images signed by the device's test issuer", cmdTestcard},
     {"config", "check a configuration file, print the key reference", cmdConfig},
 };
 
