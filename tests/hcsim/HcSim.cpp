@@ -389,6 +389,7 @@ Result<std::unique_ptr<HcSim>> HcSim::start(HcSimOptions options) {
     impl->server = std::make_unique<httplib::SSLServer>(pair.cert, pair.key);
     if (!impl->server->is_valid()) return makeError("hcsim: TLS server setup failed");
     auto& s = *impl->server;
+    s.set_tcp_nodelay(true);  // else Nagle + the client's delayed ACK add ~40 ms to every answer
     s.set_keep_alive_timeout(kKeepAliveS);
     s.set_keep_alive_max_count(kKeepAliveMaxRequests);
     Impl* raw = impl.get();
