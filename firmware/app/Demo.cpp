@@ -19,10 +19,12 @@ using std::chrono::hours;
 using std::chrono::minutes;
 
 // Frames per still in the replay: a code is held in view this long (the decode engine reads a
-// code within 15 frames), then an empty frame re-arms the loop.
+// code within 15 frames); then empty stills, longer than the re-arm count, separate the codes.
+// A code the decoder loses for a few frames while it is still in view must not decide twice.
 constexpr int kFramesPerStill = 15;
-constexpr int kDemoRearmFrames = 5;
-constexpr int kDemoFps = 60;  // replay pace; the loop's work per frame is what is measured
+constexpr int kEmptyStillsBetweenCodes = 2;
+constexpr int kDemoRearmFrames = 15;
+constexpr int kDemoFps = 120;  // replay pace; the loop's work per frame is what is measured
 
 render::SceneOptions scene(double modulePx, double rotateDeg = 0, double tiltDeg = 0, bool dark = false,
                            std::uint32_t seed = 1) {
@@ -143,10 +145,13 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
             err << "sentinel demo: " << s.error().message << '\n';
             return 1;
         }
-        std::snprintf(name, sizeof name, "%02zu-b-empty.png", i + 1);
-        if (auto s = render::writePng(render::emptyScene(1280, 720, static_cast<std::uint32_t>(i + 100)), frames / name); !s) {
-            err << "sentinel demo: " << s.error().message << '\n';
-            return 1;
+        for (int e = 0; e < kEmptyStillsBetweenCodes; ++e) {
+            std::snprintf(name, sizeof name, "%02zu-b-empty-%d.png", i + 1, e);
+            auto empty = render::emptyScene(1280, 720, static_cast<std::uint32_t>(i * 10 + e + 100));
+            if (auto s = render::writePng(empty, frames / name); !s) {
+                err << "sentinel demo: " << s.error().message << '\n';
+                return 1;
+            }
         }
     }
 
