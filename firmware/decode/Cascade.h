@@ -4,7 +4,7 @@
 
 #include <opencv2/core.hpp>
 
-#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,35 +13,61 @@ namespace sentinel::decode::detail {
 enum class Filter {
     None,
     Clahe,              // contrast-limited adaptive histogram equalisation: glare, low light, shadow
-    Sharpen,            // unsharp mask: defocus, motion blur
+    Sharpen,            // unsharp mask: mild defocus, motion blur
+    Deblur,             // strong unsharp mask (wider kernel): heavy defocus
     Smooth,             // Gaussian blur: screen moiré, JPEG blocking, sensor noise
     AdaptiveThreshold,  // OpenCV mean-C threshold with a window of a few modules, then BoolCast
-    Stretch,            // global min/max stretch after a small blur: very low contrast
+    Stretch,            // min/max stretch after a small blur: very low contrast
 };
 
 enum class Binarizer { LocalAverage, GlobalHistogram };
 
+enum class Region {
+    Whole,       // the whole frame
+    Candidates,  // each QR-like region (texture candidates and symbols ZXing saw but could not read)
+    Located,     // each quad QRCodeDetector::detect finds, rectified to an upright square
+};
+
 struct Variant {
     const char* name;
-    double scale = 1.0;  // resampling factor applied to the (located) image
+    Region region = Region::Whole;
+    double scale = 1.0;  // resampling factor applied to the region
     Filter filter = Filter::None;
     bool invert = false;  // dark mode: light modules on a dark ground
     Binarizer binarizer = Binarizer::LocalAverage;
     bool tryHarder = true;
-    bool locate = false;  // QRCodeDetector::detect, then perspective rectification of each quad
-    double costHintMs = 3.0;  // cost at 1280x720 measured on the dev machine; a start value, learned at run time
+    bool tryDownscale = true;  // ZXing's own downscaled pyramid
+    double costHintMs = 3.0;   // cost at 1280x720 measured on the dev machine; a start value, learned at run time
 };
 
-// The still-image order (most productive per millisecond first); index 0 is the cheap pass every
-// live frame runs.
+// The still-image order; index 0 is the cheap pass every live frame runs.
 const std::vector<Variant>& cascade();
+
+// Per-frame lazily computed data shared by the variants of one frame.
+class FrameContext {
+public:
+    explicit FrameContext(const cv::Mat& gray) : gray_(gray) {}
+    const cv::Mat& gray() const { return gray_; }
+    // The frame at half size (area-averaged), computed once.
+    const cv::Mat& half();
+    // QR-like regions in frame coordinates, most likely first (texture density, ≈0.6 ms at 720p).
+    const std::vector<cv::Rect>& candidates();
+    // Regions where ZXing located a QR symbol it could not decode (frame coordinates).
+    std::vector<cv::Rect>& symbols() { return symbols_; }
+
+private:
+    const cv::Mat& gray_;
+    cv::Mat half_;
+    std::optional<std::vector<cv::Rect>> candidates_;
+    std::vector<cv::Rect> symbols_;
+};
 
 struct VariantOutcome {
     std::vector<std::string> payloads;  // valid QR reads only (RS-corrected, format info verified)
-    bool symbolSeen = false;            // ZXing found a QR symbol it could not decode, or locate found a quad
+    bool symbolSeen = false;            // a QR symbol was located but did not decode
 };
 
-// Runs one variant on an 8-bit grayscale image (not modified). Catches every exception.
-VariantOutcome runVariant(const Variant& variant, const cv::Mat& gray);
+// Runs one variant (the frame is not modified). Catches every exception.
+VariantOutcome runVariant(const Variant& variant, FrameContext& frame);
 
 }  // namespace sentinel::decode::detail

@@ -20,16 +20,23 @@ constexpr std::string_view kLog = "Decode";
 // Variants that read recently are tried first on later frames (a kiosk sees the same kind of phone
 // screen many times in a row).
 constexpr std::size_t kRecentWinners = 3;
-// Stale textured scenes run the expensive cascade on one frame in this many (keeps the median cost
-// of an empty frame at the cheap pass).
+// Without evidence of a code, the expensive cascade runs on one frame in this many (keeps the
+// median cost of an empty frame at the cheap pass, yet still finds codes the evidence misses).
 constexpr int kIdleDutyCycle = 4;
+// Escalation credits regained per frame (1/4: a textured empty scene escalates one frame in four
+// in the long run, like the idle duty cycle).
+constexpr double kCreditRefillPerFrame = 0.25;
+// A variant whose estimate exceeds the whole budget is skipped and its estimate decays by this
+// factor, so that it is measured again after a few passes.
+constexpr double kSkippedCostDecay = 0.8;
+
 // Scene-change detection on a thumbnail: mean absolute difference in grey levels above which the
 // frame shows a new scene (a phone entering the view changes far more than sensor noise, ≈2).
 constexpr int kThumbWidthPx = 80;
 constexpr int kThumbHeightPx = 45;
 constexpr double kSceneChangeMeanAbsDiff = 6.0;
 // Learned cost: rises fast, decays slowly (a loaded CPU must not make the budget optimistic).
-constexpr double kCostRiseWeight = 0.5;
+constexpr double kCostRiseWeight = 1.0;
 constexpr double kCostDecayWeight = 0.1;
 constexpr double kReferencePixels = 1280.0 * 720.0;
 
@@ -50,12 +57,12 @@ struct DecodeEngine::Impl {
     double costPixels = 0;       // the frame size costMs applies to
     std::deque<std::size_t> winners;
     std::deque<std::size_t> pending;  // variants still to try on the current scene, in order
-    int sceneFrames = 0;
+    double credits = 0;  // frames of escalation a QR-like texture region may still trigger
     long frameCount = 0;
     cv::Mat lastThumb;
     FrameReport report;
 
-    explicit Impl(EngineOptions o) : options(o) { resetCosts(kReferencePixels); }
+    explicit Impl(EngineOptions o) : options(o), credits(double(o.escalationFrames)) { resetCosts(kReferencePixels); }
 
     void resetCosts(double pixels) {
         costPixels = pixels;
@@ -70,9 +77,9 @@ struct DecodeEngine::Impl {
         if (winners.size() > kRecentWinners) winners.pop_back();
     }
 
-    bool sceneChanged(const cv::Mat& frame) {
+    bool sceneChanged(detail::FrameContext& frame) {
         cv::Mat thumb;
-        cv::resize(frame, thumb, cv::Size(kThumbWidthPx, kThumbHeightPx), 0, 0, cv::INTER_AREA);
+        cv::resize(frame.half(), thumb, cv::Size(kThumbWidthPx, kThumbHeightPx), 0, 0, cv::INTER_AREA);
         bool changed = lastThumb.empty() || lastThumb.size() != thumb.size() ||
                        cv::norm(thumb, lastThumb, cv::NORM_L1) / double(thumb.total()) > kSceneChangeMeanAbsDiff;
         lastThumb = thumb;
@@ -80,7 +87,7 @@ struct DecodeEngine::Impl {
     }
 
     // Runs variant `index`, learns its cost; returns its payloads.
-    detail::VariantOutcome run(std::size_t index, const cv::Mat& frame) {
+    detail::VariantOutcome run(std::size_t index, detail::FrameContext& frame) {
         const auto t0 = Clock::now();
         detail::VariantOutcome outcome = runVariant(cascade()[index], frame);
         const double ms = double(since(t0).count()) / 1000.0;
@@ -96,31 +103,50 @@ struct DecodeEngine::Impl {
         const auto t0 = Clock::now();
         report = {};
         ++frameCount;
-        if (sceneChanged(img)) {
-            sceneFrames = 0;
-            pending.clear();
-        } else {
-            ++sceneFrames;
+        detail::FrameContext context(img);
+        if (sceneChanged(context)) pending.clear();  // a new scene starts the cascade from the top
+        auto outcome = run(0, context);
+        if (!outcome.payloads.empty()) {
+            credits = double(options.escalationFrames);
+            return finish(t0, std::move(outcome.payloads));
         }
-        auto outcome = run(0, img);
-        if (!outcome.payloads.empty()) return finish(t0, std::move(outcome.payloads));
 
-        const bool fresh = sceneFrames < options.staleSceneFrames;
-        const bool escalate = fresh || outcome.symbolSeen || frameCount % kIdleDutyCycle == 0;
+        // Escalation: a symbol ZXing saw but could not read always escalates; a QR-like texture
+        // region escalates while credits last (one credit a frame, refilled at kCreditRefillPerFrame
+        // and in full after a read); otherwise one frame in kIdleDutyCycle. Empty scenes, textured
+        // or not, thus settle at the cheap pass on most frames.
+        const bool strong = outcome.symbolSeen;
+        const bool weak = !context.candidates().empty();
+        bool escalate = strong || frameCount % kIdleDutyCycle == 0;
+        if (!escalate && weak && credits >= 1.0) {
+            credits -= 1.0;
+            escalate = true;
+        }
+        credits = std::min(double(options.escalationFrames), credits + kCreditRefillPerFrame);
         if (!escalate) return finish(t0, {});
 
         if (pending.empty()) refill();
         const double budgetMs = double(options.frameBudget.count()) / 1000.0;
         bool ranExpensive = false;
-        while (!pending.empty()) {
+        for (std::size_t skipped = 0; !pending.empty() && skipped < pending.size();) {
             const std::size_t i = pending.front();
+            if (costMs[i] > budgetMs) {
+                // Too slow for any frame on this machine now: skip it this pass, and let the
+                // estimate decay so that it is measured again later.
+                costMs[i] *= kSkippedCostDecay;
+                pending.pop_front();
+                continue;
+            }
             const double leftMs = budgetMs - double(since(t0).count()) / 1000.0;
-            if (ranExpensive && costMs[i] > leftMs) break;  // next frame continues here
+            // The first variant always runs (progress guarantee: its estimate is within the budget,
+            // so a frame costs at most the cheap pass plus one budget).
+            if (ranExpensive && costMs[i] > leftMs) break;
             pending.pop_front();
             ranExpensive = true;
-            outcome = run(i, img);
+            outcome = run(i, context);
             if (!outcome.payloads.empty()) {
                 rememberWinner(i);
+                credits = double(options.escalationFrames);
                 return finish(t0, std::move(outcome.payloads));
             }
         }
@@ -138,8 +164,9 @@ struct DecodeEngine::Impl {
     std::vector<std::string> still(const cv::Mat& img) {
         const auto t0 = Clock::now();
         report = {};
+        detail::FrameContext context(img);
         for (std::size_t i = 0; i < cascade().size(); ++i) {
-            auto outcome = run(i, img);
+            auto outcome = run(i, context);
             if (!outcome.payloads.empty()) return finish(t0, std::move(outcome.payloads));
         }
         return finish(t0, {});
@@ -183,7 +210,7 @@ std::vector<std::string> DecodeEngine::decodeStill(const GrayView& image) {
 void DecodeEngine::reset() {
     impl_->winners.clear();
     impl_->pending.clear();
-    impl_->sceneFrames = 0;
+    impl_->credits = double(impl_->options.escalationFrames);
     impl_->frameCount = 0;
     impl_->lastThumb.release();
 }

@@ -27,10 +27,10 @@ struct EngineOptions {
     // Soft per-frame work budget for decodeFrame(). 33 ms is the period of a 30 fps camera; the
     // margin leaves room for the rest of the pipeline and for a loaded CPU (measured p99).
     std::chrono::microseconds frameBudget{20000};
-    // When a scene has been escalated for this many frames with no read and no sign of a QR symbol,
-    // the expensive cascade only runs on one frame in kIdleDutyCycle (keeps textured empty scenes
-    // cheap; a new scene re-arms it). 15 frames = the 0.5 s read target at 30 fps.
-    int staleSceneFrames = 15;
+    // Frames of full escalation a QR-like region earns before the engine falls back to running the
+    // expensive cascade on one frame in four (keeps textured empty scenes cheap; credits refill at a
+    // quarter per frame and in full after a read). 15 frames = the 0.5 s read target at 30 fps.
+    int escalationFrames = 15;
 };
 
 // What the last decodeFrame()/decodeStill() call did (for benchmarks and diagnostics; no payloads).

@@ -308,8 +308,21 @@ Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view cate
     return frame;
 }
 
+cv::Mat renderEmptyFrame(std::uint64_t seed, int index) {
+    Rng rng(mix(mix(seed, hashString("empty")), std::uint64_t(index)));
+    cv::Mat canvas = background(rng, cv::Size(kFrameWidthPx * kSupersample, kFrameHeightPx * kSupersample));
+    cv::Mat img;
+    cv::resize(canvas, img, cv::Size(kFrameWidthPx, kFrameHeightPx), 0, 0, cv::INTER_AREA);
+    cv::Mat noise(img.size(), CV_32F);
+    cv::randn(noise, 0, Params{}.noiseSigma);
+    img += noise;
+    cv::Mat gray;
+    img.convertTo(gray, CV_8U);
+    return gray;
+}
+
 Result<std::filesystem::path> writeSet(const std::filesystem::path& outDir, std::uint64_t seed, Level level,
-                                       int countPerCategory) {
+                                       int countPerCategory, int emptyCount) {
     namespace fs = std::filesystem;
     const fs::path root = outDir / std::string(toString(level));
     std::error_code ec;
@@ -333,6 +346,18 @@ Result<std::filesystem::path> writeSet(const std::filesystem::path& outDir, std:
             std::ofstream((root / category / (std::string(name) + ".txt")), std::ios::binary) << frame->payload;
             manifest << rel.string() << "\t@" << frame->payload << "\n";
         }
+    }
+    if (emptyCount > 0) {
+        fs::create_directories(root / "empty", ec);
+        if (ec) return makeError("cannot create " + (root / "empty").string() + ": " + ec.message());
+    }
+    for (int i = 0; i < emptyCount; ++i) {
+        char name[64];
+        std::snprintf(name, sizeof name, "empty/empty-%03d.png", i);
+        if (!cv::imwrite((root / name).string(), renderEmptyFrame(seed, i))) {
+            return makeError("cannot write " + (root / name).string());
+        }
+        manifest << name << "\t@\n";
     }
     if (!manifest.flush()) return makeError("cannot write " + manifestPath.string());
     return manifestPath;

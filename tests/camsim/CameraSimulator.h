@@ -44,10 +44,14 @@ std::string hc1Synthetic(std::uint64_t seed);
 // Renders one frame. `category` must be one of categories(); `index` selects the sample.
 Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view category, int index);
 
+// A frame of the same scenes with no code in view (for the empty-frame cost).
+cv::Mat renderEmptyFrame(std::uint64_t seed, int index);
+
 // Writes DIR/<level>/<category>/<category>-NNN.png with NAME.txt beside each (expected payload) and
-// DIR/<level>/manifest.tsv (`relative/image.png<TAB>@payload`, paths relative to the manifest).
+// DIR/<level>/manifest.tsv (`relative/image.png<TAB>@payload`, paths relative to the manifest);
+// `emptyCount` empty scenes go to DIR/<level>/empty/ with the expectation `@` (no code).
 // Returns the manifest path.
 Result<std::filesystem::path> writeSet(const std::filesystem::path& outDir, std::uint64_t seed, Level level,
-                                       int countPerCategory);
+                                       int countPerCategory, int emptyCount = 0);
 
 }  // namespace sentinel::camsim

@@ -1,4 +1,4 @@
-// sentinel-camsim --out DIR --seed N --level realistic|hard [--count-per-category K]
+// sentinel-camsim --out DIR --seed N --level realistic|hard [--count-per-category K] [--empty K]
 // Writes a simulated camera set (see CameraSimulator.h). Exit 0 ok, 1 write error, 2 usage.
 
 #include <charconv>
@@ -14,7 +14,7 @@ constexpr int kDefaultCountPerCategory = 20;
 
 int usage(const std::string& why) {
     std::cerr << "sentinel-camsim: " << why << "\n"
-              << "usage: sentinel-camsim --out DIR --seed N --level realistic|hard [--count-per-category K]\n";
+              << "usage: sentinel-camsim --out DIR --seed N --level realistic|hard [--count-per-category K] [--empty K]\n";
     return 2;
 }
 
@@ -28,7 +28,7 @@ bool parseInt(const std::string& s, long long& v) {
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     std::string out, levelText;
-    long long seed = -1, count = kDefaultCountPerCategory;
+    long long seed = -1, count = kDefaultCountPerCategory, empty = 0;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (a == "--help" || a == "-h") {
@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
             if (!parseInt(v, seed) || seed < 0) return usage("--seed takes a non-negative integer");
         } else if (a == "--count-per-category") {
             if (!parseInt(v, count) || count < 1 || count > 100000) return usage("--count-per-category takes 1..100000");
+        } else if (a == "--empty") {
+            if (!parseInt(v, empty) || empty < 0 || empty > 100000) return usage("--empty takes 0..100000");
         } else {
             return usage("unknown option " + a);
         }
@@ -52,7 +54,8 @@ int main(int argc, char** argv) {
     if (out.empty() || levelText.empty() || seed < 0) return usage("--out, --seed and --level are required");
     auto level = sentinel::camsim::parseLevel(levelText);
     if (!level) return usage(level.error().message);
-    auto manifest = sentinel::camsim::writeSet(out, static_cast<std::uint64_t>(seed), *level, static_cast<int>(count));
+    auto manifest = sentinel::camsim::writeSet(out, static_cast<std::uint64_t>(seed), *level, static_cast<int>(count),
+                                                static_cast<int>(empty));
     if (!manifest) {
         std::cerr << "sentinel-camsim: " << manifest.error().message << "\n";
         return 1;
