@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
 target=()
 if [ "${1:-}" = "--target" ]; then
-    target=(--target "$2")
+    read -r -a names <<< "$2"
+    target=(--target "${names[@]}")
     shift 2
 fi
 generator=()

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 toolchain/setup-host.sh
-BUILD_DIR=build toolchain/build.sh --target sentinel -DSENTINEL_WERROR=ON
+BUILD_DIR=build toolchain/build.sh --target "sentinel sentinel-hcsim" -DSENTINEL_WERROR=ON
 exec build/firmware/app/sentinel demo "$@"

@@ -7,6 +7,7 @@
 #include "drivers/camera/ReplayCamera.h"
 #include "drivers/indicator/ConsoleIndicator.h"
 #include "firmware/app/EngineDecoder.h"
+#include "firmware/app/HcsimProcess.h"
 #include "firmware/app/Kiosk.h"
 #include "firmware/app/Runtime.h"
 #include "firmware/issuer/TestIssuer.h"
@@ -77,6 +78,22 @@ std::vector<DemoCase> offlineCases(const issuer::TestIssuer& trusted, const issu
     return cases;
 }
 
+// Online codes, answered by the reference health-code service (its built-in code table).
+std::vector<DemoCase> onlineCases() {
+    std::vector<DemoCase> cases;
+    auto add = [&](std::string name, std::string token, Reason reason, render::SceneOptions s) {
+        cases.push_back({std::move(name), std::move(token), decisionFor(reason), reason, s});
+    };
+    add("online code: green, negative NAAT 6 h", "HK1:SIMgreenNaat6hNegative01", Reason::Ok, scene(5.5, 10));
+    add("online code: yellow", "HK1:SIMyellowNaat5hNegative1", Reason::CodeNotGreen, scene(5.0, 0, 25));
+    add("online code: green, NAAT 50 h old", "HK1:SIMgreenNaat50hNegative1", Reason::TestTooOld, scene(4.0));
+    add("online code: unknown to the service", "HK1:SIMnotInTheTableAtAll001", Reason::UnknownCode, scene(5.0, -20));
+    add("online code: service answers 503", "HK1:SIMserverError503000001", Reason::BackendError, scene(5.0));
+    add("online code: service takes 10 s (budget 5 s)", "HK1:SIMgreenButDelayed10s001", Reason::BackendTimeout,
+        scene(5.0, 0, 0, true));
+    return cases;
+}
+
 // Remembers which demo case each payload is, and what the kiosk decided for it.
 class RecordingVerifier final : public CredentialVerifier {
 public:
@@ -132,6 +149,21 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
     }
 
     std::vector<DemoCase> cases = offlineCases(trusted, unknown, now);
+    std::unique_ptr<HcsimProcess> service;
+    const std::string hcsim = options.hcsimBinary.empty() ? HcsimProcess::locate() : options.hcsimBinary;
+    if (!hcsim.empty()) {
+        auto started = HcsimProcess::start(hcsim, options.workDir / "hcsim-pki", {});
+        if (started) {
+            service = std::move(started).value();
+            auto online = onlineCases();
+            cases.insert(cases.end(), online.begin(), online.end());
+        } else {
+            out << "(online codes skipped: " << started.error().message << ")\n";
+        }
+    } else {
+        out << "(online codes skipped: sentinel-hcsim, the reference health-code service, was not found; "
+               "build it with `cmake --build build --target sentinel-hcsim` or set SENTINEL_HCSIM)\n";
+    }
     for (std::size_t i = 0; i < cases.size(); ++i) {
         cases[i].scene.seed = static_cast<std::uint32_t>(i + 1) * 7919u;
         auto img = render::composeScene(cases[i].payload, cases[i].scene);
@@ -163,12 +195,18 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
     cfg.camera.rearmFrames = kDemoRearmFrames;
     cfg.trust.path = trustDir.string();
     cfg.journal.path = (options.workDir / "state" / "journal.db").string();
+    if (service) {
+        cfg.online.baseUrl = service->baseUrl();
+        cfg.online.caFile = service->caFile().string();
+        cfg.online.pins = {service->pin()};
+    }
     fs::remove(cfg.journal.path, ec);
     fs::remove(cfg.journal.path + "-wal", ec);
     fs::remove(cfg.journal.path + "-shm", ec);
 
     RuntimeOptions ro;
     ro.openJournal = true;
+    ro.onlineToken = HcsimProcess::kDeviceToken;
     auto rt = Runtime::create(cfg, clock, ro);
     if (!rt) {
         err << "sentinel demo: " << rt.error().message << '\n';
@@ -188,7 +226,9 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
     Kiosk kiosk(**cam, decoder, recorder, console, (*rt)->sink(), clock, (*rt)->kioskOptions());
 
     out << "Sentinel demo: " << cases.size() << " codes on a replay camera (1280x720, " << kDemoFps
-        << " fps), signed by a demo-only test issuer\n\n";
+        << " fps): HC1 signed by a demo-only test issuer"
+        << (service ? ", HK1 answered by the reference health-code service at " + service->baseUrl() : std::string())
+        << "\n\n";
     std::vector<int> decided(cases.size(), 0);
     std::vector<double> latencies;
     int unexpected = 0;
