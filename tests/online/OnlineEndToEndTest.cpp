@@ -3,12 +3,17 @@
 // and flat thread / descriptor counts over 200 scans.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <fstream>
@@ -20,6 +25,8 @@
 #include "tests/hcsim/HcSimProcess.h"
 #include "tests/online/ProcessCounts.h"
 #include "tests/support/TestSupport.h"
+
+extern char** environ;
 
 namespace sentinel {
 namespace {
@@ -334,6 +341,56 @@ TEST(OnlineDeadline, RefusedConnectionIsBackendErrorAtOnce) {
     auto s = kiosk.scan(codes::kGreen);
     EXPECT_EQ(s.result.record.reason, Reason::BackendError);
     EXPECT_LT(s.ms, 1000.0);
+}
+
+// Runs a program, returns its exit status and stdout.
+std::pair<int, std::string> runProgram(const std::vector<std::string>& argvText) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return {-1, ""};
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    std::vector<std::string> copy = argvText;
+    std::vector<char*> argv;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while (rc == 0 && (n = ::read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    ::close(fds[0]);
+    int status = 0;
+    if (rc != 0 || ::waitpid(pid, &status, 0) != pid) return {-1, out};
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// The real system resolver asking a DNS server that never answers (see DnsHangProbe.cpp).
+TEST(OnlineDeadline, UnansweredDnsLookupIsDecidedWithinTheBudget) {
+    auto [status, out] = runProgram({SENTINEL_DNS_PROBE_EXE, "--budget-ms", std::to_string(kBudget.count()), "--scans", "2"});
+    if (status == 77) GTEST_SKIP() << "namespaces unavailable here: " << out;
+    ASSERT_EQ(status, 0) << out;
+    auto j = nlohmann::json::parse(out, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << out;
+    std::printf("unanswered DNS: %s\n", out.c_str());
+    EXPECT_EQ(j["ok_reason"], "OK") << "the name listed in the probe's hosts file must resolve and pass";
+    ASSERT_EQ(j["hang_reasons"].size(), 2u);
+    for (const auto& r : j["hang_reasons"]) EXPECT_EQ(r, "BACKEND_TIMEOUT");
+    EXPECT_LE(j["hang_max_ms"].get<double>(), static_cast<double>(kBudget.count()) + kJitterMs);
+    EXPECT_GE(j["dns_queries"].get<int>(), 1) << "the lookup must really have asked the silent server";
+    // Every quick scan REFERs: BACKEND_TIMEOUT, or BACKEND_ERROR for the scan that is waiting when
+    // glibc itself gives up (EAI_AGAIN after timeout × attempts).
+    EXPECT_EQ(j["quick_timeouts"].get<int>() + j["quick_lookup_errors"].get<int>(), j["quick_scans"].get<int>());
+    EXPECT_GE(j["quick_timeouts"].get<int>(), j["quick_scans"].get<int>() - 2);
+    EXPECT_LE(j["quick_max_ms"].get<double>(), j["quick_budget_ms"].get<double>() + kJitterMs);
+    // The one lookup in flight holds the resolver's UDP socket; nothing else may accumulate.
+    EXPECT_EQ(j["threads_after"], j["threads_before"]);
+    EXPECT_EQ(j["threads_max"], j["threads_before"]);
+    EXPECT_LE(j["fds_max"].get<int>(), j["fds_before"].get<int>() + 1);
+    EXPECT_EQ(j["sim_requests"], 1) << "only the resolvable name may reach the service";
 }
 
 // ---------------------------------------------------------------------------------------------
