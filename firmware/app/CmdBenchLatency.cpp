@@ -165,8 +165,7 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
     if (!args) return exitCode;
     bool ok = true;
     const int scans = positiveInt(args->value("--scans"), 200, ok);
-    const std::optional<int> onlineScans =
-        args->value("--online-scans") ? std::optional<int>(positiveInt(args->value("--online-scans"), 1, ok)) : std::nullopt;
+    const int onlineScans = positiveInt(args->value("--online-scans"), 0, ok);  // 0: by delay
     if (!ok) {
         ctx.err << "sentinel bench latency: --scans and --online-scans take a number from 1 to 100000\n";
         return kExitUsage;
@@ -270,7 +269,7 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
                 ctx.err << "sentinel bench latency: " << rt.error().message << '\n';
                 return kExitFail;
             }
-            const int n = onlineScans.value_or(delay < 100 ? 200 : delay < 1000 ? 20 : 5);
+            const int n = onlineScans > 0 ? onlineScans : delay < 100 ? 200 : delay < 1000 ? 20 : 5;
             const Reason expectedReason = delay >= online.budget.decisionMs ? Reason::BackendTimeout : Reason::Ok;
             std::size_t expected = 0;
             Percentiles p = runScenario(**rt, clock, {*code}, n, expectedReason, expected);
