@@ -10,6 +10,7 @@
 #include "firmware/app/HcsimProcess.h"
 #include "firmware/app/Kiosk.h"
 #include "firmware/app/Runtime.h"
+#include "firmware/base/Log.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/journal/Journal.h"
 
@@ -128,6 +129,7 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
     }
     SystemClock clock;
     const UtcTime now = clock.now();
+    log::configure("*:Error");  // the demo's own lines tell the story; SENTINEL_LOG_LEVELS still wins
 
     // The demo issuer (country XX) is trusted; a second one (YY) is not.
     const auto trusted = issuer::TestIssuer::generate("XX");

@@ -9,6 +9,7 @@ namespace {
 
 constexpr const char* kLog = "Kiosk";
 
+
 double msBetween(MonoTime a, MonoTime b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
 
 }  // namespace
@@ -80,7 +81,7 @@ void Kiosk::decide(const std::string& payload, const hal::Frame& frame, double d
     Verdict verdict;
     const MonoTime v0 = clock_.monotonic();
     try {
-        verdict = verifier_.verify(payload, deadline);
+        verdict = verifier_.verify(payload, deadline - kDecisionReserve);
     } catch (const std::exception& e) {
         SLOG(kLog, Error) << "verifier threw: " << e.what();
         verdict = Verdict{};

@@ -65,6 +65,11 @@ public:
     Kiosk(hal::Camera& camera, FrameDecoder& decoder, CredentialVerifier& verifier, hal::Indicator& indicator,
           DecisionSink* sink, const Clock& clock, KioskOptions options);
 
+    // Time kept back from the verifier's deadline for what follows it: the journal commit (an
+    // fsync: a few ms on flash, 20 ms the worst seen here) and the indicator, so the whole decision
+    // fits in budget.decision_ms.
+    static constexpr std::chrono::milliseconds kDecisionReserve{150};
+
     enum class Step { Frame, Idle, CameraFault, EndOfStream };
     // One grab and everything that follows from it.
     Step step();
