@@ -102,6 +102,13 @@ const std::vector<KeySpec>& keys() {
                   [](Config& c, const std::string& v) { c.trust.path = v; }),
         doubleKey("trust.max_age_h", "72", "h", 1, 8760, "Older trust list → REFER TRUST_LIST_STALE.",
                   [](Config& c, double v) { c.trust.maxAgeH = v; }),
+        stringKey("trust.sync_url", "\"\"", "Signed trust-list/policy bundle source (https://…, docs/install.md); empty = no sync.",
+                  [](Config& c, const std::string& v) { c.trust.syncUrl = v; }),
+        stringKey("trust.update_key", "\"/etc/sentinel/trust-update-key.pem\"",
+                  "Pinned public key (PEM, ECDSA P-256) that must sign synced bundles.",
+                  [](Config& c, const std::string& v) { c.trust.updateKey = v; }),
+        intKey("trust.sync_interval_min", "60", "min", 1, 10080, "How often `run` fetches the bundle (in the background).",
+               [](Config& c, int v) { c.trust.syncIntervalMin = v; }),
         stringKey("online.base_url", "\"\"", "Health-code service (https://…); empty = online codes are REFERred.",
                   [](Config& c, const std::string& v) { c.online.baseUrl = v; }),
         stringKey("online.ca_file", "\"/etc/sentinel/hc-ca.pem\"", "CA bundle (PEM) that signs the service's certificate.",
@@ -122,6 +129,9 @@ const std::vector<KeySpec>& keys() {
                 [](Config& c, bool v) { c.policy.requireTest = v; }),
         intKey("clock.max_skew_s", "300", "s", 1, 86400, "|kiosk − service time| beyond this → CLOCK_UNTRUSTED.",
                [](Config& c, int v) { c.clock.maxSkewS = v; }),
+        doubleKey("clock.max_unsynced_h", "168", "h", 1, 8760,
+                  "Without NTP sync, a battery-backed RTC is trusted this long after the last sync.",
+                  [](Config& c, double v) { c.clock.maxUnsyncedH = v; }),
         intKey("budget.decision_ms", "5000", "ms", 100, 5000, "Hard bound from the first frame with the code to the indicator.",
                [](Config& c, int v) { c.budget.decisionMs = v; }),
         intKey("replay.window_s", "0", "s", 0, 86400, "Same credential at this kiosk within the window → REPLAYED; 0 = off.",
@@ -246,6 +256,8 @@ std::optional<Error> crossCheck(const Config& cfg, const std::string& file) {
         return Error{file + ": key 'camera.source': must start with v4l2: or replay:"};
     if (!cfg.online.baseUrl.empty() && cfg.online.baseUrl.rfind("https://", 0) != 0)
         return Error{file + ": key 'online.base_url': must be an https:// URL (or empty)"};
+    if (!cfg.trust.syncUrl.empty() && cfg.trust.syncUrl.rfind("https://", 0) != 0)
+        return Error{file + ": key 'trust.sync_url': must be an https:// URL (or empty)"};
     if (!cfg.journal.uploadUrl.empty() && cfg.journal.uploadUrl.rfind("https://", 0) != 0)
         return Error{file + ": key 'journal.upload_url': must be an https:// URL (or empty)"};
     for (const auto& pin : cfg.online.pins) {

@@ -40,6 +40,9 @@ struct Config {
     struct {
         std::string path = "/etc/sentinel/trust";
         double maxAgeH = 72;
+        std::string syncUrl;                                         // signed bundle source; empty = no sync
+        std::string updateKey = "/etc/sentinel/trust-update-key.pem";  // pinned bundle-signing public key
+        int syncIntervalMin = 60;
     } trust;
     struct {
         std::string baseUrl;
@@ -50,6 +53,7 @@ struct Config {
     policy::PolicyConfig policy;
     struct {
         int maxSkewS = 300;
+        double maxUnsyncedH = 168;  // RTC-only time stays trusted this long after the last NTP sync
     } clock;
     struct {
         int decisionMs = 5000;
