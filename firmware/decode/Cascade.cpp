@@ -252,31 +252,50 @@ const std::vector<Variant>& cascade() {
         using enum Region;
         using enum Filter;
         std::vector<Variant> c;
-        c.push_back({.name = "half", .scale = 0.5, .costHintMs = 1.0});
-        c.push_back({.name = "plain", .tryHarder = false, .tryDownscale = false, .costHintMs = 2.0});
-        c.push_back({.name = "histogram", .binarizer = Binarizer::GlobalHistogram, .costHintMs = 2.5});
-        c.push_back({.name = "inverted", .invert = true, .costHintMs = 3.0});
-        c.push_back({.name = "roi-x2", .region = Candidates, .scale = 2.0, .costHintMs = 5.0});
-        c.push_back({.name = "roi-x2-inverted", .region = Candidates, .scale = 2.0, .invert = true, .costHintMs = 5.0});
-        c.push_back({.name = "roi-x2-adaptive", .region = Candidates, .scale = 2.0, .filter = AdaptiveThreshold, .costHintMs = 6.0});
-        c.push_back({.name = "adaptive", .filter = AdaptiveThreshold, .costHintMs = 4.5});
-        c.push_back({.name = "roi-x2-sharpen", .region = Candidates, .scale = 2.0, .filter = Sharpen, .costHintMs = 6.0});
-        c.push_back({.name = "roi-deblur", .region = Candidates, .scale = 2.0, .filter = Deblur, .costHintMs = 6.0});
-        c.push_back({.name = "roi-histogram", .region = Candidates, .scale = 2.0, .binarizer = Binarizer::GlobalHistogram, .costHintMs = 4.0});
-        c.push_back({.name = "roi-x2-smooth", .region = Candidates, .scale = 2.0, .filter = Smooth, .costHintMs = 5.0});
-        c.push_back({.name = "stretch", .filter = Stretch, .costHintMs = 4.0});
-        c.push_back({.name = "roi-clahe", .region = Candidates, .scale = 2.0, .filter = Clahe, .costHintMs = 6.0});
-        c.push_back({.name = "clahe", .filter = Clahe, .costHintMs = 7.0});
-        c.push_back({.name = "sharpen", .filter = Sharpen, .costHintMs = 6.5});
-        c.push_back({.name = "smooth", .filter = Smooth, .costHintMs = 3.5});
-        c.push_back({.name = "roi-x3", .region = Candidates, .scale = 3.0, .costHintMs = 9.0});
-        c.push_back({.name = "roi-deblur-inverted", .region = Candidates, .scale = 2.0, .filter = Deblur, .invert = true, .costHintMs = 6.0});
-        c.push_back({.name = "clahe-inverted", .filter = Clahe, .invert = true, .costHintMs = 7.0});
-        c.push_back({.name = "locate", .region = Located, .costHintMs = 10.0});
-        c.push_back({.name = "locate-inverted", .region = Located, .invert = true, .costHintMs = 10.0});
+        c.push_back({.name = "half", .scale = 0.5, .costHintMs = 4.5});
+        c.push_back({.name = "plain", .tryHarder = false, .tryDownscale = false, .costHintMs = 2.5});
+        c.push_back({.name = "histogram", .binarizer = Binarizer::GlobalHistogram, .costHintMs = 3});
+        c.push_back({.name = "inverted", .invert = true, .costHintMs = 3.5});
+        c.push_back({.name = "roi-x2", .region = Candidates, .scale = 2.0, .costHintMs = 6});
+        c.push_back({.name = "roi-x2-inverted", .region = Candidates, .scale = 2.0, .invert = true, .costHintMs = 6});
+        c.push_back({.name = "roi-x2-adaptive", .region = Candidates, .scale = 2.0, .filter = AdaptiveThreshold, .costHintMs = 7});
+        c.push_back({.name = "adaptive", .filter = AdaptiveThreshold, .costHintMs = 5});
+        c.push_back({.name = "roi-x2-sharpen", .region = Candidates, .scale = 2.0, .filter = Sharpen, .costHintMs = 7});
+        c.push_back({.name = "roi-deblur", .region = Candidates, .scale = 2.0, .filter = Deblur, .costHintMs = 8});
+        c.push_back({.name = "roi-histogram", .region = Candidates, .scale = 2.0, .binarizer = Binarizer::GlobalHistogram, .costHintMs = 5});
+        c.push_back({.name = "roi-x2-smooth", .region = Candidates, .scale = 2.0, .filter = Smooth, .costHintMs = 6.5});
+        c.push_back({.name = "stretch", .filter = Stretch, .costHintMs = 5});
+        c.push_back({.name = "roi-clahe", .region = Candidates, .scale = 2.0, .filter = Clahe, .costHintMs = 7.5});
+        c.push_back({.name = "clahe", .filter = Clahe, .costHintMs = 7.5});
+        c.push_back({.name = "sharpen", .filter = Sharpen, .costHintMs = 7});
+        c.push_back({.name = "smooth", .filter = Smooth, .costHintMs = 4.5});
+        c.push_back({.name = "roi-x3", .region = Candidates, .scale = 3.0, .costHintMs = 6});
+        c.push_back({.name = "roi-deblur-inverted", .region = Candidates, .scale = 2.0, .filter = Deblur, .invert = true, .costHintMs = 8});
+        c.push_back({.name = "clahe-inverted", .filter = Clahe, .invert = true, .costHintMs = 7.5});
+        c.push_back({.name = "locate", .region = Located, .costHintMs = 11});
+        c.push_back({.name = "locate-inverted", .region = Located, .invert = true, .costHintMs = 11});
         return c;
     }();
     return kCascade;
+}
+
+double workMegapixels(const Variant& variant, FrameContext& frame) {
+    const double frameMp = double(frame.gray().total()) / 1e6;
+    switch (variant.region) {
+        case Region::Whole:
+            return frameMp * variant.scale * variant.scale;
+        case Region::Candidates: {
+            double mp = 0;
+            for (const cv::Rect& r : regionsOf(frame)) {
+                const double scale = std::min(variant.scale, std::sqrt(kMaxScaledPixels / double(r.area())));
+                mp += double(r.area()) * scale * scale / 1e6;
+            }
+            return mp;
+        }
+        case Region::Located:
+            return frameMp;  // detection on the reduced copy, warp and read: roughly the frame's size
+    }
+    return frameMp;
 }
 
 VariantOutcome runVariant(const Variant& variant, FrameContext& frame) {

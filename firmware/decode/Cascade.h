@@ -37,7 +37,7 @@ struct Variant {
     Binarizer binarizer = Binarizer::LocalAverage;
     bool tryHarder = true;
     bool tryDownscale = true;  // ZXing's own downscaled pyramid
-    double costHintMs = 3.0;   // cost at 1280x720 measured on the dev machine; a start value, learned at run time
+    double costHintMs = 3.0;   // ms per megapixel of work (dev machine, unloaded); a start value, learned at run time
 };
 
 // The still-image order; index 0 is the cheap pass every live frame runs.
@@ -66,6 +66,10 @@ struct VariantOutcome {
     std::vector<std::string> payloads;  // valid QR reads only (RS-corrected, format info verified)
     bool symbolSeen = false;            // a QR symbol was located but did not decode
 };
+
+// Pixels (in millions) the variant hands to ZXing on this frame: the engine predicts a variant's
+// cost from it (candidate regions differ in size from frame to frame).
+double workMegapixels(const Variant& variant, FrameContext& frame);
 
 // Runs one variant (the frame is not modified). Catches every exception.
 VariantOutcome runVariant(const Variant& variant, FrameContext& frame);

@@ -38,7 +38,9 @@ constexpr double kSceneChangeMeanAbsDiff = 6.0;
 // Learned cost: rises fast, decays slowly (a loaded CPU must not make the budget optimistic).
 constexpr double kCostRiseWeight = 1.0;
 constexpr double kCostDecayWeight = 0.1;
-constexpr double kReferencePixels = 1280.0 * 720.0;
+// Costs are learned only from runs with at least this much work (tiny regions are dominated by
+// fixed overheads).
+constexpr double kMinLearnMegapixels = 0.05;
 
 cv::Mat wrap(const GrayView& v) {
     return cv::Mat(v.heightPx, v.widthPx, CV_8UC1, const_cast<std::uint8_t*>(v.data),
@@ -53,8 +55,7 @@ std::chrono::microseconds since(Clock::time_point t0) {
 
 struct DecodeEngine::Impl {
     EngineOptions options;
-    std::vector<double> costMs;  // learned per-variant cost at the current frame size
-    double costPixels = 0;       // the frame size costMs applies to
+    std::vector<double> msPerMp;  // learned per-variant cost per megapixel of work
     std::deque<std::size_t> winners;
     std::deque<std::size_t> pending;  // variants still to try on the current scene, in order
     double credits = 0;  // frames of escalation a QR-like texture region may still trigger
@@ -62,12 +63,12 @@ struct DecodeEngine::Impl {
     cv::Mat lastThumb;
     FrameReport report;
 
-    explicit Impl(EngineOptions o) : options(o), credits(double(o.escalationFrames)) { resetCosts(kReferencePixels); }
+    explicit Impl(EngineOptions o) : options(o), credits(double(o.escalationFrames)) {
+        for (const auto& v : cascade()) msPerMp.push_back(v.costHintMs);
+    }
 
-    void resetCosts(double pixels) {
-        costPixels = pixels;
-        costMs.clear();
-        for (const auto& v : cascade()) costMs.push_back(v.costHintMs * pixels / kReferencePixels);
+    double predictMs(std::size_t index, detail::FrameContext& frame) const {
+        return msPerMp[index] * detail::workMegapixels(cascade()[index], frame);
     }
 
     void rememberWinner(std::size_t index) {
@@ -88,11 +89,15 @@ struct DecodeEngine::Impl {
 
     // Runs variant `index`, learns its cost; returns its payloads.
     detail::VariantOutcome run(std::size_t index, detail::FrameContext& frame) {
+        const double workMp = detail::workMegapixels(cascade()[index], frame);
         const auto t0 = Clock::now();
         detail::VariantOutcome outcome = runVariant(cascade()[index], frame);
         const double ms = double(since(t0).count()) / 1000.0;
-        double& c = costMs[index];
-        c += (ms > c ? kCostRiseWeight : kCostDecayWeight) * (ms - c);
+        if (workMp >= kMinLearnMegapixels) {
+            double& c = msPerMp[index];
+            const double observed = ms / workMp;
+            c += (observed > c ? kCostRiseWeight : kCostDecayWeight) * (observed - c);
+        }
         ++report.variantsTried;
         report.symbolSeen = report.symbolSeen || outcome.symbolSeen;
         if (!outcome.payloads.empty()) report.readBy = cascade()[index].name;
@@ -128,19 +133,20 @@ struct DecodeEngine::Impl {
         if (pending.empty()) refill();
         const double budgetMs = double(options.frameBudget.count()) / 1000.0;
         bool ranExpensive = false;
-        for (std::size_t skipped = 0; !pending.empty() && skipped < pending.size();) {
+        while (!pending.empty()) {
             const std::size_t i = pending.front();
-            if (costMs[i] > budgetMs) {
+            const double predictedMs = predictMs(i, context);
+            if (predictedMs > budgetMs) {
                 // Too slow for any frame on this machine now: skip it this pass, and let the
                 // estimate decay so that it is measured again later.
-                costMs[i] *= kSkippedCostDecay;
+                msPerMp[i] *= kSkippedCostDecay;
                 pending.pop_front();
                 continue;
             }
             const double leftMs = budgetMs - double(since(t0).count()) / 1000.0;
             // The first variant always runs (progress guarantee: its estimate is within the budget,
             // so a frame costs at most the cheap pass plus one budget).
-            if (ranExpensive && costMs[i] > leftMs) break;
+            if (ranExpensive && predictedMs > leftMs) break;
             pending.pop_front();
             ranExpensive = true;
             outcome = run(i, context);
@@ -188,7 +194,6 @@ DecodeEngine& DecodeEngine::operator=(DecodeEngine&&) noexcept = default;
 std::vector<std::string> DecodeEngine::decodeFrame(const GrayView& frame) {
     if (frame.empty() || frame.strideBytes < frame.widthPx) return {};
     const cv::Mat img = wrap(frame);
-    if (double(img.total()) != impl_->costPixels) impl_->resetCosts(double(img.total()));
     try {
         return impl_->frame(img);
     } catch (const std::exception& e) {

@@ -24,9 +24,11 @@
 namespace sentinel::decode {
 
 struct EngineOptions {
-    // Soft per-frame work budget for decodeFrame(). 33 ms is the period of a 30 fps camera; the
-    // margin leaves room for the rest of the pipeline and for a loaded CPU (measured p99).
-    std::chrono::microseconds frameBudget{20000};
+    // Soft per-frame work budget for decodeFrame(): a variant starts only if its predicted cost fits
+    // in what is left (the first one of a frame only needs to fit in the whole budget). 33 ms is the
+    // period of a 30 fps camera; the margin covers the cheap pass, prediction error and a loaded CPU
+    // (measured p99 on a shared 2-core machine, docs/PERFORMANCE.md).
+    std::chrono::microseconds frameBudget{16000};
     // Frames of full escalation a QR-like region earns before the engine falls back to running the
     // expensive cascade on one frame in four (keeps textured empty scenes cheap; credits refill at a
     // quarter per frame and in full after a read). 15 frames = the 0.5 s read target at 30 fps.

@@ -26,7 +26,8 @@ constexpr int kTexturePxPerModule = 8;
 constexpr std::string_view kBase64Url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr std::string_view kBase45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
 
-// SplitMix64: a tiny, fully specified generator (std:: distributions differ between libraries).
+// SplitMix64: a tiny, fully specified generator (std:: distributions differ between libraries;
+// OpenCV's noise is drawn from a cv::RNG seeded from it, never from the global cv::theRNG()).
 class Rng {
 public:
     explicit Rng(std::uint64_t seed) : state_(seed) {}
@@ -149,7 +150,7 @@ cv::Mat background(Rng& rng, cv::Size size) {
         }
     }
     cv::Mat noise(size / 8, CV_32FC1);
-    cv::randn(noise, 0, rng.uniform(3, 12));
+    cv::RNG(rng.next()).fill(noise, cv::RNG::NORMAL, 0, rng.uniform(3, 12));
     cv::resize(noise, noise, size, 0, 0, cv::INTER_CUBIC);
     bg += noise;
     return bg;
@@ -297,7 +298,7 @@ Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view cate
     }
     img *= p.lightGain;
     cv::Mat noise(img.size(), CV_32F);
-    cv::randn(noise, 0, p.noiseSigma);
+    cv::RNG(rng.next()).fill(noise, cv::RNG::NORMAL, 0, p.noiseSigma);
     img += noise;
     img.convertTo(frame.gray, CV_8U);  // saturating
     if (p.jpegQuality > 0) {
@@ -314,7 +315,7 @@ cv::Mat renderEmptyFrame(std::uint64_t seed, int index) {
     cv::Mat img;
     cv::resize(canvas, img, cv::Size(kFrameWidthPx, kFrameHeightPx), 0, 0, cv::INTER_AREA);
     cv::Mat noise(img.size(), CV_32F);
-    cv::randn(noise, 0, Params{}.noiseSigma);
+    cv::RNG(rng.next()).fill(noise, cv::RNG::NORMAL, 0, Params{}.noiseSigma);
     img += noise;
     cv::Mat gray;
     img.convertTo(gray, CV_8U);
