@@ -3,9 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 
 namespace sentinel::credential {
 namespace {
+
+// CPU time of this thread: the budget is about work done, not about how busy the shared machine is.
+inline std::chrono::nanoseconds threadCpuTime() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::chrono::seconds{ts.tv_sec} + std::chrono::nanoseconds{ts.tv_nsec};
+}
 
 using Bytes = std::vector<uint8_t>;
 
@@ -59,20 +67,20 @@ TEST(Cbor, RejectsTrailingBytes) { EXPECT_FALSE(cborDecode(Bytes{0x01, 0x02}).ok
 
 TEST(Cbor, RejectsDeclaredStringLengthBeyondInput) {
     // bstr of 2^64-1 bytes, and of 4 GiB, with 1 byte present: rejected without allocating.
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = threadCpuTime();
     EXPECT_FALSE(cborDecode(Bytes{0x5B, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00}).ok());
     EXPECT_FALSE(cborDecode(Bytes{0x7A, 0xFF, 0xFF, 0xFF, 0xFF, 'a'}).ok());
     EXPECT_FALSE(cborDecode(Bytes{0x43, 0x01, 0x02}).ok());
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds{20});
+    EXPECT_LT(threadCpuTime() - start, std::chrono::milliseconds{20});
 }
 
 TEST(Cbor, RejectsDeclaredElementCountBeyondInput) {
     // The libcbor 0.8 killer: a 5-byte array header claiming 2^32-1 elements.
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = threadCpuTime();
     EXPECT_FALSE(cborDecode(Bytes{0x9A, 0xFF, 0xFF, 0xFF, 0xFF}).ok());
     EXPECT_FALSE(cborDecode(Bytes{0xBB, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01}).ok());
     EXPECT_FALSE(cborDecode(Bytes{0xA2, 0x01, 0x02, 0x03}).ok());  // 2 pairs, 3 bytes
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds{20});
+    EXPECT_LT(threadCpuTime() - start, std::chrono::milliseconds{20});
 }
 
 TEST(Cbor, SixteenLevelsAreAcceptedSeventeenRejected) {

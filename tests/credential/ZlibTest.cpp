@@ -3,9 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 
 namespace sentinel::credential {
 namespace {
+
+// CPU time of this thread: the budget is about work done, not about how busy the shared machine is.
+inline std::chrono::nanoseconds threadCpuTime() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::chrono::seconds{ts.tv_sec} + std::chrono::nanoseconds{ts.tv_nsec};
+}
 
 std::vector<uint8_t> bytesOf(std::string_view s) { return {s.begin(), s.end()}; }
 
@@ -22,9 +30,9 @@ TEST(Zlib, OutputExactlyAtTheCapIsAccepted) {
 TEST(Zlib, BombOverTheCapIsRejectedQuickly) {
     std::vector<uint8_t> huge(16 * 1024 * 1024, 0);  // 16 MiB of zeros deflates to ~16 KiB
     const auto bomb = deflateZlib(huge);
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = threadCpuTime();
     EXPECT_FALSE(inflateZlib(bomb).ok());
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds{20});
+    EXPECT_LT(threadCpuTime() - start, std::chrono::milliseconds{20});
 }
 
 TEST(Zlib, OneByteOverTheCapIsRejected) {
