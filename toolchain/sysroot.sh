@@ -98,5 +98,24 @@ while IFS= read -r -d '' link; do
     esac
 done < <(find "$dir" -path "$apt_dir" -prune -o -type l -print0)
 
+# Maintainer scripts never ran, so update-alternatives did not link the libraries it manages
+# (libblas.so.3 → blas/libblas.so.3, liblapack.so.3 …): link every needed library that lives only in
+# a subfolder of the multiarch folder, as the loader and the linker look for it there.
+libdir="$dir/usr/lib/$triplet"
+# (readelf fails on the linker scripts named lib*.so: those have no NEEDED entries anyway.)
+needed=$(find "$libdir" "$dir/lib/$triplet" -maxdepth 1 -name '*.so*' -type f -print0 |
+    { xargs -0 -n 64 readelf -d 2>/dev/null || true; } | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u)
+for soname in $needed; do
+    for d in "$libdir" "$dir/lib/$triplet" "$dir/usr/lib" "$dir/lib"; do
+        [ -e "$d/$soname" ] && continue 2
+    done
+    found=$(find "$libdir" -mindepth 2 -name "$soname" | sort | head -n 1)
+    if [ -n "$found" ]; then
+        ln -sfn "${found#"$libdir"/}" "$libdir/$soname"
+    else
+        echo "sysroot: warning: no $soname in $dir" >&2
+    fi
+done
+
 echo "$want" >"$stamp"
 echo "sysroot: $dir ready ($(du -sh --exclude=.apt "$dir" | cut -f1))"
