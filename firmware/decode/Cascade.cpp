@@ -246,7 +246,8 @@ const std::vector<cv::Rect>& FrameContext::candidates() {
 // Order: greedy by codes newly read per millisecond over the camera simulator's development sets
 // (seed 7, 20 per category, realistic and hard; see docs/PERFORMANCE.md), cheap whole-frame passes
 // first, localisation last (it reads few codes the others miss and costs the most). The half-size
-// pass comes first: ≈1 ms at 720p, it is what an empty frame costs (issue 8: ≤ 4 ms median).
+// pass comes first: ≈1 ms at 720p, it is what an empty frame costs (issue 8: ≤ 4 ms median); the
+// full-size plain pass must stay second (DecodeEngine runs it after a half-size read).
 const std::vector<Variant>& cascade() {
     static const std::vector<Variant> kCascade = [] {
         using enum Region;

@@ -17,6 +17,8 @@ using detail::cascade;
 using detail::runVariant;
 
 constexpr std::string_view kLog = "Decode";
+// Index of the full-size plain pass in the cascade (index 0 is the half-size cheap pass).
+constexpr std::size_t kFullSizePass = 1;
 // Variants that read recently are tried first on later frames (a kiosk sees the same kind of phone
 // screen many times in a row).
 constexpr std::size_t kRecentWinners = 3;
@@ -113,7 +115,7 @@ struct DecodeEngine::Impl {
         auto outcome = run(0, context);
         if (!outcome.payloads.empty()) {
             credits = double(options.escalationFrames);
-            return finish(t0, std::move(outcome.payloads));
+            return finish(t0, withFullSizeCodes(std::move(outcome.payloads), context));
         }
 
         // Escalation: a symbol ZXing saw but could not read always escalates; a QR-like texture
@@ -159,6 +161,16 @@ struct DecodeEngine::Impl {
         return finish(t0, {});
     }
 
+    // The half-size pass can miss a second, smaller code beside the one it read (a code nested in
+    // another, two phones): the full-size pass (≈2 ms, only on frames that read) adds those.
+    std::vector<std::string> withFullSizeCodes(std::vector<std::string> payloads, detail::FrameContext& context) {
+        for (auto& p : run(kFullSizePass, context).payloads) {
+            if (std::find(payloads.begin(), payloads.end(), p) == payloads.end()) payloads.push_back(std::move(p));
+        }
+        report.readBy = cascade()[0].name;
+        return payloads;
+    }
+
     // One pass over the cascade for the current scene: recent winners first, then the still order.
     void refill() {
         pending.assign(winners.begin(), winners.end());
@@ -173,7 +185,10 @@ struct DecodeEngine::Impl {
         detail::FrameContext context(img);
         for (std::size_t i = 0; i < cascade().size(); ++i) {
             auto outcome = run(i, context);
-            if (!outcome.payloads.empty()) return finish(t0, std::move(outcome.payloads));
+            if (!outcome.payloads.empty()) {
+                return finish(t0, i == 0 ? withFullSizeCodes(std::move(outcome.payloads), context)
+                                         : std::move(outcome.payloads));
+            }
         }
         return finish(t0, {});
     }

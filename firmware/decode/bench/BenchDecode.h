@@ -6,9 +6,9 @@
 // starting with '#' are skipped. An expected `@` with no text marks an empty scene (no code): its
 // frames are timed separately ("empty") and any payload read from it counts as a misread.
 // Each image is held before one live DecodeEngine as a still scene and fed as successive frames
-// until the expected payload is read or kFramesPerScene frames have passed. A scene for which any
-// other payload is returned counts as one misread (so an image must hold exactly one code), and
-// feeding stops there, as a kiosk acts on what it reads. The category of an
+// until the expected payload is read or kFramesPerScene frames have passed. A scene for which payloads
+// are returned without the expected one counts as one misread, and feeding stops there, as a kiosk
+// acts on what it reads (an image may hold further codes besides the expected one). The category of an
 // image is its parent folder's name. With --peers, the same images also go through plain
 // ZXing-cpp (ReadBarcodes, QR only) and OpenCV's wechat_qrcode without models, one call each.
 // Output: one JSON object (--json) in the DESIGN §4 shape plus "misreads" and per-category peers,
