@@ -13,10 +13,13 @@ Result<CoseSign1> parseCoseSign1(std::span<const uint8_t> bytes) {
     auto decoded = cborDecode(bytes);
     if (!decoded) return decoded.error();
     const CborValue* top = &decoded.value();
-    if (top->type == CborType::Tag && top->number == kTagCwt) top = &top->items.front();
+    const bool cwtTagged = top->type == CborType::Tag && top->number == kTagCwt;
+    if (cwtTagged) top = &top->items.front();
     if (top->type == CborType::Tag) {
         if (top->number != kTagCoseSign1) return makeError("cose: unexpected tag");
         top = &top->items.front();
+    } else if (cwtTagged) {
+        return makeError("cose: CWT tag 61 not followed by COSE_Sign1 tag 18");
     }
     if (top->type != CborType::Array || top->items.size() != kCoseSign1Elements) {
         return makeError("cose: not a 4-element COSE_Sign1 array");

@@ -31,7 +31,7 @@ struct CoseSign1 {
     std::vector<uint8_t> signature;
 };
 
-// Accepts tag 18, tag 61 wrapping tag 18, or no tag. Errors: not a 4-element array, a protected
+// Accepts tag 18, tag 61 wrapping tag 18, or no tag (tag 61 alone is an error). Errors: not a 4-element array, a protected
 // header that is not an empty bstr or a bstr holding a map, an unprotected header that is not a map,
 // duplicate header labels, a non-integer alg or non-bstr kid, a payload or signature that is not a
 // bstr (detached payloads are not HCERT).

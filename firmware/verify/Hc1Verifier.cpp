@@ -170,4 +170,14 @@ DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx) {
     return finish(outcome.reason);
 }
 
+Stages hc1Stages(std::string_view payload, const trust::TrustList* trust, UtcTime validationClock) {
+    OfflineContext ctx;
+    ctx.trust = trust;
+    ctx.now = validationClock;
+    ctx.evaluateAllStages = true;
+    Stages stages = verifyHc1(payload, ctx).stages;
+    stages.policy.reset();
+    return stages;
+}
+
 }  // namespace sentinel::verify

@@ -46,6 +46,10 @@ struct OfflineContext {
 // A stale list does not soften a DENY: a bad signature or an old test is wrong whatever the list age.
 DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx);
 
+// Conformance / diagnostics entry: every stage from prefix to expiry, evaluated as far as the input
+// allows (evaluateAllStages); the policy is not applied (policy stays null).
+Stages hc1Stages(std::string_view payload, const trust::TrustList* trust, UtcTime validationClock);
+
 // Keyed subject hash (DESIGN §3): HMAC-SHA-256(key, identifier), lowercase hex (64 characters).
 std::string subjectHash(std::string_view key, std::string_view identifier);
 

@@ -52,6 +52,10 @@ TEST(Cose, AcceptsUntagged) {
     EXPECT_TRUE(parseCoseSign1(sign1(protectedHeader(true, true), emptyMap, std::nullopt, std::nullopt)).ok());
 }
 
+TEST(Cose, RejectsCwtTagWithoutCoseTag) {
+    EXPECT_FALSE(parseCoseSign1(sign1(protectedHeader(true, true), emptyMap, kTagCwt, std::nullopt)).ok());
+}
+
 TEST(Cose, RejectsOtherTags) {
     EXPECT_FALSE(parseCoseSign1(sign1(protectedHeader(true, true), emptyMap, 98, std::nullopt)).ok());
     EXPECT_FALSE(parseCoseSign1(sign1(protectedHeader(true, true), emptyMap, kTagCoseSign1, kTagCwt)).ok());

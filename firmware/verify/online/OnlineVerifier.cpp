@@ -148,6 +148,11 @@ const char* outcomeName(HttpOutcome o) {
 OnlineVerifier::OnlineVerifier(hal::HttpTransport& transport, const Clock& clock, OnlineConfig config,
                                policy::PolicyConfig policy)
     : transport_(transport), clock_(clock), config_(std::move(config)), policy_(std::move(policy)) {
+    // A token file usually ends with a newline; a header value must not carry one.
+    constexpr std::string_view kSpace = " \t\r\n";
+    auto& token = config_.deviceToken;
+    token.erase(0, std::min(token.find_first_not_of(kSpace), token.size()));
+    token.erase(token.find_last_not_of(kSpace) + 1);
     if (!config_.baseUrl.empty()) {
         url_ = config_.baseUrl;
         while (!url_.empty() && url_.back() == '/') url_.pop_back();

@@ -30,7 +30,7 @@ namespace sentinel::verify {
 struct OnlineConfig {
     std::string baseUrl;      // https://host[:port][/prefix]; empty = online codes REFER BACKEND_ERROR
     std::string kioskId;      // kiosk.id, sent as kiosk_id
-    std::string deviceToken;  // Authorization: Bearer <token> (from online.token_file, trimmed)
+    std::string deviceToken;  // Authorization: Bearer <token>; surrounding whitespace is dropped
     int maxSkewS = 300;       // clock.max_skew_s
 };
 
