@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,10 @@ struct GpioOptions {
 
 // Opens the chip and requests the five lines as outputs, the relay first and already shut.
 Result<std::unique_ptr<GpioLines>> openGpiodLines(const GpioOptions& options);
+
+// Simulated lines (`indicator.gpio.chip = "sim:FILE"`): each change appended to FILE as
+// `<monotonic ns> <green|red|amber|buzzer|relay> <0|1>`.
+Result<std::unique_ptr<GpioLines>> openSimGpioLines(const std::filesystem::path& logFile);
 
 class GpioIndicator final : public hal::Indicator {
 public:

@@ -49,7 +49,8 @@ Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std:
         o.offsets[static_cast<int>(indicator::Line::Relay)] = g.relay;
         o.activeLow = g.activeLow;
         o.relayPulse = std::chrono::milliseconds{g.relayPulseMs};
-        auto lines = indicator::openGpiodLines(o);
+        // "sim:FILE" is the simulated chip (benches, tests): line changes are logged to FILE.
+        auto lines = g.chip.rfind("sim:", 0) == 0 ? indicator::openSimGpioLines(g.chip.substr(4)) : indicator::openGpiodLines(o);
         if (!lines) return lines.error();
         multi->add(std::make_unique<indicator::GpioIndicator>(std::move(lines).value(), o));
     }

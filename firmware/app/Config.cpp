@@ -87,7 +87,7 @@ const std::vector<KeySpec>& keys() {
                [](Config& c, int v) { c.camera.rearmFrames = v; }),
         listKey("indicator.backends", "[\"console\"]", "Indicator backends driven together: `console`, `gpio`.",
                 [](Config& c, const std::vector<std::string>& v) { c.indicator.backends = v; }, {"console", "gpio"}),
-        stringKey("indicator.gpio.chip", "\"gpiochip0\"", "GPIO chip name or path.",
+        stringKey("indicator.gpio.chip", "\"gpiochip0\"", "GPIO chip name or path; `sim:FILE` = simulated lines logged to FILE (benches, tests).",
                   [](Config& c, const std::string& v) { c.indicator.gpio.chip = v; }),
         intKey("indicator.gpio.green", "17", "line", 0, 1023, "Green lamp line offset.", [](Config& c, int v) { c.indicator.gpio.green = v; }),
         intKey("indicator.gpio.red", "18", "line", 0, 1023, "Red lamp line offset.", [](Config& c, int v) { c.indicator.gpio.red = v; }),
