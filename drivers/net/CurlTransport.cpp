@@ -382,8 +382,9 @@ TransportStats CurlTransport::stats() const {
     return TransportStats{engine_->requests.load(), engine_->connectionsOpened.load(), engine_->timeouts.load()};
 }
 
-HttpResponse CurlTransport::perform(const HttpRequest& request, bool head, MonoTime deadline) {
+HttpResponse CurlTransport::perform(const HttpRequest& request, bool head, MonoTime callerDeadline) {
     const auto started = Clock::now();
+    const MonoTime deadline = callerDeadline - engine_->config.returnMargin;
     auto fail = [&](HttpOutcome outcome, std::string detail) {
         HttpResponse r;
         r.outcome = outcome;

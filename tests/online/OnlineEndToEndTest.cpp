@@ -296,7 +296,7 @@ void expectTimeoutWithinBudget(const Scan& s, std::chrono::milliseconds budget, 
     EXPECT_EQ(s.result.record.reason, Reason::BackendTimeout) << what;
     EXPECT_EQ(s.result.record.decision, Decision::Refer) << what;
     EXPECT_LE(s.ms, static_cast<double>(budget.count()) + kJitterMs) << what;
-    EXPECT_GE(s.ms, static_cast<double>(budget.count()) - 1.0) << what << ": gave up before the deadline";
+    EXPECT_GE(s.ms, static_cast<double>(budget.count()) - 20.0) << what << ": gave up well before the deadline";
     std::printf("%s: decided %s in %.1f ms (budget %lld ms)\n", what, std::string(toString(s.result.record.reason)).c_str(),
                 s.ms, static_cast<long long>(budget.count()));
 }

@@ -98,6 +98,14 @@ TEST_F(OnlineVerifierTest, RequestFollowsDesignSection5) {
     EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos);  // RFC 9562 variant
 }
 
+TEST_F(OnlineVerifierTest, TokenFileNewlineIsNotSentInTheHeader) {
+    config.deviceToken = "tok-123\n";
+    reply(200, answer().dump());
+    run();
+    ASSERT_EQ(transport.seen.size(), 1u);
+    EXPECT_EQ(transport.seen[0].headers.at("Authorization"), "Bearer tok-123");
+}
+
 TEST_F(OnlineVerifierTest, EveryRequestHasItsOwnRequestId) {
     reply(200, answer().dump());
     run();
