@@ -5,12 +5,16 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "drivers/camera/ImageFile.h"
+#include "firmware/decode/DecodeEngine.h"
+#include "firmware/trust/Base64.h"
 #include "firmware/trust/TrustList.h"
 #include "firmware/verify/Hc1Verifier.h"
 #include "tests/support/TestSupport.h"
@@ -229,10 +233,49 @@ TEST(DgcConformance, StagesMatchExpectedResults) {
     EXPECT_EQ(vectors.size(), matched + excepted) << unrunnable << " vector(s) could not be run";
 }
 
-// EXPECTEDPICTUREDECODE: the 2DCODE PNG through the QR decoder must yield PREFIX. Left for the decode
-// module owner: decode the base64 PNG, run it through decode::DecodeEngine, compare with PREFIX.
+// EXPECTEDPICTUREDECODE: the 2DCODE PNG through the QR decoder (as a still, the `sentinel decode`
+// path) must yield exactly PREFIX; when the flag is false it must not.
 TEST(DgcConformance, PictureDecode) {
-    GTEST_SKIP() << "2DCODE picture decoding is checked once the decoder is linked into this test";
+    const auto dir = vectorsDir();
+    if (dir.empty() || !fs::is_directory(dir)) {
+        GTEST_SKIP() << "EU DCC conformance vectors not found (looked for <testdata>/dgc; set SENTINEL_TESTDATA)";
+    }
+    const auto issues = loadKnownIssues(dir / "known_issues.csv");
+    testing::TempDir tmp;
+    decode::DecodeEngine engine;
+    size_t checked = 0, matched = 0, excepted = 0;
+    std::vector<std::string> failures;
+    for (const auto& v : loadVectors(dir)) {
+        const auto code = v.doc.find("2DCODE");
+        const auto prefix = v.doc.find("PREFIX");
+        const auto expected = v.doc.find("EXPECTEDRESULTS");
+        if (code == v.doc.end() || !code->is_string() || prefix == v.doc.end() || !prefix->is_string() ||
+            expected == v.doc.end() || !expected->contains("EXPECTEDPICTUREDECODE"))
+            continue;
+        if (isKnownIssue(v, issues)) {
+            ++excepted;
+            continue;
+        }
+        ++checked;
+        const bool shouldDecode = (*expected)["EXPECTEDPICTUREDECODE"].get<bool>();
+        auto png = trust::decodeBase64(code->get<std::string>());
+        std::vector<std::string> payloads;
+        if (png) {
+            const auto file = tmp / "code.png";
+            std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(png->data()),
+                                                        static_cast<std::streamsize>(png->size()));
+            if (auto frame = camera::loadGrayImage(file)) payloads = engine.decodeStill(frame->gray);
+        }
+        const bool decoded = std::find(payloads.begin(), payloads.end(), prefix->get<std::string>()) != payloads.end();
+        if (decoded == shouldDecode) {
+            ++matched;
+        } else {
+            failures.push_back(v.name + (shouldDecode ? ": 2DCODE did not decode to PREFIX" : ": 2DCODE decoded though it should not"));
+        }
+    }
+    std::cout << "[ dgc 2D   ] pictures matched " << matched << " / checked " << checked << " / excepted " << excepted << '\n';
+    for (const auto& f : failures) ADD_FAILURE() << f;
+    EXPECT_GT(checked, 0u);
 }
 
 }  // namespace
