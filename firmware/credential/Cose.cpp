@@ -1,11 +1,15 @@
 #include "firmware/credential/Cose.h"
 
+#include <string_view>
+
 #include "firmware/credential/Cbor.h"
 
 namespace sentinel::credential {
 namespace {
 
 constexpr size_t kCoseSign1Elements = 4;  // [protected, unprotected, payload, signature]
+constexpr size_t kSigStructureElements = 4;  // [context, body_protected, external_aad, payload]
+constexpr std::string_view kSignature1Context = "Signature1";  // RFC 9052 §4.4
 
 }  // namespace
 
@@ -70,7 +74,7 @@ Result<CoseSign1> parseCoseSign1(std::span<const uint8_t> bytes) {
 
 std::vector<uint8_t> sigStructure(std::span<const uint8_t> protectedBytes, std::span<const uint8_t> payload) {
     CborWriter w;
-    w.array(4).text("Signature1").bytes(protectedBytes).bytes({}).bytes(payload);
+    w.array(kSigStructureElements).text(kSignature1Context).bytes(protectedBytes).bytes({}).bytes(payload);
     return w.take();
 }
 
