@@ -237,7 +237,8 @@ void Uploader::run() {
             std::lock_guard lock(threadMutex_);
             if (stopping_) return;
         }
-        DrainReport r = drainOnce(clock_.monotonic() + options_.idlePoll);
+        // Time for at least one full request per round, however short the poll interval.
+        DrainReport r = drainOnce(clock_.monotonic() + options_.requestTimeout + options_.idlePoll);
         std::chrono::milliseconds wait = options_.idlePoll;
         if (r.result == DrainResult::Deadline) wait = std::chrono::milliseconds{0};
         if (r.result == DrainResult::Failed || r.result == DrainResult::Waiting) {

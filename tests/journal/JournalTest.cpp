@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/journal/DeviceSecret.h"
+#include "firmware/journal/JournalHealth.h"
 #include "tests/journal/JournalTestSupport.h"
 #include "tests/support/TestSupport.h"
 
@@ -432,6 +433,43 @@ TEST_F(JournalTest, CommitDecisionKeepsAPassWhenTheRecordIsDurable) {
     ASSERT_TRUE(seq);
     EXPECT_EQ(Decision::Pass, r.decision);
     EXPECT_EQ(Reason::Ok, r.reason);
+}
+
+TEST_F(JournalTest, HealthReportsAWholeJournalWhileItIsOpen) {
+    auto j = openJournal();
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(j->append(makeRecord(Reason::Ok, 5)));
+    auto h = checkJournal(options().path);
+    ASSERT_TRUE(h) << h.error().message;
+    EXPECT_TRUE(h->integrityOk) << h->integrityDetail;
+    EXPECT_EQ(5u, h->records);
+    EXPECT_EQ(5, h->lastSeq);
+    EXPECT_EQ(5u, h->uploadBacklog);
+    EXPECT_GT(h->fileBytes, 0u);
+    EXPECT_GT(h->freeBytes, 0u);
+    EXPECT_TRUE(h->damagedFiles.empty());
+}
+
+TEST_F(JournalTest, HealthReportsDamageAndFilesMovedAside) {
+    {
+        auto j = openJournal();
+        for (int i = 0; i < 300; ++i) ASSERT_TRUE(j->append(makeRecord(Reason::Ok, 5, std::string(64, 'c'))));
+    }
+    clobber(options().path, 4096 * 3 + 100, 4096 * 2);
+    auto damaged = checkJournal(options().path);
+    ASSERT_TRUE(damaged);
+    EXPECT_FALSE(damaged->integrityOk);
+    auto j = openJournal();
+    ASSERT_TRUE(j->recoveredFromDamage());
+    auto h = checkJournal(options().path);
+    ASSERT_TRUE(h);
+    EXPECT_TRUE(h->integrityOk);
+    ASSERT_EQ(1u, h->damagedFiles.size());
+    EXPECT_EQ(j->damagedPath(), h->damagedFiles[0]);
+}
+
+TEST_F(JournalTest, HealthOfAMissingJournalIsAnError) {
+    EXPECT_FALSE(checkJournal(dir_ / "absent.db"));
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "absent.db"));
 }
 
 }  // namespace

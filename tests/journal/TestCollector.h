@@ -26,11 +26,20 @@ public:
     static constexpr const char* kPath = "/v1/journal";
 
     TestCollector() { start(); }
+    // HTTPS with this certificate chain and key (PEM files).
+    TestCollector(std::string certPath, std::string keyPath) : certPath_(std::move(certPath)), keyPath_(std::move(keyPath)) {
+        start();
+    }
     ~TestCollector() { stop(); }
 
     // start() after stop() listens on the same port again.
     void start() {
-        server_ = std::make_unique<httplib::Server>();
+        if (certPath_.empty()) {
+            server_ = std::make_unique<httplib::Server>();
+        } else {
+            server_ = std::make_unique<httplib::SSLServer>(certPath_.c_str(), keyPath_.c_str());
+            if (!server_->is_valid()) throw std::runtime_error("collector: bad TLS certificate or key");
+        }
         server_->Post(kPath, [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
         if (port_ == 0) {
             port_ = server_->bind_to_any_port("127.0.0.1");
@@ -52,7 +61,9 @@ public:
         failStatus_ = status;
     }
 
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + kPath; }
+    std::string url() const {
+        return (certPath_.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") + std::to_string(port_) + kPath;
+    }
     int port() const { return port_; }
 
     struct Tally {
@@ -138,6 +149,7 @@ private:
         res.status = 200;
     }
 
+    std::string certPath_, keyPath_;
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;
     int port_ = 0;

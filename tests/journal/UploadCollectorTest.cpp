@@ -13,6 +13,11 @@
 #include "tests/journal/TestCollector.h"
 #include "tests/support/TestSupport.h"
 
+#ifdef SENTINEL_JOURNAL_HTTPS_TESTS
+#include "drivers/net/CurlTransport.h"
+#include "tests/hcsim/TestPki.h"
+#endif
+
 namespace sentinel::journal {
 namespace {
 
@@ -23,6 +28,20 @@ using testing::HttplibTransport;
 using testing::LosingTransport;
 using testing::makeRecord;
 using testing::TestCollector;
+
+// Real steady time plus a manual offset: deadlines stay real for a transport that enforces them,
+// while the test jumps over back-off intervals.
+class SkippingClock final : public Clock {
+public:
+    UtcTime now() const override {
+        return UtcTime{std::chrono::seconds{1795000000}} + std::chrono::duration_cast<std::chrono::milliseconds>(offset_);
+    }
+    MonoTime monotonic() const override { return std::chrono::steady_clock::now() + offset_; }
+    void advance(std::chrono::milliseconds d) { offset_ += d; }
+
+private:
+    std::chrono::steady_clock::duration offset_{};
+};
 
 constexpr Reason kMix[] = {Reason::Ok, Reason::TestTooOld, Reason::Ok, Reason::SignatureInvalid, Reason::Ok};
 
@@ -51,6 +70,9 @@ protected:
         EXPECT_TRUE(u) << (u ? "" : u.error().message);
         return u ? std::move(u).value() : nullptr;
     }
+    template <class SkipClock>
+    void outageScenario(TestCollector& collector, hal::HttpTransport& inner, SkipClock& clock);
+
     std::int64_t appendOne() {
         auto seq = journal_->append(makeRecord(kMix[appended_ % std::size(kMix)], 5.0 + appended_ % 7,
                                                std::string(64, static_cast<char>('a' + appended_ % 6))));
@@ -67,37 +89,51 @@ protected:
     std::size_t appended_ = 0;
 };
 
-TEST_F(UploadCollectorTest, TenMinuteOutageBacklogDrainsWithNoLossAndNoDuplicate) {
-    LosingTransport transport(http_);
-    auto up = openUploader(transport, clock_);
+// The whole outage story against `collector`, through `inner` (the transport under test), with the
+// uploader on `clock`; `advance` moves both the journal's and the uploader's clocks.
+template <class SkipClock>
+void UploadCollectorTest::outageScenario(TestCollector& collector, hal::HttpTransport& inner, SkipClock& clock) {
+    LosingTransport transport(inner);
+    auto advance = [&](std::chrono::milliseconds d) {
+        clock_.advance(d);
+        if (static_cast<const void*>(&clock) != static_cast<const void*>(&clock_)) clock.advance(d);
+    };
+    auto openUp = [&] {
+        auto o = options();
+        o.url = collector.url();
+        auto u = Uploader::open(o, transport, clock);
+        EXPECT_TRUE(u) << (u ? "" : u.error().message);
+        return u ? std::move(u).value() : nullptr;
+    };
+    auto up = openUp();
 
     // Before: the collector is up and keeps pace.
     for (int i = 0; i < 120; ++i) {
         appendOne();
-        clock_.advance(500ms);
+        advance(500ms);
     }
-    ASSERT_EQ(DrainResult::Uploaded, up->drainOnce(clock_.monotonic() + 1min).result);
-    ASSERT_EQ(120u, collector_.tally().storedSeq.size());
+    ASSERT_EQ(DrainResult::Uploaded, up->drainOnce(clock.monotonic() + 1min).result);
+    ASSERT_EQ(120u, collector.tally().storedSeq.size());
 
     // The outage: 5 minutes of 503, then 5 minutes with the collector gone (connection refused).
     // One decision per second; the uploader is polled every second, as its thread would be;
     // the kiosk restarts (new uploader) in the middle.
-    collector_.failWith(503);
+    collector.failWith(503);
     std::size_t attempts = 0;
     for (int second = 0; second < 600; ++second) {
         appendOne();
-        clock_.advance(1s);
+        advance(1s);
         if (second == 300) {
-            collector_.failWith(0);
-            collector_.stop();
+            collector.failWith(0);
+            collector.stop();
         }
         if (second == 450) {
             auto key = up->status()->pendingKey;
             ASSERT_TRUE(key);
-            up = openUploader(transport, clock_);
+            up = openUp();
             EXPECT_EQ(key, up->status()->pendingKey);  // the batch and its key survived the restart
         }
-        auto r = up->drainOnce(clock_.monotonic() + 1min);
+        auto r = up->drainOnce(clock.monotonic() + 1min);
         ASSERT_NE(DrainResult::Uploaded, r.result) << r.detail;
         attempts += r.result == DrainResult::Failed;
     }
@@ -111,15 +147,15 @@ TEST_F(UploadCollectorTest, TenMinuteOutageBacklogDrainsWithNoLossAndNoDuplicate
 
     // The collector returns; the acknowledgement of the first batch it stores is lost on the way
     // back, and the kiosk restarts again half-way through the drain.
-    collector_.start();
+    collector.start();
     transport.loseNextResponses(1);
     bool restarted = false;
     for (int second = 0; second < 600 && up->status()->backlog > 0; ++second) {
         appendOne();  // decisions keep coming
-        clock_.advance(1s);
-        auto r = up->drainOnce(clock_.monotonic() + 1min);
-        if (!restarted && collector_.tally().storedSeq.size() > 400) {
-            up = openUploader(transport, clock_);
+        advance(1s);
+        auto r = up->drainOnce(clock.monotonic() + 1min);
+        if (!restarted && collector.tally().storedSeq.size() > 400) {
+            up = openUp();
             restarted = true;
         }
         (void)r;
@@ -131,18 +167,18 @@ TEST_F(UploadCollectorTest, TenMinuteOutageBacklogDrainsWithNoLossAndNoDuplicate
     // the retry. The retry must resend exactly the stored batch, not a bigger one.
     transport.loseNextResponses(1);
     appendOne();
-    ASSERT_EQ(DrainResult::Failed, up->drainOnce(clock_.monotonic() + 1min).result);
+    ASSERT_EQ(DrainResult::Failed, up->drainOnce(clock.monotonic() + 1min).result);
     appendOne();
     appendOne();
-    clock_.advance(5s);
-    ASSERT_EQ(DrainResult::Uploaded, up->drainOnce(clock_.monotonic() + 1min).result);
+    advance(5s);
+    ASSERT_EQ(DrainResult::Uploaded, up->drainOnce(clock.monotonic() + 1min).result);
 
     auto after = up->status();
     ASSERT_TRUE(after);
     EXPECT_EQ(0u, after->backlog);
     EXPECT_EQ(static_cast<std::int64_t>(appended_), after->ackedThrough);
 
-    const auto tally = collector_.tally();
+    const auto tally = collector.tally();
     // No loss: every record the journal holds is at the collector, exactly once.
     ASSERT_EQ(appended_, tally.storedSeq.size());
     EXPECT_EQ(1, tally.storedSeq.begin()->first);
@@ -158,13 +194,55 @@ TEST_F(UploadCollectorTest, TenMinuteOutageBacklogDrainsWithNoLossAndNoDuplicate
     auto stats = journal_->stats(std::nullopt);
     ASSERT_TRUE(stats);
     std::map<std::string, std::uint64_t> reasons;
-    for (const auto& j : collector_.records()) {
+    for (const auto& j : collector.records()) {
         ++reasons[j["reason"].get<std::string>()];
         EXPECT_EQ("BJ-WEST-07", j["kiosk_id"]);
         EXPECT_EQ(journal_->journalId(), j["journal_id"]);
     }
     EXPECT_EQ(stats->reasons, reasons);
 }
+
+TEST_F(UploadCollectorTest, TenMinuteOutageBacklogDrainsWithNoLossAndNoDuplicate) {
+    outageScenario(collector_, http_, clock_);
+}
+
+#ifdef SENTINEL_JOURNAL_HTTPS_TESTS
+// The same over HTTPS through the kiosk's own libcurl transport (pinned), on a clock that runs in
+// real steady time (libcurl enforces deadlines) but skips the back-off intervals.
+TEST_F(UploadCollectorTest, TenMinuteOutageOverPinnedHttpsWithTheKioskTransport) {
+    auto pki = hcsim::generateTestPki();
+    ASSERT_TRUE(pki) << pki.error().message;
+    ASSERT_TRUE(hcsim::writePki(*pki, dir_ / "pki"));
+    TestCollector collector((dir_ / "pki" / "server.pem").string(), (dir_ / "pki" / "server.key").string());
+    net::CurlConfig config;
+    config.caPem = pki->caCertPem;
+    config.pins = {pki->serverPin, pki->backupPin};
+    net::CurlTransport curl(config);
+    SkippingClock clock;
+    outageScenario(collector, curl, clock);
+}
+
+TEST_F(UploadCollectorTest, AWrongPinIsAFailureNotAnAcknowledgement) {
+    auto pki = hcsim::generateTestPki();
+    ASSERT_TRUE(pki);
+    ASSERT_TRUE(hcsim::writePki(*pki, dir_ / "pki"));
+    TestCollector collector((dir_ / "pki" / "server.pem").string(), (dir_ / "pki" / "server.key").string());
+    net::CurlConfig config;
+    config.caPem = pki->caCertPem;
+    config.pins = {pki->backupPin};  // the server presents the primary key
+    net::CurlTransport curl(config);
+    SkippingClock clock;
+    auto o = options();
+    o.url = collector.url();
+    auto up = Uploader::open(o, curl, clock);
+    ASSERT_TRUE(up);
+    appendOne();
+    auto r = (*up)->drainOnce(clock.monotonic() + 30s);
+    EXPECT_EQ(DrainResult::Failed, r.result) << r.detail;
+    EXPECT_EQ(1u, (*up)->status()->backlog);
+    EXPECT_EQ(0u, collector.tally().requests);
+}
+#endif
 
 TEST_F(UploadCollectorTest, TheBackgroundThreadDeliversNewRecords) {
     SystemClock clock;
