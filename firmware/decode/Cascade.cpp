@@ -8,7 +8,9 @@
 #include <opencv2/objdetect.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
+#include <numbers>
 
 namespace sentinel::decode::detail {
 namespace {
@@ -49,6 +51,12 @@ constexpr std::size_t kMaxCandidates = 2;
 // Margin around a candidate region (fraction of its size, plus fixed pixels) for the quiet zone.
 constexpr double kRegionMarginFraction = 0.12;
 constexpr int kRegionMarginPx = 16;
+// Denoise: blur sigma (px at the frame's resolution ×2) before stretching.
+constexpr double kDenoiseSigmaPx = 2.0;
+// Wiener deconvolution: Gaussian point-spread sigma (px at the frame's resolution; camsim hard
+// defocus is 0.55–0.75 module at 3.0–3.8 px/module ≈ 1.7–2.9 px) and noise-to-signal ratio.
+constexpr double kWienerSigmaPx = 2.2;
+constexpr double kWienerNoiseRatio = 0.01;
 // Adaptive threshold window ≈ 6 modules at 4-5 px/module (must be odd).
 constexpr int kAdaptiveBlockPx = 25;
 
@@ -66,6 +74,31 @@ ZXing::DecodeHints hintsFor(const Variant& v) {
         hints.setBinarizer(ZXing::Binarizer::GlobalHistogram);
     }
     return hints;
+}
+
+cv::Mat wienerDeblur(const cv::Mat& in) {
+    cv::Mat f;
+    in.convertTo(f, CV_32F);
+    const int rows = cv::getOptimalDFTSize(in.rows), cols = cv::getOptimalDFTSize(in.cols);
+    cv::copyMakeBorder(f, f, 0, rows - in.rows, 0, cols - in.cols, cv::BORDER_REPLICATE);
+    cv::Mat spectrum;
+    cv::dft(f, spectrum, cv::DFT_COMPLEX_OUTPUT);
+    const double k = 2.0 * std::numbers::pi * std::numbers::pi * kWienerSigmaPx * kWienerSigmaPx;
+    for (int y = 0; y < rows; ++y) {
+        const double fy = double(std::min(y, rows - y)) / rows;
+        auto* row = spectrum.ptr<cv::Vec2f>(y);
+        for (int x = 0; x < cols; ++x) {
+            const double fx = double(std::min(x, cols - x)) / cols;
+            const double h = std::exp(-k * (fx * fx + fy * fy));  // Gaussian optical transfer function
+            const float w = float(h / (h * h + kWienerNoiseRatio));
+            row[x] *= w;
+        }
+    }
+    cv::Mat restored;
+    cv::idft(spectrum, restored, cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
+    cv::Mat out;
+    cv::normalize(restored(cv::Rect(0, 0, in.cols, in.rows)), out, 0, 255, cv::NORM_MINMAX, CV_8U);
+    return out;
 }
 
 cv::Mat applyFilter(const cv::Mat& in, Filter filter, bool invert) {
@@ -100,6 +133,15 @@ cv::Mat applyFilter(const cv::Mat& in, Filter filter, bool invert) {
                                   invert ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY, kAdaptiveBlockPx, 2);
             return out;
         }
+        case Filter::Denoise: {
+            cv::Mat blurred;
+            cv::GaussianBlur(in, blurred, cv::Size(), kDenoiseSigmaPx);
+            cv::normalize(blurred, out, 0, 255, cv::NORM_MINMAX);
+            break;
+        }
+        case Filter::Wiener:
+            out = wienerDeblur(in);
+            break;
         case Filter::Stretch: {
             cv::Mat blurred;
             cv::GaussianBlur(in, blurred, cv::Size(), kSmoothSigmaPx);
@@ -261,10 +303,12 @@ const std::vector<Variant>& cascade() {
         c.push_back({.name = "roi-x2-inverted", .region = Candidates, .scale = 2.0, .invert = true, .costHintMs = 6});
         c.push_back({.name = "roi-x2-adaptive", .region = Candidates, .scale = 2.0, .filter = AdaptiveThreshold, .costHintMs = 7});
         c.push_back({.name = "adaptive", .filter = AdaptiveThreshold, .costHintMs = 5});
-        c.push_back({.name = "roi-x2-sharpen", .region = Candidates, .scale = 2.0, .filter = Sharpen, .costHintMs = 7});
-        c.push_back({.name = "roi-deblur", .region = Candidates, .scale = 2.0, .filter = Deblur, .costHintMs = 8});
-        c.push_back({.name = "roi-histogram", .region = Candidates, .scale = 2.0, .binarizer = Binarizer::GlobalHistogram, .costHintMs = 5});
         c.push_back({.name = "roi-x2-smooth", .region = Candidates, .scale = 2.0, .filter = Smooth, .costHintMs = 6.5});
+        c.push_back({.name = "roi-deblur", .region = Candidates, .scale = 2.0, .filter = Deblur, .costHintMs = 8});
+        c.push_back({.name = "roi-wiener", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = Wiener, .costHintMs = 12.0});
+        c.push_back({.name = "roi-x2-sharpen", .region = Candidates, .scale = 2.0, .filter = Sharpen, .costHintMs = 7});
+        c.push_back({.name = "roi-histogram", .region = Candidates, .scale = 2.0, .binarizer = Binarizer::GlobalHistogram, .costHintMs = 5});
+        c.push_back({.name = "roi-denoise", .region = Candidates, .scale = 2.0, .filter = Denoise, .costHintMs = 6.0});
         c.push_back({.name = "stretch", .filter = Stretch, .costHintMs = 5});
         c.push_back({.name = "roi-clahe", .region = Candidates, .scale = 2.0, .filter = Clahe, .costHintMs = 7.5});
         c.push_back({.name = "clahe", .filter = Clahe, .costHintMs = 7.5});
@@ -313,7 +357,11 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame) {
             case Region::Candidates:
                 for (const cv::Rect& r : regionsOf(frame)) {
                     const double scale = std::min(variant.scale, std::sqrt(kMaxScaledPixels / double(r.area())));
-                    readInto(applyFilter(resampled(gray(r), scale), variant.filter, variant.invert), variant, outcome);
+                    const cv::Mat img =
+                        variant.filterFirst
+                            ? resampled(applyFilter(gray(r), variant.filter, variant.invert), scale)
+                            : applyFilter(resampled(gray(r), scale), variant.filter, variant.invert);
+                    readInto(img, variant, outcome);
                     if (!outcome.payloads.empty()) break;
                 }
                 break;

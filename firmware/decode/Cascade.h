@@ -18,6 +18,8 @@ enum class Filter {
     Smooth,             // Gaussian blur: screen moiré, JPEG blocking, sensor noise
     AdaptiveThreshold,  // OpenCV mean-C threshold with a window of a few modules, then BoolCast
     Stretch,            // min/max stretch after a small blur: very low contrast
+    Denoise,            // wider Gaussian blur, then min/max stretch: low light (few photons, much noise)
+    Wiener,             // Wiener deconvolution of a Gaussian blur: strong defocus
 };
 
 enum class Binarizer { LocalAverage, GlobalHistogram };
@@ -31,7 +33,8 @@ enum class Region {
 struct Variant {
     const char* name;
     Region region = Region::Whole;
-    double scale = 1.0;  // resampling factor applied to the region
+    double scale = 1.0;  // resampling factor applied to the region (after the filter when filterFirst)
+    bool filterFirst = false;  // filter at the frame's resolution, then resample
     Filter filter = Filter::None;
     bool invert = false;  // dark mode: light modules on a dark ground
     Binarizer binarizer = Binarizer::LocalAverage;

@@ -1,5 +1,7 @@
 #include "tests/camsim/CameraSimulator.h"
 
+#include "firmware/issuer/TestIssuer.h"
+
 #define ZX_USE_UTF8 1
 #include <ZXing/BitMatrix.h>
 #include <ZXing/MultiFormatWriter.h>
@@ -21,6 +23,13 @@ constexpr int kQuietModules = 4;
 // Frames are drawn at this multiple of the output size, then area-averaged down (the sensor
 // integrates light over each pixel).
 constexpr int kSupersample = 2;
+// Keeping the whole screen in view: margin to the frame edge, and the fitting steps (shrink the
+// module size by kFitShrink while it stays in the level's range, move kFitRecentre of the way to
+// the centre).
+constexpr float kFrameMarginPx = 8.0f;
+constexpr int kFitSteps = 40;
+constexpr double kFitShrink = 0.97;
+constexpr double kFitRecentre = 0.15;
 // Texture resolution of the code before warping (pixels per module).
 constexpr int kTexturePxPerModule = 8;
 constexpr std::string_view kBase64Url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -206,7 +215,27 @@ std::string hc1Synthetic(std::uint64_t seed) {
     return "HC1:" + randomText(rng, kBase45, rng.integer(450, 650));
 }
 
-Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view category, int index) {
+struct IssuerHc1::State {
+    issuer::TestIssuer issuer = issuer::TestIssuer::generate("XX");
+};
+
+IssuerHc1::IssuerHc1() : state_(std::make_unique<State>()) {}
+IssuerHc1::~IssuerHc1() = default;
+
+std::string IssuerHc1::hc1(std::uint64_t seed) {
+    Rng rng(seed);
+    // A fixed validation epoch (2026-11-20T00:00:00Z) keeps the claims reproducible; NAAT or RAT,
+    // sampled 1–60 h earlier, negative or (rarely) positive, as a kiosk sees them.
+    const UtcTime now = fromEpochSeconds(1795132800);
+    const auto type = rng.chance(0.8) ? TestType::Naat : TestType::Rat;
+    const UtcTime sample = now - std::chrono::minutes(rng.integer(60, 3600));
+    issuer::Hc1Spec spec = issuer::testCredential(type, sample, rng.chance(0.1), now);
+    spec.certificateIdentifier = "URN:UVCI:01:XX:SIM" + randomText(rng, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", 22) + "#" +
+                                 randomText(rng, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", 1);
+    return state_->issuer.issue(spec);
+}
+
+Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view category, int index, Hc1Source* hc1) {
     const auto& cats = categories();
     if (std::find(cats.begin(), cats.end(), category) == cats.end()) {
         return makeError("unknown category '" + std::string(category) + "'");
@@ -215,7 +244,10 @@ Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view cate
     const Params p = paramsFor(category, level, rng);
 
     Frame frame;
-    frame.payload = (index % 2 == 0) ? hc1Synthetic(rng.next()) : hk1Token(rng.next());
+    const std::uint64_t payloadSeed = rng.next();
+    frame.payload = (index % 2 != 0) ? hk1Token(payloadSeed)
+                    : hc1 != nullptr ? hc1->hc1(payloadSeed)
+                                     : hc1Synthetic(payloadSeed);
     ZXing::BitMatrix matrix;
     try {
         matrix = ZXing::MultiFormatWriter(ZXing::BarcodeFormat::QRCode)
@@ -234,14 +266,31 @@ Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view cate
 
     frame.modulePx = rng.uniform(p.modulePxLo, p.modulePxHi);
     const int totalModules = matrix.width() + 2 * screenModules;
-    const double sidePx = totalModules * frame.modulePx;
+    double sidePx = totalModules * frame.modulePx;
     const double tilt = rng.uniform(p.tiltDegMin, p.tiltDegMax);
     const double roll = p.anyRotation ? rng.uniform(0, 360) : rng.uniform(-20, 20);
     const double reach = std::max(0.0, (kFrameHeightPx - sidePx * 1.05) / 2);
     const double reachX = std::max(0.0, (kFrameWidthPx - sidePx * 1.05) / 2);
-    const cv::Point2d centre(kFrameWidthPx / 2.0 + rng.uniform(-reachX, reachX) * 0.8,
+    cv::Point2d centre(kFrameWidthPx / 2.0 + rng.uniform(-reachX, reachX) * 0.8,
                              kFrameHeightPx / 2.0 + rng.uniform(-reach, reach) * 0.8);
-    std::vector<cv::Point2f> quad = projectSquare(centre, sidePx, roll, tilt, rng.uniform(0, 180));
+    const double axis = rng.uniform(0, 180);
+    std::vector<cv::Point2f> quad = projectSquare(centre, sidePx, roll, tilt, axis);
+    // The traveller sees the preview: the whole screen is in view. A code too large for the frame at
+    // this angle is shown smaller (towards the low end of the level's module size), then moved in.
+    const cv::Rect2f inside(kFrameMarginPx, kFrameMarginPx, kFrameWidthPx - 2 * kFrameMarginPx,
+                            kFrameHeightPx - 2 * kFrameMarginPx);
+    auto fits = [&] {
+        return std::all_of(quad.begin(), quad.end(), [&](const cv::Point2f& q) { return inside.contains(q); });
+    };
+    const cv::Point2d frameCentre(kFrameWidthPx / 2.0, kFrameHeightPx / 2.0);
+    for (int step = 0; step < kFitSteps && !fits(); ++step) {
+        if (frame.modulePx * kFitShrink >= p.modulePxLo) {
+            frame.modulePx *= kFitShrink;
+            sidePx = totalModules * frame.modulePx;
+        }
+        centre = centre * (1.0 - kFitRecentre) + frameCentre * kFitRecentre;
+        quad = projectSquare(centre, sidePx, roll, tilt, axis);
+    }
     for (auto& q : quad) q *= float(kSupersample);
 
     const cv::Size big(kFrameWidthPx * kSupersample, kFrameHeightPx * kSupersample);
@@ -323,7 +372,7 @@ cv::Mat renderEmptyFrame(std::uint64_t seed, int index) {
 }
 
 Result<std::filesystem::path> writeSet(const std::filesystem::path& outDir, std::uint64_t seed, Level level,
-                                       int countPerCategory, int emptyCount) {
+                                       int countPerCategory, int emptyCount, Hc1Source* hc1) {
     namespace fs = std::filesystem;
     const fs::path root = outDir / std::string(toString(level));
     std::error_code ec;
@@ -336,7 +385,7 @@ Result<std::filesystem::path> writeSet(const std::filesystem::path& outDir, std:
         fs::create_directories(root / category, ec);
         if (ec) return makeError("cannot create " + (root / category).string() + ": " + ec.message());
         for (int i = 0; i < countPerCategory; ++i) {
-            auto frame = renderFrame(seed, level, category, i);
+            auto frame = renderFrame(seed, level, category, i, hc1);
             if (!frame) return frame.error();
             char name[64];
             std::snprintf(name, sizeof name, "%s-%03d", category.c_str(), i);

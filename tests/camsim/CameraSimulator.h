@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,8 +42,35 @@ inline constexpr int kFrameHeightPx = 720;
 std::string hk1Token(std::uint64_t seed);
 std::string hc1Synthetic(std::uint64_t seed);
 
-// Renders one frame. `category` must be one of categories(); `index` selects the sample.
-Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view category, int index);
+// Where HC1 payloads come from. Even indices show HC1, odd ones HK1 tokens.
+class Hc1Source {
+public:
+    virtual ~Hc1Source() = default;
+    virtual std::string hc1(std::uint64_t seed) = 0;
+};
+// Synthetic HC1-sized text: frames are bit-for-bit reproducible from the seed.
+class SyntheticHc1 final : public Hc1Source {
+public:
+    std::string hc1(std::uint64_t seed) override { return hc1Synthetic(seed); }
+};
+// Real signed credentials from the demo/test issuer (firmware/issuer, fresh P-256 key): the claims
+// (test type, sample time, identifier) follow the seed; the key and ECDSA signature differ per run,
+// so the code's modules (not geometry or impairments) change from run to run.
+class IssuerHc1 final : public Hc1Source {
+public:
+    IssuerHc1();
+    ~IssuerHc1() override;
+    std::string hc1(std::uint64_t seed) override;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+// Renders one frame. `category` must be one of categories(); `index` selects the sample. HC1
+// payloads come from `hc1` (synthetic when null).
+Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view category, int index,
+                          Hc1Source* hc1 = nullptr);
 
 // A frame of the same scenes with no code in view (for the empty-frame cost).
 cv::Mat renderEmptyFrame(std::uint64_t seed, int index);
@@ -52,6 +80,6 @@ cv::Mat renderEmptyFrame(std::uint64_t seed, int index);
 // `emptyCount` empty scenes go to DIR/<level>/empty/ with the expectation `@` (no code).
 // Returns the manifest path.
 Result<std::filesystem::path> writeSet(const std::filesystem::path& outDir, std::uint64_t seed, Level level,
-                                       int countPerCategory, int emptyCount = 0);
+                                       int countPerCategory, int emptyCount = 0, Hc1Source* hc1 = nullptr);
 
 }  // namespace sentinel::camsim

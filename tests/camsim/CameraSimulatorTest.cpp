@@ -71,6 +71,15 @@ TEST(CameraSimulator, PayloadsAreHk1TokensAndHc1SizedCredentials) {
     }
 }
 
+TEST(CameraSimulator, IssuerPayloadsAreSignedHc1Credentials) {
+    IssuerHc1 issuer;
+    auto f = renderFrame(8, Level::Realistic, "nominal", 0, &issuer);
+    ASSERT_TRUE(f.ok());
+    ASSERT_EQ(f->payload.rfind("HC1:", 0), 0u);
+    EXPECT_TRUE(allIn(std::string_view(f->payload).substr(4), "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"));
+    EXPECT_GT(f->payload.size(), 200u);  // a signed COSE credential, not a token
+}
+
 TEST(CameraSimulator, UnknownCategoryIsAnError) {
     EXPECT_FALSE(renderFrame(1, Level::Realistic, "fog", 0).ok());
 }

@@ -1,8 +1,10 @@
 // sentinel-camsim --out DIR --seed N --level realistic|hard [--count-per-category K] [--empty K]
+//                 [--hc1 issuer|synthetic]
 // Writes a simulated camera set (see CameraSimulator.h). Exit 0 ok, 1 write error, 2 usage.
 
 #include <charconv>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,7 +16,9 @@ constexpr int kDefaultCountPerCategory = 20;
 
 int usage(const std::string& why) {
     std::cerr << "sentinel-camsim: " << why << "\n"
-              << "usage: sentinel-camsim --out DIR --seed N --level realistic|hard [--count-per-category K] [--empty K]\n";
+              << "usage: sentinel-camsim --out DIR --seed N --level realistic|hard [--count-per-category K] [--empty K]\n"
+                 "         [--hc1 issuer|synthetic]   HC1 payloads: signed by the test issuer (default; the\n"
+                 "                                    signatures differ per run) or synthetic (bit-for-bit reproducible)\n";
     return 2;
 }
 
@@ -27,7 +31,7 @@ bool parseInt(const std::string& s, long long& v) {
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
-    std::string out, levelText;
+    std::string out, levelText, hc1Source = "issuer";
     long long seed = -1, count = kDefaultCountPerCategory, empty = 0;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -45,6 +49,9 @@ int main(int argc, char** argv) {
             if (!parseInt(v, seed) || seed < 0) return usage("--seed takes a non-negative integer");
         } else if (a == "--count-per-category") {
             if (!parseInt(v, count) || count < 1 || count > 100000) return usage("--count-per-category takes 1..100000");
+        } else if (a == "--hc1") {
+            if (v != "issuer" && v != "synthetic") return usage("--hc1 takes issuer or synthetic");
+            hc1Source = v;
         } else if (a == "--empty") {
             if (!parseInt(v, empty) || empty < 0 || empty > 100000) return usage("--empty takes 0..100000");
         } else {
@@ -54,8 +61,14 @@ int main(int argc, char** argv) {
     if (out.empty() || levelText.empty() || seed < 0) return usage("--out, --seed and --level are required");
     auto level = sentinel::camsim::parseLevel(levelText);
     if (!level) return usage(level.error().message);
+    std::unique_ptr<sentinel::camsim::Hc1Source> hc1;
+    if (hc1Source == "issuer") {
+        hc1 = std::make_unique<sentinel::camsim::IssuerHc1>();
+    } else {
+        hc1 = std::make_unique<sentinel::camsim::SyntheticHc1>();
+    }
     auto manifest = sentinel::camsim::writeSet(out, static_cast<std::uint64_t>(seed), *level, static_cast<int>(count),
-                                                static_cast<int>(empty));
+                                                static_cast<int>(empty), hc1.get());
     if (!manifest) {
         std::cerr << "sentinel-camsim: " << manifest.error().message << "\n";
         return 1;
