@@ -165,13 +165,17 @@ TEST(DecodeEngine, StillTriesEveryVariantBeforeGivingUp) {
 }
 
 TEST(DecodeEngine, RemembersTheVariantThatReadRecentCodes) {
-    // Dark-mode codes are read by an inverted variant; after one, the next is read on frame one.
-    DecodeEngine engine;
+    // Dark-mode codes are read by an inverted variant, a few places down the cascade. After one has
+    // been read, the next scene tries that variant right after the cheap pass. (An ample budget keeps
+    // the test independent of the machine's speed.)
+    DecodeEngine engine(EngineOptions{.frameBudget = std::chrono::seconds{10}});
     const auto first = scene("inverted", 1), second = scene("inverted", 2);
     ASSERT_EQ(holdStill(engine, first.gray), std::vector<std::string>{first.payload});
     const std::string winner = engine.lastReport().readBy;
     ASSERT_NE(winner.find("inverted"), std::string::npos);
     EXPECT_EQ(engine.decodeFrame(viewOf(second.gray)), std::vector<std::string>{second.payload});
+    EXPECT_EQ(engine.lastReport().readBy, winner);
+    EXPECT_EQ(engine.lastReport().variantsTried, 2);  // the cheap pass, then the remembered variant
 }
 
 }  // namespace
