@@ -20,6 +20,10 @@ constexpr int kMaxSymbolsPerImage = 4;
 // Localisation runs on a copy whose longer side is at most this (QRCodeDetector::detect costs
 // ≈22 ms at 1280x720 and ≈6 ms at 640x360 on the dev machine).
 constexpr int kLocateMaxSidePx = 640;
+constexpr double kLocateMinWorkMp = 0.6;
+// Below this shorter side QRCodeDetector enlarges the image ≈10x and searches for up to 60 ms
+// (measured on 41x41 and 66x66 photographs) for a code too small to be tilted strongly: skipped.
+constexpr int kLocateMinSidePx = 160;
 // Rectified codes are drawn into a square of this side (≥ 6 px per module up to version 25) plus a
 // quiet zone of kRectifyQuietFraction of the side on each edge (ISO 18004 asks for 4 modules).
 constexpr int kRectifySidePx = 720;
@@ -287,7 +291,9 @@ const std::vector<cv::Rect>& FrameContext::candidates() {
 
 // Order: greedy by codes newly read per millisecond over the camera simulator's development sets
 // (seed 7, 20 per category, realistic and hard; see docs/PERFORMANCE.md), cheap whole-frame passes
-// first, localisation last (it reads few codes the others miss and costs the most). The half-size
+// first, localisation last and for stills only: QRCodeDetector's cost varies 3x with the content
+// (40–60 ms frames on the dev machine under load, breaking the 33 ms p99) and on the development
+// sets and the photographs it read no code the other variants missed. The half-size
 // pass comes first: ≈1 ms at 720p, it is what an empty frame costs (issue 8: ≤ 4 ms median); the
 // full-size plain pass must stay second (DecodeEngine runs it after a half-size read).
 const std::vector<Variant>& cascade() {
@@ -317,8 +323,8 @@ const std::vector<Variant>& cascade() {
         c.push_back({.name = "roi-x3", .region = Candidates, .scale = 3.0, .costHintMs = 6});
         c.push_back({.name = "roi-deblur-inverted", .region = Candidates, .scale = 2.0, .filter = Deblur, .invert = true, .costHintMs = 8});
         c.push_back({.name = "clahe-inverted", .filter = Clahe, .invert = true, .costHintMs = 7.5});
-        c.push_back({.name = "locate", .region = Located, .costHintMs = 11});
-        c.push_back({.name = "locate-inverted", .region = Located, .invert = true, .costHintMs = 11});
+        c.push_back({.name = "locate", .region = Located, .live = false, .costHintMs = 16});
+        c.push_back({.name = "locate-inverted", .region = Located, .invert = true, .live = false, .costHintMs = 16});
         return c;
     }();
     return kCascade;
@@ -338,7 +344,10 @@ double workMegapixels(const Variant& variant, FrameContext& frame) {
             return mp;
         }
         case Region::Located:
-            return frameMp;  // detection on the reduced copy, warp and read: roughly the frame's size
+            if (std::min(frame.gray().cols, frame.gray().rows) < kLocateMinSidePx) return 0.0;
+            // QRCodeDetector enlarges small images before searching (≈512 px), and the rectified
+            // square is read at a fixed size: never less work than kLocateMinWorkMp.
+            return std::max(frameMp, kLocateMinWorkMp);
     }
     return frameMp;
 }
@@ -366,6 +375,7 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame) {
                 }
                 break;
             case Region::Located: {
+                if (std::min(gray.cols, gray.rows) < kLocateMinSidePx) break;
                 cv::Mat filtered = applyFilter(gray, variant.filter, variant.invert);
                 for (const auto& quad : locateQuads(filtered)) {
                     readInto(resampled(rectify(filtered, quad), variant.scale), variant, outcome);

@@ -40,6 +40,7 @@ struct Variant {
     Binarizer binarizer = Binarizer::LocalAverage;
     bool tryHarder = true;
     bool tryDownscale = true;  // ZXing's own downscaled pyramid
+    bool live = true;          // also tried on live frames (false: stills only)
     double costHintMs = 3.0;   // ms per megapixel of work (dev machine, unloaded); a start value, learned at run time
 };
 

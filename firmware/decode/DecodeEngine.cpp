@@ -95,6 +95,8 @@ struct DecodeEngine::Impl {
         const auto t0 = Clock::now();
         detail::VariantOutcome outcome = runVariant(cascade()[index], frame);
         const double ms = double(since(t0).count()) / 1000.0;
+        SLOG(kLog, Debug) << "variant " << cascade()[index].name << " work_mp=" << workMp
+                          << " predicted_ms=" << msPerMp[index] * workMp << " ms=" << ms;
         if (workMp >= kMinLearnMegapixels) {
             double& c = msPerMp[index];
             const double observed = ms / workMp;
@@ -175,6 +177,7 @@ struct DecodeEngine::Impl {
     void refill() {
         pending.assign(winners.begin(), winners.end());
         for (std::size_t i = 1; i < cascade().size(); ++i) {
+            if (!cascade()[i].live) continue;
             if (std::find(winners.begin(), winners.end(), i) == winners.end()) pending.push_back(i);
         }
     }
@@ -237,9 +240,11 @@ void DecodeEngine::reset() {
 
 const FrameReport& DecodeEngine::lastReport() const { return impl_->report; }
 
-std::vector<std::string> DecodeEngine::variantNames() {
+std::vector<std::string> DecodeEngine::variantNames(bool liveOnly) {
     std::vector<std::string> names;
-    for (const auto& v : cascade()) names.emplace_back(v.name);
+    for (const auto& v : cascade()) {
+        if (v.live || !liveOnly) names.emplace_back(v.name);
+    }
     return names;
 }
 

@@ -60,8 +60,9 @@ public:
     void reset();
 
     const FrameReport& lastReport() const;
-    // Names of the cascade's variants, in the order a still image tries them.
-    static std::vector<std::string> variantNames();
+    // Names of the cascade's variants, in the order a still image tries them; `liveOnly`: those
+    // decodeFrame() also tries (localisation is for stills only).
+    static std::vector<std::string> variantNames(bool liveOnly = false);
 
 private:
     struct Impl;
