@@ -1,9 +1,9 @@
 // Durability under kill -9 (issue 5 item 5): `sentinel run` decides a stream of codes from the
 // replay camera and is killed with SIGKILL at a random moment, 200 times (SENTINEL_KILL9_RUNS
-// overrides). After every kill: integrity_check is ok, sequence numbers are contiguous from 1, and
-// every indication the kiosk showed has its record (the console indicator stands in for the GPIO:
-// it prints a line per indication, after the journal commit, before the relay would pulse). At
-// most one record per kill may lack its line (killed between commit and indication).
+// overrides). After every kill: integrity_check is ok, sequence numbers are contiguous from 1, every
+// relay pulse seen on the simulated GPIO lines (`indicator.gpio.chip = "sim:FILE"`, one write per
+// line change) has its PASS record, and every indication printed by the console indicator has its
+// record. At most one record per kill may lack its pulse/line (killed between commit and indication).
 
 #include <gtest/gtest.h>
 
@@ -87,6 +87,15 @@ RunOutput runProcess(const std::vector<std::string>& argv, std::optional<std::ch
     return r;
 }
 
+// Relay pulses in the simulated GPIO log: lines `<ns> relay 1`.
+std::size_t countRelayPulses(const std::filesystem::path& gpioLog) {
+    std::istringstream in(testing::readAll(gpioLog));
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(in, line)) n += line.size() > 8 && line.compare(line.size() - 8, 8, " relay 1") == 0;
+    return n;
+}
+
 std::size_t countLines(const std::string& out, const std::regex& re) {
     std::istringstream in(out);
     std::string line;
@@ -143,11 +152,13 @@ TEST(KillNine, EveryIndicationHasItsRecordAndTheJournalStaysWhole) {
     const auto state = dir / "state";
     const auto db = state / "journal.db";
     const auto config = dir / "sentinel.toml";
+    const auto gpioLog = dir / "gpio.log";
     {
         std::ofstream c(config);
         c << "[kiosk]\nid = \"KILL9-01\"\nstate_dir = \"" << state.string() << "\"\n"
           << "[camera]\nsource = \"replay:" << (work / "frames").string() << "\"\nfps = 120\n"
-          << "[indicator]\nbackends = [\"console\"]\n"
+          << "[indicator]\nbackends = [\"console\", \"gpio\"]\n"
+          << "[indicator.gpio]\nchip = \"sim:" << gpioLog.string() << "\"\n"
           << "[trust]\npath = \"" << (work / "trust").string() << "\"\n"
           << "[journal]\npath = \"" << db.string() << "\"\n"
           << "[log]\nlevels = \"*:Warn\"\n";
@@ -166,6 +177,8 @@ TEST(KillNine, EveryIndicationHasItsRecordAndTheJournalStaysWhole) {
     ASSERT_GT(passesShown, 0u) << clean.out;
     JournalFacts facts = inspect(db);
     ASSERT_EQ(static_cast<std::int64_t>(shown), facts.records) << "a clean run stores exactly what it shows";
+    ASSERT_EQ(passesShown, countRelayPulses(gpioLog)) << "one relay pulse per PASS";
+    ASSERT_EQ(static_cast<std::int64_t>(passesShown), facts.passes);
 
     int runs = 200;
     if (const char* env = std::getenv("SENTINEL_KILL9_RUNS")) runs = std::atoi(env);
@@ -184,6 +197,9 @@ TEST(KillNine, EveryIndicationHasItsRecordAndTheJournalStaysWhole) {
         // Every indication has its record; a kill can orphan at most the one record it interrupted.
         ASSERT_GE(facts.records, static_cast<std::int64_t>(shown)) << "after run " << i;
         ASSERT_GE(facts.passes, static_cast<std::int64_t>(passesShown)) << "after run " << i;
+        const auto pulses = static_cast<std::int64_t>(countRelayPulses(gpioLog));
+        ASSERT_GE(facts.passes, pulses) << "a relay pulse without its record, after run " << i;
+        ASSERT_LE(facts.passes - pulses, static_cast<std::int64_t>(kills)) << "after run " << i;
         ASSERT_LE(facts.records - static_cast<std::int64_t>(shown), static_cast<std::int64_t>(kills))
             << "after run " << i;
         ASSERT_EQ(0, facts.journalFaults);
@@ -198,8 +214,9 @@ TEST(KillNine, EveryIndicationHasItsRecordAndTheJournalStaysWhole) {
     RecordProperty("runs", runs);
     RecordProperty("kills", static_cast<int>(kills));
     RecordProperty("records", static_cast<int>(facts.records));
-    std::cout << "kill -9: " << runs << " runs, " << kills << " killed mid-stream, " << facts.records << " records, "
-              << shown << " indications seen, full pass " << fullRun.count() << " ms\n";
+    std::cout << "kill -9: " << runs << " runs, " << kills << " killed mid-stream, " << facts.records << " records ("
+              << facts.passes << " PASS), " << countRelayPulses(gpioLog) << " relay pulses, " << shown
+              << " indications seen, full pass " << fullRun.count() << " ms\n";
 }
 
 }  // namespace
