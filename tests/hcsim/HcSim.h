@@ -19,8 +19,9 @@ namespace sentinel::hcsim {
 
 inline constexpr std::string_view kDefaultDeviceToken = "sentinel-dev-token";
 
-// Faults, per code or for every request. Several may be set; they apply in this order: delay,
-// then the first of status, redirect, garbage, oversize, oversizeChunked, closeMidBody, drip.
+// Faults, per code or for every request (a code's own fault, when it has one, replaces the
+// every-request fault). Several may be set; they apply in this order: delay, then the first of
+// status, redirect, garbage, oversize, oversizeChunked, closeMidBody, drip.
 struct SimFault {
     std::chrono::milliseconds delay{0};  // wait before answering (interruptible by stop())
     int status = 0;                      // answer with this HTTP status and a small JSON error

@@ -49,9 +49,11 @@ bool setRandomSerial(X509* cert) {
     return ok;
 }
 
-// issuer == nullptr: self-signed CA.
+enum class Kind { Ca, Server };
+
+// issuer == nullptr: self-signed.
 CertPtr makeCert(EVP_PKEY* key, const std::string& commonName, X509* issuer, EVP_PKEY* issuerKey,
-                 const std::string& subjectAltNames, std::chrono::hours validity) {
+                 const std::string& subjectAltNames, std::chrono::hours validity, Kind kind) {
     CertPtr cert(X509_new(), X509_free);
     if (!cert) return cert;
     X509* x = cert.get();
@@ -70,7 +72,7 @@ CertPtr makeCert(EVP_PKEY* key, const std::string& commonName, X509* issuer, EVP
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, issuer != nullptr ? issuer : x, x, nullptr, nullptr, 0);
-    if (issuer == nullptr) {
+    if (kind == Kind::Ca) {
         ok = ok && addExt(x, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
              addExt(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") &&
              addExt(x, &ctx, NID_subject_key_identifier, "hash");
@@ -132,10 +134,11 @@ Result<TestPki> generateTestPki(const std::vector<std::string>& extraDnsNames, s
     for (const auto& n : extraDnsNames) sans += ",DNS:" + n;
     KeyPtr caKey = newKey(), serverKey = newKey(), backupKey = newKey();
     if (!caKey || !serverKey || !backupKey) return makeError("cannot generate P-256 keys");
-    CertPtr ca = makeCert(caKey.get(), "Sentinel test CA", nullptr, nullptr, {}, validity);
+    CertPtr ca = makeCert(caKey.get(), "Sentinel test CA", nullptr, nullptr, {}, validity, Kind::Ca);
     if (!ca) return makeError("cannot make the test CA certificate");
-    CertPtr server = makeCert(serverKey.get(), "sentinel-hcsim", ca.get(), caKey.get(), sans, validity);
-    CertPtr backup = makeCert(backupKey.get(), "sentinel-hcsim (backup key)", ca.get(), caKey.get(), sans, validity);
+    CertPtr server = makeCert(serverKey.get(), "sentinel-hcsim", ca.get(), caKey.get(), sans, validity, Kind::Server);
+    CertPtr backup =
+        makeCert(backupKey.get(), "sentinel-hcsim (backup key)", ca.get(), caKey.get(), sans, validity, Kind::Server);
     if (!server || !backup) return makeError("cannot make the server certificates");
     auto pin = pinOfKey(serverKey.get());
     auto backupPin = pinOfKey(backupKey.get());
@@ -148,6 +151,22 @@ Result<TestPki> generateTestPki(const std::vector<std::string>& extraDnsNames, s
     pki.backupCertPem = certPem(backup.get());
     pki.backupKeyPem = keyPem(backupKey.get());
     pki.backupPin = *backupPin;
+    return pki;
+}
+
+Result<TestPki> generateSelfSignedPki(std::chrono::hours validity) {
+    KeyPtr key = newKey();
+    if (!key) return makeError("cannot generate a P-256 key");
+    CertPtr cert = makeCert(key.get(), "sentinel-hcsim (self-signed)", nullptr, nullptr,
+                            "IP:127.0.0.1,IP:::1,DNS:localhost", validity, Kind::Server);
+    if (!cert) return makeError("cannot make the self-signed certificate");
+    auto pin = pinOfKey(key.get());
+    if (!pin) return pin.error();
+    TestPki pki;
+    pki.serverCertPem = certPem(cert.get());
+    pki.caCertPem = pki.serverCertPem;  // the certificate is its own trust anchor
+    pki.serverKeyPem = keyPem(key.get());
+    pki.serverPin = *pin;
     return pki;
 }
 
@@ -169,6 +188,7 @@ Status writePki(const TestPki& pki, const std::filesystem::path& dir) {
                                       std::tuple{"server.key", &pki.serverKeyPem, true},
                                       std::tuple{"backup.pem", &pki.backupCertPem, false},
                                       std::tuple{"backup.key", &pki.backupKeyPem, true}}) {
+        if (text->empty()) continue;
         auto st = writeFile(dir / name, *text, secret);
         if (!st) return st;
     }

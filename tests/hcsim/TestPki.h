@@ -27,6 +27,10 @@ struct TestPki {
 Result<TestPki> generateTestPki(const std::vector<std::string>& extraDnsNames = {},
                                 std::chrono::hours validity = std::chrono::hours{24 * 30});
 
+// A lone self-signed server certificate (no CA, no backup key): what a third-party service on a
+// bench might use; caCertPem == serverCertPem, the file a kiosk puts in ca_file.
+Result<TestPki> generateSelfSignedPki(std::chrono::hours validity = std::chrono::hours{24 * 30});
+
 // The pin of the first certificate in `pem`.
 Result<std::string> pinOfCertificate(const std::string& pem);
 

@@ -112,6 +112,7 @@ TEST(CurlTransportDeadline, HungLookupNeverHoldsTheCallerAndLeaksNothingOver200R
     Gate gate;
     CurlConfig config;
     config.lookup = gate.lookup();
+    config.returnMargin = 0ms;  // measure the raw bound
     CurlTransport transport(config);
     hal::HttpRequest req;
     req.url = "https://hc.hang.example:8443/v1/verify";

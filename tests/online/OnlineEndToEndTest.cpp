@@ -236,6 +236,22 @@ TEST(OnlineEndToEnd, CaAloneSufficesWhenNoPinsAreConfigured) {
     EXPECT_EQ(kiosk.scan(codes::kGreen).result.record.reason, Reason::Ok);
 }
 
+TEST(OnlineEndToEnd, SelfSignedServiceCertificateAsCaFileAndPinned) {
+    auto self = hcsim::generateSelfSignedPki();
+    ASSERT_TRUE(self);
+    hcsim::HcSimOptions o;
+    o.pki = *self;
+    auto sim = startSim(o);
+    Kiosk pinned(sim->baseUrl(), self->serverCertPem, {self->serverPin});
+    EXPECT_EQ(pinned.scan(codes::kGreen).result.record.reason, Reason::Ok);
+    auto other = hcsim::generateSelfSignedPki();
+    ASSERT_TRUE(other);
+    Kiosk wrongPin(sim->baseUrl(), self->serverCertPem, {other->serverPin});
+    EXPECT_EQ(wrongPin.scan(codes::kGreen).result.record.reason, Reason::BackendError);
+    Kiosk wrongCa(sim->baseUrl(), other->serverCertPem, {});
+    EXPECT_EQ(wrongCa.scan(codes::kGreen).result.record.reason, Reason::BackendError);
+}
+
 TEST(OnlineEndToEnd, PlainHttpServiceUrlIsBackendError) {
     auto sim = startSim();
     std::string url = sim->baseUrl();
@@ -296,7 +312,7 @@ void expectTimeoutWithinBudget(const Scan& s, std::chrono::milliseconds budget, 
     EXPECT_EQ(s.result.record.reason, Reason::BackendTimeout) << what;
     EXPECT_EQ(s.result.record.decision, Decision::Refer) << what;
     EXPECT_LE(s.ms, static_cast<double>(budget.count()) + kJitterMs) << what;
-    EXPECT_GE(s.ms, static_cast<double>(budget.count()) - 20.0) << what << ": gave up well before the deadline";
+    EXPECT_GE(s.ms, static_cast<double>(budget.count()) - 50.0) << what << ": gave up well before the deadline";
     std::printf("%s: decided %s in %.1f ms (budget %lld ms)\n", what, std::string(toString(s.result.record.reason)).c_str(),
                 s.ms, static_cast<long long>(budget.count()));
 }
@@ -439,6 +455,23 @@ void twoHundredScans(const std::string& fault, const std::string& host, std::chr
                 fault.c_str(), host.c_str(), static_cast<long long>(budget.count()),
                 std::string(toString(expected)).c_str(), worst, threads, maxThreads, fds, maxFds,
                 static_cast<unsigned long long>(st.connectionsOpened));
+}
+
+// The executable with a certificate and key from files (as a technician would run it).
+TEST(OnlineEndToEnd, ServiceStartedFromCertificateFilesIsVerifiedAndPinned) {
+    testing::TempDir dir;
+    auto self = hcsim::generateSelfSignedPki();
+    ASSERT_TRUE(self);
+    ASSERT_TRUE(hcsim::writePki(*self, dir.path()));
+    auto p = hcsim::HcSimProcess::spawn(SENTINEL_HCSIM_EXE,
+                                        {"--listen", "127.0.0.1:0", "--cert", (dir / "server.pem").string(), "--key",
+                                         (dir / "server.key").string()},
+                                        10s);
+    ASSERT_TRUE(p) << p.error().message;
+    EXPECT_EQ((*p)->pin(), self->serverPin);
+    Kiosk kiosk((*p)->baseUrl(), readFile(dir / "ca.pem"), {self->serverPin});
+    EXPECT_EQ(kiosk.scan(codes::kGreen).result.record.reason, Reason::Ok);
+    EXPECT_EQ(kiosk.scan(codes::kRed).result.record.reason, Reason::CodeNotGreen);
 }
 
 TEST(OnlineSoak, TwoHundredScansUnderA20msDelayKeepThreadsAndFdsFlat) {
