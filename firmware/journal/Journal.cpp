@@ -74,21 +74,23 @@ std::string damagedName(const std::filesystem::path& path, UtcTime now) {
     return path.string() + ".damaged-" + stamp;  // e.g. journal.db.damaged-20261123T001300Z
 }
 
-// Renames the database and its -wal/-shm aside; returns the new database path.
+// Renames the database and its -wal/-shm aside; returns the new database path. The WAL goes first:
+// a fresh database must never meet the old WAL (SQLite would replay its frames into it).
 Result<std::filesystem::path> moveAside(const std::filesystem::path& path, UtcTime now) {
     std::string base = damagedName(path, now);
     std::filesystem::path target = base;
     for (int n = 1; std::filesystem::exists(target); ++n) target = base + "-" + std::to_string(n);
     std::error_code ec;
-    std::filesystem::rename(path, target, ec);
-    if (ec) return makeError("cannot move damaged journal " + path.string() + " aside: " + ec.message());
     for (const char* suffix : {"-wal", "-shm"}) {
         std::filesystem::path side = path.string() + suffix;
-        if (std::filesystem::exists(side)) {
+        if (std::filesystem::exists(side, ec)) {
             std::filesystem::rename(side, target.string() + suffix, ec);
             if (ec) std::filesystem::remove(side, ec);
+            if (std::filesystem::exists(side)) return makeError("cannot move " + side.string() + " aside");
         }
     }
+    std::filesystem::rename(path, target, ec);
+    if (ec) return makeError("cannot move damaged journal " + path.string() + " aside: " + ec.message());
     return target;
 }
 
@@ -97,9 +99,11 @@ struct Probe {
     std::string detail;
 };
 
-// PRAGMA integrity_check on an existing file. Damage is a value; I/O and permission problems are errors.
+// PRAGMA integrity_check on an existing file, through a read-only connection: it sees what the WAL
+// holds (after a crash, too) but never checkpoints or truncates anything, so a damaged journal is
+// moved aside exactly as it was found. Damage is a value; I/O and permission problems are errors.
 Result<Probe> probeIntegrity(const std::filesystem::path& path, const char* vfs) {
-    auto db = Connection::open(path, SQLITE_OPEN_READWRITE, vfs);
+    auto db = Connection::open(path, SQLITE_OPEN_READONLY, vfs);
     if (!db) return db.error();
     sqlite3_busy_timeout(db->get(), detail::kBusyTimeoutMs);
     auto check = db->prepare("PRAGMA integrity_check");

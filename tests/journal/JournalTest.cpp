@@ -192,6 +192,26 @@ TEST_F(JournalTest, DamagedPagesAreMovedAsideAndAFreshJournalStarts) {
     EXPECT_EQ(1, *seq);
 }
 
+TEST_F(JournalTest, TheWalOfADamagedJournalIsMovedAsideWithIt) {
+    {
+        auto j = openJournal();
+        for (int i = 0; i < 300; ++i) ASSERT_TRUE(j->append(makeRecord(Reason::Ok, 5)));
+    }
+    const auto path = options().path;
+    clobber(path, 0, 100);
+    const std::string staleWal(4096, '\x5A');
+    {
+        std::ofstream wal(path.string() + "-wal", std::ios::binary);
+        wal << staleWal;
+    }
+    auto j = openJournal();
+    ASSERT_TRUE(j->recoveredFromDamage());
+    EXPECT_EQ(staleWal, testing::readAll(j->damagedPath().string() + "-wal"));
+    auto seq = j->append(makeRecord(Reason::Ok, 5));
+    ASSERT_TRUE(seq);
+    EXPECT_EQ(1, *seq);
+}
+
 TEST_F(JournalTest, AFileThatIsNotADatabaseIsMovedAside) {
     {
         auto j = openJournal();
