@@ -20,6 +20,9 @@ constexpr Command kCommands[] = {
     {"bench", "benchmarks: `bench decode`, `bench latency`", cmdBench},
     {"stats", "journal statistics", cmdStats},
     {"config", "check a configuration file, print the key reference", cmdConfig},
+    {"diag", "field diagnostics: camera, decode, indicator, service, clock, trust list, journal", cmdDiag},
+    {"trust", "trust-list management: `trust list`, `trust import FILE`, `trust sync`", cmdTrust},
+    {"testcard", "write test-card QR images signed by the device's test issuer", cmdTestcard},
 };
 
 void usage(std::ostream& os, const std::string& program) {

@@ -29,5 +29,8 @@ int cmdDemo(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBench(const std::vector<std::string>& args, CliContext& ctx);
 int cmdConfig(const std::vector<std::string>& args, CliContext& ctx);
 int cmdStats(const std::vector<std::string>& args, CliContext& ctx);
+int cmdDiag(const std::vector<std::string>& args, CliContext& ctx);
+int cmdTrust(const std::vector<std::string>& args, CliContext& ctx);
+int cmdTestcard(const std::vector<std::string>& args, CliContext& ctx);
 
 }  // namespace sentinel::app

@@ -6,6 +6,8 @@
 #include "firmware/app/EngineDecoder.h"
 #include "firmware/app/Output.h"
 #include "firmware/app/Runtime.h"
+#include "firmware/app/ServiceNotify.h"
+#include "firmware/app/TrustSync.h"
 #include "firmware/base/Log.h"
 #include "firmware/journal/Journal.h"
 
@@ -53,6 +55,9 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     RuntimeOptions ro;
     ro.openJournal = true;
     ro.requireDeviceSecret = true;
+    // Live decisions need trusted time (ClockTrust). A replay source is a bench (recorded frames, no
+    // traveller at the gate), so it runs on whatever the host clock says.
+    ro.requireTrustedClock = cfg->camera.source.rfind("v4l2:", 0) == 0;
     auto rt = Runtime::create(*cfg, clock, ro);
     if (!rt) {
         ctx.err << "sentinel run: " << rt.error().message << '\n';
@@ -73,15 +78,34 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
 
+    // Trust-list/policy sync in the background: decisions read the store, never wait for the network.
+    std::unique_ptr<TrustSyncWorker> syncWorker;
+    if (!cfg->trust.syncUrl.empty()) {
+        auto settings = syncSettingsFrom(*cfg);
+        if (!settings) {
+            SLOG("TrustSync", Error) << settings.error().message << " (no trust sync)";
+        } else {
+            syncWorker = std::make_unique<TrustSyncWorker>((*rt)->trustStore(), makeSyncTransport(*settings), *settings,
+                                                           cfg->policy, (*rt)->bundleIssuedAt(),
+                                                           std::chrono::minutes{cfg->trust.syncIntervalMin});
+        }
+    }
+
     EngineDecoder decoder;
     Kiosk kiosk(**camera, decoder, (*rt)->router(), **indicator, (*rt)->sink(), clock, (*rt)->kioskOptions());
     const bool json = args->has("--json");
     if (json) {
         kiosk.onDecision = [&](const DecisionRecord& r, const Verdict&) { printRecord(ctx.out, r, true); };
     }
+    // systemd: READY once everything is up; WATCHDOG only while frames are processed.
+    ServiceNotifier notifier(clock);
+    kiosk.onProgress = [&notifier] { notifier.progress(); };
     SLOG("Kiosk", Info) << "running: camera " << (*camera)->describe() << ", kiosk " << cfg->kiosk.id;
+    notifier.ready("kiosk " + cfg->kiosk.id + ", camera " + (*camera)->describe());
     kiosk.run(gStop);
+    notifier.stopping();
     (*indicator)->shut();
+    if (syncWorker) syncWorker->stop();
     SLOG("Kiosk", Info) << "stopped after " << kiosk.counters().frames << " frames, " << kiosk.counters().decisions
                         << " decisions";
     return kExitOk;

@@ -109,6 +109,8 @@ const std::vector<KeySpec>& keys() {
                   [](Config& c, const std::string& v) { c.trust.updateKey = v; }),
         intKey("trust.sync_interval_min", "60", "min", 1, 10080, "How often `run` fetches the bundle (in the background).",
                [](Config& c, int v) { c.trust.syncIntervalMin = v; }),
+        stringKey("trust.sync_ca_file", "\"\"", "CA bundle (PEM) for trust.sync_url; empty = the system CA store.",
+                  [](Config& c, const std::string& v) { c.trust.syncCaFile = v; }),
         stringKey("online.base_url", "\"\"", "Health-code service (https://…); empty = online codes are REFERred.",
                   [](Config& c, const std::string& v) { c.online.baseUrl = v; }),
         stringKey("online.ca_file", "\"/etc/sentinel/hc-ca.pem\"", "CA bundle (PEM) that signs the service's certificate.",

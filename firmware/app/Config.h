@@ -43,6 +43,7 @@ struct Config {
         std::string syncUrl;                                         // signed bundle source; empty = no sync
         std::string updateKey = "/etc/sentinel/trust-update-key.pem";  // pinned bundle-signing public key
         int syncIntervalMin = 60;
+        std::string syncCaFile;  // CA bundle for sync_url; empty = the system store
     } trust;
     struct {
         std::string baseUrl;

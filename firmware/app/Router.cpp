@@ -22,16 +22,20 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
     const UtcTime now = options_.validationTime.value_or(clock_.now());
     const bool clockTrusted = options_.validationTime || !options_.clockTrusted || options_.clockTrusted();
 
+    // One snapshot of the trust list and policy for the whole decision (trust sync may swap them).
+    const std::shared_ptr<const TrustState> snapshot = options_.trustStore ? options_.trustStore->current() : nullptr;
+    const trust::TrustList* trustList = snapshot ? snapshot->list.get() : options_.trust;
+    const policy::PolicyConfig& policy = snapshot ? snapshot->policy : options_.policy;
+
     if (startsWith(payload, credential::kHc1Prefix)) {
-        bool stale = options_.trust == nullptr;
-        if (options_.trust) {
-            if (auto issued = options_.trust->issuedAt()) {
+        bool stale = trustList == nullptr;
+        if (trustList) {
+            if (auto issued = trustList->issuedAt()) {
                 stale = static_cast<double>((now - *issued).count()) > options_.trustMaxAgeH * kMsPerHour;
             }
         }
         static const trust::TrustList kEmpty;
-        verify::OfflineContext ctx{options_.trust ? options_.trust : &kEmpty, now, options_.policy, stale,
-                                   options_.subjectKey};
+        verify::OfflineContext ctx{trustList ? trustList : &kEmpty, now, policy, stale, options_.subjectKey};
         v.record = verify::verifyHc1(payload, ctx);
         if (options_.isTestCard && options_.isTestCard(payload)) {
             if (!options_.diagnosticsMode) {
@@ -39,6 +43,10 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
             } else {
                 v.testCard = true;
                 v.record.format = "TEST";
+                v.record.test.reset();
+                v.record.stages.signature = true;  // by the device's test issuer
+                v.record.stages.keyUsage = v.record.stages.expiry = v.record.stages.policy = std::nullopt;
+                v.record.decide(Reason::Ok);
             }
         }
     } else if (startsWith(payload, credential::kHk1Prefix)) {
@@ -60,7 +68,7 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
         v.record.decide(Reason::UnsupportedFormat);
     }
     // Time-dependent decisions need a trusted clock: a PASS or a time-based DENY becomes REFER.
-    if (!clockTrusted && v.record.reason != Reason::UnsupportedFormat && v.record.reason != Reason::Malformed &&
+    if (!clockTrusted && !v.testCard && v.record.reason != Reason::UnsupportedFormat && v.record.reason != Reason::Malformed &&
         v.record.reason != Reason::SignatureInvalid && v.record.reason != Reason::UnknownIssuer) {
         v.record.decide(Reason::ClockUntrusted);
     }

@@ -4,10 +4,12 @@
 // the validation clock. Fails closed: every path returns a record with a reason.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "firmware/app/Kiosk.h"
+#include "firmware/app/TrustStore.h"
 #include "firmware/policy/Policy.h"
 
 namespace sentinel::trust {
@@ -21,6 +23,9 @@ namespace sentinel::app {
 
 struct RouterOptions {
     const trust::TrustList* trust = nullptr;  // nullptr: no trust list could be loaded → REFER
+    // When set, the trust list and policy come from this store (swapped by trust sync) instead of
+    // `trust` and `policy`; each decision uses one snapshot.
+    std::shared_ptr<const TrustStore> trustStore;
     double trustMaxAgeH = 72;                 // trust.max_age_h
     policy::PolicyConfig policy;
     std::string subjectKey;                   // device secret (HMAC key of `subject`)
@@ -29,7 +34,11 @@ struct RouterOptions {
     // Trusted-time state: false → every time-dependent decision is REFER CLOCK_UNTRUSTED.
     std::function<bool()> clockTrusted;
     // Test-card check (diagnostics): returns true when the payload is signed by the device's test
-    // issuer. Test cards are accepted only in diagnostics mode and never open the gate.
+    // issuer. Test cards are accepted only in diagnostics mode and never open the gate: in service
+    // a test card is DENY UNKNOWN_ISSUER; in diagnostics mode the record is format "TEST", reason OK,
+    // and the verdict carries testCard (indicators show TEST CARD, the relay stays shut). A test card
+    // proves the camera-to-indicator path, not a traveller's health, so its test age and the clock
+    // do not matter.
     std::function<bool(std::string_view payload)> isTestCard;
     bool diagnosticsMode = false;
 };

@@ -6,11 +6,14 @@
 #include <sstream>
 
 #include "drivers/net/CurlTransport.h"
+#include "firmware/app/TrustSync.h"
 #include "firmware/base/Log.h"
+#include "firmware/issuer/TestIssuer.h"
 #include "firmware/journal/DeviceSecret.h"
 #include "firmware/journal/Journal.h"
 #include "firmware/journal/ReplayGuard.h"
 #include "firmware/trust/TrustList.h"
+#include "firmware/verify/Hc1Verifier.h"
 #include "firmware/verify/online/OnlineVerifier.h"
 
 namespace sentinel::app {
@@ -62,14 +65,24 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
         rt->deviceSecret_ = sessionKey();
     }
 
-    const std::string trustPath = options.trustPath.value_or(config.trust.path);
-    auto trust = trust::TrustList::load(trustPath);
-    if (trust) {
-        rt->trust_ = std::make_unique<trust::TrustList>(std::move(trust).value());
-    } else {
-        rt->trustError_ = trust.error().message;
-        if (options.trustPath) return Error{"--trust: " + trust.error().message};
+    LoadedTrust loaded = loadTrustState(config, options.trustPath);
+    if (!loaded.state->list) {
+        rt->trustError_ = loaded.error;
+        if (options.trustPath) return Error{"--trust: " + loaded.error};
         SLOG(kLog, Warn) << "trust list unavailable: " << rt->trustError_ << " (HC1 codes will be REFERred)";
+    } else {
+        SLOG(kLog, Info) << "trust list: " << loaded.state->list->size() << " certificate(s) from " << loaded.state->source;
+    }
+    rt->bundleIssuedAt_ = loaded.bundleIssuedAt;
+    rt->trustStore_ = std::make_shared<TrustStore>(loaded.state);
+
+    // The device's test issuer, if `sentinel testcard` created one. It is never part of the trust list.
+    if (auto ti = issuer::TestIssuer::load(config.kiosk.stateDir / kTestIssuerDir)) {
+        auto list = trust::TrustList::fromCertificates({{ti->certificateDer(), ti->country(), std::nullopt}});
+        if (list) rt->testCardList_ = std::make_shared<const trust::TrustList>(std::move(list).value());
+        if (loaded.state->list && !loaded.state->list->findByKid(ti->kid()).empty()) {
+            SLOG(kLog, Error) << "the device test issuer is in the trust list: remove it (test cards are never PASS)";
+        }
     }
 
     if (!config.online.baseUrl.empty()) {
@@ -108,10 +121,40 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
     }
     rt->replay_ = std::make_unique<journal::ReplayGuard>(std::chrono::seconds{config.replay.windowS});
 
+    if (options.requireTrustedClock) {
+        UtcTime floor = buildTime();
+        if (rt->journal_) {
+            // The newest journal record: time never runs backwards past what was already decided.
+            if (auto st = rt->journal_->stats(std::nullopt); st && st->newest && *st->newest > floor) floor = *st->newest;
+        }
+        rt->clockTrust_ = std::make_shared<ClockTrust>(clock, options.clockSignals ? options.clockSignals : probeClockSignals,
+                                                       floor, config.clock.maxUnsyncedH);
+        auto st = rt->clockTrust_->state();
+        if (st.trusted) {
+            SLOG(kLog, Info) << "clock trusted: " << st.detail;
+        } else {
+            SLOG(kLog, Warn) << "clock UNTRUSTED: " << st.detail << " (time-dependent decisions REFER CLOCK_UNTRUSTED)";
+        }
+    }
+
     RouterOptions ro;
-    ro.trust = rt->trust_.get();
+    ro.trustStore = rt->trustStore_;
     ro.trustMaxAgeH = config.trust.maxAgeH;
     ro.policy = config.policy;
+    if (rt->clockTrust_) {
+        std::shared_ptr<ClockTrust> ct = rt->clockTrust_;
+        ro.clockTrusted = [ct] { return ct->trusted(); };
+    }
+    if (rt->testCardList_) {
+        std::shared_ptr<const trust::TrustList> list = rt->testCardList_;
+        const Clock* clk = &clock;
+        const policy::PolicyConfig pol = config.policy;
+        ro.isTestCard = [list, clk, pol](std::string_view payload) {
+            // Signed by the test issuer: the signature stage passes against a list holding only it.
+            verify::OfflineContext ctx{list.get(), clk->now(), pol, false, std::string(32, 't')};
+            return verify::verifyHc1(payload, ctx).stages.signature.value_or(false);
+        };
+    }
     ro.subjectKey = rt->deviceSecret_;
     ro.online = rt->online_.get();
     ro.validationTime = options.validationTime;

@@ -8,9 +8,11 @@
 #include <string>
 
 #include "drivers/hal/HttpTransport.h"
+#include "firmware/app/ClockTrust.h"
 #include "firmware/app/Config.h"
 #include "firmware/app/Kiosk.h"
 #include "firmware/app/Router.h"
+#include "firmware/app/TrustStore.h"
 #include "firmware/base/Result.h"
 #include "firmware/base/Time.h"
 
@@ -34,7 +36,13 @@ struct RuntimeOptions {
     std::optional<UtcTime> validationTime;    // `--at`
     std::string onlineCaPem;                  // demo: CA given in memory instead of online.ca_file
     std::string onlineToken;                  // demo: token given in memory instead of online.token_file
+    // run: decisions need trusted time (ClockTrust; floor = build time and the newest journal record).
+    bool requireTrustedClock = false;
+    std::function<ClockSignals()> clockSignals;  // nullptr = probeClockSignals() (tests inject their own)
 };
+
+// Test cards: the device's test issuer lives in state_dir/test-issuer (created by `sentinel testcard`).
+inline constexpr const char* kTestIssuerDir = "test-issuer";
 
 class Runtime {
 public:
@@ -44,8 +52,12 @@ public:
     CredentialRouter& router() { return *router_; }
     DecisionSink* sink() { return sink_.get(); }
     journal::Journal* journal() { return journal_.get(); }
-    const trust::TrustList* trust() const { return trust_.get(); }
+    // The trust list and policy in force (swapped by trust sync; take one snapshot per use).
+    const std::shared_ptr<TrustStore>& trustStore() const { return trustStore_; }
     const std::string& trustError() const { return trustError_; }
+    std::optional<UtcTime> bundleIssuedAt() const { return bundleIssuedAt_; }
+    ClockTrust* clockTrust() { return clockTrust_.get(); }  // nullptr unless requireTrustedClock
+    bool hasTestIssuer() const { return static_cast<bool>(testCardList_); }
     KioskOptions kioskOptions() const;
     const Config& config() const { return config_; }
 
@@ -55,8 +67,11 @@ private:
     Config config_;
     const Clock& clock_;
     std::string deviceSecret_;
-    std::unique_ptr<trust::TrustList> trust_;
+    std::shared_ptr<TrustStore> trustStore_;
     std::string trustError_;
+    std::optional<UtcTime> bundleIssuedAt_;
+    std::shared_ptr<ClockTrust> clockTrust_;
+    std::shared_ptr<const trust::TrustList> testCardList_;  // the device test issuer alone
     std::unique_ptr<hal::HttpTransport> transport_;
     std::unique_ptr<verify::OnlineVerifier> online_;
     std::unique_ptr<journal::Journal> journal_;

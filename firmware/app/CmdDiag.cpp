@@ -1,0 +1,404 @@
+// `sentinel diag [--json] [--no-relay] [--config FILE]` (DESIGN §7; every check in docs/diagnostics.md)
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "drivers/indicator/GpioIndicator.h"
+#include "drivers/net/CurlTransport.h"
+#include "firmware/app/Backends.h"
+#include "firmware/app/ClockTrust.h"
+#include "firmware/app/CliUtil.h"
+#include "firmware/app/Runtime.h"
+#include "firmware/app/TestCard.h"
+#include "firmware/app/TrustBundle.h"
+#include "firmware/app/TrustSync.h"
+#include "firmware/diag/CameraCheck.h"
+#include "firmware/diag/DecodeCheck.h"
+#include "firmware/diag/FactChecks.h"
+#include "firmware/diag/IndicatorCheck.h"
+#include "firmware/diag/JournalCheck.h"
+#include "firmware/diag/Report.h"
+#include "firmware/diag/Runner.h"
+#include "firmware/diag/ServiceCheck.h"
+#include "firmware/issuer/TestIssuer.h"
+#include "firmware/journal/JournalStats.h"
+#include "firmware/trust/TrustList.h"
+#include "firmware/verify/Hc1Verifier.h"
+
+namespace sentinel::app {
+namespace {
+
+using diag::Outcome;
+using namespace std::chrono_literals;
+
+constexpr const char* kHelp = R"HELP(Usage: sentinel diag [--json] [--no-relay] [--config FILE]
+
+Field diagnostics (DESIGN §7). Runs each check under its own time limit and prints a table, or with
+--json ONE JSON array on ONE line: [{"check","status":"ok|warn|fail","detail","remedy","ms"},…].
+Checks, in order: config, state_dir, camera, decode, indicator, service, clock, trust, trust_sync,
+journal. What each one means and what to do: docs/diagnostics.md.
+
+The camera check writes the last frame to <kiosk.state_dir>/diag-snapshot.png. The indicator check
+switches each lamp, the buzzer and the GATE RELAY in turn (stop the kiosk first: it holds the GPIO
+lines); --no-relay leaves the relay alone.
+
+Options:
+  --json          one JSON array on one line instead of the table
+  --no-relay      do not pulse the gate relay
+  --config FILE   configuration (default /etc/sentinel/sentinel.toml)
+  --help          this text
+
+Exit status: 0 no check failed (warnings allowed), 1 a check failed or timed out, 2 the
+configuration cannot be loaded (the report then holds the config check only).
+)HELP";
+
+// Per-check limits: a stuck check is reported as failed after this long, never waited on.
+constexpr auto kConfigTimeout = 2s;
+constexpr auto kStateDirTimeout = 3s;
+constexpr auto kCameraTimeout = 10s;   // the camera check itself stops collecting after 4 s
+constexpr auto kDecodeTimeout = 10s;   // live: 6 s to present a card
+constexpr auto kLiveDecodeBudget = 6s;
+constexpr auto kIndicatorTimeout = 10s;
+constexpr auto kServiceTimeout = 15s;
+constexpr auto kServiceExchange = 5s;  // one probe, = budget.decision_ms at most
+constexpr auto kClockTimeout = 3s;
+constexpr auto kTrustTimeout = 5s;
+constexpr auto kJournalTimeout = 10s;
+constexpr std::uintmax_t kStateMinFree = 64ull << 20;  // journal appends need room; below → fail
+constexpr const char* kSnapshotFile = "diag-snapshot.png";
+// A syntactically valid HK1 token no service will know: asked only to read `server_time`.
+constexpr const char* kProbeCode = "HK1:SENTINEL-DIAG-PROBE-0000";
+
+// State shared by the checks (and kept alive by them if one is abandoned).
+struct Shared {
+    Config cfg;
+    SystemClock clock;
+    std::mutex mutex;
+    std::shared_ptr<hal::Camera> camera;  // opened by the camera check, reused by decode
+    bool cameraDelivered = false;
+    std::optional<double> skewS;          // kiosk − service server_time
+    std::string skewNote = "service not asked";
+};
+
+indicator::GpioOptions gpioOptionsFrom(const Config& cfg) {
+    // Same mapping as makeIndicator (Backends.cpp); diag needs the raw lines for read-back.
+    const GpioConfig& g = cfg.indicator.gpio;
+    indicator::GpioOptions o;
+    o.chip = g.chip;
+    o.offsets[static_cast<int>(indicator::Line::Green)] = g.green;
+    o.offsets[static_cast<int>(indicator::Line::Red)] = g.red;
+    o.offsets[static_cast<int>(indicator::Line::Amber)] = g.amber;
+    o.offsets[static_cast<int>(indicator::Line::Buzzer)] = g.buzzer;
+    o.offsets[static_cast<int>(indicator::Line::Relay)] = g.relay;
+    o.activeLow = g.activeLow;
+    o.relayPulse = std::chrono::milliseconds{g.relayPulseMs};
+    return o;
+}
+
+std::shared_ptr<const trust::TrustList> testIssuerList(const Config& cfg, std::optional<issuer::TestIssuer>& issuerOut) {
+    auto ti = issuer::TestIssuer::load(cfg.kiosk.stateDir / kTestIssuerDir);
+    if (!ti) return nullptr;
+    auto list = trust::TrustList::fromCertificates({{ti->certificateDer(), ti->country(), std::nullopt}});
+    if (!list) return nullptr;
+    issuerOut = std::move(ti).value();
+    return std::make_shared<const trust::TrustList>(std::move(list).value());
+}
+
+diag::TestCardRecogniser recogniserFor(std::shared_ptr<const trust::TrustList> list) {
+    if (!list) return {};
+    return [list](std::string_view payload) {
+        verify::OfflineContext ctx{list.get(), SystemClock().now(), {}, false, std::string(32, 't')};
+        return verify::verifyHc1(payload, ctx).stages.signature.value_or(false);
+    };
+}
+
+Outcome checkConfig(const Config& cfg) {
+    const std::string where = cfg.file.empty() ? "built-in defaults (no configuration file)" : cfg.file.string();
+    std::string detail = where + ": valid";
+    std::vector<std::pair<std::string, std::string>> warnings;  // problem, remedy
+    std::error_code ec;
+    if (cfg.file.empty()) warnings.emplace_back("no configuration file", "install /etc/sentinel/sentinel.toml (docs/install.md)");
+    if (cfg.kiosk.diagnosticsMode)
+        warnings.emplace_back("kiosk.diagnostics_mode is on (test cards accepted)", "set kiosk.diagnostics_mode = false before service");
+    if (!cfg.online.baseUrl.empty()) {
+        if (!std::filesystem::exists(cfg.online.tokenFile, ec))
+            return Outcome::fail(detail + "; online.token_file " + cfg.online.tokenFile + " missing",
+                                 "install the device token from the fleet portal at online.token_file");
+        if (!cfg.online.caFile.empty() && !std::filesystem::exists(cfg.online.caFile, ec))
+            return Outcome::fail(detail + "; online.ca_file " + cfg.online.caFile + " missing", "install the service CA bundle at online.ca_file");
+        if (cfg.online.pins.size() == 1)
+            warnings.emplace_back("only one online.pins entry", "add the backup pin so a key rotation does not cut the service");
+    }
+    if (!cfg.trust.syncUrl.empty() && !std::filesystem::exists(cfg.trust.updateKey, ec))
+        return Outcome::fail(detail + "; trust.update_key " + cfg.trust.updateKey + " missing",
+                             "install the fleet's trust update public key at trust.update_key");
+    std::optional<issuer::TestIssuer> ti;
+    if (auto list = testIssuerList(cfg, ti); list && ti) {
+        LoadedTrust loaded = loadTrustState(cfg);
+        if (loaded.state->list && !loaded.state->list->findByKid(ti->kid()).empty())
+            return Outcome::fail(detail + "; the device TEST issuer is in the trust list",
+                                 "remove test-issuer-cert.pem from trust.path: test cards must never be trusted");
+    }
+    if (warnings.empty()) return Outcome::ok(detail);
+    for (const auto& w : warnings) detail += "; " + w.first;
+    return Outcome::warn(detail, warnings.front().second);
+}
+
+Outcome checkCamera(const std::shared_ptr<Shared>& s) {
+    auto cam = makeCamera(s->cfg);
+    if (!cam) return Outcome::fail("camera.source " + s->cfg.camera.source + ": " + cam.error().message, "fix camera.source");
+    std::shared_ptr<hal::Camera> camera = std::move(cam).value();
+    {
+        std::lock_guard lock(s->mutex);
+        s->camera = camera;
+    }
+    diag::CameraCheckOptions o;
+    o.expectedFps = s->cfg.camera.fps;
+    o.snapshotPath = s->cfg.kiosk.stateDir / kSnapshotFile;
+    const bool v4l2 = s->cfg.camera.source.rfind("v4l2:", 0) == 0;
+    if (v4l2) {
+        const std::string dev = s->cfg.camera.source.substr(5);
+        std::error_code ec;
+        o.noFrameRemedy = std::filesystem::exists(dev, ec)
+                              ? "the camera is present but sends nothing: replug it, check `v4l2-ctl -d " + dev +
+                                    " --all`, that no other program uses it, and that sentinel is in the video group"
+                              : dev + " does not exist: check the USB cable, `ls -l /dev/video*`, camera.source";
+    } else {
+        o.noFrameRemedy = "the replay source has no readable image: check camera.source";
+    }
+    auto m = diag::measureCamera(*camera, o, s->clock);
+    {
+        std::lock_guard lock(s->mutex);
+        s->cameraDelivered = m.frames > 0;
+    }
+    return diag::judgeCamera(s->cfg.camera.source, m, o);
+}
+
+Outcome checkDecode(const std::shared_ptr<Shared>& s) {
+    std::optional<issuer::TestIssuer> ti;
+    auto list = testIssuerList(s->cfg, ti);
+    const bool replay = s->cfg.camera.source.rfind("replay:", 0) == 0;
+    if (replay) {
+        // No one can hold a card under a replay source: render one and decode it.
+        std::string note;
+        if (!ti) {
+            ti = issuer::TestIssuer::generate("XX");
+            auto l = trust::TrustList::fromCertificates({{ti->certificateDer(), ti->country(), std::nullopt}});
+            if (l) list = std::make_shared<const trust::TrustList>(std::move(l).value());
+            note = " (throw-away issuer: run `sentinel testcard` to create the device's)";
+        }
+        Outcome o = diag::decodeRenderedTestCard(issueTestCard(*ti, s->clock.now(), 0), recogniserFor(list));
+        o.detail += note;
+        return o;
+    }
+    std::shared_ptr<hal::Camera> camera;
+    bool delivered = false;
+    {
+        std::lock_guard lock(s->mutex);
+        camera = s->camera;
+        delivered = s->cameraDelivered;
+    }
+    if (!camera || !delivered) return Outcome::fail("no camera frames to decode", "fix the camera check first");
+    return diag::decodeFromCamera(*camera, recogniserFor(list), kLiveDecodeBudget, s->clock);
+}
+
+Outcome checkIndicator(const std::shared_ptr<Shared>& s, bool includeRelay) {
+    std::string detail;
+    bool gpio = false;
+    for (const auto& b : s->cfg.indicator.backends) {
+        if (b == "gpio") gpio = true;
+        if (b == "console") detail = "console backend: nothing to switch";
+    }
+    if (!gpio) return Outcome::ok(detail);
+    const auto opts = gpioOptionsFrom(s->cfg);
+    auto lines = indicator::openGpiodLines(opts);
+    if (!lines) {
+        return Outcome::fail("gpio " + opts.chip + ": " + lines.error().message,
+                             "stop the kiosk first (systemctl stop sentinel: it holds the lines); check indicator.gpio.chip, "
+                             "`gpioinfo`, and that sentinel is in the gpio group (udev rule)");
+    }
+    diag::IndicatorCheckOptions o;
+    o.includeRelay = includeRelay;
+    Outcome out = diag::checkGpioLines(**lines, o);
+    if (!detail.empty()) out.detail += "; " + detail;
+    return out;
+}
+
+Outcome checkServiceAndSkew(const std::shared_ptr<Shared>& s) {
+    const Config& cfg = s->cfg;
+    if (cfg.online.baseUrl.empty()) return diag::checkService("", {});
+    net::CurlConfig cc;
+    cc.caFile = cfg.online.caFile;
+    cc.pins = cfg.online.pins;
+    auto transport = std::make_shared<net::CurlTransport>(cc);
+    auto probes = diag::systemServiceProbes([transport](const std::string& url) {
+        return transport->probe(url, std::chrono::steady_clock::now() + kServiceExchange);
+    });
+    Outcome out = diag::checkService(cfg.online.baseUrl, probes);
+    if (out.status == diag::Status::Fail) return out;
+
+    // One request to read server_time (clock skew) and to check that the device token is accepted.
+    auto token = readFile(cfg.online.tokenFile);
+    if (!token) return Outcome::fail(out.detail + "; token: " + token.error().message, "install online.token_file");
+    std::string t = *token;
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+    hal::HttpRequest req;
+    req.url = cfg.online.baseUrl + "/v1/verify";
+    req.headers["Authorization"] = "Bearer " + t;
+    const UtcTime sentAt = s->clock.now();
+    req.body = nlohmann::json{{"code", kProbeCode}, {"kiosk_id", cfg.kiosk.id}, {"request_id", "diag-" + std::to_string(::getpid())},
+                              {"scanned_at", formatRfc3339(sentAt)}}
+                   .dump();
+    auto resp = transport->post(req, std::chrono::steady_clock::now() + kServiceExchange);
+    if (resp.outcome == hal::HttpOutcome::Response && (resp.status == 401 || resp.status == 403)) {
+        return Outcome::fail(out.detail + "; device token refused (HTTP " + std::to_string(resp.status) + ")",
+                             "renew the device token at online.token_file (fleet portal)");
+    }
+    if (resp.outcome == hal::HttpOutcome::Response) {
+        auto body = nlohmann::json::parse(resp.body, nullptr, false);
+        std::lock_guard lock(s->mutex);
+        if (!body.is_discarded() && body.is_object() && body.contains("server_time") && body["server_time"].is_string()) {
+            if (auto st = parseRfc3339(body["server_time"].get<std::string>())) {
+                // Midpoint of the exchange against the server's stamp.
+                const UtcTime mid = sentAt + std::chrono::milliseconds{static_cast<long long>(resp.elapsedMs / 2)};
+                s->skewS = static_cast<double>((mid - *st).count()) / 1000.0;
+            }
+        }
+        s->skewNote = s->skewS ? "" : "service gave no server_time (HTTP " + std::to_string(resp.status) + ")";
+        out.detail += "; token accepted";
+    } else {
+        std::lock_guard lock(s->mutex);
+        s->skewNote = "service request failed: " + resp.detail;
+    }
+    return out;
+}
+
+Outcome checkClock(const std::shared_ptr<Shared>& s) {
+    UtcTime floor = buildTime();
+    std::string floorFrom = "build time";
+    if (auto st = journal::readJournalStats(s->cfg.journal.path, std::nullopt); st && st->newest && *st->newest > floor) {
+        floor = *st->newest;
+        floorFrom = "newest journal record";
+    }
+    ClockTrust trust(s->clock, probeClockSignals, floor, s->cfg.clock.maxUnsyncedH);
+    const ClockTrustState st = trust.state();
+    diag::ClockFacts f;
+    f.trusted = st.trusted;
+    f.trustDetail = st.detail + "; floor " + formatRfc3339(floor) + " (" + floorFrom + ")";
+    f.maxSkewS = s->cfg.clock.maxSkewS;
+    {
+        std::lock_guard lock(s->mutex);
+        f.skewS = s->skewS;
+        if (!s->skewS && !s->skewNote.empty()) f.trustDetail += "; " + s->skewNote;
+    }
+    return diag::judgeClock(f);
+}
+
+Outcome checkTrust(const std::shared_ptr<Shared>& s) {
+    LoadedTrust loaded = loadTrustState(s->cfg);
+    diag::TrustFacts f;
+    f.source = loaded.state->source;
+    f.now = s->clock.now();
+    f.maxAgeH = s->cfg.trust.maxAgeH;
+    if (loaded.state->list) {
+        f.count = loaded.state->list->size();
+        f.issuedAt = loaded.state->list->issuedAt();
+    } else {
+        f.loadError = loaded.error;
+    }
+    return diag::judgeTrustList(f);
+}
+
+Outcome checkTrustSync(const std::shared_ptr<Shared>& s) {
+    const Config& cfg = s->cfg;
+    const auto installed = bundleDir(cfg) / kBundleFile;
+    std::error_code ec;
+    const bool haveBundle = std::filesystem::exists(installed, ec);
+    if (cfg.trust.syncUrl.empty()) {
+        return Outcome::ok(std::string("not configured (trust.sync_url empty): the list is managed with `sentinel trust import`") +
+                           (haveBundle ? "; an installed bundle is still in force" : ""));
+    }
+    auto key = readFile(cfg.trust.updateKey);
+    if (!key) return Outcome::fail("trust.update_key: " + key.error().message, "install the fleet's update public key");
+    if (!haveBundle)
+        return Outcome::warn("no bundle synced yet from " + cfg.trust.syncUrl,
+                             "run `sentinel trust sync` and read its message; check the network");
+    auto envelope = readFile(installed);
+    if (!envelope) return Outcome::fail(envelope.error().message, "run `sentinel trust sync`");
+    auto bundle = verifyBundle(*envelope, *key);
+    if (!bundle)
+        return Outcome::fail(installed.string() + ": " + bundle.error().message + " (trust.path is used instead)",
+                             "check trust.update_key is the fleet's current key, then `sentinel trust sync`");
+    return Outcome::ok("bundle issued " + formatRfc3339(bundle->issuedAt) + " verified with " + cfg.trust.updateKey + ", " +
+                       std::to_string(bundle->policyOverrides.size()) + " policy override(s); every " +
+                       std::to_string(cfg.trust.syncIntervalMin) + " min from " + cfg.trust.syncUrl);
+}
+
+}  // namespace
+
+int cmdDiag(const std::vector<std::string>& argv, CliContext& ctx) {
+    int exitCode = kExitOk;
+    auto args = parseOrExit(argv, {{"--json", "--no-relay"}, {"--config"}}, kHelp, ctx, exitCode);
+    if (!args) return exitCode;
+    if (!args->positionals.empty()) {
+        ctx.err << "sentinel diag: unexpected argument '" << args->positionals[0] << "'\n\n" << kHelp;
+        return kExitUsage;
+    }
+    const bool json = args->has("--json");
+    auto print = [&](const std::vector<diag::CheckResult>& results) {
+        ctx.out << (json ? diag::renderJson(results) : diag::renderTable(results));
+        ctx.out.flush();
+    };
+
+    auto shared = std::make_shared<Shared>();
+    {
+        const auto t0 = std::chrono::steady_clock::now();
+        std::ostringstream errors;
+        CliContext quiet{ctx.out, errors, ctx.program};
+        auto cfg = loadConfigOrReport(*args, quiet, false);
+        if (!cfg) {
+            std::string msg = errors.str();
+            while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+            diag::CheckResult r{"config", diag::Status::Fail, msg, "fix the named key and line; `sentinel config reference` lists every key",
+                                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()};
+            print({r});
+            return kExitUsage;
+        }
+        shared->cfg = std::move(cfg).value();
+    }
+    const bool includeRelay = !args->has("--no-relay");
+    auto s = shared;
+    std::vector<diag::Check> checks{
+        {"config", kConfigTimeout, [s] { return checkConfig(s->cfg); }},
+        {"state_dir", kStateDirTimeout, [s] { return diag::checkStateDir(s->cfg.kiosk.stateDir, kStateMinFree); }},
+        {"camera", kCameraTimeout, [s] { return checkCamera(s); }},
+        {"decode", kDecodeTimeout, [s] { return checkDecode(s); }},
+        {"indicator", kIndicatorTimeout, [s, includeRelay] { return checkIndicator(s, includeRelay); }},
+        {"service", kServiceTimeout, [s] { return checkServiceAndSkew(s); }},
+        {"clock", kClockTimeout, [s] { return checkClock(s); }},
+        {"trust", kTrustTimeout, [s] { return checkTrust(s); }},
+        {"trust_sync", kTrustTimeout, [s] { return checkTrustSync(s); }},
+        {"journal", kJournalTimeout, [s] { return diag::checkJournal(s->cfg.journal.path); }},
+    };
+    auto report = diag::runChecks(checks);
+    print(report.results);
+    const int code = report.anyFailed() ? kExitFail : kExitOk;
+    if (report.abandoned > 0) {
+        // A check is still stuck on a detached thread (e.g. in a driver call): do not run static
+        // destructors under it. Everything was printed and flushed above.
+        std::cout.flush();
+        std::cerr.flush();
+        std::_Exit(code);
+    }
+    return code;
+}
+
+}  // namespace sentinel::app

@@ -1,0 +1,133 @@
+// `sentinel diag` and `sentinel testcard` end to end through the command table (DESIGN §7, issue 6
+// "done when"): absent camera → camera fail + exit 1; replay source → camera ok; ≥ 8 checks.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "drivers/camera/ImageFile.h"
+#include "firmware/app/Cli.h"
+#include "firmware/decode/DecodeEngine.h"
+#include "tests/support/TestSupport.h"
+
+namespace sentinel::app {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using sentinel::testing::TempDir;
+
+struct CliRun {
+    int status;
+    std::string out, err;
+};
+
+CliRun cli(std::vector<std::string> args) {
+    args.insert(args.begin(), "sentinel");
+    std::ostringstream out, err;
+    CliContext ctx{out, err};
+    const int status = runCli(args, ctx);
+    return {status, out.str(), err.str()};
+}
+
+class DiagCli : public ::testing::Test {
+protected:
+    std::string config(const std::string& source, bool diagnostics = false) {
+        std::filesystem::create_directories(dir / "state");
+        const auto path = dir / "sentinel.toml";
+        std::ofstream(path) << "[kiosk]\nid = \"T-1\"\nstate_dir = \"" << (dir / "state").string()
+                            << "\"\ndiagnostics_mode = " << (diagnostics ? "true" : "false") << "\n[camera]\nsource = \"" << source
+                            << "\"\n[trust]\npath = \"" << (dir / "trust").string() << "\"\n[journal]\npath = \""
+                            << (dir / "state" / "journal.db").string() << "\"\n";
+        return path.string();
+    }
+    std::map<std::string, nlohmann::json> byCheck(const std::string& out) {
+        auto arr = nlohmann::json::parse(out);
+        std::map<std::string, nlohmann::json> m;
+        for (const auto& r : arr) m[r["check"]] = r;
+        return m;
+    }
+    TempDir dir;
+};
+
+TEST_F(DiagCli, AbsentCameraFailsWithARemedyAndExitsOne) {
+    auto r = cli({"diag", "--json", "--config", config("v4l2:" + (dir / "video-absent").string())});
+    EXPECT_EQ(kExitFail, r.status) << r.err;
+    EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "one JSON array on one line";
+    auto checks = byCheck(r.out);
+    ASSERT_TRUE(checks.count("camera"));
+    EXPECT_EQ("fail", checks["camera"]["status"]);
+    EXPECT_THAT(checks["camera"]["remedy"].get<std::string>(), HasSubstr("does not exist"));
+    EXPECT_GE(checks.size(), 8u);
+    for (const auto& [name, c] : checks) {
+        EXPECT_TRUE(c.contains("detail") && c.contains("ms") && c.contains("status")) << name;
+        const std::string st = c["status"];
+        EXPECT_TRUE(st == "ok" || st == "warn" || st == "fail") << name << ": " << st;
+    }
+}
+
+TEST_F(DiagCli, ReplaySourceCameraAndDecodeSelfTestAreOk) {
+    // The test card of this device is the replay frame.
+    auto card = cli({"testcard", "--out", (dir / "frames").string(), "--config", config("replay:" + (dir / "frames").string())});
+    ASSERT_EQ(kExitOk, card.status) << card.err;
+    ASSERT_TRUE(std::filesystem::exists(dir / "frames" / "testcard-1.png"));
+    auto r = cli({"diag", "--json", "--config", config("replay:" + (dir / "frames").string())});
+    auto checks = byCheck(r.out);
+    EXPECT_EQ("ok", checks["camera"]["status"]) << checks["camera"].dump();
+    EXPECT_EQ("ok", checks["decode"]["status"]) << checks["decode"].dump();
+    EXPECT_THAT(checks["decode"]["detail"].get<std::string>(), Not(HasSubstr("throw-away")));
+    EXPECT_TRUE(std::filesystem::exists(dir / "state" / "diag-snapshot.png"));
+    // No trust list was installed: that check fails, so the run fails as a whole.
+    EXPECT_EQ("fail", checks["trust"]["status"]);
+    EXPECT_EQ(kExitFail, r.status);
+}
+
+TEST_F(DiagCli, TheTableNamesEveryCheck) {
+    auto r = cli({"diag", "--config", config("replay:" + (dir / "nothing").string())});
+    for (const char* name : {"config", "state_dir", "camera", "decode", "indicator", "service", "clock", "trust", "trust_sync", "journal"}) {
+        EXPECT_THAT(r.out, HasSubstr(std::string("\n") + name + " ")) << r.out;
+    }
+    EXPECT_THAT(r.out, HasSubstr("checks:"));
+}
+
+TEST_F(DiagCli, ABadConfigurationIsReportedAsTheConfigCheckWithExitTwo) {
+    std::ofstream(dir / "bad.toml") << "[camera]\nfps = 9999\n";
+    auto r = cli({"diag", "--json", "--config", (dir / "bad.toml").string()});
+    EXPECT_EQ(kExitUsage, r.status);
+    auto checks = byCheck(r.out);
+    ASSERT_EQ(1u, checks.size());
+    EXPECT_EQ("fail", checks["config"]["status"]);
+    EXPECT_THAT(checks["config"]["detail"].get<std::string>(), HasSubstr("camera.fps"));
+}
+
+TEST_F(DiagCli, TestcardWritesDecodablePngsAndThePayloadBeside) {
+    auto r = cli({"testcard", "--count", "2", "--out", (dir / "cards").string(), "--config", config("replay:x")});
+    ASSERT_EQ(kExitOk, r.status) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("created the device test issuer"));
+    EXPECT_THAT(r.out, HasSubstr("diagnostics_mode is false"));
+    for (int i = 1; i <= 2; ++i) {
+        auto img = camera::loadGrayImage(dir / "cards" / ("testcard-" + std::to_string(i) + ".png"));
+        ASSERT_TRUE(img.ok());
+        decode::DecodeEngine engine;
+        auto read = engine.decodeStill(img->gray);
+        ASSERT_EQ(1u, read.size());
+        std::ifstream txt(dir / "cards" / ("testcard-" + std::to_string(i) + ".txt"));
+        std::string payload;
+        std::getline(txt, payload);
+        EXPECT_EQ(payload, read[0]);
+        EXPECT_EQ(0u, payload.find("HC1:"));
+    }
+    auto again = cli({"testcard", "--out", (dir / "cards").string(), "--config", config("replay:x")});
+    EXPECT_THAT(again.out, Not(HasSubstr("created"))) << "the issuer is reused";
+}
+
+TEST_F(DiagCli, TestcardRejectsABadCount) {
+    EXPECT_EQ(kExitUsage, cli({"testcard", "--count", "0"}).status);
+}
+
+}  // namespace
+}  // namespace sentinel::app

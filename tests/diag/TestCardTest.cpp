@@ -1,0 +1,148 @@
+// Test cards (issue 6 item 2): signed by the device's test issuer in state_dir, never in the trust
+// list; DENY in service, TEST CARD (gate shut) in diagnostics mode.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "drivers/indicator/ConsoleIndicator.h"
+#include "drivers/indicator/GpioIndicator.h"
+#include "drivers/indicator/MultiIndicator.h"
+#include "firmware/app/Runtime.h"
+#include "firmware/app/TestCard.h"
+#include "firmware/issuer/TestIssuer.h"
+#include "tests/app/Fakes.h"
+#include "tests/support/TestSupport.h"
+
+namespace sentinel::app {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using namespace std::chrono_literals;
+using sentinel::testing::ManualClock;
+using sentinel::testing::TempDir;
+
+class RecordingLines final : public indicator::GpioLines {
+public:
+    void set(indicator::Line l, bool on) override {
+        std::lock_guard lock(mutex);
+        if (l == indicator::Line::Relay && on) ++relayOpened;
+        if (l == indicator::Line::Green && on) ++greenOn;
+    }
+    std::optional<bool> get(indicator::Line) override { return std::nullopt; }
+    std::mutex mutex;
+    int relayOpened = 0;
+    int greenOn = 0;
+};
+
+class TestCards : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::filesystem::create_directories(dir / "trust");
+        std::ofstream(dir / "trust" / "dsc.pem") << realIssuer.certificatePem();
+        bool created = false;
+        auto ti = loadOrCreateTestIssuer(dir / "state" / kTestIssuerDir, created);
+        ASSERT_TRUE(ti.ok()) << ti.error().message;
+        ASSERT_TRUE(created);
+        card = issueTestCard(*ti, clock.now(), 1);
+        cfg.kiosk.stateDir = dir / "state";
+        cfg.trust.path = (dir / "trust").string();
+    }
+    std::unique_ptr<Runtime> runtime(bool diagnostics) {
+        cfg.kiosk.diagnosticsMode = diagnostics;
+        auto rt = Runtime::create(cfg, clock, {});
+        EXPECT_TRUE(rt.ok()) << rt.error().message;
+        return std::move(rt).value();
+    }
+
+    TempDir dir;
+    ManualClock clock{UtcTime{std::chrono::seconds{1795000000}}};
+    issuer::TestIssuer realIssuer = issuer::TestIssuer::generate("AT");
+    Config cfg;
+    std::string card;
+};
+
+TEST_F(TestCards, TheTestIssuerIsKeptInStateDirAndReloaded) {
+    bool created = true;
+    auto again = loadOrCreateTestIssuer(dir / "state" / kTestIssuerDir, created);
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(created);
+    EXPECT_TRUE(std::filesystem::exists(dir / "state" / kTestIssuerDir / "test-issuer-key.pem"));
+}
+
+TEST_F(TestCards, InServiceATestCardIsNotAPass) {
+    auto rt = runtime(false);
+    ASSERT_TRUE(rt->hasTestIssuer());
+    auto v = rt->router().verify(card, clock.monotonic() + 5s);
+    EXPECT_NE(Decision::Pass, v.record.decision);
+    EXPECT_EQ(Reason::UnknownIssuer, v.record.reason);
+    EXPECT_FALSE(v.testCard);
+}
+
+TEST_F(TestCards, InDiagnosticsModeATestCardIsRecognisedAsSuch) {
+    auto rt = runtime(true);
+    auto v = rt->router().verify(card, clock.monotonic() + 5s);
+    EXPECT_TRUE(v.testCard);
+    EXPECT_EQ("TEST", v.record.format);
+    EXPECT_EQ(Reason::Ok, v.record.reason);
+}
+
+TEST_F(TestCards, ACardFromAnotherDevicesTestIssuerIsNotATestCard) {
+    auto rt = runtime(true);
+    auto other = issuer::TestIssuer::generate("XX");
+    auto v = rt->router().verify(issueTestCard(other, clock.now(), 1), clock.monotonic() + 5s);
+    EXPECT_FALSE(v.testCard);
+    EXPECT_EQ(Reason::UnknownIssuer, v.record.reason);
+}
+
+TEST_F(TestCards, RealCredentialsStillDecideNormallyInDiagnosticsMode) {
+    auto rt = runtime(true);
+    auto good = realIssuer.issue(issuer::testCredential(TestType::Naat, clock.now() - 2h, false, clock.now()));
+    auto v = rt->router().verify(good, clock.monotonic() + 5s);
+    EXPECT_EQ(Decision::Pass, v.record.decision);
+    EXPECT_FALSE(v.testCard);
+}
+
+TEST_F(TestCards, InDiagnosticsModeTheKioskShowsTestCardAndTheRelayStaysShut) {
+    auto rt = runtime(true);
+    testing::FakeCamera camera(clock);
+    camera.pushFrames({card}, 3);
+    testing::FakeDecoder decoder;
+    auto lines = std::make_unique<RecordingLines>();
+    RecordingLines* raw = lines.get();
+    std::ostringstream console;
+    indicator::MultiIndicator indicators;
+    indicators.add(std::make_unique<indicator::GpioIndicator>(std::move(lines), indicator::GpioOptions{}));
+    indicators.add(std::make_unique<indicator::ConsoleIndicator>(console, false));
+    Kiosk kiosk(camera, decoder, rt->router(), indicators, nullptr, clock, rt->kioskOptions());
+    std::atomic<bool> stop{false};
+    kiosk.run(stop);
+    EXPECT_EQ(1u, kiosk.counters().decisions);
+    EXPECT_THAT(console.str(), StartsWith("TEST CARD"));
+    EXPECT_EQ(0, raw->relayOpened) << "a test card must never open the gate";
+    EXPECT_EQ(1, raw->greenOn);
+}
+
+TEST_F(TestCards, InServiceTheKioskDeniesATestCardAndTheRelayStaysShut) {
+    auto rt = runtime(false);
+    testing::FakeCamera camera(clock);
+    camera.pushFrames({card}, 2);
+    testing::FakeDecoder decoder;
+    auto lines = std::make_unique<RecordingLines>();
+    RecordingLines* raw = lines.get();
+    std::ostringstream console;
+    indicator::MultiIndicator indicators;
+    indicators.add(std::make_unique<indicator::GpioIndicator>(std::move(lines), indicator::GpioOptions{}));
+    indicators.add(std::make_unique<indicator::ConsoleIndicator>(console, false));
+    Kiosk kiosk(camera, decoder, rt->router(), indicators, nullptr, clock, rt->kioskOptions());
+    std::atomic<bool> stop{false};
+    kiosk.run(stop);
+    EXPECT_THAT(console.str(), StartsWith("DENY"));
+    EXPECT_THAT(console.str(), HasSubstr("UNKNOWN_ISSUER"));
+    EXPECT_EQ(0, raw->relayOpened);
+}
+
+}  // namespace
+}  // namespace sentinel::app
