@@ -127,7 +127,8 @@ TEST(CurlTransportDeadline, HungLookupNeverHoldsTheCallerAndLeaksNothingOver200R
         worstMs = std::max(worstMs, msSince(t0));
         ASSERT_EQ(r.outcome, hal::HttpOutcome::Timeout) << i;
     }
-    EXPECT_LT(worstMs, 20.0 + 15.0) << "worst post() time with a 20 ms budget";
+    // Any bound far below "forever" proves the point; 50 ms of slack absorbs a loaded CI host.
+    EXPECT_LT(worstMs, 20.0 + 50.0) << "worst post() time with a 20 ms budget";
     EXPECT_EQ(sentinel::testing::threadCount(), threads);
     EXPECT_EQ(sentinel::testing::fdCount(), fds);
     EXPECT_EQ(gate.calls, 1) << "a hung name costs one lookup, not one per request";
