@@ -37,6 +37,7 @@ namespace codes = hcsim::codes;
 
 constexpr auto kBudget = 5000ms;      // DESIGN §6 budget.decision_ms
 constexpr double kJitterMs = 50.0;    // allowed past the deadline: scheduling on a shared 2-core host
+constexpr double kSoakSlackMs = 250.0; // soak scans: 200 timed waits in a row on that host
 constexpr auto kQuickBudget = 3000ms; // for outcomes that do not wait on the deadline
 constexpr std::string_view kSubjectKey = "bench-device-secret";
 
@@ -444,7 +445,9 @@ void twoHundredScans(const std::string& fault, const std::string& host, std::chr
         maxThreads = std::max(maxThreads, testing::threadCount());
         maxFds = std::max(maxFds, testing::fdCount());
     }
-    EXPECT_LE(worst, static_cast<double>(budget.count()) + kJitterMs);
+    // Flatness is the point here; the per-scan bound only needs to show nobody hung (the 5 s
+    // deadline tests above hold the tight bound).
+    EXPECT_LE(worst, static_cast<double>(budget.count()) + kSoakSlackMs);
     EXPECT_EQ(maxThreads, threads) << "threads grew during the run";
     EXPECT_LE(maxFds, fds + 1) << "descriptors grew during the run (one reconnect in flight is fine)";
     EXPECT_EQ(testing::threadCount(), threads);
