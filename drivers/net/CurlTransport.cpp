@@ -216,8 +216,9 @@ struct CurlTransport::Engine {
         }
         if (!pinList.empty()) curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, pinList.c_str());
         curl_easy_setopt(e, CURLOPT_USERAGENT, config.userAgent.c_str());
-        // Transfer sizes: never accept more than the cap, whatever Content-Length says.
-        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(config.maxBodyBytes));
+        // Never accept more than the cap: refused up front when Content-Length says so, cut in
+        // writeBody otherwise (chunked). A HEAD's Content-Length describes no body: not checked.
+        if (!job.head) curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(config.maxBodyBytes));
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, writeBody);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, &job);
         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, discardHeader);
