@@ -144,6 +144,53 @@ INSTANTIATE_TEST_SUITE_P(
                       Expected{codes::kBadTestDate, Reason::BackendError}));
 
 // ---------------------------------------------------------------------------------------------
+// The transport's own outcome for each fault (the verifier maps them all to BACKEND_ERROR, so the
+// table above alone would not notice a wrong mapping).
+
+TEST(CurlTransportOutcome, EachFaultHasItsOwnOutcome) {
+    auto sim = startSim();
+    testing::TempDir dir;
+    std::ofstream(dir / "ca.pem") << sim->caPem();
+    net::CurlConfig cc;
+    cc.caFile = (dir / "ca.pem").string();
+    cc.pins = {sim->pin()};
+    net::CurlTransport transport(cc);
+    auto post = [&](std::string_view code, const std::string& token = std::string(hcsim::kDefaultDeviceToken)) {
+        hal::HttpRequest r;
+        r.url = sim->baseUrl() + "/v1/verify";
+        r.headers["Authorization"] = "Bearer " + token;
+        r.body = nlohmann::json{{"code", code},
+                                {"kiosk_id", "K"},
+                                {"request_id", "123e4567-e89b-42d3-a456-426614174000"},
+                                {"scanned_at", "2026-11-23T00:00:00Z"}}
+                     .dump();
+        return transport.post(r, Steady::now() + kQuickBudget);
+    };
+    using hal::HttpOutcome;
+    auto ok = post(codes::kGreen);
+    EXPECT_EQ(ok.outcome, HttpOutcome::Response);
+    EXPECT_EQ(ok.status, 200);
+    EXPECT_EQ(post(codes::kUnknown).status, 404);
+    EXPECT_EQ(post(codes::kGreen, "wrong").status, 401);
+    EXPECT_EQ(post(codes::kServerError).status, 503);
+    EXPECT_EQ(post(codes::kOversize).outcome, HttpOutcome::TooLarge) << "Content-Length over the cap";
+    EXPECT_EQ(post(codes::kOversizeChunked).outcome, HttpOutcome::TooLarge) << "chunked: cut in the write callback";
+    auto redirect = post(codes::kRedirect);
+    EXPECT_EQ(redirect.outcome, HttpOutcome::Redirect);
+    EXPECT_EQ(redirect.status, 302);
+    EXPECT_EQ(post(codes::kCloseMidBody).outcome, HttpOutcome::NetError);
+    EXPECT_EQ(sim->stats().requests, 8u) << "the redirect was not followed";
+    auto garbage = post(codes::kGarbage);
+    EXPECT_EQ(garbage.outcome, HttpOutcome::Response) << "a body that is not JSON is the verifier's business";
+    net::CurlConfig wrongPin = cc;
+    wrongPin.pins = {sim->backupPin()};
+    net::CurlTransport pinned(wrongPin);
+    hal::HttpRequest r;
+    r.url = sim->baseUrl() + "/v1/verify";
+    EXPECT_EQ(pinned.post(r, Steady::now() + kQuickBudget).outcome, HttpOutcome::TlsError);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Request shape, credentials, keep-alive.
 
 TEST(OnlineEndToEnd, PassCarriesColourTestAndMaskedHolderForDisplay) {
