@@ -54,6 +54,7 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     SystemClock clock;
     RuntimeOptions ro;
     ro.openJournal = true;
+    ro.startUploader = true;
     ro.requireDeviceSecret = true;
     // Live decisions need trusted time (ClockTrust). A replay source is a bench (recorded frames, no
     // traveller at the gate), so it runs on whatever the host clock says.

@@ -142,6 +142,12 @@ const std::vector<KeySpec>& keys() {
                   [](Config& c, const std::string& v) { c.journal.path = v; }),
         stringKey("journal.upload_url", "\"\"", "Fleet collector (https://…); empty = keep locally.",
                   [](Config& c, const std::string& v) { c.journal.uploadUrl = v; }),
+        stringKey("journal.upload_ca_file", "\"\"", "CA bundle (PEM) for the collector; empty = the system CA store.",
+                  [](Config& c, const std::string& v) { c.journal.uploadCaFile = v; }),
+        listKey("journal.upload_pins", "[]", "Pinned collector public keys `sha256//BASE64`; empty = CA only.",
+                [](Config& c, const std::vector<std::string>& v) { c.journal.uploadPins = v; }),
+        stringKey("journal.upload_token_file", "\"\"", "File holding a bearer token for the collector; empty = none.",
+                  [](Config& c, const std::string& v) { c.journal.uploadTokenFile = v; }),
         intKey("journal.retain_days", "90", "days", 1, 3650, "Records older than this are deleted.",
                [](Config& c, int v) { c.journal.retainDays = v; }),
         intKey("journal.retain_mb", "256", "MiB", 1, 65536, "Oldest records are deleted beyond this size.",
@@ -262,9 +268,11 @@ std::optional<Error> crossCheck(const Config& cfg, const std::string& file) {
         return Error{file + ": key 'trust.sync_url': must be an https:// URL (or empty)"};
     if (!cfg.journal.uploadUrl.empty() && cfg.journal.uploadUrl.rfind("https://", 0) != 0)
         return Error{file + ": key 'journal.upload_url': must be an https:// URL (or empty)"};
-    for (const auto& pin : cfg.online.pins) {
-        if (pin.rfind("sha256//", 0) != 0 || pin.size() != 8 + 44)
-            return Error{file + ": key 'online.pins': \"" + pin + "\" is not sha256//<44 base64 characters>"};
+    for (const auto& [key, pins] : {std::pair{"online.pins", &cfg.online.pins}, std::pair{"journal.upload_pins", &cfg.journal.uploadPins}}) {
+        for (const auto& pin : *pins) {
+            if (pin.rfind("sha256//", 0) != 0 || pin.size() != 8 + 44)
+                return Error{file + ": key '" + key + "': \"" + pin + "\" is not sha256//<44 base64 characters>"};
+        }
     }
     if (cfg.indicator.backends.empty()) return Error{file + ": key 'indicator.backends': at least one backend is needed"};
     return std::nullopt;

@@ -65,6 +65,9 @@ struct Config {
     struct {
         std::string path = "/var/lib/sentinel/journal.db";
         std::string uploadUrl;
+        std::string uploadCaFile;             // empty = the system CA store
+        std::vector<std::string> uploadPins;
+        std::string uploadTokenFile;          // empty = no Authorization header
         int retainDays = 90;
         int retainMb = 256;
     } journal;

@@ -12,6 +12,7 @@
 #include "firmware/journal/DeviceSecret.h"
 #include "firmware/journal/Journal.h"
 #include "firmware/journal/ReplayGuard.h"
+#include "firmware/journal/Uploader.h"
 #include "firmware/trust/TrustList.h"
 #include "firmware/verify/Hc1Verifier.h"
 #include "firmware/verify/online/OnlineVerifier.h"
@@ -118,6 +119,25 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
         if (!j) return Error{"journal.path: " + j.error().message};
         rt->journal_ = std::move(j).value();
         rt->sink_ = std::make_unique<JournalSink>(*rt->journal_);
+        if (options.startUploader && !config.journal.uploadUrl.empty()) {
+            net::CurlConfig uc;
+            uc.caFile = config.journal.uploadCaFile;
+            uc.pins = config.journal.uploadPins;
+            rt->uploadTransport_ = std::make_unique<net::CurlTransport>(uc);
+            journal::UploaderOptions uo;
+            uo.journalPath = config.journal.path;
+            uo.url = config.journal.uploadUrl;
+            uo.kioskId = config.kiosk.id;
+            if (!config.journal.uploadTokenFile.empty()) {
+                auto t = readTextFile(config.journal.uploadTokenFile);
+                if (!t) return Error{"journal.upload_token_file: " + t.error().message};
+                uo.headers["Authorization"] = "Bearer " + *t;
+            }
+            auto up = journal::Uploader::open(uo, *rt->uploadTransport_, clock);
+            if (!up) return Error{"journal.upload_url: " + up.error().message};
+            rt->uploader_ = std::move(up).value();
+            rt->uploader_->start();
+        }
     }
     rt->replay_ = std::make_unique<journal::ReplayGuard>(std::chrono::seconds{config.replay.windowS});
 

@@ -25,12 +25,14 @@ class OnlineVerifier;
 namespace sentinel::journal {
 class Journal;
 class ReplayGuard;
+class Uploader;
 }
 
 namespace sentinel::app {
 
 struct RuntimeOptions {
     bool openJournal = false;                 // run, demo
+    bool startUploader = false;               // run: upload the journal when journal.upload_url is set
     bool requireDeviceSecret = false;         // run: state_dir must work; others fall back to a session key
     std::optional<std::string> trustPath;     // `--trust` overrides trust.path
     std::optional<UtcTime> validationTime;    // `--at`
@@ -77,6 +79,8 @@ private:
     std::unique_ptr<journal::Journal> journal_;
     std::unique_ptr<DecisionSink> sink_;
     std::unique_ptr<journal::ReplayGuard> replay_;
+    std::unique_ptr<hal::HttpTransport> uploadTransport_;  // its own connection: never delays a decision
+    std::unique_ptr<journal::Uploader> uploader_;         // declared after the journal: stops first
     std::unique_ptr<CredentialRouter> router_;
 };
 
