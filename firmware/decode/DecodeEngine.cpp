@@ -125,9 +125,9 @@ struct DecodeEngine::Impl {
         // and in full after a read); otherwise one frame in kIdleDutyCycle. Empty scenes, textured
         // or not, thus settle at the cheap pass on most frames.
         const bool strong = outcome.symbolSeen;
-        const bool weak = !context.candidates().empty();
         bool escalate = strong || frameCount % kIdleDutyCycle == 0;
-        if (!escalate && weak && credits >= 1.0) {
+        // Candidates (≈0.5 ms) are looked for only when credits could pay for an escalation.
+        if (!escalate && credits >= 1.0 && !context.candidates().empty()) {
             credits -= 1.0;
             escalate = true;
         }
