@@ -77,6 +77,7 @@ public:
     void noteDecodeFailure();
     Status flush();
 
+    // Committed records only, through a separate read-only connection (never blocks append()).
     Result<JournalStats> stats(std::optional<UtcTime> since) const;
     // Up to `limit` entries with seq ≥ fromSeq, in order.
     Result<std::vector<JournalEntry>> read(std::int64_t fromSeq, std::size_t limit) const;
