@@ -112,14 +112,15 @@ constexpr std::uint64_t kGoldenSeed = 20261123;
 constexpr int kPerCategory = 6;
 
 struct CategoryResult {
-    int read = 0;
+    int read = 0;       // live engine, within 15 frames (depends on the machine's speed)
+    int stillRead = 0;  // decodeStill: the whole cascade (deterministic)
     int misreads = 0;
     int zxingRead = 0;  // plain ZXing-cpp 1.4, ReadBarcodes QR only, on the same frames
 };
 
 std::map<std::string, CategoryResult> runSimulatedSet(camsim::Level level) {
     std::map<std::string, CategoryResult> results;
-    DecodeEngine engine;
+    DecodeEngine engine, stillEngine;
     ZXing::DecodeHints hints;
     hints.setFormats(ZXing::BarcodeFormat::QRCode);
     for (const std::string& category : camsim::categories()) {
@@ -128,9 +129,11 @@ std::map<std::string, CategoryResult> runSimulatedSet(camsim::Level level) {
             EXPECT_TRUE(frame.ok());
             if (!frame.ok()) continue;
             const Outcome o = live(engine, frame->gray, frame->payload);
+            const Outcome still = judge(stillEngine.decodeStill(viewOf(frame->gray)), frame->payload);
             auto& r = results[category];
             r.read += o.read;
-            r.misreads += o.misread;
+            r.stillRead += still.read;
+            r.misreads += o.misread + still.misread;
             const cv::Mat& g = frame->gray;
             for (const auto& z : ZXing::ReadBarcodes(
                      ZXing::ImageView(g.data, g.cols, g.rows, ZXing::ImageFormat::Lum, int(g.step)), hints)) {
@@ -144,29 +147,37 @@ std::map<std::string, CategoryResult> runSimulatedSet(camsim::Level level) {
     return results;
 }
 
-void checkMinimums(camsim::Level level, const std::map<std::string, int>& minimum) {
+struct Minimum {
+    int still;  // exact: what the cascade reached
+    int live;   // what 15 live frames reached on the dev machine under load, less timing slack
+};
+
+void checkMinimums(camsim::Level level, const std::map<std::string, Minimum>& minimum) {
     const auto results = runSimulatedSet(level);
-    int read = 0;
     for (const auto& [category, r] : results) {
-        std::cout << "[ golden   ] camsim/" << camsim::toString(level) << "/" << category << ": " << r.read << " of "
-                  << kPerCategory << " (zxing " << r.zxingRead << ")\n";
+        std::cout << "[ golden   ] camsim/" << camsim::toString(level) << "/" << category << ": live " << r.read
+                  << ", still " << r.stillRead << " of " << kPerCategory << " (zxing " << r.zxingRead << ")\n";
         EXPECT_EQ(r.misreads, 0) << category;
-        EXPECT_GE(r.read, minimum.at(category)) << category;
-        EXPECT_GE(r.read, r.zxingRead) << category << ": below plain ZXing-cpp";
-        read += r.read;
+        EXPECT_GE(r.stillRead, minimum.at(category).still) << category;
+        EXPECT_GE(r.read, minimum.at(category).live) << category;
+        EXPECT_GE(r.stillRead, r.zxingRead) << category << ": below plain ZXing-cpp";
     }
 }
 
 TEST(DecodeGolden, SimulatedRealisticSet) {
-    checkMinimums(camsim::Level::Realistic, {{"nominal", 6}, {"small", 6}, {"tilt", 6}, {"rotation", 6},
-                                             {"defocus", 6}, {"motion", 6}, {"glare", 6}, {"lowlight", 6},
-                                             {"moire", 6}, {"inverted", 6}, {"jpeg", 6}});
+    // Every realistic code reads within a few frames, so the live minimum has no slack.
+    checkMinimums(camsim::Level::Realistic, {{"nominal", {6, 6}}, {"small", {6, 6}}, {"tilt", {6, 6}},
+                                             {"rotation", {6, 6}}, {"defocus", {6, 6}}, {"motion", {6, 6}},
+                                             {"glare", {6, 6}}, {"lowlight", {6, 6}}, {"moire", {6, 6}},
+                                             {"inverted", {6, 6}}, {"jpeg", {6, 6}}});
 }
 
 TEST(DecodeGolden, SimulatedHardSet) {
-    checkMinimums(camsim::Level::Hard, {{"nominal", 6}, {"small", 6}, {"tilt", 6}, {"rotation", 6},
-                                        {"defocus", 0}, {"motion", 0}, {"glare", 1}, {"lowlight", 2},
-                                        {"moire", 6}, {"inverted", 6}, {"jpeg", 5}});
+    // Hard motion blur (1.4–2.2 modules) is read by no variant yet (nor by either peer): its floor is 0.
+    checkMinimums(camsim::Level::Hard, {{"nominal", {6, 6}}, {"small", {6, 6}}, {"tilt", {6, 5}},
+                                        {"rotation", {6, 6}}, {"defocus", {2, 1}}, {"motion", {0, 0}},
+                                        {"glare", {2, 1}}, {"lowlight", {3, 2}}, {"moire", {6, 6}},
+                                        {"inverted", {6, 6}}, {"jpeg", {6, 5}}});
 }
 
 }  // namespace
