@@ -85,7 +85,7 @@ struct Shared {
     std::shared_ptr<hal::Camera> camera;  // opened by the camera check, reused by decode
     bool cameraDelivered = false;
     std::optional<double> skewS;          // kiosk − service server_time
-    std::string skewNote = "service not asked";
+    std::string skewNote;
 };
 
 indicator::GpioOptions gpioOptionsFrom(const Config& cfg) {
@@ -153,17 +153,19 @@ Outcome checkConfig(const Config& cfg) {
 }
 
 Outcome checkCamera(const std::shared_ptr<Shared>& s) {
-    auto cam = makeCamera(s->cfg);
+    // A replay folder may hold a single image (a test card): hold each image for the whole sample so
+    // the rate can be measured.
+    const bool v4l2 = s->cfg.camera.source.rfind("v4l2:", 0) == 0;
+    diag::CameraCheckOptions o;
+    auto cam = makeCamera(s->cfg, v4l2 ? 1 : o.sampleFrames);
     if (!cam) return Outcome::fail("camera.source " + s->cfg.camera.source + ": " + cam.error().message, "fix camera.source");
     std::shared_ptr<hal::Camera> camera = std::move(cam).value();
     {
         std::lock_guard lock(s->mutex);
         s->camera = camera;
     }
-    diag::CameraCheckOptions o;
     o.expectedFps = s->cfg.camera.fps;
     o.snapshotPath = s->cfg.kiosk.stateDir / kSnapshotFile;
-    const bool v4l2 = s->cfg.camera.source.rfind("v4l2:", 0) == 0;
     if (v4l2) {
         const std::string dev = s->cfg.camera.source.substr(5);
         std::error_code ec;
@@ -294,6 +296,7 @@ Outcome checkClock(const std::shared_ptr<Shared>& s) {
     f.trusted = st.trusted;
     f.trustDetail = st.detail + "; floor " + formatRfc3339(floor) + " (" + floorFrom + ")";
     f.maxSkewS = s->cfg.clock.maxSkewS;
+    f.enforced = s->cfg.camera.source.rfind("v4l2:", 0) == 0;  // as in `run` (CmdRun.cpp)
     {
         std::lock_guard lock(s->mutex);
         f.skewS = s->skewS;

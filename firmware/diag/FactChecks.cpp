@@ -28,6 +28,10 @@ Outcome judgeClock(const ClockFacts& f) {
     std::string detail = f.trustDetail;
     if (f.skewS) detail += "; skew vs service " + fmt1(*f.skewS) + " s";
     else detail += "; skew vs service not measured";
+    if (!f.trusted && !f.enforced)
+        return Outcome::warn(detail + " (replay source: `run` does not require trusted time; a live camera would REFER "
+                                      "CLOCK_UNTRUSTED)",
+                             "before service with a live camera: enable time sync (timedatectl set-ntp true)");
     if (!f.trusted)
         return Outcome::fail(detail + " → HC1/HK1 decisions REFER CLOCK_UNTRUSTED",
                              "enable time sync (timedatectl set-ntp true) and let it reach an NTP server; see docs/troubleshooting.md");

@@ -17,8 +17,10 @@ struct ClockFacts {
     std::string trustDetail;     // why (synchronised by NTP, RTC synced N h ago, before the floor…)
     std::optional<double> skewS; // kiosk − service server_time, when the service reported it
     int maxSkewS = 300;          // clock.max_skew_s
+    bool enforced = true;        // false: `run` does not require trusted time (replay bench)
 };
-// Untrusted → fail (every time-dependent decision is REFER CLOCK_UNTRUSTED); |skew| > max → fail.
+// Untrusted → fail (every time-dependent decision is REFER CLOCK_UNTRUSTED; warn when not
+// enforced); |skew| > max → fail.
 Outcome judgeClock(const ClockFacts& facts);
 
 struct TrustFacts {

@@ -268,6 +268,14 @@ TEST(ClockCheck, UntrustedTimeFailsAndSaysWhatItMeansForDecisions) {
     EXPECT_THAT(out.detail, HasSubstr("CLOCK_UNTRUSTED"));
 }
 
+TEST(ClockCheck, UntrustedTimeOnAReplayBenchIsOnlyAWarning) {
+    ClockFacts f{false, "not synchronised", std::nullopt, 300};
+    f.enforced = false;
+    auto out = judgeClock(f);
+    EXPECT_EQ(Status::Warn, out.status);
+    EXPECT_THAT(out.detail, HasSubstr("replay source"));
+}
+
 TEST(ClockCheck, SkewBeyondTheLimitFailsWithinItPasses) {
     EXPECT_EQ(Status::Fail, judgeClock({true, "synchronised", 301.0, 300}).status);
     EXPECT_EQ(Status::Ok, judgeClock({true, "synchronised", -12.0, 300}).status);

@@ -271,7 +271,6 @@ TEST_F(TrustSyncOverHttps, NoContentMeansNothingNewer) {
 }
 
 TEST_F(TrustSyncOverHttps, AnUntrustedServerCertificateIsAFetchFailure) {
-    settings.caFile = (dir / "pki" / "server.pem").string();  // not the CA that signed it... a leaf
     auto other = hcsim::generateTestPki();
     ASSERT_TRUE(other.ok());
     std::ofstream(dir / "other-ca.pem") << other->caCertPem;
