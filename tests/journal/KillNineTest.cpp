@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,8 +40,10 @@ struct RunOutput {
 };
 
 // Runs `argv` with stdout captured; SIGKILLs it after `killAfter` (if still running).
+// `fileSizeLimit`: RLIMIT_FSIZE for the child (SIGXFSZ ignored, so a write past it fails with EFBIG
+// the way a full file system fails it with ENOSPC).
 RunOutput runProcess(const std::vector<std::string>& argv, std::optional<std::chrono::milliseconds> killAfter,
-                     const std::filesystem::path& stderrFile) {
+                     const std::filesystem::path& stderrFile, std::optional<rlim_t> fileSizeLimit = std::nullopt) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return {};
     pid_t pid = ::fork();
@@ -48,6 +51,11 @@ RunOutput runProcess(const std::vector<std::string>& argv, std::optional<std::ch
         ::dup2(fds[1], STDOUT_FILENO);
         int err = ::open(stderrFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (err >= 0) ::dup2(err, STDERR_FILENO);
+        if (fileSizeLimit) {
+            ::signal(SIGXFSZ, SIG_IGN);
+            rlimit limit{*fileSizeLimit, *fileSizeLimit};
+            ::setrlimit(RLIMIT_FSIZE, &limit);
+        }
         std::vector<char*> args;
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
@@ -139,21 +147,15 @@ JournalFacts inspect(const std::filesystem::path& db) {
     return f;
 }
 
-TEST(KillNine, EveryIndicationHasItsRecordAndTheJournalStaysWhole) {
-    if (!std::filesystem::exists(kSentinel)) GTEST_SKIP() << kSentinel << " not built";
-    TempDir dir;
-    const auto work = dir / "demo";
-    const auto log = dir / "stderr.log";
-    // The demo writes replay frames (PASS and DENY codes, empty stills between) and its trust list.
-    auto demo = runProcess({kSentinel, "demo", "--dir", work.string()}, std::nullopt, log);
-    ASSERT_TRUE(std::filesystem::is_directory(work / "frames")) << testing::readAll(log);
-    ASSERT_TRUE(std::filesystem::is_directory(work / "trust"));
-
-    const auto state = dir / "state";
-    const auto db = state / "journal.db";
-    const auto config = dir / "sentinel.toml";
-    const auto gpioLog = dir / "gpio.log";
-    {
+// A kiosk on the replay camera with the demo's codes, a console indicator and simulated GPIO lines.
+class KioskProcessTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!std::filesystem::exists(kSentinel)) GTEST_SKIP() << kSentinel << " not built";
+        // The demo writes replay frames (PASS and DENY codes, empty stills between) and its trust list.
+        auto demo = runProcess({kSentinel, "demo", "--dir", work.string()}, std::nullopt, log);
+        ASSERT_TRUE(std::filesystem::is_directory(work / "frames")) << testing::readAll(log);
+        ASSERT_TRUE(std::filesystem::is_directory(work / "trust"));
         std::ofstream c(config);
         c << "[kiosk]\nid = \"KILL9-01\"\nstate_dir = \"" << state.string() << "\"\n"
           << "[camera]\nsource = \"replay:" << (work / "frames").string() << "\"\nfps = 120\n"
@@ -163,7 +165,18 @@ TEST(KillNine, EveryIndicationHasItsRecordAndTheJournalStaysWhole) {
           << "[journal]\npath = \"" << db.string() << "\"\n"
           << "[log]\nlevels = \"*:Warn\"\n";
     }
+
+    TempDir dir;
+    const std::filesystem::path work = dir / "demo";
+    const std::filesystem::path log = dir / "stderr.log";
+    const std::filesystem::path state = dir / "state";
+    const std::filesystem::path db = state / "journal.db";
+    const std::filesystem::path config = dir / "sentinel.toml";
+    const std::filesystem::path gpioLog = dir / "gpio.log";
     const std::vector<std::string> run = {kSentinel, "run", "--config", config.string()};
+};
+
+TEST_F(KioskProcessTest, KillNineNeverLosesARecordOfAnIndicationNorBreaksTheJournal) {
 
     // One undisturbed run: how long a pass over the stream takes, and that it decides at all.
     const auto t0 = std::chrono::steady_clock::now();
@@ -217,6 +230,37 @@ TEST(KillNine, EveryIndicationHasItsRecordAndTheJournalStaysWhole) {
     std::cout << "kill -9: " << runs << " runs, " << kills << " killed mid-stream, " << facts.records << " records ("
               << facts.passes << " PASS), " << countRelayPulses(gpioLog) << " relay pulses, " << shown
               << " indications seen, full pass " << fullRun.count() << " ms\n";
+}
+
+TEST_F(KioskProcessTest, AFullDiskFailsDecisionsClosedAndTheKioskRecoversWhenSpaceReturns) {
+    const std::regex faultLine("^REFER +JOURNAL_FAULT ");
+    const std::regex decisionLine("^(PASS|DENY|REFER) ");
+    const std::regex passLine("^PASS ");
+    // No file of the kiosk may grow past 96 KiB: the journal's WAL fills after a few decisions.
+    auto full = runProcess(run, std::nullopt, log, rlim_t{96 * 1024});
+    ASSERT_TRUE(WIFEXITED(full.status)) << full.out << testing::readAll(log);
+    const std::size_t faults = countLines(full.out, faultLine);
+    const std::size_t shownFull = countLines(full.out, decisionLine);
+    EXPECT_GT(faults, 0u) << full.out;
+    JournalFacts facts = inspect(db);
+    ASSERT_EQ("ok", facts.integrity);
+    EXPECT_EQ(0, facts.journalFaults);  // a fault is shown, never stored (it could not be)
+    EXPECT_EQ(static_cast<std::int64_t>(shownFull - faults), facts.records);  // every other decision is stored
+    EXPECT_EQ(facts.passes, static_cast<std::int64_t>(countRelayPulses(gpioLog))) << "a pulse without its record";
+    EXPECT_EQ(facts.maxSeq, facts.records);
+
+    // Space is back: the same stream decides normally, sequence numbers continue without a gap.
+    auto ok = runProcess(run, std::nullopt, log);
+    ASSERT_TRUE(WIFEXITED(ok.status) && WEXITSTATUS(ok.status) == 0) << ok.out << testing::readAll(log);
+    EXPECT_EQ(0u, countLines(ok.out, faultLine)) << ok.out;
+    JournalFacts after = inspect(db);
+    ASSERT_EQ("ok", after.integrity);
+    EXPECT_EQ(facts.records + static_cast<std::int64_t>(countLines(ok.out, decisionLine)), after.records);
+    EXPECT_EQ(after.maxSeq, after.records);
+    EXPECT_EQ(after.passes, static_cast<std::int64_t>(countRelayPulses(gpioLog)));
+    EXPECT_GT(countLines(ok.out, passLine), 0u);
+    std::cout << "full disk: " << shownFull << " decisions shown, " << faults << " JOURNAL_FAULT, " << facts.records
+              << " stored; after: " << after.records << " records, " << after.passes << " PASS = relay pulses\n";
 }
 
 }  // namespace
