@@ -53,7 +53,7 @@ Status createSchema(Connection& db) {
         return makeError("journal schema version " + std::to_string(*version) + " is newer than this firmware (" +
                          std::to_string(kSchemaVersion) + ")");
     }
-    return db.exec(R"sql(
+    return db.exec(std::string(R"sql(
 BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -95,9 +95,7 @@ CREATE TABLE IF NOT EXISTS upload_state (
     skipped        INTEGER NOT NULL DEFAULT 0
 );
 INSERT OR IGNORE INTO upload_state(id, acked_through) VALUES (1, 0);
-PRAGMA user_version = 1;
-COMMIT;
-)sql");
+)sql") + "PRAGMA user_version = " + std::to_string(kSchemaVersion) + ";\nCOMMIT;\n");
 }
 
 Result<std::string> journalId(Connection& db) {
