@@ -37,9 +37,15 @@ PolicyOutcome evaluate(const PolicyInput& input, UtcTime now, const PolicyConfig
             return out;
         }
     }
-    const auto newest = std::max_element(input.tests.begin(), input.tests.end(),
-                                         [](const TestEntry& a, const TestEntry& b) { return *a.collectedAt < *b.collectedAt; });
-    const TestEntry& t = *newest;
+    // The newest test of a type the policy accepts decides (a newer antigen test must not hide a
+    // valid NAAT); when no test is of an accepted type, the newest one does (→ not accepted).
+    const auto newer = [](const TestEntry& a, const TestEntry& b) { return *a.collectedAt < *b.collectedAt; };
+    auto decisive = input.tests.end();
+    for (auto it = input.tests.begin(); it != input.tests.end(); ++it) {
+        if (maxAgeHoursFor(it->type, config) > 0.0 && (decisive == input.tests.end() || newer(*decisive, *it))) decisive = it;
+    }
+    if (decisive == input.tests.end()) decisive = std::max_element(input.tests.begin(), input.tests.end(), newer);
+    const TestEntry& t = *decisive;
     const auto ageMs = (now - *t.collectedAt).count();
     out.test = TestSummary{t.type, formatRfc3339(*t.collectedAt), static_cast<double>(ageMs) / kMsPerHour,
                            t.result};

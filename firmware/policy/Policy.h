@@ -39,8 +39,9 @@ struct PolicyOutcome {
     std::optional<TestSummary> test;  // the test the decision rests on, when there is one
 };
 
-// Colour first (online), then the newest test: type accepted, not in the future, result negative,
-// age within the limit for its type. No test → NO_TEST_RESULT when requireTest, else OK.
+// Colour first (online), then the newest test of an accepted type (the newest of any type when none
+// is accepted): type accepted, not in the future, result negative, age within the limit for its
+// type. No test → NO_TEST_RESULT when requireTest, else OK.
 PolicyOutcome evaluate(const PolicyInput& input, UtcTime now, const PolicyConfig& config);
 
 }  // namespace sentinel::policy

@@ -65,6 +65,22 @@ TEST(Policy, NewestTestDecides) {
     EXPECT_EQ(Reason::Ok, evaluate(in, kNow, {}).reason);
 }
 
+TEST(Policy, NewerTestOfATypeNotAcceptedDoesNotHideAValidNaat) {
+    auto in = naat(kNow - hours{20});
+    in.tests.push_back({TestType::Rat, kNow - hours{2}, false, "positive"});
+    auto out = evaluate(in, kNow, {});
+    EXPECT_EQ(Reason::Ok, out.reason);
+    ASSERT_TRUE(out.test);
+    EXPECT_EQ(TestType::Naat, out.test->type);
+}
+
+TEST(Policy, OnlyTestsOfTypesNotAcceptedAreRejectedAsSuch) {
+    PolicyInput in;
+    in.tests.push_back({TestType::Rat, kNow - hours{2}, true, "negative"});
+    in.tests.push_back({TestType::Other, kNow - hours{1}, true, "negative"});
+    EXPECT_EQ(Reason::TestTypeNotAccepted, evaluate(in, kNow, {}).reason);
+}
+
 TEST(Policy, NonGreenCodeIsDeniedBeforeTests) {
     auto in = naat(kNow - hours{1});
     in.statusColour = "yellow";

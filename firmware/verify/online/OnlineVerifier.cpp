@@ -122,15 +122,6 @@ std::optional<ServiceAnswer> parseAnswer(const std::string& body, std::string& w
     return a;
 }
 
-bool accepted(TestType type, const policy::PolicyConfig& p) {
-    switch (type) {
-        case TestType::Naat: return p.maxTestAgeNaatH > 0.0;
-        case TestType::Rat: return p.maxTestAgeRatH > 0.0;
-        case TestType::Other: return false;
-    }
-    return false;
-}
-
 const char* outcomeName(HttpOutcome o) {
     switch (o) {
         case HttpOutcome::Response: return "response";
@@ -231,10 +222,7 @@ OnlineResult OnlineVerifier::verify(std::string_view payload, MonoTime deadline,
 
     policy::PolicyInput input;
     input.statusColour = answer->status;
-    for (const auto& t : answer->tests) {
-        if (accepted(t.type, policy_)) input.tests.push_back(t);
-    }
-    if (input.tests.empty()) input.tests = answer->tests;
+    input.tests = answer->tests;  // policy picks the newest test of an accepted type
     const auto outcome = policy::evaluate(input, now, policy_);
     rec.test = outcome.test;
     rec.stages.policy = outcome.reason == Reason::Ok;
