@@ -27,8 +27,9 @@ struct EngineOptions {
     // Soft per-frame work budget for decodeFrame(): a variant starts only if its predicted cost fits
     // in what is left (the first one of a frame only needs to fit in the whole budget). 33 ms is the
     // period of a 30 fps camera; the margin covers the cheap pass, prediction error and a loaded CPU
-    // (measured p99 on a shared 2-core machine, docs/PERFORMANCE.md).
-    std::chrono::microseconds frameBudget{14000};
+    // (12 ms: p99 under 33 ms on the shared 2-core dev machine at load ≈7, with 1 read fewer of 220
+    // hard-set codes than 14 ms; docs/PERFORMANCE.md).
+    std::chrono::microseconds frameBudget{12000};
     // Frames of full escalation a QR-like region earns before the engine falls back to running the
     // expensive cascade on one frame in four (keeps textured empty scenes cheap; credits refill at a
     // quarter per frame and in full after a read). 15 frames = the 0.5 s read target at 30 fps.
