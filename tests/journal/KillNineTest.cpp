@@ -37,6 +37,7 @@ struct RunOutput {
     std::string out;
     int status = 0;
     bool killed = false;
+    std::chrono::milliseconds elapsed{0};
 };
 
 // Runs `argv` with stdout captured; SIGKILLs it after `killAfter` (if still running).
@@ -91,6 +92,7 @@ RunOutput runProcess(const std::vector<std::string>& argv, std::optional<std::ch
     }
     ::close(fds[0]);
     ::waitpid(pid, &r.status, 0);
+    r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     if (r.killed && !(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL)) r.killed = false;  // ended first
     return r;
 }
@@ -196,10 +198,14 @@ TEST_F(KioskProcessTest, KillNineNeverLosesARecordOfAnIndicationNorBreaksTheJour
     int runs = 200;
     if (const char* env = std::getenv("SENTINEL_KILL9_RUNS")) runs = std::atoi(env);
     std::mt19937 rng(20261123);  // fixed: a failure can be replayed
-    std::uniform_int_distribution<long> when(0, fullRun.count());
+    // Kill points spread over one pass of the stream; the pass is re-measured on every run that ended
+    // by itself (the first one pays for cold caches), so nearly every run is killed mid-stream.
+    std::chrono::milliseconds pass = fullRun;
     std::size_t kills = 0;
     for (int i = 0; i < runs; ++i) {
+        std::uniform_int_distribution<long> when(0, pass.count());
         auto r = runProcess(run, std::chrono::milliseconds{when(rng)}, log);
+        if (!r.killed) pass = std::min(pass, r.elapsed);
         kills += r.killed;
         shown += countLines(r.out, decisionLine);
         passesShown += countLines(r.out, passLine);
@@ -217,7 +223,7 @@ TEST_F(KioskProcessTest, KillNineNeverLosesARecordOfAnIndicationNorBreaksTheJour
             << "after run " << i;
         ASSERT_EQ(0, facts.journalFaults);
     }
-    EXPECT_GT(kills, static_cast<std::size_t>(runs) / 4) << "runs must really be killed mid-stream";
+    EXPECT_GT(kills, static_cast<std::size_t>(runs) / 2) << "most runs must really be killed mid-stream";
     for (const auto& e : std::filesystem::directory_iterator(state)) {
         EXPECT_EQ(std::string::npos, e.path().filename().string().find("damaged")) << e.path();
     }
@@ -229,7 +235,7 @@ TEST_F(KioskProcessTest, KillNineNeverLosesARecordOfAnIndicationNorBreaksTheJour
     RecordProperty("records", static_cast<int>(facts.records));
     std::cout << "kill -9: " << runs << " runs, " << kills << " killed mid-stream, " << facts.records << " records ("
               << facts.passes << " PASS), " << countRelayPulses(gpioLog) << " relay pulses, " << shown
-              << " indications seen, full pass " << fullRun.count() << " ms\n";
+              << " indications seen, one pass " << pass.count() << " ms\n";
 }
 
 TEST_F(KioskProcessTest, AFullDiskFailsDecisionsClosedAndTheKioskRecoversWhenSpaceReturns) {
