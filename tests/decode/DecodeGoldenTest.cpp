@@ -164,20 +164,22 @@ void checkMinimums(camsim::Level level, const std::map<std::string, Minimum>& mi
     }
 }
 
+// Live minimums leave one code of slack where reads took more than one frame in the measurements
+// (docs/PERFORMANCE.md: frames-to-read p95 > 1): under a loaded CI machine fewer variants fit in a
+// frame. The still minimums (the whole cascade, deterministic) have no slack.
 TEST(DecodeGolden, SimulatedRealisticSet) {
-    // Every realistic code reads within a few frames, so the live minimum has no slack.
-    checkMinimums(camsim::Level::Realistic, {{"nominal", {6, 6}}, {"small", {6, 6}}, {"tilt", {6, 6}},
-                                             {"rotation", {6, 6}}, {"defocus", {6, 6}}, {"motion", {6, 6}},
-                                             {"glare", {6, 6}}, {"lowlight", {6, 6}}, {"moire", {6, 6}},
-                                             {"inverted", {6, 6}}, {"jpeg", {6, 6}}});
+    checkMinimums(camsim::Level::Realistic, {{"nominal", {6, 6}}, {"small", {6, 5}}, {"tilt", {6, 6}},
+                                             {"rotation", {6, 6}}, {"defocus", {6, 5}}, {"motion", {6, 6}},
+                                             {"glare", {6, 5}}, {"lowlight", {6, 6}}, {"moire", {6, 6}},
+                                             {"inverted", {6, 5}}, {"jpeg", {6, 6}}});
 }
 
 TEST(DecodeGolden, SimulatedHardSet) {
     // Hard motion blur (1.4–2.2 modules) is read by no variant yet (nor by either peer): its floor is 0.
-    checkMinimums(camsim::Level::Hard, {{"nominal", {6, 6}}, {"small", {6, 6}}, {"tilt", {6, 5}},
+    checkMinimums(camsim::Level::Hard, {{"nominal", {6, 6}}, {"small", {6, 5}}, {"tilt", {6, 4}},
                                         {"rotation", {6, 6}}, {"defocus", {2, 1}}, {"motion", {0, 0}},
                                         {"glare", {2, 1}}, {"lowlight", {3, 2}}, {"moire", {6, 6}},
-                                        {"inverted", {6, 6}}, {"jpeg", {6, 5}}});
+                                        {"inverted", {6, 5}}, {"jpeg", {6, 5}}});
 }
 
 }  // namespace
