@@ -28,8 +28,11 @@ constexpr int kIdleDutyCycle = 4;
 // Escalation credits regained per frame (1/4: a textured empty scene escalates one frame in four
 // in the long run, like the idle duty cycle).
 constexpr double kCreditRefillPerFrame = 0.25;
-// A variant whose estimate exceeds the whole budget is skipped and its estimate decays by this
-// factor, so that it is measured again after a few passes.
+// A variant whose estimate exceeds kLargestVariantOfBudget budgets is skipped and its estimate
+// decays by kSkippedCostDecay, so that it is measured again after a few passes. 1.5 budgets = 18 ms:
+// on a loaded CPU the 2x-region variants (≈6 ms idle) still run as a frame's first variant, and a
+// frame stays within the 33 ms period.
+constexpr double kLargestVariantOfBudget = 1.5;
 constexpr double kSkippedCostDecay = 0.8;
 
 // Scene-change detection on a thumbnail: mean absolute difference in grey levels above which the
@@ -140,7 +143,7 @@ struct DecodeEngine::Impl {
         while (!pending.empty()) {
             const std::size_t i = pending.front();
             const double predictedMs = predictMs(i, context);
-            if (predictedMs > budgetMs) {
+            if (predictedMs > budgetMs * kLargestVariantOfBudget) {
                 // Too slow for any frame on this machine now: skip it this pass, and let the
                 // estimate decay so that it is measured again later.
                 msPerMp[i] *= kSkippedCostDecay;
@@ -148,8 +151,8 @@ struct DecodeEngine::Impl {
                 continue;
             }
             const double leftMs = budgetMs - double(since(t0).count()) / 1000.0;
-            // The first variant always runs (progress guarantee: its estimate is within the budget,
-            // so a frame costs at most the cheap pass plus one budget).
+            // The first variant always runs (progress guarantee: its estimate is within 1.5 budgets,
+            // so a frame costs at most the cheap pass plus that).
             if (ranExpensive && predictedMs > leftMs) break;
             pending.pop_front();
             ranExpensive = true;
