@@ -35,7 +35,8 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
             }
         }
         static const trust::TrustList kEmpty;
-        verify::OfflineContext ctx{trustList ? trustList : &kEmpty, now, policy, stale, options_.subjectKey};
+        verify::OfflineContext ctx{trustList ? trustList : &kEmpty, now, policy, stale, options_.subjectKey,
+                                   options_.evaluateAllStages};
         v.record = verify::verifyHc1(payload, ctx);
         if (options_.isTestCard && options_.isTestCard(payload)) {
             if (!options_.diagnosticsMode) {

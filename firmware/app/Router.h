@@ -31,6 +31,9 @@ struct RouterOptions {
     std::string subjectKey;                   // device secret (HMAC key of `subject`)
     verify::OnlineVerifier* online = nullptr; // nullptr: online codes REFER BACKEND_ERROR
     std::optional<UtcTime> validationTime;    // `verify --at`; nullopt = the clock
+    // `verify`: evaluate key_usage and expiry even after an earlier crypto stage failed, so the
+    // record shows every stage (the reason is still the first failure). The kiosk leaves it off.
+    bool evaluateAllStages = false;
     // Trusted-time state: false → every time-dependent decision is REFER CLOCK_UNTRUSTED.
     std::function<bool()> clockTrusted;
     // Test-card check (diagnostics): returns true when the payload is signed by the device's test

@@ -36,6 +36,7 @@ struct RuntimeOptions {
     bool requireDeviceSecret = false;         // run: state_dir must work; others fall back to a session key
     std::optional<std::string> trustPath;     // `--trust` overrides trust.path
     std::optional<UtcTime> validationTime;    // `--at`
+    bool evaluateAllStages = false;           // `verify`: every stage in the record
     std::string onlineCaPem;                  // demo: CA given in memory instead of online.ca_file
     std::string onlineToken;                  // demo: token given in memory instead of online.token_file
     // run: decisions need trusted time (ClockTrust; floor = build time and the newest journal record).

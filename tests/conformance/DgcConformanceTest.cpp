@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "drivers/camera/ImageFile.h"
+#include "firmware/app/Cli.h"
 #include "firmware/decode/DecodeEngine.h"
 #include "firmware/trust/Base64.h"
 #include "firmware/trust/TrustList.h"
@@ -231,6 +232,71 @@ TEST(DgcConformance, StagesMatchExpectedResults) {
     ::testing::Test::RecordProperty("total", static_cast<int>(vectors.size()));
     for (const auto& f : failures) ADD_FAILURE() << f;
     EXPECT_EQ(vectors.size(), matched + excepted) << unrunnable << " vector(s) could not be run";
+}
+
+// The same vectors through the command line a technician (or a third party's harness) uses:
+// `sentinel verify --json --trust CERT --at VALIDATIONCLOCK PAYLOAD`, the stages read back from the
+// printed decision record.
+Stages stagesFromRecord(const json& record) {
+    Stages s;
+    const json& st = record.at("stages");
+    auto get = [&](const char* key) -> std::optional<bool> {
+        const auto it = st.find(key);
+        if (it == st.end() || it->is_null()) return std::nullopt;
+        return it->get<bool>();
+    };
+    s.prefix = get("prefix");
+    s.base45 = get("base45");
+    s.inflate = get("inflate");
+    s.cbor = get("cbor");
+    s.signature = get("signature");
+    s.keyUsage = get("key_usage");
+    s.expiry = get("expiry");
+    s.policy = get("policy");
+    return s;
+}
+
+TEST(DgcConformance, VerifyCommandReproducesTheStages) {
+    const auto dir = vectorsDir();
+    if (dir.empty() || !fs::is_directory(dir)) {
+        GTEST_SKIP() << "EU DCC conformance vectors not found (looked for <testdata>/dgc; set SENTINEL_TESTDATA)";
+    }
+    const auto issues = loadKnownIssues(dir / "known_issues.csv");
+    testing::TempDir tmp;
+    size_t matched = 0, checked = 0;
+    std::vector<std::string> failures, deviations;
+    for (const auto& v : loadVectors(dir)) {
+        if (isKnownIssue(v, issues) || !v.doc.is_object()) continue;
+        const auto prefix = v.doc.find("PREFIX");
+        const auto testctx = v.doc.find("TESTCTX");
+        const auto expected = v.doc.find("EXPECTEDRESULTS");
+        if (prefix == v.doc.end() || !prefix->is_string() || testctx == v.doc.end() || expected == v.doc.end()) continue;
+        const auto clock = testctx->find("VALIDATIONCLOCK");
+        const auto cert = testctx->find("CERTIFICATE");
+        if (clock == testctx->end() || !clock->is_string() || cert == testctx->end() || !cert->is_string()) continue;
+        ++checked;
+        const auto certFile = tmp / "dsc.b64";
+        std::ofstream(certFile) << cert->get<std::string>();
+        std::ostringstream out, err;
+        app::CliContext ctx{out, err};
+        app::runCli({"sentinel", "verify", "--json", "--trust", certFile.string(), "--at", clock->get<std::string>(),
+                     prefix->get<std::string>()},
+                    ctx);
+        const json record = json::parse(out.str(), nullptr, false);
+        if (record.is_discarded() || !record.contains("stages")) {
+            failures.push_back(v.name + ": no decision record (" + err.str() + ")");
+            continue;
+        }
+        const auto mismatches = compareStages(v.name, *expected, stagesFromRecord(record), deviations);
+        if (mismatches.empty()) {
+            ++matched;
+        } else {
+            failures.push_back(v.name + ":" + mismatches);
+        }
+    }
+    std::cout << "[ dgc cli  ] sentinel verify matched " << matched << " / checked " << checked << '\n';
+    for (const auto& f : failures) ADD_FAILURE() << f;
+    EXPECT_GT(checked, 0u);
 }
 
 // EXPECTEDPICTUREDECODE: the 2DCODE PNG through the QR decoder (as a still, the `sentinel decode`
