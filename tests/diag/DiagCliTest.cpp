@@ -125,6 +125,34 @@ TEST_F(DiagCli, TestcardWritesDecodablePngsAndThePayloadBeside) {
     EXPECT_THAT(again.out, Not(HasSubstr("created"))) << "the issuer is reused";
 }
 
+TEST_F(DiagCli, TrustImportChecksTheFileAndCopiesItIntoTrustPath) {
+    const std::string cfg = config("replay:x");
+    std::filesystem::create_directories(dir / "trust");
+    std::ofstream(dir / "junk.pem") << "not a certificate";
+    auto bad = cli({"trust", "import", (dir / "junk.pem").string(), "--config", cfg});
+    EXPECT_EQ(kExitFail, bad.status);
+    EXPECT_THAT(bad.err, HasSubstr("nothing changed"));
+    EXPECT_TRUE(std::filesystem::is_empty(dir / "trust"));
+
+    // A real DSC certificate: the device's test issuer would never be imported in the field, but its
+    // certificate is a valid PEM to copy.
+    ASSERT_EQ(kExitOk, cli({"testcard", "--out", (dir / "cards").string(), "--config", cfg}).status);
+    std::filesystem::copy_file(dir / "state" / "test-issuer" / "test-issuer-cert.pem", dir / "dsc.pem");
+    auto good = cli({"trust", "import", (dir / "dsc.pem").string(), "--config", cfg});
+    ASSERT_EQ(kExitOk, good.status) << good.err;
+    EXPECT_TRUE(std::filesystem::exists(dir / "trust" / "dsc.pem"));
+    auto list = cli({"trust", "list", "--json", "--config", cfg});
+    ASSERT_EQ(kExitOk, list.status) << list.err;
+    auto j = nlohmann::json::parse(list.out);
+    EXPECT_EQ(1, j["count"]);
+    EXPECT_EQ(std::vector<std::string>{"XX"}, j["countries"].get<std::vector<std::string>>());
+    // The test issuer is now in the trust list: diag must refuse that configuration.
+    auto d = cli({"diag", "--json", "--config", cfg});
+    auto checks = byCheck(d.out);
+    EXPECT_EQ("fail", checks["config"]["status"]);
+    EXPECT_THAT(checks["config"]["detail"].get<std::string>(), HasSubstr("TEST issuer is in the trust list"));
+}
+
 TEST_F(DiagCli, TestcardRejectsABadCount) {
     EXPECT_EQ(kExitUsage, cli({"testcard", "--count", "0"}).status);
 }
