@@ -9,6 +9,7 @@ namespace sentinel::app {
 class EngineDecoder final : public FrameDecoder {
 public:
     std::vector<std::string> decode(const GrayView& frame) override { return engine_.decodeFrame(frame); }
+    bool symbolSeenUnread() const override { return engine_.lastReport().symbolSeen && engine_.lastReport().readBy.empty(); }
     decode::DecodeEngine& engine() { return engine_; }
 
 private:

@@ -55,6 +55,10 @@ Kiosk::Step Kiosk::step() {
         SLOG(kLog, Error) << "decoder threw: " << e.what();
     }
     const double decodeMs = msBetween(t0, clock_.monotonic());
+    if (payloads.empty() && decoder_.symbolSeenUnread()) {
+        ++counters_.decodeFailures;
+        if (sink_) sink_->noteDecodeFailure();
+    }
 
     for (const auto& payload : payloads) {
         auto it = lastSeen_.find(payload);

@@ -25,6 +25,9 @@ class FrameDecoder {
 public:
     virtual ~FrameDecoder() = default;
     virtual std::vector<std::string> decode(const GrayView& frame) = 0;
+    // True when the last decode() located a QR symbol but could not read it (a decode failure
+    // worth counting: glare, blur, a damaged code).
+    virtual bool symbolSeenUnread() const { return false; }
 };
 
 struct Verdict {
@@ -46,6 +49,8 @@ class DecisionSink {
 public:
     virtual ~DecisionSink() = default;
     virtual Result<std::int64_t> record(const DecisionRecord& r) = 0;
+    // A frame in which a code was seen but not read (counted in the statistics).
+    virtual void noteDecodeFailure() {}
 };
 
 struct KioskOptions {
@@ -57,7 +62,7 @@ struct KioskOptions {
 };
 
 struct KioskCounters {
-    std::uint64_t frames = 0, decisions = 0, cameraFaults = 0, journalFaults = 0;
+    std::uint64_t frames = 0, decisions = 0, cameraFaults = 0, journalFaults = 0, decodeFailures = 0;
 };
 
 class Kiosk {

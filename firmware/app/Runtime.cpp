@@ -27,6 +27,7 @@ class JournalSink final : public DecisionSink {
 public:
     explicit JournalSink(journal::Journal& j) : journal_(j) {}
     Result<std::int64_t> record(const DecisionRecord& r) override { return journal_.append(r); }
+    void noteDecodeFailure() override { journal_.noteDecodeFailure(); }
 
 private:
     journal::Journal& journal_;

@@ -40,6 +40,8 @@ public:
 
 class MemorySink final : public DecisionSink {
 public:
+    void noteDecodeFailure() override { ++decodeFailures; }
+    int decodeFailures = 0;
     Result<std::int64_t> record(const DecisionRecord& r) override {
         if (failing) return Error{"disk full"};
         records.push_back(r);
@@ -178,6 +180,20 @@ TEST_F(KioskFixture, ReplayedSubjectIsDenied) {
     EXPECT_EQ(Reason::Ok, indicator.shown[0].reason);
     EXPECT_EQ(Reason::Replayed, indicator.shown[1].reason);
     EXPECT_EQ(Decision::Deny, indicator.shown[1].decision);
+}
+
+TEST_F(KioskFixture, FramesWithASymbolThatDoesNotReadAreCountedAsDecodeFailures) {
+    class HalfBlindDecoder final : public FrameDecoder {
+    public:
+        std::vector<std::string> decode(const GrayView&) override { return {}; }
+        bool symbolSeenUnread() const override { return true; }
+    } blind;
+    camera.pushFrames({}, 3);
+    Kiosk k(camera, blind, verifier, indicator, &sink, clock, options);
+    runAll(k);
+    EXPECT_EQ(3, sink.decodeFailures);
+    EXPECT_EQ(3u, k.counters().decodeFailures);
+    EXPECT_TRUE(indicator.shown.empty());
 }
 
 TEST_F(KioskFixture, RunShutsTheRelayWhenItEnds) {
