@@ -149,13 +149,21 @@ cv::Mat background(Rng& rng, cv::Size size) {
     }
     const int objects = rng.integer(3, 9);
     for (int i = 0; i < objects; ++i) {
-        const cv::Point c(rng.integer(0, size.width), rng.integer(0, size.height));
+        // One draw per statement: the order of evaluation of function arguments is unspecified
+        // (x86-64 GCC goes right to left, ARM GCC left to right) and the frames must not depend on it.
+        const int cy = rng.integer(0, size.height);
+        const int cx = rng.integer(0, size.width);
+        const cv::Point c(cx, cy);
         const cv::Scalar tone(rng.uniform(20, 230));
         if (rng.chance(0.5)) {
-            cv::rectangle(bg, cv::Rect(c, cv::Size(rng.integer(40, 600), rng.integer(40, 600))), tone, cv::FILLED);
+            const int heightPx = rng.integer(40, 600);
+            const int widthPx = rng.integer(40, 600);
+            cv::rectangle(bg, cv::Rect(c, cv::Size(widthPx, heightPx)), tone, cv::FILLED);
         } else {
-            cv::ellipse(bg, c, cv::Size(rng.integer(20, 300), rng.integer(20, 300)), rng.uniform(0, 180), 0, 360, tone,
-                        cv::FILLED);
+            const double angleDeg = rng.uniform(0, 180);
+            const int axisYPx = rng.integer(20, 300);
+            const int axisXPx = rng.integer(20, 300);
+            cv::ellipse(bg, c, cv::Size(axisXPx, axisYPx), angleDeg, 0, 360, tone, cv::FILLED);
         }
     }
     cv::Mat noise(size / 8, CV_32FC1);
@@ -271,8 +279,9 @@ Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view cate
     const double roll = p.anyRotation ? rng.uniform(0, 360) : rng.uniform(-20, 20);
     const double reach = std::max(0.0, (kFrameHeightPx - sidePx * 1.05) / 2);
     const double reachX = std::max(0.0, (kFrameWidthPx - sidePx * 1.05) / 2);
-    cv::Point2d centre(kFrameWidthPx / 2.0 + rng.uniform(-reachX, reachX) * 0.8,
-                             kFrameHeightPx / 2.0 + rng.uniform(-reach, reach) * 0.8);
+    const double offsetY = rng.uniform(-reach, reach) * 0.8;  // before X: see background()
+    const double offsetX = rng.uniform(-reachX, reachX) * 0.8;
+    cv::Point2d centre(kFrameWidthPx / 2.0 + offsetX, kFrameHeightPx / 2.0 + offsetY);
     const double axis = rng.uniform(0, 180);
     std::vector<cv::Point2f> quad = projectSquare(centre, sidePx, roll, tilt, axis);
     // The traveller sees the preview: the whole screen is in view. A code too large for the frame at
