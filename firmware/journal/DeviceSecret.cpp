@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "firmware/base/Log.h"
@@ -120,21 +119,6 @@ Result<std::string> loadOrCreateDeviceSecret(const std::filesystem::path& stateD
     syncDirectory(stateDir);
     SLOG("Journal", Info) << "created device secret " << path.string();
     return secret;
-}
-
-std::string subjectHash(std::string_view secret, std::string_view credentialId) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int macLen = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(credentialId.data()), credentialId.size(), mac, &macLen);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(macLen * 2);
-    for (unsigned int i = 0; i < macLen; ++i) {
-        out.push_back(kHex[mac[i] >> 4]);
-        out.push_back(kHex[mac[i] & 0xf]);
-    }
-    return out;
 }
 
 }  // namespace sentinel::journal

@@ -21,7 +21,5 @@ inline constexpr const char* kDeviceSecretFile = "device-secret";
 // Errors (unreadable, wrong size, no randomness, I/O) are values naming the file.
 Result<std::string> loadOrCreateDeviceSecret(const std::filesystem::path& stateDir);
 
-// HMAC-SHA-256(secret, credentialId) as 64 lowercase hex digits: the `subject` of a record.
-std::string subjectHash(std::string_view secret, std::string_view credentialId);
 
 }  // namespace sentinel::journal

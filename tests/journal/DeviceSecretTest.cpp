@@ -90,15 +90,6 @@ TEST(DeviceSecret, ConcurrentFirstStartsAgreeOnOneSecret) {
     EXPECT_EQ(0u, leftovers);
 }
 
-TEST(SubjectHash, IsHmacSha256InLowercaseHex) {
-    // RFC 4231 test case 2.
-    EXPECT_EQ("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
-              subjectHash("Jefe", "what do ya want for nothing?"));
-}
-
-TEST(SubjectHash, DependsOnTheDeviceSecret) {
-    EXPECT_NE(subjectHash(std::string(32, 'a'), "URN:UVCI:01:DE:1"), subjectHash(std::string(32, 'b'), "URN:UVCI:01:DE:1"));
-}
 
 }  // namespace
 }  // namespace sentinel::journal

@@ -9,6 +9,7 @@
 
 #include "firmware/journal/DeviceSecret.h"
 #include "firmware/journal/JournalHealth.h"
+#include "firmware/verify/Hc1Verifier.h"
 #include "tests/journal/JournalTestSupport.h"
 #include "tests/support/TestSupport.h"
 
@@ -247,7 +248,7 @@ TEST_F(JournalTest, NoRawCredentialTextAnywhereUnderStateDir) {
     const std::string birthDate = "1964-08-12";
     auto secret = loadOrCreateDeviceSecret(dir_.path());
     ASSERT_TRUE(secret);
-    const std::string subject = subjectHash(*secret, credentialId);
+    const std::string subject = verify::subjectHash(*secret, credentialId);
 
     auto j = openJournal();
     for (int i = 0; i < 20; ++i) {

@@ -1,7 +1,6 @@
 #include "firmware/verify/online/OnlineVerifier.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -11,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/base/Log.h"
+#include "firmware/verify/Hc1Verifier.h"
 #include "firmware/credential/Hc1.h"
 
 namespace sentinel::verify {
@@ -22,26 +22,6 @@ using hal::HttpOutcome;
 constexpr std::string_view kLog = "Online";
 constexpr std::string_view kVerifyPath = "/v1/verify";  // DESIGN §5
 constexpr std::size_t kSubjectLogChars = 12;            // enough to correlate log lines, not to track
-
-// Private until the teammate's shared helper lands (firmware/verify/Subject.h); same definition as
-// DESIGN §3: HMAC-SHA-256 keyed with the device secret, lowercase hex.
-std::string subjectOf(std::string_view key, std::string_view identifier) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-    unsigned int len = 0;
-    static constexpr unsigned char kNoKey = 0;
-    const void* keyData = key.empty() ? static_cast<const void*>(&kNoKey) : static_cast<const void*>(key.data());
-    if (HMAC(EVP_sha256(), keyData, static_cast<int>(key.size()),
-             reinterpret_cast<const unsigned char*>(identifier.data()), identifier.size(), mac.data(), &len) == nullptr)
-        return {};
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(len * 2);
-    for (unsigned int i = 0; i < len; ++i) {
-        out.push_back(kHex[mac[i] >> 4]);
-        out.push_back(kHex[mac[i] & 0x0F]);
-    }
-    return out;
-}
 
 // RFC 9562 version 4 (random) UUID.
 std::string newRequestId() {
@@ -167,7 +147,7 @@ OnlineResult OnlineVerifier::verify(std::string_view payload, MonoTime deadline,
         return out;
     }
     const auto token = payload.substr(credential::kHk1Prefix.size());
-    rec.subject = subjectOf(subjectKey, token);
+    rec.subject = verify::subjectHash(subjectKey, token);
     const std::string subjectLog = rec.subject.substr(0, kSubjectLogChars);
 
     if (url_.empty()) {
