@@ -1,6 +1,5 @@
 #include "firmware/verify/online/OnlineVerifier.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <array>
