@@ -61,6 +61,10 @@ constexpr double kDenoiseSigmaPx = 2.0;
 // defocus is 0.55–0.75 module at 3.0–3.8 px/module ≈ 1.7–2.9 px) and noise-to-signal ratio.
 constexpr double kWienerSigmaPx = 2.2;
 constexpr double kWienerNoiseRatio = 0.01;
+// Motion deconvolution lengths (px at the frame's resolution; camsim hard motion is 1.4–2.2
+// modules at 3.0–3.8 px/module ≈ 4–8 px).
+constexpr double kMotionShortPx = 5.0;
+constexpr double kMotionLongPx = 8.0;
 // Adaptive threshold window ≈ 6 modules at 4-5 px/module (must be odd).
 constexpr int kAdaptiveBlockPx = 25;
 
@@ -96,6 +100,52 @@ cv::Mat wienerDeblur(const cv::Mat& in) {
             const double h = std::exp(-k * (fx * fx + fy * fy));  // Gaussian optical transfer function
             const float w = float(h / (h * h + kWienerNoiseRatio));
             row[x] *= w;
+        }
+    }
+    cv::Mat restored;
+    cv::idft(spectrum, restored, cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
+    cv::Mat out;
+    cv::normalize(restored(cv::Rect(0, 0, in.cols, in.rows)), out, 0, 255, cv::NORM_MINMAX, CV_8U);
+    return out;
+}
+
+// Direction of a linear motion blur: gradients along it are suppressed, so it is the eigenvector of
+// the gradient structure tensor with the smaller eigenvalue (radians, image coordinates).
+double motionDirection(const cv::Mat& in) {
+    cv::Mat gx, gy;
+    cv::Sobel(in, gx, CV_32F, 1, 0);
+    cv::Sobel(in, gy, CV_32F, 0, 1);
+    const double jxx = gx.dot(gx), jyy = gy.dot(gy), jxy = gx.dot(gy);
+    // Major axis of the tensor at 0.5·atan2(2jxy, jxx − jyy); the blur runs across it.
+    return 0.5 * std::atan2(2 * jxy, jxx - jyy) + std::numbers::pi / 2;
+}
+
+cv::Mat motionDeblur(const cv::Mat& in, double lengthPx) {
+    cv::Mat f;
+    in.convertTo(f, CV_32F);
+    const int rows = cv::getOptimalDFTSize(in.rows), cols = cv::getOptimalDFTSize(in.cols);
+    cv::copyMakeBorder(f, f, 0, rows - in.rows, 0, cols - in.cols, cv::BORDER_REPLICATE);
+    const double a = motionDirection(in);
+    cv::Mat psf = cv::Mat::zeros(rows, cols, CV_32F);
+    const int n = std::max(2, int(std::lround(lengthPx)));
+    for (int i = 0; i < n; ++i) {
+        const double t = i - (n - 1) / 2.0;
+        int x = int(std::lround(t * std::cos(a))), y = int(std::lround(t * std::sin(a)));
+        psf.at<float>((y + rows) % rows, (x + cols) % cols) += 1.0f / float(n);
+    }
+    cv::Mat spectrum, otf;
+    cv::dft(f, spectrum, cv::DFT_COMPLEX_OUTPUT);
+    cv::dft(psf, otf, cv::DFT_COMPLEX_OUTPUT);
+    for (int y = 0; y < rows; ++y) {
+        auto* s = spectrum.ptr<cv::Vec2f>(y);
+        const auto* h = otf.ptr<cv::Vec2f>(y);
+        for (int x = 0; x < cols; ++x) {
+            // W = conj(H) / (|H|² + K)
+            const float hr = h[x][0], hi = h[x][1];
+            const float d = hr * hr + hi * hi + float(kWienerNoiseRatio);
+            const float wr = hr / d, wi = -hi / d;
+            const float sr = s[x][0], si = s[x][1];
+            s[x] = cv::Vec2f(sr * wr - si * wi, sr * wi + si * wr);
         }
     }
     cv::Mat restored;
@@ -145,6 +195,12 @@ cv::Mat applyFilter(const cv::Mat& in, Filter filter, bool invert) {
         }
         case Filter::Wiener:
             out = wienerDeblur(in);
+            break;
+        case Filter::MotionShort:
+            out = motionDeblur(in, kMotionShortPx);
+            break;
+        case Filter::MotionLong:
+            out = motionDeblur(in, kMotionLongPx);
             break;
         case Filter::Stretch: {
             cv::Mat blurred;
@@ -323,6 +379,8 @@ const std::vector<Variant>& cascade() {
         c.push_back({.name = "roi-x3", .region = Candidates, .scale = 3.0, .costHintMs = 6});
         c.push_back({.name = "roi-deblur-inverted", .region = Candidates, .scale = 2.0, .filter = Deblur, .invert = true, .costHintMs = 8});
         c.push_back({.name = "clahe-inverted", .filter = Clahe, .invert = true, .costHintMs = 7.5});
+        c.push_back({.name = "roi-motion-short", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = MotionShort, .costHintMs = 14.0});
+        c.push_back({.name = "roi-motion-long", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = MotionLong, .costHintMs = 14.0});
         c.push_back({.name = "locate", .region = Located, .live = false, .costHintMs = 16});
         c.push_back({.name = "locate-inverted", .region = Located, .invert = true, .live = false, .costHintMs = 16});
         return c;

@@ -20,6 +20,8 @@ enum class Filter {
     Stretch,            // min/max stretch after a small blur: very low contrast
     Denoise,            // wider Gaussian blur, then min/max stretch: low light (few photons, much noise)
     Wiener,             // Wiener deconvolution of a Gaussian blur: strong defocus
+    MotionShort,        // Wiener deconvolution of a linear motion blur (direction estimated), 5 px
+    MotionLong,         // the same, 8 px
 };
 
 enum class Binarizer { LocalAverage, GlobalHistogram };

@@ -175,9 +175,9 @@ TEST(DecodeGolden, SimulatedRealisticSet) {
 }
 
 TEST(DecodeGolden, SimulatedHardSet) {
-    // Hard motion blur (1.4–2.2 modules) is read by no variant yet (nor by either peer): its floor is 0.
+    // Hard motion blur (1.4–2.2 modules) is read only by the late motion-deconvolution variants.
     checkMinimums(camsim::Level::Hard, {{"nominal", {6, 6}}, {"small", {6, 5}}, {"tilt", {6, 4}},
-                                        {"rotation", {6, 6}}, {"defocus", {2, 1}}, {"motion", {0, 0}},
+                                        {"rotation", {6, 6}}, {"defocus", {2, 1}}, {"motion", {1, 0}},
                                         {"glare", {2, 1}}, {"lowlight", {3, 2}}, {"moire", {6, 6}},
                                         {"inverted", {6, 5}}, {"jpeg", {6, 5}}});
 }
