@@ -1,5 +1,5 @@
 // `sentinel diag [--json] [--no-relay] [--config FILE]` (DESIGN §7; every check in docs/diagnostics.md)
-#include <unistd.h>
+#include <openssl/rand.h>
 
 #include <cmath>
 #include <cstdio>
@@ -87,6 +87,18 @@ struct Shared {
     std::optional<double> skewS;          // kiosk − service server_time
     std::string skewNote;
 };
+
+// A random (version 4) UUID for the request_id of DESIGN §5.
+std::string uuid4() {
+    unsigned char b[16] = {};
+    if (RAND_bytes(b, sizeof b) != 1) return "00000000-0000-4000-8000-000000000000";
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+    char out[37];
+    std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+                  b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    return out;
+}
 
 indicator::GpioOptions gpioOptionsFrom(const Config& cfg) {
     // Same mapping as makeIndicator (Backends.cpp); diag needs the raw lines for read-back.
@@ -256,7 +268,7 @@ Outcome checkServiceAndSkew(const std::shared_ptr<Shared>& s) {
     req.url = cfg.online.baseUrl + "/v1/verify";
     req.headers["Authorization"] = "Bearer " + t;
     const UtcTime sentAt = s->clock.now();
-    req.body = nlohmann::json{{"code", kProbeCode}, {"kiosk_id", cfg.kiosk.id}, {"request_id", "diag-" + std::to_string(::getpid())},
+    req.body = nlohmann::json{{"code", kProbeCode}, {"kiosk_id", cfg.kiosk.id}, {"request_id", uuid4()},
                               {"scanned_at", formatRfc3339(sentAt)}}
                    .dump();
     auto resp = transport->post(req, std::chrono::steady_clock::now() + kServiceExchange);
