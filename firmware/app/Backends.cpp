@@ -34,25 +34,35 @@ Result<std::unique_ptr<hal::Camera>> makeCamera(const Config& config, int repeat
     return Error{"camera.source: unknown source '" + src + "'"};
 }
 
+indicator::GpioOptions gpioOptionsFrom(const Config& config) {
+    const GpioConfig& g = config.indicator.gpio;
+    indicator::GpioOptions o;
+    o.chip = g.chip;
+    o.offsets[static_cast<int>(indicator::Line::Green)] = g.green;
+    o.offsets[static_cast<int>(indicator::Line::Red)] = g.red;
+    o.offsets[static_cast<int>(indicator::Line::Amber)] = g.amber;
+    o.offsets[static_cast<int>(indicator::Line::Buzzer)] = g.buzzer;
+    o.offsets[static_cast<int>(indicator::Line::Relay)] = g.relay;
+    o.activeLow = g.activeLow;
+    o.relayPulse = std::chrono::milliseconds{g.relayPulseMs};
+    return o;
+}
+
+Result<std::unique_ptr<indicator::GpioLines>> openGpioLines(const Config& config) {
+    const std::string& chip = config.indicator.gpio.chip;
+    // "sim:FILE" is the simulated chip (benches, tests): line changes are logged to FILE.
+    if (chip.rfind("sim:", 0) == 0) return indicator::openSimGpioLines(chip.substr(4));
+    return indicator::openGpiodLines(gpioOptionsFrom(config));
+}
+
 Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std::ostream& console) {
     auto multi = std::make_unique<indicator::MultiIndicator>();
     // GPIO first: its constructor drives the relay shut before anything else happens.
     for (const auto& name : config.indicator.backends) {
         if (name != "gpio") continue;
-        const GpioConfig& g = config.indicator.gpio;
-        indicator::GpioOptions o;
-        o.chip = g.chip;
-        o.offsets[static_cast<int>(indicator::Line::Green)] = g.green;
-        o.offsets[static_cast<int>(indicator::Line::Red)] = g.red;
-        o.offsets[static_cast<int>(indicator::Line::Amber)] = g.amber;
-        o.offsets[static_cast<int>(indicator::Line::Buzzer)] = g.buzzer;
-        o.offsets[static_cast<int>(indicator::Line::Relay)] = g.relay;
-        o.activeLow = g.activeLow;
-        o.relayPulse = std::chrono::milliseconds{g.relayPulseMs};
-        // "sim:FILE" is the simulated chip (benches, tests): line changes are logged to FILE.
-        auto lines = g.chip.rfind("sim:", 0) == 0 ? indicator::openSimGpioLines(g.chip.substr(4)) : indicator::openGpiodLines(o);
+        auto lines = openGpioLines(config);
         if (!lines) return lines.error();
-        multi->add(std::make_unique<indicator::GpioIndicator>(std::move(lines).value(), o));
+        multi->add(std::make_unique<indicator::GpioIndicator>(std::move(lines).value(), gpioOptionsFrom(config)));
     }
     for (const auto& name : config.indicator.backends) {
         if (name == "console") {

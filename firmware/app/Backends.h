@@ -6,6 +6,7 @@
 
 #include "drivers/hal/Camera.h"
 #include "drivers/hal/Indicator.h"
+#include "drivers/indicator/GpioIndicator.h"
 #include "firmware/app/Config.h"
 #include "firmware/base/Result.h"
 
@@ -14,6 +15,11 @@ namespace sentinel::app {
 // `v4l2:DEVICE` or `replay:PATH` (images sorted by name, or a video), at the configured fps.
 // `repeatEach` (replay only) delivers each image that many frames, as a code held still.
 Result<std::unique_ptr<hal::Camera>> makeCamera(const Config& config, int repeatEach = 1);
+
+// indicator.gpio as the GPIO backend's options.
+indicator::GpioOptions gpioOptionsFrom(const Config& config);
+// The five GPIO lines: libgpiod on indicator.gpio.chip, or the simulated lines for `sim:FILE`.
+Result<std::unique_ptr<indicator::GpioLines>> openGpioLines(const Config& config);
 
 // Every backend in indicator.backends; console lines go to `console`.
 Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std::ostream& console);

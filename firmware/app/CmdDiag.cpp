@@ -100,21 +100,6 @@ std::string uuid4() {
     return out;
 }
 
-indicator::GpioOptions gpioOptionsFrom(const Config& cfg) {
-    // Same mapping as makeIndicator (Backends.cpp); diag needs the raw lines for read-back.
-    const GpioConfig& g = cfg.indicator.gpio;
-    indicator::GpioOptions o;
-    o.chip = g.chip;
-    o.offsets[static_cast<int>(indicator::Line::Green)] = g.green;
-    o.offsets[static_cast<int>(indicator::Line::Red)] = g.red;
-    o.offsets[static_cast<int>(indicator::Line::Amber)] = g.amber;
-    o.offsets[static_cast<int>(indicator::Line::Buzzer)] = g.buzzer;
-    o.offsets[static_cast<int>(indicator::Line::Relay)] = g.relay;
-    o.activeLow = g.activeLow;
-    o.relayPulse = std::chrono::milliseconds{g.relayPulseMs};
-    return o;
-}
-
 std::shared_ptr<const trust::TrustList> testIssuerList(const Config& cfg, std::optional<issuer::TestIssuer>& issuerOut) {
     auto ti = issuer::TestIssuer::load(cfg.kiosk.stateDir / kTestIssuerDir);
     if (!ti) return nullptr;
@@ -233,7 +218,7 @@ Outcome checkIndicator(const std::shared_ptr<Shared>& s, bool includeRelay) {
     }
     if (!gpio) return Outcome::ok(detail);
     const auto opts = gpioOptionsFrom(s->cfg);
-    auto lines = indicator::openGpiodLines(opts);
+    auto lines = openGpioLines(s->cfg);
     if (!lines) {
         return Outcome::fail("gpio " + opts.chip + ": " + lines.error().message,
                              "stop the kiosk first (systemctl stop sentinel: it holds the lines); check indicator.gpio.chip, "

@@ -85,7 +85,26 @@ bool enabled(std::string_view category, Level level) {
     return level >= threshold && level != Level::Off;
 }
 
+// sd-daemon(3) priority prefixes, so journald files each line under its level.
+int syslogPriority(Level l) {
+    switch (l) {
+        case Level::Debug: return 7;
+        case Level::Info: return 6;
+        case Level::Warn: return 4;
+        case Level::Error: return 3;
+        case Level::Off: return 6;
+    }
+    return 6;
+}
+
 void write(std::string_view category, Level level, std::string_view message) {
+    // Under systemd, stderr is a journal stream (JOURNAL_STREAM is set): use the priority prefix.
+    static const bool toJournal = std::getenv("JOURNAL_STREAM") != nullptr;
+    if (toJournal) {
+        std::fprintf(stderr, "<%d>%.*s: %.*s\n", syslogPriority(level), static_cast<int>(category.size()), category.data(),
+                     static_cast<int>(message.size()), message.data());
+        return;
+    }
     std::fprintf(stderr, "[%s] %.*s: %.*s\n", name(level), static_cast<int>(category.size()), category.data(),
                  static_cast<int>(message.size()), message.data());
 }
