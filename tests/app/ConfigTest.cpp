@@ -141,6 +141,13 @@ TEST(Config, LoadsFromAFile) {
     EXPECT_EQ("T-1", r->kiosk.id);
 }
 
+TEST(Config, ShippedExampleConfigurationsAreValid) {
+    for (auto name : {"sentinel.toml", "replay-bench.toml"}) {
+        auto r = loadConfig(std::string(SENTINEL_SOURCE_DIR) + "/assets/config/" + name);
+        EXPECT_TRUE(r.ok()) << name << ": " << (r.ok() ? "" : r.error().message);
+    }
+}
+
 TEST(Config, ReferenceDocumentsEveryKeyAndTheDocsAreCurrent) {
     const std::string ref = configReferenceMarkdown();
     for (auto key : {"policy.max_test_age_h.naat", "budget.decision_ms", "indicator.gpio.relay_pulse_ms", "online.pins"}) {
