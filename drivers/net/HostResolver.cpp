@@ -53,10 +53,11 @@ HostLookup systemHostLookup() {
         for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
             char text[INET6_ADDRSTRLEN] = {};
             const void* raw = nullptr;
+            const void* addr = ai->ai_addr;  // aligned for its family by getaddrinfo; void* avoids -Wcast-align
             if (ai->ai_family == AF_INET) {
-                raw = &reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr;
+                raw = &static_cast<const sockaddr_in*>(addr)->sin_addr;
             } else if (ai->ai_family == AF_INET6) {
-                raw = &reinterpret_cast<const sockaddr_in6*>(ai->ai_addr)->sin6_addr;
+                raw = &static_cast<const sockaddr_in6*>(addr)->sin6_addr;
             } else {
                 continue;
             }

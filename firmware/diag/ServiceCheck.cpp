@@ -34,8 +34,10 @@ Result<std::vector<std::string>> resolveHost(const std::string& host) {
     std::vector<std::string> out;
     for (addrinfo* a = res; a; a = a->ai_next) {
         char buf[INET6_ADDRSTRLEN] = {};
-        const void* src = a->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
-                                                  : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+        // getaddrinfo's ai_addr is suitably aligned for its family; go through void* (no -Wcast-align on armhf).
+        const void* addr = a->ai_addr;
+        const void* src = a->ai_family == AF_INET ? static_cast<const void*>(&static_cast<const sockaddr_in*>(addr)->sin_addr)
+                                                  : static_cast<const void*>(&static_cast<const sockaddr_in6*>(addr)->sin6_addr);
         if (::inet_ntop(a->ai_family, src, buf, sizeof buf)) out.emplace_back(buf);
     }
     ::freeaddrinfo(res);

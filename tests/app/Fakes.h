@@ -64,7 +64,7 @@ private:
 class FakeDecoder final : public app::FrameDecoder {
 public:
     std::vector<std::string> decode(const GrayView& frame) override {
-        return *reinterpret_cast<const std::vector<std::string>*>(frame.data);
+        return *static_cast<const std::vector<std::string>*>(static_cast<const void*>(frame.data));
     }
 };
 
