@@ -57,6 +57,31 @@ protected:
         return std::move(rt).value();
     }
 
+    // What the GPIO lines and the console showed after a kiosk loop played `frames` of the card.
+    struct Shown {
+        std::uint64_t decisions = 0;
+        std::string console;
+        int relayOpened = 0;
+        int greenOn = 0;
+    };
+    Shown playCard(bool diagnostics, int frames) {
+        auto rt = runtime(diagnostics);
+        testing::FakeCamera camera(clock);
+        camera.pushFrames({card}, frames);
+        testing::FakeDecoder decoder;
+        auto lines = std::make_unique<RecordingLines>();
+        RecordingLines* raw = lines.get();
+        std::ostringstream console;
+        indicator::MultiIndicator indicators;
+        indicators.add(std::make_unique<indicator::GpioIndicator>(std::move(lines), indicator::GpioOptions{}));
+        indicators.add(std::make_unique<indicator::ConsoleIndicator>(console, false));
+        Kiosk kiosk(camera, decoder, rt->router(), indicators, nullptr, clock, rt->kioskOptions());
+        std::atomic<bool> stop{false};
+        kiosk.run(stop);
+        std::lock_guard lock(raw->mutex);
+        return {kiosk.counters().decisions, console.str(), raw->relayOpened, raw->greenOn};
+    }
+
     TempDir dir;
     ManualClock clock{UtcTime{std::chrono::seconds{1795000000}}};
     issuer::TestIssuer realIssuer = issuer::TestIssuer::generate("AT");
@@ -106,42 +131,18 @@ TEST_F(TestCards, RealCredentialsStillDecideNormallyInDiagnosticsMode) {
 }
 
 TEST_F(TestCards, InDiagnosticsModeTheKioskShowsTestCardAndTheRelayStaysShut) {
-    auto rt = runtime(true);
-    testing::FakeCamera camera(clock);
-    camera.pushFrames({card}, 3);
-    testing::FakeDecoder decoder;
-    auto lines = std::make_unique<RecordingLines>();
-    RecordingLines* raw = lines.get();
-    std::ostringstream console;
-    indicator::MultiIndicator indicators;
-    indicators.add(std::make_unique<indicator::GpioIndicator>(std::move(lines), indicator::GpioOptions{}));
-    indicators.add(std::make_unique<indicator::ConsoleIndicator>(console, false));
-    Kiosk kiosk(camera, decoder, rt->router(), indicators, nullptr, clock, rt->kioskOptions());
-    std::atomic<bool> stop{false};
-    kiosk.run(stop);
-    EXPECT_EQ(1u, kiosk.counters().decisions);
-    EXPECT_THAT(console.str(), StartsWith("TEST CARD"));
-    EXPECT_EQ(0, raw->relayOpened) << "a test card must never open the gate";
-    EXPECT_EQ(1, raw->greenOn);
+    const Shown shown = playCard(true, 3);
+    EXPECT_EQ(1u, shown.decisions);
+    EXPECT_THAT(shown.console, StartsWith("TEST CARD"));
+    EXPECT_EQ(0, shown.relayOpened) << "a test card must never open the gate";
+    EXPECT_EQ(1, shown.greenOn);
 }
 
 TEST_F(TestCards, InServiceTheKioskDeniesATestCardAndTheRelayStaysShut) {
-    auto rt = runtime(false);
-    testing::FakeCamera camera(clock);
-    camera.pushFrames({card}, 2);
-    testing::FakeDecoder decoder;
-    auto lines = std::make_unique<RecordingLines>();
-    RecordingLines* raw = lines.get();
-    std::ostringstream console;
-    indicator::MultiIndicator indicators;
-    indicators.add(std::make_unique<indicator::GpioIndicator>(std::move(lines), indicator::GpioOptions{}));
-    indicators.add(std::make_unique<indicator::ConsoleIndicator>(console, false));
-    Kiosk kiosk(camera, decoder, rt->router(), indicators, nullptr, clock, rt->kioskOptions());
-    std::atomic<bool> stop{false};
-    kiosk.run(stop);
-    EXPECT_THAT(console.str(), StartsWith("DENY"));
-    EXPECT_THAT(console.str(), HasSubstr("UNKNOWN_ISSUER"));
-    EXPECT_EQ(0, raw->relayOpened);
+    const Shown shown = playCard(false, 2);
+    EXPECT_THAT(shown.console, StartsWith("DENY"));
+    EXPECT_THAT(shown.console, HasSubstr("UNKNOWN_ISSUER"));
+    EXPECT_EQ(0, shown.relayOpened);
 }
 
 }  // namespace
