@@ -1,6 +1,7 @@
 #include "firmware/app/Config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -134,6 +135,10 @@ const std::vector<KeySpec>& keys() {
         doubleKey("clock.max_unsynced_h", "168", "h", 1, 8760,
                   "Without NTP sync, a battery-backed RTC is trusted this long after the last sync.",
                   [](Config& c, double v) { c.clock.maxUnsyncedH = v; }),
+        boolKey("clock.require_sync", "(auto)",
+                "Decisions need trusted time (NTP, RTC age, journal floor), else REFER CLOCK_UNTRUSTED. Unset = true for "
+                "`run` with a `v4l2:` camera, false for replay sources and desk commands (verify, scan, demo).",
+                [](Config& c, bool v) { c.clock.requireSync = v; }),
         intKey("budget.decision_ms", "5000", "ms", 100, 5000, "Hard bound from the first frame with the code to the indicator.",
                [](Config& c, int v) { c.budget.decisionMs = v; }),
         intKey("replay.window_s", "0", "s", 0, 86400, "Same credential at this kiosk within the window → REPLAYED; 0 = off.",
@@ -154,6 +159,55 @@ const std::vector<KeySpec>& keys() {
                [](Config& c, int v) { c.journal.retainMb = v; }),
         stringKey("log.levels", "\"*:Info\"", "Per-category log levels, e.g. `Decode:Debug,Net:Warn,*:Info`; SENTINEL_LOG_LEVELS overrides.",
                   [](Config& c, const std::string& v) { c.log.levels = v; }),
+        stringKey("display.backend", "\"off\"",
+                  "Kiosk screen: `sdl` (full screen; KMSDRM on a board, X11/Wayland on a desktop), `png:DIR` (writes each new "
+                  "screen), `off`.",
+                  [](Config& c, const std::string& v) { c.display.backend = v; }),
+        intKey("display.result_ms", "3000", "ms", 500, 30000, "How long a result card stays on screen.",
+               [](Config& c, int v) { c.display.resultMs = v; }),
+        boolKey("display.preview", "true", "Live camera picture (mirrored) with an aiming frame while idle.",
+                [](Config& c, bool v) { c.display.preview = v; }),
+        intKey("display.width", "1280", "px", 480, 3840, "Screen width for `png:`; window width for `sdl` on a desktop.",
+               [](Config& c, int v) { c.display.width = v; }),
+        intKey("display.height", "720", "px", 480, 3840, "Screen height for `png:`; window height for `sdl` on a desktop.",
+               [](Config& c, int v) { c.display.height = v; }),
+        stringKey("voice.backend", "\"off\"", "Voice prompts: `alsa`, `wav:DIR` (writes each prompt it would play), `off`.",
+                  [](Config& c, const std::string& v) { c.voice.backend = v; }),
+        stringKey("voice.device", "\"default\"", "ALSA PCM device for `alsa`.",
+                  [](Config& c, const std::string& v) { c.voice.device = v; }),
+        listKey("voice.languages", "[\"zh\", \"en\"]", "Prompt languages, spoken in this order.",
+                [](Config& c, const std::vector<std::string>& v) { c.voice.languages = v; }, {"zh", "en"}),
+        intKey("staff.button_line", "-1", "line", -1, 1023,
+               "GPIO input line of the staff button on indicator.gpio.chip; -1 = no button.",
+               [](Config& c, int v) { c.staff.buttonLine = v; }),
+        intKey("staff.override_window_s", "30", "s", 1, 3600,
+               "The staff button or `sentinel staff override` opens the gate once for the last REFER/DENY this recent.",
+               [](Config& c, int v) { c.staff.overrideWindowS = v; }),
+        stringKey("staff.control_socket", "\"/run/sentinel/control.sock\"",
+                  "Unix socket of the running kiosk (`sentinel status`, `sentinel staff override`); empty = none.",
+                  [](Config& c, const std::string& v) { c.staff.controlSocket = v; }),
+        stringKey("fleet.broker_url", "\"\"", "MQTT broker of the fleet link: `mqtts://HOST:PORT` or `mqtt://HOST:PORT`; empty = no link.",
+                  [](Config& c, const std::string& v) { c.fleet.brokerUrl = v; }),
+        stringKey("fleet.ca_file", "\"\"", "CA bundle (PEM) that signs the broker's certificate (mqtts).",
+                  [](Config& c, const std::string& v) { c.fleet.caFile = v; }),
+        stringKey("fleet.cert_file", "\"\"", "Client certificate (PEM) for mutual TLS; empty = none.",
+                  [](Config& c, const std::string& v) { c.fleet.certFile = v; }),
+        stringKey("fleet.key_file", "\"\"", "Private key (PEM) of fleet.cert_file.",
+                  [](Config& c, const std::string& v) { c.fleet.keyFile = v; }),
+        stringKey("fleet.username", "\"\"", "Broker user name (with fleet.password_file); empty = none.",
+                  [](Config& c, const std::string& v) { c.fleet.username = v; }),
+        stringKey("fleet.password_file", "\"\"", "File holding the broker password for fleet.username.",
+                  [](Config& c, const std::string& v) { c.fleet.passwordFile = v; }),
+        intKey("fleet.keepalive_s", "30", "s", 5, 3600, "MQTT keepalive; the broker marks the kiosk offline after 1.5× this.",
+               [](Config& c, int v) { c.fleet.keepaliveS = v; }),
+        intKey("fleet.metrics_interval_s", "60", "s", 1, 3600, "How often counters are published (and the textfile rewritten).",
+               [](Config& c, int v) { c.fleet.metricsIntervalS = v; }),
+        stringKey("metrics.textfile", "\"\"", "Prometheus textfile for node_exporter (written atomically); empty = none.",
+                  [](Config& c, const std::string& v) { c.metrics.textfile = v; }),
+        stringKey("rules.path", "\"\"", "Business rule set (DCC gateway JSON: a file or a folder of rule.json); empty = built-in rules from [policy].",
+                  [](Config& c, const std::string& v) { c.rules.path = v; }),
+        stringKey("rules.country", "\"CN\"", "Country of arrival whose rules apply (ISO 3166-1 alpha-2).",
+                  [](Config& c, const std::string& v) { c.rules.country = v; }),
     };
     return kKeys;
 }
@@ -275,6 +329,27 @@ std::optional<Error> crossCheck(const Config& cfg, const std::string& file) {
         }
     }
     if (cfg.indicator.backends.empty()) return Error{file + ": key 'indicator.backends': at least one backend is needed"};
+    auto backendOk = [](const std::string& v, std::initializer_list<std::string_view> plain, std::string_view dirPrefix) {
+        for (auto p : plain) {
+            if (v == p) return true;
+        }
+        return v.size() > dirPrefix.size() && v.rfind(dirPrefix, 0) == 0;
+    };
+    if (!backendOk(cfg.display.backend, {"off", "sdl"}, "png:"))
+        return Error{file + ": key 'display.backend': must be \"sdl\", \"png:DIR\" or \"off\""};
+    if (!backendOk(cfg.voice.backend, {"off", "alsa"}, "wav:"))
+        return Error{file + ": key 'voice.backend': must be \"alsa\", \"wav:DIR\" or \"off\""};
+    if (cfg.voice.languages.empty()) return Error{file + ": key 'voice.languages': at least one language is needed"};
+    const auto& broker = cfg.fleet.brokerUrl;
+    if (!broker.empty() && broker.rfind("mqtt://", 0) != 0 && broker.rfind("mqtts://", 0) != 0)
+        return Error{file + ": key 'fleet.broker_url': must be an mqtts:// or mqtt:// URL (or empty)"};
+    if (cfg.fleet.certFile.empty() != cfg.fleet.keyFile.empty())
+        return Error{file + ": key 'fleet.key_file': fleet.cert_file and fleet.key_file go together"};
+    if (!cfg.fleet.username.empty() && cfg.fleet.passwordFile.empty())
+        return Error{file + ": key 'fleet.password_file': needed with fleet.username"};
+    if (cfg.rules.country.size() != 2 || !std::isupper(static_cast<unsigned char>(cfg.rules.country[0])) ||
+        !std::isupper(static_cast<unsigned char>(cfg.rules.country[1])))
+        return Error{file + ": key 'rules.country': must be a two-letter country code such as \"CN\""};
     return std::nullopt;
 }
 
@@ -294,6 +369,11 @@ Result<Config> parseConfig(std::string_view text, const std::string& name) {
     if (auto err = walk(cfg, table, "", name)) return *err;
     if (auto err = crossCheck(cfg, name)) return *err;
     return cfg;
+}
+
+bool requireSyncFor(const Config& config, bool liveKiosk) {
+    if (config.clock.requireSync) return *config.clock.requireSync;
+    return liveKiosk && config.camera.source.rfind("v4l2:", 0) == 0;
 }
 
 Result<Config> loadConfig(const std::filesystem::path& file) {

@@ -4,6 +4,7 @@
 // (`sentinel config --doc`). Unknown keys and bad values are errors that name file, line and key.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ struct Config {
     struct {
         int maxSkewS = 300;
         double maxUnsyncedH = 168;  // RTC-only time stays trusted this long after the last NTP sync
+        // Decisions need trusted time (ClockTrust). Unset = true for `run` with a live (v4l2:)
+        // camera, false for replay sources and desk commands (requireSyncFor()).
+        std::optional<bool> requireSync;
     } clock;
     struct {
         int decisionMs = 5000;
@@ -74,7 +78,41 @@ struct Config {
     struct {
         std::string levels = "*:Info";
     } log;
+    struct {                            // §10
+        std::string backend = "off";    // "sdl", "png:DIR", "off"
+        int resultMs = 3000;            // how long a result card stays on screen
+        bool preview = true;            // live camera picture with an aiming frame while idle
+        int width = 1280, height = 720;  // png: the screen size; sdl: the window size on a desktop
+    } display;
+    struct {                            // §10
+        std::string backend = "off";    // "alsa", "wav:DIR", "off"
+        std::string device = "default";  // ALSA PCM
+        std::vector<std::string> languages{"zh", "en"};
+    } voice;
+    struct {                            // §11
+        int buttonLine = -1;            // GPIO input on indicator.gpio.chip; -1 = none
+        int overrideWindowS = 30;
+        std::string controlSocket = "/run/sentinel/control.sock";
+    } staff;
+    struct {                            // §13
+        std::string brokerUrl;          // "mqtts://host:8883", "mqtt://host:1883"; empty = no fleet link
+        std::string caFile, certFile, keyFile;
+        std::string username, passwordFile;
+        int keepaliveS = 30;
+        int metricsIntervalS = 60;
+    } fleet;
+    struct {
+        std::string textfile;           // Prometheus textfile; empty = none
+    } metrics;
+    struct {                            // §12
+        std::string path;               // a rule set; empty = the built-in rules made from [policy]
+        std::string country = "CN";
+    } rules;
 };
+
+// clock.require_sync as it applies to a command: the key when set, otherwise true only for a
+// kiosk (`run`) on a live v4l2: camera.
+bool requireSyncFor(const Config& config, bool liveKiosk);
 
 // Loads and validates a TOML file. Errors read `FILE:LINE: key 'a.b': what is wrong`.
 Result<Config> loadConfig(const std::filesystem::path& file);

@@ -34,6 +34,7 @@ Kiosk::Step Kiosk::step() {
             if (!cameraFaulted_) {
                 SLOG(kLog, Error) << "camera fault: " << grabbed.detail;
                 indicator_.alarm("camera: " + grabbed.detail);
+                for (auto* o : observers_) o->alarm("camera", grabbed.detail, false);
                 cameraFaulted_ = true;
             }
             return Step::CameraFault;
@@ -41,6 +42,7 @@ Kiosk::Step Kiosk::step() {
     }
     if (cameraFaulted_) {
         SLOG(kLog, Info) << "camera delivering frames again";
+        for (auto* o : observers_) o->alarm("camera", "delivering frames again", true);
         cameraFaulted_ = false;
     }
     ++frameCount_;
@@ -55,9 +57,14 @@ Kiosk::Step Kiosk::step() {
         SLOG(kLog, Error) << "decoder threw: " << e.what();
     }
     const double decodeMs = msBetween(t0, clock_.monotonic());
-    if (payloads.empty() && decoder_.symbolSeenUnread()) {
+    const bool seenUnread = payloads.empty() && decoder_.symbolSeenUnread();
+    if (seenUnread) {
         ++counters_.decodeFailures;
         if (sink_) sink_->noteDecodeFailure();
+    }
+    if (!observers_.empty()) {
+        const FrameObservation what{decodeMs, !payloads.empty(), seenUnread};
+        for (auto* o : observers_) o->frameProcessed(frame, what);
     }
 
     for (const auto& payload : payloads) {
@@ -105,8 +112,10 @@ void Kiosk::decide(const std::string& payload, const hal::Frame& frame, double d
     }
     rec.latency.totalMs = msBetween(seenAt, clock_.monotonic());
 
+    std::int64_t seq = 0;
     if (sink_) {
         auto stored = sink_->record(rec);
+        if (stored) seq = *stored;
         if (!stored) {
             ++counters_.journalFaults;
             SLOG(kLog, Error) << "journal: " << stored.error().message << " — failing closed";
@@ -125,6 +134,7 @@ void Kiosk::decide(const std::string& payload, const hal::Frame& frame, double d
     SLOG(kLog, Info) << toString(rec.decision) << ' ' << toString(rec.reason) << " format=" << rec.format
                      << " total_ms=" << *rec.latency.totalMs;
     if (onDecision) onDecision(rec, verdict);
+    for (auto* o : observers_) o->decided(rec, verdict, seq);
 }
 
 void Kiosk::run(const std::atomic<bool>& stop) {

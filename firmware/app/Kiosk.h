@@ -53,6 +53,30 @@ public:
     virtual void noteDecodeFailure() {}
 };
 
+// What a processed frame showed, for the screen's hints and the technician's meters.
+struct FrameObservation {
+    double decodeMs = 0;
+    bool decoded = false;           // at least one payload was read from this frame
+    bool symbolSeenUnread = false;  // a QR symbol was located but could not be read
+};
+
+// Everything that shows or reports what the loop does (screen, voice, control socket, fleet link)
+// observes it through this interface. Callbacks run on the decision thread and must return at once:
+// take what you need by value (a Frame is a shared reference to its pixels, so keeping one copies
+// no pixels) and hand it to your own thread. Never block, never throw.
+class KioskObserver {
+public:
+    virtual ~KioskObserver() = default;
+    // After every processed frame.
+    virtual void frameProcessed(const hal::Frame& /*frame*/, const FrameObservation& /*what*/) {}
+    // After every decision, once the indicator showed it. `seq` is the journal sequence number
+    // (0 when there is no journal or the record could not be stored).
+    virtual void decided(const DecisionRecord& /*record*/, const Verdict& /*verdict*/, std::int64_t /*seq*/) {}
+    // An alarm was raised (`cleared` = false) or has cleared (`cleared` = true). `what` is a short
+    // stable identifier ("camera", "journal", "clock"), `detail` text for staff (no personal data).
+    virtual void alarm(std::string_view /*what*/, std::string_view /*detail*/, bool /*cleared*/) {}
+};
+
 struct KioskOptions {
     std::chrono::milliseconds budget{5000};      // budget.decision_ms
     int rearmFrames = 15;                        // camera.rearm_frames
@@ -86,6 +110,9 @@ public:
     // Called after every processed frame (watchdog: the frame loop is making progress).
     std::function<void()> onProgress;
 
+    // Observers are added before run() and outlive the kiosk; they are called in the order added.
+    void addObserver(KioskObserver* observer) { observers_.push_back(observer); }
+
     const KioskCounters& counters() const { return counters_; }
 
 private:
@@ -102,6 +129,7 @@ private:
     std::unordered_map<std::string, std::uint64_t> lastSeen_;  // payload → frame it was last in view
     KioskCounters counters_;
     bool cameraFaulted_ = false;
+    std::vector<KioskObserver*> observers_;
 };
 
 }  // namespace sentinel::app

@@ -54,6 +54,8 @@ nlohmann::json toJson(const DecisionRecord& r) {
                        {"backend", optMs(r.latency.backendMs)},
                        {"total", optMs(r.latency.totalMs)}};
     j["subject"] = r.subject.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.subject);
+    if (r.rules) j["rules"] = {{"set", r.rules->set}, {"failed", r.rules->failed}};
+    if (r.overrides) j["overrides"] = *r.overrides;
     return j;
 }
 

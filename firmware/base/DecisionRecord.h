@@ -2,8 +2,10 @@
 // The decision record of DESIGN §3: printed by `--json` commands (one object per line) and kept in
 // the journal. It never holds personal data: `subject` is a keyed hash.
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -31,6 +33,12 @@ struct Latency {
     std::optional<double> decodeMs, verifyMs, backendMs, totalMs;
 };
 
+// The rule set that decided (§12): its id/version and the identifiers of the rules that failed.
+struct RulesOutcome {
+    std::string set;                  // "<id>/<version>", e.g. "CN/1.2.0" or "builtin/policy"
+    std::vector<std::string> failed;  // rule identifiers, e.g. "TR-CN-0001"
+};
+
 struct DecisionRecord {
     Decision decision = Decision::Deny;
     Reason reason = Reason::InternalError;
@@ -41,6 +49,8 @@ struct DecisionRecord {
     Latency latency;
     std::string subject;  // keyed hash, hex; empty when there is no credential identifier
     std::string file;     // `scan` only: the image the record came from
+    std::optional<RulesOutcome> rules;     // §12: present when a loaded rule set decided
+    std::optional<std::int64_t> overrides;  // §11: STAFF_OVERRIDE records: seq of the overridden record
 
     // Sets reason and the decision it implies (decisionFor).
     void decide(Reason r);

@@ -43,6 +43,8 @@ constexpr std::array kReasons{
     ReasonInfo{Reason::InternalError, "INTERNAL_ERROR", "Kiosk error — see staff", "设备故障，请联系工作人员"},
     ReasonInfo{Reason::JournalFault, "JOURNAL_FAULT", "Kiosk storage fault — see staff",
                "设备存储故障，请联系工作人员"},
+    ReasonInfo{Reason::RuleNotMet, "RULE_NOT_MET", "Entry rule not met", "不符合通行规则"},
+    ReasonInfo{Reason::StaffOverride, "STAFF_OVERRIDE", "Opened by staff", "工作人员已放行"},
 };
 
 const ReasonInfo& info(Reason r) {
@@ -83,7 +85,8 @@ std::optional<Reason> reasonFromString(std::string_view s) {
 
 Decision decisionFor(Reason r) {
     switch (r) {
-        case Reason::Ok: return Decision::Pass;
+        case Reason::Ok:
+        case Reason::StaffOverride: return Decision::Pass;
         case Reason::TrustListStale:
         case Reason::BackendTimeout:
         case Reason::BackendError:

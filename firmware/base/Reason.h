@@ -32,6 +32,8 @@ enum class Reason {
     Replayed,
     InternalError,
     JournalFault,  // the journal could not store the record: fail closed (issue 5)
+    RuleNotMet,     // DENY: an acceptance rule of the rule set in force failed (§12)
+    StaffOverride,  // PASS: staff opened the gate after looking at the traveller's papers (§11)
 };
 
 std::string_view toString(Decision d);
@@ -39,7 +41,7 @@ std::string_view toString(Reason r);
 std::optional<Decision> decisionFromString(std::string_view s);
 std::optional<Reason> reasonFromString(std::string_view s);
 
-// The decision a reason implies when nothing else is known: OK → PASS; faults of the kiosk or its
+// The decision a reason implies when nothing else is known: OK, STAFF_OVERRIDE → PASS; faults of the kiosk or its
 // environment (stale trust list, backend, clock, internal, journal) → REFER; the rest → DENY.
 Decision decisionFor(Reason r);
 

@@ -9,7 +9,7 @@ namespace sentinel {
 namespace {
 
 TEST(Reason, EveryIdentifierRoundTrips) {
-    for (int i = 0; i <= static_cast<int>(Reason::JournalFault); ++i) {
+    for (int i = 0; i <= static_cast<int>(Reason::StaffOverride); ++i) {
         auto r = static_cast<Reason>(i);
         auto back = reasonFromString(toString(r));
         ASSERT_TRUE(back) << toString(r);
