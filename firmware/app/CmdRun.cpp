@@ -7,7 +7,7 @@
 #include "firmware/app/Output.h"
 #include "firmware/app/Runtime.h"
 #include "firmware/app/ServiceNotify.h"
-#include "firmware/app/TrustSync.h"
+#include "firmware/fleet/TrustSync.h"
 #include "firmware/base/Log.h"
 #include "firmware/journal/Journal.h"
 

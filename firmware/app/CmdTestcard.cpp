@@ -5,7 +5,7 @@
 #include "firmware/app/CliUtil.h"
 #include "firmware/app/Runtime.h"
 #include "firmware/app/TestCard.h"
-#include "firmware/app/TrustBundle.h"
+#include "firmware/fleet/TrustBundle.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/render/QrRender.h"
 

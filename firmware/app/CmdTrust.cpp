@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/app/CliUtil.h"
-#include "firmware/app/TrustSync.h"
+#include "firmware/fleet/TrustSync.h"
 #include "firmware/trust/TrustList.h"
 
 namespace sentinel::app {

@@ -6,13 +6,13 @@
 #include <sstream>
 
 #include "drivers/net/CurlTransport.h"
-#include "firmware/app/TrustSync.h"
+#include "firmware/fleet/TrustSync.h"
 #include "firmware/base/Log.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/journal/DeviceSecret.h"
 #include "firmware/journal/Journal.h"
 #include "firmware/journal/ReplayGuard.h"
-#include "firmware/journal/Uploader.h"
+#include "firmware/fleet/Uploader.h"
 #include "firmware/trust/TrustList.h"
 #include "firmware/verify/Hc1Verifier.h"
 #include "firmware/verify/online/OnlineVerifier.h"
@@ -125,7 +125,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
             uc.caFile = config.journal.uploadCaFile;
             uc.pins = config.journal.uploadPins;
             rt->uploadTransport_ = std::make_unique<net::CurlTransport>(uc);
-            journal::UploaderOptions uo;
+            fleet::UploaderOptions uo;
             uo.journalPath = config.journal.path;
             uo.url = config.journal.uploadUrl;
             uo.kioskId = config.kiosk.id;
@@ -134,7 +134,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
                 if (!t) return Error{"journal.upload_token_file: " + t.error().message};
                 uo.headers["Authorization"] = "Bearer " + *t;
             }
-            auto up = journal::Uploader::open(uo, *rt->uploadTransport_, clock);
+            auto up = fleet::Uploader::open(uo, *rt->uploadTransport_, clock);
             if (!up) return Error{"journal.upload_url: " + up.error().message};
             rt->uploader_ = std::move(up).value();
             rt->uploader_->start();

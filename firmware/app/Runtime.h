@@ -25,6 +25,8 @@ class OnlineVerifier;
 namespace sentinel::journal {
 class Journal;
 class ReplayGuard;
+}
+namespace sentinel::fleet {
 class Uploader;
 }
 
@@ -81,7 +83,7 @@ private:
     std::unique_ptr<DecisionSink> sink_;
     std::unique_ptr<journal::ReplayGuard> replay_;
     std::unique_ptr<hal::HttpTransport> uploadTransport_;  // its own connection: never delays a decision
-    std::unique_ptr<journal::Uploader> uploader_;         // declared after the journal: stops first
+    std::unique_ptr<fleet::Uploader> uploader_;         // declared after the journal: stops first
     std::unique_ptr<CredentialRouter> router_;
 };
 

@@ -16,8 +16,8 @@
 
 #include "firmware/app/Cli.h"
 #include "firmware/app/Router.h"
-#include "firmware/app/TrustBundle.h"
-#include "firmware/app/TrustSync.h"
+#include "firmware/fleet/TrustBundle.h"
+#include "firmware/fleet/TrustSync.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/trust/TrustList.h"
 #include "tests/hcsim/TestPki.h"

@@ -1,4 +1,4 @@
-#include "firmware/journal/Uploader.h"
+#include "firmware/fleet/Uploader.h"
 
 #include <algorithm>
 
@@ -7,10 +7,10 @@
 #include "firmware/journal/Schema.h"
 #include "firmware/journal/Sqlite.h"
 
-namespace sentinel::journal {
+namespace sentinel::fleet {
 namespace {
 
-using detail::Connection;
+using journal::detail::Connection;
 
 constexpr const char* kContentType = "application/x-ndjson";
 constexpr const char* kIdempotencyHeader = "Idempotency-Key";
@@ -60,8 +60,8 @@ Result<std::unique_ptr<Uploader>> Uploader::open(const UploaderOptions& options,
     }
     auto db = Connection::open(options.journalPath, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX);
     if (!db) return db.error();
-    sqlite3_busy_timeout(db->get(), detail::kBusyTimeoutMs);
-    auto id = detail::journalId(*db);
+    sqlite3_busy_timeout(db->get(), journal::detail::kBusyTimeoutMs);
+    auto id = journal::detail::journalId(*db);
     if (!id) return makeError("journal " + options.journalPath.string() + " is not initialised: " + id.error().message);
     std::unique_ptr<Uploader> u(new Uploader(options, transport, clock));
     *u->db_ = std::move(*db);
@@ -144,12 +144,12 @@ DrainReport Uploader::drainOnce(MonoTime deadline) {
         }
 
         // 2. The body: the batch's records as they are now (records never change once written).
-        auto entries = detail::readEntries(db, batch.first, static_cast<std::size_t>(batch.last - batch.first + 1));
+        auto entries = journal::detail::readEntries(db, batch.first, static_cast<std::size_t>(batch.last - batch.first + 1));
         if (!entries) return fail(entries.error().message);
         std::string body;
         for (const auto& e : *entries) {
             if (e.seq > batch.last) break;
-            body += toUploadLine(e, journalId_);
+            body += journal::toUploadLine(e, journalId_);
             body += '\n';
         }
         std::size_t count = 0;
@@ -254,4 +254,4 @@ void Uploader::run() {
     }
 }
 
-}  // namespace sentinel::journal
+}  // namespace sentinel::fleet

@@ -1,5 +1,5 @@
 #pragma once
-// Fleet upload (issue 5 item 3): when `journal.upload_url` is set, unacknowledged journal records
+// HTTP fleet upload (issue 5 item 3; moved from journal to fleet by issue 14): when `journal.upload_url` is set, unacknowledged journal records
 // are POSTed in NDJSON batches through a hal::HttpTransport (in the kiosk: the pinned libcurl
 // transport of the online path). Each batch carries an `Idempotency-Key` that stays the same for
 // that batch across retries and restarts (the batch range is fixed in the journal file before the
@@ -24,11 +24,11 @@
 #include "firmware/base/Result.h"
 #include "firmware/base/Time.h"
 
-namespace sentinel::journal {
-
-namespace detail {
+namespace sentinel::journal::detail {
 class Connection;
 }
+
+namespace sentinel::fleet {
 
 struct UploaderOptions {
     std::filesystem::path journalPath;  // the file Journal::open created
@@ -98,7 +98,7 @@ private:
     UploaderOptions options_;
     hal::HttpTransport& transport_;
     const Clock& clock_;
-    std::unique_ptr<detail::Connection> db_;
+    std::unique_ptr<journal::detail::Connection> db_;
     std::string journalId_;
 
     mutable std::mutex mutex_;  // db_, failure state; held for a whole drainOnce
@@ -115,4 +115,4 @@ private:
     std::thread thread_;
 };
 
-}  // namespace sentinel::journal
+}  // namespace sentinel::fleet

@@ -1,4 +1,4 @@
-#include "firmware/app/TrustBundle.h"
+#include "firmware/fleet/TrustBundle.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -29,6 +29,8 @@ const std::vector<std::string>& policyKeys() {
     return kKeys;
 }
 
+}  // namespace
+
 Status verifySignature(std::string_view payload, const std::vector<uint8_t>& signature, std::string_view keyPem) {
     BIO* bio = BIO_new_mem_buf(keyPem.data(), static_cast<int>(keyPem.size()));
     if (!bio) return Error{"out of memory"};
@@ -51,6 +53,8 @@ Status verifySignature(std::string_view payload, const std::vector<uint8_t>& sig
     if (!ok) return Error{"signature does not verify with trust.update_key"};
     return Ok{};
 }
+
+namespace {
 
 Result<std::string> tomlValue(const json& v) {
     if (v.is_boolean()) return std::string(v.get<bool>() ? "true" : "false");

@@ -19,7 +19,7 @@
 
 #include "drivers/hal/HttpTransport.h"
 
-namespace sentinel::journal::testing {
+namespace sentinel::fleet::testing {
 
 class TestCollector {
 public:
@@ -197,4 +197,4 @@ public:
     }
 };
 
-}  // namespace sentinel::journal::testing
+}  // namespace sentinel::fleet::testing

@@ -8,7 +8,7 @@
 
 #include "drivers/hal/HttpTransport.h"
 
-namespace sentinel::journal::testing {
+namespace sentinel::fleet::testing {
 
 class ScriptedTransport final : public hal::HttpTransport {
 public:
@@ -65,4 +65,4 @@ private:
     int toLose_ = 0;
 };
 
-}  // namespace sentinel::journal::testing
+}  // namespace sentinel::fleet::testing

@@ -11,6 +11,7 @@
 // Policy keys are the `policy.*` configuration keys without the prefix, validated with the same
 // ranges as the configuration file. The signature is what `openssl dgst -sha256 -sign KEY` writes.
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -45,6 +46,10 @@ struct TrustBundle {
 // Verifies the envelope's signature with the pinned update key (PEM public key, EC P-256), then
 // parses the payload. Nothing of an envelope whose signature does not verify is parsed or used.
 Result<TrustBundle> verifyBundle(std::string_view envelope, std::string_view updateKeyPem);
+
+// Whether `signature` (DER ECDSA P-256 / SHA-256) signs `payload` under `keyPem` (the update key).
+// Bundles and fleet commands (Command.h) are signed this way.
+Status verifySignature(std::string_view payload, const std::vector<uint8_t>& signature, std::string_view keyPem);
 
 // `base` with the bundle's overrides applied.
 policy::PolicyConfig applyPolicyOverrides(const policy::PolicyConfig& base, const std::map<std::string, std::string>& overrides);

@@ -1,4 +1,4 @@
-#include "firmware/app/TrustSync.h"
+#include "firmware/fleet/TrustSync.h"
 
 #include <nlohmann/json.hpp>
 

@@ -19,7 +19,7 @@
 
 #include "drivers/hal/HttpTransport.h"
 #include "firmware/app/Config.h"
-#include "firmware/app/TrustBundle.h"
+#include "firmware/fleet/TrustBundle.h"
 #include "firmware/app/TrustStore.h"
 #include "firmware/base/Result.h"
 #include "firmware/base/Time.h"

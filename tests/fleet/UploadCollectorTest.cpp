@@ -7,10 +7,10 @@
 #include <set>
 
 #include "firmware/journal/Journal.h"
-#include "firmware/journal/Uploader.h"
-#include "tests/journal/FakeTransport.h"
+#include "firmware/fleet/Uploader.h"
+#include "tests/fleet/FakeTransport.h"
 #include "tests/journal/JournalTestSupport.h"
-#include "tests/journal/TestCollector.h"
+#include "tests/fleet/TestCollector.h"
 #include "tests/support/TestSupport.h"
 
 #ifdef SENTINEL_JOURNAL_HTTPS_TESTS
@@ -18,15 +18,18 @@
 #include "tests/hcsim/TestPki.h"
 #endif
 
-namespace sentinel::journal {
+namespace sentinel::fleet {
 namespace {
+
+using journal::Journal;
+using journal::JournalOptions;
 
 using namespace std::chrono_literals;
 using sentinel::testing::ManualClock;
 using sentinel::testing::TempDir;
 using testing::HttplibTransport;
 using testing::LosingTransport;
-using testing::makeRecord;
+using journal::testing::makeRecord;
 using testing::TestCollector;
 
 // Real steady time plus a manual offset: deadlines stay real for a transport that enforces them,
@@ -282,4 +285,4 @@ TEST_F(UploadCollectorTest, AStuckCollectorNeverHoldsUpAppend) {
 }
 
 }  // namespace
-}  // namespace sentinel::journal
+}  // namespace sentinel::fleet

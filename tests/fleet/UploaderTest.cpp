@@ -1,7 +1,7 @@
 // Uploader behaviour against a scripted transport: batches, keys, back-off, restart. The loopback
 // collector tests are in UploadCollectorTest.cpp.
 
-#include "firmware/journal/Uploader.h"
+#include "firmware/fleet/Uploader.h"
 
 #include <gtest/gtest.h>
 
@@ -9,17 +9,20 @@
 #include <sstream>
 
 #include "firmware/journal/Journal.h"
-#include "tests/journal/FakeTransport.h"
+#include "tests/fleet/FakeTransport.h"
 #include "tests/journal/JournalTestSupport.h"
 #include "tests/support/TestSupport.h"
 
-namespace sentinel::journal {
+namespace sentinel::fleet {
 namespace {
+
+using journal::Journal;
+using journal::JournalOptions;
 
 using namespace std::chrono_literals;
 using sentinel::testing::ManualClock;
 using sentinel::testing::TempDir;
-using testing::makeRecord;
+using journal::testing::makeRecord;
 using testing::ScriptedTransport;
 
 std::vector<nlohmann::json> lines(const std::string& body) {
@@ -230,4 +233,4 @@ TEST_F(UploaderTest, AnEmptyUrlOrMissingJournalIsAnError) {
 }
 
 }  // namespace
-}  // namespace sentinel::journal
+}  // namespace sentinel::fleet
