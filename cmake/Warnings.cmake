@@ -5,9 +5,16 @@ target_compile_options(sentinel_warnings INTERFACE -Wall -Wextra -Wpedantic -Wsh
 if(SENTINEL_WERROR)
     target_compile_options(sentinel_warnings INTERFACE -Werror)
 endif()
+if(SENTINEL_SANITIZE AND SENTINEL_TSAN)
+    message(FATAL_ERROR "SENTINEL_SANITIZE (ASan) and SENTINEL_TSAN cannot be combined: use two build folders")
+endif()
 if(SENTINEL_SANITIZE)
     add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     add_link_options(-fsanitize=address,undefined)
+endif()
+if(SENTINEL_TSAN)
+    add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=thread)
 endif()
 
 # sentinel_module(NAME SOURCES... ) — one static library per module, alias sentinel::NAME.

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Sets up the host, builds everything with warnings as errors, runs the whole test suite, then
-# builds the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer and runs them.
-# Labels not run here: soak, fuzz-long (see docs/testing.md).
+#   - builds the tests under AddressSanitizer + UndefinedBehaviorSanitizer and runs the `unit` and
+#     `fuzz-corpus` labels there;
+#   - builds the concurrent tests under ThreadSanitizer and runs the `concurrent` label there.
+# Labels not run here: soak, fuzz-long (see docs/testing.md). SENTINEL_SKIP_SANITIZE=1 skips both
+# sanitizer passes (local use only; CI runs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 toolchain/setup-host.sh
+source toolchain/sanitizers.sh
 
 jobs=$(nproc)
 echo "== build (warnings as errors)"
@@ -14,8 +18,11 @@ ctest --test-dir build --output-on-failure --parallel "$jobs" --timeout 600 -LE 
 
 if [ "${SENTINEL_SKIP_SANITIZE:-0}" != 1 ]; then
     echo "== build (ASan + UBSan)"
-    BUILD_DIR=build-asan BUILD_TYPE=Debug toolchain/build.sh -DSENTINEL_WERROR=ON -DSENTINEL_SANITIZE=ON
+    build_asan
     echo "== unit tests under ASan + UBSan"
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --test-dir build-asan --output-on-failure --parallel "$jobs" --timeout 900 -L 'unit|fuzz-corpus'
+    run_asan --timeout 900 -L 'unit|fuzz-corpus'
+    echo "== build (ThreadSanitizer): the concurrent tests"
+    build_tsan
+    echo "== concurrent tests under ThreadSanitizer"
+    run_tsan --timeout 900
 fi

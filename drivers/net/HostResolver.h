@@ -13,6 +13,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <stop_token>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -22,9 +24,13 @@
 namespace sentinel::net {
 
 // A blocking lookup of one host name → textual addresses ("127.0.0.1", "::1"). Runs on the lookup
-// thread only. The default is getaddrinfo() (system resolver: /etc/hosts, DNS, nsswitch).
-using HostLookup = std::function<Result<std::vector<std::string>>(const std::string& host)>;
-HostLookup systemHostLookup();
+// thread only, and must return soon after `stop` is requested (the resolver joins its thread).
+using HostLookup = std::function<Result<std::vector<std::string>>(const std::string& host, std::stop_token stop)>;
+
+// The system resolver (/etc/hosts, DNS, nsswitch: getaddrinfo) in a helper process, `getent
+// ahosts HOST`, so that a lookup stuck in the C library is a process we can kill, not a thread we
+// would have to abandon. The helper is killed when `stop` is requested or after `limit`.
+HostLookup systemHostLookup(std::chrono::milliseconds limit = std::chrono::seconds(30));
 
 struct ResolveOutcome {
     enum class Kind { Resolved, Timeout, Failed } kind = Kind::Failed;
@@ -35,8 +41,7 @@ struct ResolveOutcome {
 class HostResolver {
 public:
     HostResolver(HostLookup lookup, std::chrono::milliseconds ttl, std::chrono::milliseconds staleLimit);
-    // Never blocks on a lookup in progress: a stuck lookup thread is detached and exits when
-    // its lookup returns.
+    // Stops the lookup thread (a lookup in progress is asked to stop) and joins it.
     ~HostResolver();
     HostResolver(const HostResolver&) = delete;
     HostResolver& operator=(const HostResolver&) = delete;
@@ -46,7 +51,10 @@ public:
 
 private:
     struct State;
-    std::shared_ptr<State> state_;
+    void lookupLoop(std::stop_token stop);
+
+    std::unique_ptr<State> state_;
+    std::jthread thread_;  // last: started after the state exists, joined before it goes
 };
 
 }  // namespace sentinel::net

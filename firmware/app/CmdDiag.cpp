@@ -293,7 +293,7 @@ Outcome checkClock(const std::shared_ptr<Shared>& s) {
     f.trusted = st.trusted;
     f.trustDetail = st.detail + "; floor " + formatRfc3339(floor) + " (" + floorFrom + ")";
     f.maxSkewS = s->cfg.clock.maxSkewS;
-    f.enforced = s->cfg.camera.source.rfind("v4l2:", 0) == 0;  // as in `run` (CmdRun.cpp)
+    f.enforced = requireSyncFor(s->cfg, true);  // clock.require_sync, as `run` applies it
     {
         std::lock_guard lock(s->mutex);
         f.skewS = s->skewS;
@@ -392,8 +392,9 @@ int cmdDiag(const std::vector<std::string>& argv, CliContext& ctx) {
     print(report.results);
     const int code = report.anyFailed() ? kExitFail : kExitOk;
     if (report.abandoned > 0) {
-        // A check is still stuck on a detached thread (e.g. in a driver call): do not run static
-        // destructors under it. Everything was printed and flushed above.
+        // A check is still stuck (e.g. in a driver call) on a worker the report owns: joining it could
+        // hang the technician's terminal, and running static destructors under it is unsafe. All
+        // output is flushed; _Exit ends the process, worker included, with nothing run after it.
         std::cout.flush();
         std::cerr.flush();
         std::_Exit(code);

@@ -22,7 +22,8 @@ again on exit.
 
 Options:
   --config FILE   configuration (default /etc/sentinel/sentinel.toml)
-  --json          also print each decision record as one JSON line on standard output
+  --json          standard output carries only decision records, one JSON object per line (the
+                  console indicator and every human line go to standard error)
   --help          this text
 
 Exit status: 0 stopped cleanly, 1 a fault stopped the kiosk, 2 usage or configuration error.
@@ -44,9 +45,11 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     }
     auto cfg = loadConfigOrReport(*args, ctx, false);
     if (!cfg) return kExitUsage;
+    const bool json = args->has("--json");
 
-    // Indicator first: the GPIO backend drives the relay shut before anything else happens.
-    auto indicator = makeIndicator(*cfg, ctx.out);
+    // Indicator first: the GPIO backend drives the relay shut before anything else happens. With
+    // --json, stdout carries decision records only: the console indicator's lines go to stderr.
+    auto indicator = makeIndicator(*cfg, json ? ctx.err : ctx.out);
     if (!indicator) {
         ctx.err << "sentinel run: indicator: " << indicator.error().message << '\n';
         return kExitUsage;
@@ -56,9 +59,9 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     ro.openJournal = true;
     ro.startUploader = true;
     ro.requireDeviceSecret = true;
-    // Live decisions need trusted time (ClockTrust). A replay source is a bench (recorded frames, no
-    // traveller at the gate), so it runs on whatever the host clock says.
-    ro.requireTrustedClock = cfg->camera.source.rfind("v4l2:", 0) == 0;
+    // Live decisions need trusted time (ClockTrust): clock.require_sync, by default on for a live
+    // camera and off for a replay source (a bench: recorded frames, no traveller at the gate).
+    ro.requireTrustedClock = requireSyncFor(*cfg, true);
     auto rt = Runtime::create(*cfg, clock, ro);
     if (!rt) {
         ctx.err << "sentinel run: " << rt.error().message << '\n';
@@ -94,7 +97,6 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
 
     EngineDecoder decoder;
     Kiosk kiosk(**camera, decoder, (*rt)->router(), **indicator, (*rt)->sink(), clock, (*rt)->kioskOptions());
-    const bool json = args->has("--json");
     if (json) {
         kiosk.onDecision = [&](const DecisionRecord& r, const Verdict&) { printRecord(ctx.out, r, true); };
     }

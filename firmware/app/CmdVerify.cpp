@@ -5,6 +5,7 @@
 #include "firmware/app/CliUtil.h"
 #include "firmware/app/Output.h"
 #include "firmware/app/Runtime.h"
+#include "firmware/base/QrLimits.h"
 
 namespace sentinel::app {
 namespace {
@@ -37,7 +38,12 @@ int cmdVerify(const std::vector<std::string>& argv, CliContext& ctx) {
     }
     std::string payload = args->positionals[0];
     if (payload == "-") {
-        payload.assign(std::istreambuf_iterator<char>(std::cin), {});
+        // Bounded: a little more than a QR code can carry (room for a trailing newline). A longer
+        // input is not read further; the router refuses it as MALFORMED.
+        constexpr std::size_t kStdinLimit = kMaxQrPayloadChars + 2;
+        payload.resize(kStdinLimit + 1);
+        std::cin.read(payload.data(), static_cast<std::streamsize>(payload.size()));
+        payload.resize(static_cast<std::size_t>(std::cin.gcount()));
     }
     while (!payload.empty() && (payload.back() == '\n' || payload.back() == '\r' || payload.back() == ' ')) payload.pop_back();
 

@@ -1,5 +1,7 @@
 #include "firmware/app/Router.h"
 
+#include "firmware/base/Log.h"
+#include "firmware/base/QrLimits.h"
 #include "firmware/credential/Hc1.h"
 #include "firmware/trust/TrustList.h"
 #include "firmware/verify/Hc1Verifier.h"
@@ -9,6 +11,7 @@ namespace sentinel::app {
 namespace {
 
 constexpr double kMsPerHour = 3600.0 * 1000.0;
+constexpr const char* kLog = "Router";
 
 bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
@@ -21,6 +24,15 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
     const MonoTime t0 = clock_.monotonic();
     const UtcTime now = options_.validationTime.value_or(clock_.now());
     const bool clockTrusted = options_.validationTime || !options_.clockTrusted || options_.clockTrusted();
+
+    // At the door: longer than any QR code can carry → MALFORMED before any parser sees it.
+    if (payload.size() > kMaxQrPayloadChars) {
+        SLOG(kLog, Warn) << "payload of " << payload.size() << " bytes is longer than a QR code can carry (" << kMaxQrPayloadChars
+                         << "): MALFORMED";
+        v.record.decide(Reason::Malformed);
+        v.record.latency.verifyMs = std::chrono::duration<double, std::milli>(clock_.monotonic() - t0).count();
+        return v;
+    }
 
     // One snapshot of the trust list and policy for the whole decision (trust sync may swap them).
     const std::shared_ptr<const TrustState> snapshot = options_.trustStore ? options_.trustStore->current() : nullptr;

@@ -36,7 +36,7 @@ RunReport runChecks(const std::vector<Check>& checks, const std::function<void(c
         auto slot = std::make_shared<Slot>();
         const auto t0 = std::chrono::steady_clock::now();
         const auto deadline = t0 + check.timeout;
-        std::thread worker([slot, body = check.run] {
+        std::jthread worker([slot, body = check.run] {
             Outcome o;
             try {
                 o = body ? body() : Outcome::fail("check has no body", "report this as a firmware bug");
@@ -49,7 +49,7 @@ RunReport runChecks(const std::vector<Check>& checks, const std::function<void(c
             slot->outcome = std::move(o);
             slot->done = true;
             slot->cv.notify_all();
-        });
+        });  // joined below, or by the report's owner (RunReport::stragglers)
         CheckResult r;
         r.check = check.name;
         bool finished = false;
@@ -66,7 +66,7 @@ RunReport runChecks(const std::vector<Check>& checks, const std::function<void(c
             worker.join();
             r.ms = msSince(t0);
         } else {
-            worker.detach();
+            report.stragglers.push_back(std::move(worker));
             ++report.abandoned;
             r.status = Status::Fail;
             r.detail = "timed out after " + std::to_string(check.timeout.count()) + " ms";

@@ -4,6 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -188,17 +193,7 @@ TEST_F(KioskBench, RunOnAReplayDirectoryPrintsOneDecisionPerCodeShownAndJournals
     const std::string config = writeConfig();
     auto r = cli({"run", "--json", "--config", config});
     ASSERT_EQ(kExitOk, r.status) << r.err;
-    std::vector<nlohmann::json> records;
-    for (const auto& line : jsonLines([&] {
-             std::string json;
-             std::istringstream in(r.out);
-             for (std::string l; std::getline(in, l);) {
-                 if (!l.empty() && l[0] == '{') json += l + "\n";
-             }
-             return json;
-         }())) {
-        records.push_back(line);
-    }
+    std::vector<nlohmann::json> records = jsonLines(r.out);  // stdout holds decision records only
     ASSERT_EQ(3u, records.size()) << r.out;
     EXPECT_EQ("OK", records[0]["reason"]);
     EXPECT_EQ("TEST_TOO_OLD", records[1]["reason"]);
@@ -210,6 +205,115 @@ TEST_F(KioskBench, RunOnAReplayDirectoryPrintsOneDecisionPerCodeShownAndJournals
     EXPECT_EQ(1, s["decisions"]["PASS"]);
     EXPECT_EQ(2, s["decisions"]["DENY"]);
     EXPECT_EQ(1, s["reasons"]["TEST_TOO_OLD"]);
+}
+
+// The real binary as a script would run it: stdout and stderr to files, no terminal.
+CliResult runBinary(const std::vector<std::string>& args, const std::filesystem::path& dir, const std::string& stdinPath = "/dev/null") {
+    const std::string outPath = (dir / "stdout.txt").string(), errPath = (dir / "stderr.txt").string();
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, stdinPath.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const std::string bin = std::string(SENTINEL_BINARY_DIR) + "/firmware/app/sentinel";
+    std::vector<std::string> all{bin};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) return {-1, "", "cannot start " + bin};
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    auto slurp = [](const std::string& p) {
+        std::ifstream in(p);
+        return std::string((std::istreambuf_iterator<char>(in)), {});
+    };
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(outPath), slurp(errPath)};
+}
+
+// Every line of stdout is one JSON value: what a script reading NDJSON needs.
+::testing::AssertionResult stdoutIsNdjson(const CliResult& r, std::size_t minLines) {
+    std::istringstream in(r.out);
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (!nlohmann::json::accept(line)) return ::testing::AssertionFailure() << "not JSON: " << line;
+        ++n;
+    }
+    if (n < minLines) return ::testing::AssertionFailure() << n << " JSON lines, expected at least " << minLines;
+    return ::testing::AssertionSuccess();
+}
+
+TEST_F(KioskBench, VerifyRefusesAPayloadLongerThanAQrCodeCanCarryBeforeParsing) {
+    const std::string config = writeConfig();
+    const std::string longest = "HC1:" + std::string(7089 - 4, 'A');  // a QR code can carry this
+    auto atLimit = cli({"verify", "--json", "--config", config, longest});
+    auto rec = nlohmann::json::parse(atLimit.out);
+    EXPECT_EQ("MALFORMED", rec["reason"]);
+    EXPECT_EQ(true, rec["stages"]["prefix"]) << "at the limit the parsers still run";
+
+    auto over = cli({"verify", "--json", "--config", config, longest + "A"});
+    EXPECT_EQ(kExitFail, over.status);
+    rec = nlohmann::json::parse(over.out);
+    EXPECT_EQ("DENY", rec["decision"]);
+    EXPECT_EQ("MALFORMED", rec["reason"]);
+    EXPECT_TRUE(rec["stages"]["prefix"].is_null()) << "refused at the door, before the prefix is looked at";
+}
+
+TEST_F(KioskBench, VerifyReadsStandardInputWithABound) {
+    const std::string config = writeConfig();
+    std::filesystem::create_directories(dir / "tmp");
+    {
+        std::ofstream big(dir / "big.txt");
+        big << "HC1:" << std::string(8 << 20, 'A');  // 8 MiB: far more than a QR code
+    }
+    auto r = runBinary({"verify", "--json", "--config", config, "-"}, dir / "tmp", (dir / "big.txt").string());
+    EXPECT_EQ(kExitFail, r.status) << r.err;
+    auto rec = nlohmann::json::parse(r.out);
+    EXPECT_EQ("MALFORMED", rec["reason"]);
+
+    std::ofstream(dir / "ok.txt") << credential(2h) << "\n";
+    auto ok = runBinary({"verify", "--json", "--config", config, "-"}, dir / "tmp", (dir / "ok.txt").string());
+    EXPECT_EQ(kExitOk, ok.status) << ok.out << ok.err;
+}
+
+TEST_F(KioskBench, EveryJsonCommandPrintsOnlyJsonLinesOnStdout) {
+    std::filesystem::create_directories(dir / "frames");
+    const std::string fresh = credential(2h, false, "URN:J1");
+    writeScene(dir / "frames" / "01.png", fresh, 1);
+    writeScene(dir / "frames" / "02.png", credential(50h, false, "URN:J2"), 2);
+    writeScene(dir / "frames" / "03.png", "https://example.org/menu", 3);
+    const std::string config = writeConfig("[indicator]\nbackends = [\"console\"]\n");
+    std::filesystem::create_directories(dir / "tmp");
+    const auto tmp = dir / "tmp";
+
+    // run: the console indicator's human lines go to stderr, the records to stdout.
+    auto run = runBinary({"run", "--json", "--config", config}, tmp);
+    ASSERT_EQ(kExitOk, run.status) << run.err;
+    EXPECT_TRUE(stdoutIsNdjson(run, 3));
+    EXPECT_THAT(run.err, HasSubstr("PASS")) << "the console indicator still shows each decision (on stderr)";
+
+    const std::string frame = (dir / "frames" / "01.png").string();
+    std::ofstream(dir / "bench.tsv") << frame << "\t@" << fresh << "\n";
+    const std::vector<std::vector<std::string>> commands{
+        {"decode", "--json", frame},
+        {"scan", "--json", "--config", config, frame},
+        {"verify", "--json", "--config", config, fresh},
+        {"stats", "--json", "--config", config},
+        {"trust", "list", "--json", "--config", config},
+        {"diag", "--json", "--no-relay", "--config", config},
+        {"bench", "decode", "--json", "--manifest", (dir / "bench.tsv").string()},
+        {"bench", "latency", "--json", "--scans", "3", "--online-delays", "none"},
+    };
+    for (const auto& c : commands) {
+        auto r = runBinary(c, tmp);
+        EXPECT_NE(-1, r.status) << r.err;
+        EXPECT_NE(kExitUsage, r.status) << c[0] << ": " << r.err;
+        EXPECT_TRUE(stdoutIsNdjson(r, 1)) << c[0] << (c.size() > 1 ? " " + c[1] : "") << "\nstderr: " << r.err;
+    }
 }
 
 }  // namespace

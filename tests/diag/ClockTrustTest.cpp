@@ -3,8 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "firmware/app/ClockTrust.h"
+#include "firmware/app/Config.h"
 #include "firmware/app/Router.h"
+#include "firmware/app/Runtime.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/trust/TrustList.h"
 #include "tests/support/TestSupport.h"
@@ -117,6 +121,57 @@ TEST(RouterClock, UntrustedClockTurnsAPassIntoReferClockUntrusted) {
     auto v = router.verify(good, clock.monotonic() + 5s);
     EXPECT_EQ(Decision::Refer, v.record.decision);
     EXPECT_EQ(Reason::ClockUntrusted, v.record.reason);
+}
+
+// clock.require_sync: unset, it follows the camera (live v4l2: yes, replay and desk commands: no);
+// set, it decides for `run` whatever the camera.
+TEST(RequireSync, UnsetFollowsTheCameraAndTheKeyOverridesIt) {
+    auto parse = [](const std::string& text) {
+        auto c = parseConfig(text, "t.toml");
+        EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
+        return c.ok() ? *c : Config{};
+    };
+    const Config live = parse("[camera]\nsource = \"v4l2:/dev/video0\"\n");
+    const Config replay = parse("[camera]\nsource = \"replay:/tmp/frames\"\n");
+    EXPECT_TRUE(requireSyncFor(live, true));
+    EXPECT_FALSE(requireSyncFor(live, false)) << "desk commands never need NTP unless told";
+    EXPECT_FALSE(requireSyncFor(replay, true));
+    const Config replayOn = parse("[camera]\nsource = \"replay:/tmp/frames\"\n[clock]\nrequire_sync = true\n");
+    const Config liveOff = parse("[camera]\nsource = \"v4l2:/dev/video0\"\n[clock]\nrequire_sync = false\n");
+    EXPECT_TRUE(requireSyncFor(replayOn, true));
+    EXPECT_TRUE(requireSyncFor(replayOn, false));
+    EXPECT_FALSE(requireSyncFor(liveOff, true));
+}
+
+// The key as `run` applies it, through the runtime the kiosk uses: a replay kiosk with
+// require_sync = true on an unsynchronised clock refers; with the key unset it decides.
+TEST(RequireSync, AReplayKioskWithTheKeySetRefersOnAnUnsyncedClock) {
+    sentinel::testing::TempDir dir;
+    ManualClock clock(SystemClock{}.now());
+    auto issuer = issuer::TestIssuer::generate("XX");
+    std::filesystem::create_directories(dir / "trust");
+    std::ofstream(dir / "trust" / "dsc.pem") << issuer.certificatePem();
+    const std::string payload = issuer.issue(issuer::testCredential(TestType::Naat, clock.now() - 2h, false, clock.now()));
+    auto decide = [&](const std::string& extra) {
+        auto cfg = parseConfig("[kiosk]\nstate_dir = \"" + (dir / "state").string() + "\"\n[camera]\nsource = \"replay:" +
+                                   (dir / "frames").string() + "\"\n[trust]\npath = \"" + (dir / "trust").string() + "\"\n" +
+                                   extra,
+                               "t.toml");
+        EXPECT_TRUE(cfg.ok());
+        RuntimeOptions ro;
+        ro.requireTrustedClock = requireSyncFor(*cfg, true);
+        ro.clockSignals = [] { return ClockSignals{false, false, std::nullopt, false}; };  // never synced, no RTC
+        auto rt = Runtime::create(*cfg, clock, ro);
+        EXPECT_TRUE(rt.ok()) << (rt.ok() ? "" : rt.error().message);
+        return (*rt)->router().verify(payload, clock.monotonic() + 5s).record;
+    };
+    auto on = decide("[clock]\nrequire_sync = true\n");
+    EXPECT_EQ(Decision::Refer, on.decision);
+    EXPECT_EQ(Reason::ClockUntrusted, on.reason);
+    auto unset = decide("");
+    EXPECT_EQ(Decision::Pass, unset.decision) << toString(unset.reason);
+    auto off = decide("[clock]\nrequire_sync = false\n");
+    EXPECT_EQ(Decision::Pass, off.decision) << toString(off.reason);
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ TEST(DiagRunner, AStuckCheckIsReportedAsTimedOutAndTheNextOneStillRuns) {
     const auto t0 = std::chrono::steady_clock::now();
     auto report = runChecks(checks);
     const auto took = std::chrono::steady_clock::now() - t0;
-    release->set_value();  // let the abandoned worker finish (it holds only its own captures)
+    release->set_value();  // let the stuck worker finish; the report joins it when it goes
     ASSERT_EQ(2u, report.results.size());
     EXPECT_EQ(Status::Fail, report.results[0].status);
     EXPECT_THAT(report.results[0].detail, HasSubstr("timed out"));
@@ -55,6 +55,8 @@ TEST(DiagRunner, AStuckCheckIsReportedAsTimedOutAndTheNextOneStillRuns) {
     EXPECT_EQ(Status::Ok, report.results[1].status);
     EXPECT_EQ(1u, report.abandoned);
     EXPECT_LT(took, 900ms) << "the runner waited for the stuck check instead of its deadline";
+    ASSERT_EQ(1u, report.stragglers.size());
+    EXPECT_TRUE(report.stragglers[0].joinable()) << "the worker is owned by the report, not detached";
 }
 
 TEST(DiagRunner, AThrowingCheckIsAFailureNotACrash) {

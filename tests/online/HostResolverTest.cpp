@@ -21,14 +21,15 @@ using Steady = std::chrono::steady_clock;
 // Timed waits overshoot when the host is busy (a shared 2-core build machine: up to 52 ms seen).
 constexpr double kSchedulingSlackMs = 500.0;
 
-// A lookup that blocks until released, counting its calls.
+// A lookup that blocks until released (or until the resolver stops it), counting its calls.
+// Declared before the resolver that uses it, so it outlives the resolver's lookup thread.
 class Gate {
 public:
     HostLookup lookup(std::vector<std::string> answer = {"127.0.0.1"}) {
-        return [this, answer](const std::string&) -> Result<std::vector<std::string>> {
+        return [this, answer](const std::string&, std::stop_token stop) -> Result<std::vector<std::string>> {
             ++calls;
             std::unique_lock lock(mutex_);
-            cv_.wait(lock, [&] { return open_; });
+            if (!cv_.wait(lock, stop, [&] { return open_; })) return makeError("stopped");
             return answer;
         };
     }
@@ -42,7 +43,7 @@ public:
 
 private:
     std::mutex mutex_;
-    std::condition_variable cv_;
+    std::condition_variable_any cv_;
     bool open_ = false;
 };
 
@@ -88,9 +89,10 @@ TEST(HostResolver, AnswerIsCachedWithinTtl) {
 TEST(HostResolver, StaleAnswerIsServedAtOnceWhileTheRefreshHangs) {
     std::atomic<bool> hang{false};
     Gate gate;
-    HostLookup lookup = [&, blocking = gate.lookup({"10.0.0.8"})](const std::string& h) -> Result<std::vector<std::string>> {
+    HostLookup lookup = [&, blocking = gate.lookup({"10.0.0.8"})](const std::string& h,
+                                                                  std::stop_token stop) -> Result<std::vector<std::string>> {
         if (!hang) return std::vector<std::string>{"10.0.0.8"};
-        return blocking(h);
+        return blocking(h, stop);
     };
     HostResolver r(lookup, 0ms, 1h);  // ttl 0: every answer is stale at once
     ASSERT_EQ(r.resolve("svc.example", Steady::now() + 1s).kind, ResolveOutcome::Kind::Resolved);
@@ -103,11 +105,56 @@ TEST(HostResolver, StaleAnswerIsServedAtOnceWhileTheRefreshHangs) {
 }
 
 TEST(HostResolver, FailedLookupIsReported) {
-    HostResolver r([](const std::string&) -> Result<std::vector<std::string>> { return makeError("NXDOMAIN"); }, 60s,
-                   1h);
+    HostResolver r([](const std::string&, std::stop_token) -> Result<std::vector<std::string>> { return makeError("NXDOMAIN"); },
+                   60s, 1h);
     auto out = r.resolve("nowhere.example", Steady::now() + 1s);
     EXPECT_EQ(out.kind, ResolveOutcome::Kind::Failed);
     EXPECT_NE(out.detail.find("NXDOMAIN"), std::string::npos);
+}
+
+TEST(HostResolver, DestroyingTheResolverStopsAHungLookupAndJoinsItsThread) {
+    Gate gate;  // never opened
+    const int threads = sentinel::testing::threadCount();
+    const auto t0 = Steady::now();
+    {
+        HostResolver r(gate.lookup(), 60s, 1h);
+        EXPECT_EQ(r.resolve("hang.example", Steady::now() + 20ms).kind, ResolveOutcome::Kind::Timeout);
+    }
+    EXPECT_LT(msSince(t0), 20.0 + kSchedulingSlackMs) << "the destructor waited for the hung lookup";
+    EXPECT_EQ(sentinel::testing::threadCount(), threads) << "the lookup thread outlived its resolver";
+    EXPECT_EQ(gate.calls, 1);
+}
+
+TEST(SystemHostLookup, ResolvesLocalhostThroughTheHelperProcess) {
+    auto lookup = systemHostLookup();
+    std::stop_source never;
+    auto out = lookup("localhost", never.get_token());
+    ASSERT_TRUE(out.ok()) << out.error().message;
+    ASSERT_FALSE(out.value().empty());
+    for (const auto& a : out.value()) EXPECT_TRUE(a == "127.0.0.1" || a == "::1") << a;
+}
+
+TEST(SystemHostLookup, UnknownNameIsAnErrorNotAnAddress) {
+    auto lookup = systemHostLookup();
+    std::stop_source never;
+    auto out = lookup("no-such-host.invalid", never.get_token());  // RFC 6761: .invalid never resolves
+    EXPECT_FALSE(out.ok());
+}
+
+TEST(SystemHostLookup, ArgumentsThatAreNotHostNamesNeverReachTheHelper) {
+    auto lookup = systemHostLookup();
+    std::stop_source never;
+    for (const char* bad : {"--help", "a b", "x;rm", "", "host\n"}) EXPECT_FALSE(lookup(bad, never.get_token()).ok()) << bad;
+}
+
+TEST(SystemHostLookup, AStopRequestEndsTheLookupAtOnce) {
+    auto lookup = systemHostLookup();
+    std::stop_source stop;
+    stop.request_stop();
+    const auto t0 = Steady::now();
+    auto out = lookup("localhost", stop.get_token());
+    EXPECT_FALSE(out.ok());
+    EXPECT_LT(msSince(t0), kSchedulingSlackMs);
 }
 
 TEST(CurlTransportDeadline, HungLookupNeverHoldsTheCallerAndLeaksNothingOver200Requests) {

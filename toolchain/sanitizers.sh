@@ -1,0 +1,31 @@
+# Sourced by toolchain/test.sh and toolchain/stress.sh: the sanitizer builds and how their tests run.
+# shellcheck shell=bash
+
+# ThreadSanitizer: the tests of the folders marked concurrent (tests/CMakeLists.txt), except those
+# whose point is volume or wall time, not interleaving (they run in the ordinary pass): the 200
+# kill -9 restarts, the 10-minute upload outage, and the 5 s deadline end-to-end cases.
+TSAN_EXCLUDE=${TSAN_EXCLUDE:-'KillNine|UploadCollector.*Outage|OnlineEndToEnd|DnsHang|DecodeEngine|Golden'}
+
+# ASan: the unit and fuzz-corpus binaries (run_asan -L 'unit|fuzz-corpus'), plus the concurrent ones
+# and the programs they start (toolchain/stress.sh runs those under ASan too).
+build_asan() {
+    local targets="sentinel_tests_unit sentinel_tests_fuzz-corpus"
+    [ "${1:-}" = stress ] && targets="$targets sentinel_concurrent_tests"
+    BUILD_DIR=build-asan BUILD_TYPE=Debug toolchain/build.sh --target "$targets" -DSENTINEL_WERROR=ON -DSENTINEL_SANITIZE=ON
+}
+
+run_asan() {
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)" "$@"
+}
+
+build_tsan() {
+    BUILD_DIR=build-tsan BUILD_TYPE=RelWithDebInfo toolchain/build.sh --target sentinel_concurrent_tests \
+        -DSENTINEL_WERROR=ON -DSENTINEL_TSAN=ON
+}
+
+run_tsan() {
+    # second_deadlock_stack: both stacks of a lock-order report; halt_on_error: the first race fails.
+    TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/toolchain/tsan.supp" \
+        ctest --test-dir build-tsan --output-on-failure --parallel "$(nproc)" -L concurrent -E "$TSAN_EXCLUDE" "$@"
+}
