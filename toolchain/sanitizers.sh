@@ -9,6 +9,12 @@ TSAN_EXCLUDE=${TSAN_EXCLUDE:-'KillNine|UploadCollector.*Outage|OnlineEndToEnd|On
 
 # ASan: the unit and fuzz-corpus binaries (run_asan -L 'unit|fuzz-corpus'), plus the concurrent ones
 # and the programs they start (toolchain/stress.sh runs those under ASan too).
+# The concurrency-sensitive suites toolchain/stress.sh repeats: those whose tests start, stop or race
+# threads and children (resolver, transport, online deadlines, kiosk loop, diag runner, watchdog,
+# uploader, trust store and sync, GPIO timer, replay camera, journal readers and writers, fleet link,
+# control socket, screen and voice). A suite that adds a thread adds its name here.
+STRESS_TESTS=${STRESS_TESTS:-'^(HostResolver|SystemHostLookup|CurlTransport[A-Za-z]*|OnlineDeadline|OnlineVerifierTest|KioskFixture|DiagRunner|Watchdog|UploaderTest|UploadCollectorTest|TrustStore|TrustSyncOverHttps|GpioIndicator|MultiIndicator|ReplayCamera|JournalTest|FaultInjectionTest|Fleet[A-Za-z]*|Mqtt[A-Za-z]*|Outbox[A-Za-z]*|Control[A-Za-z]*|StaffOverride[A-Za-z]*|StaffButton[A-Za-z]*|Screen[A-Za-z]*|Display[A-Za-z]*|Voice[A-Za-z]*|Alsa[A-Za-z]*)[./]'}
+
 build_asan() {
     local targets="sentinel_tests_unit sentinel_tests_fuzz-corpus"
     [ "${1:-}" = stress ] && targets="$targets sentinel_concurrent_tests"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Repeats the concurrency-sensitive tests (label `concurrent`, less TSAN_EXCLUDE: see
-# toolchain/sanitizers.sh) N rounds under AddressSanitizer and under ThreadSanitizer, and prints
+# Repeats the concurrency-sensitive tests (STRESS_TESTS among the label `concurrent`, less
+# TSAN_EXCLUDE: see toolchain/sanitizers.sh) N rounds under AddressSanitizer and under ThreadSanitizer, and prints
 # how many rounds were clean. A failure is a bug to fix at its cause, never a retry.
 #   toolchain/stress.sh [ROUNDS]          (default 20; the sanitizer builds are made if missing)
 #   STRESS_ONLY=tsan toolchain/stress.sh  (one sanitizer)
@@ -17,9 +17,9 @@ for san in $only; do
     for ((i = 1; i <= rounds; i++)); do
         log="build-stress-logs/$san-$i.log"
         if [ "$san" = asan ]; then
-            run_asan --timeout 900 -L concurrent -E "$TSAN_EXCLUDE" >"$log" 2>&1
+            run_asan --timeout 900 -L concurrent -E "$TSAN_EXCLUDE" -R "$STRESS_TESTS" >"$log" 2>&1
         else
-            run_tsan >"$log" 2>&1
+            run_tsan -R "$STRESS_TESTS" >"$log" 2>&1
         fi
         rc=$?
         if [ $rc -eq 0 ]; then
