@@ -20,6 +20,8 @@
 #include "firmware/app/TestCard.h"
 #include "firmware/fleet/TrustBundle.h"
 #include "firmware/fleet/TrustSync.h"
+#include "firmware/app/FleetWiring.h"
+#include "firmware/fleet/MqttLink.h"
 #include "firmware/diag/CameraCheck.h"
 #include "firmware/diag/DecodeCheck.h"
 #include "firmware/diag/FactChecks.h"
@@ -72,6 +74,8 @@ constexpr auto kServiceExchange = 5s;  // one probe, = budget.decision_ms at mos
 constexpr auto kClockTimeout = 3s;
 constexpr auto kTrustTimeout = 5s;
 constexpr auto kJournalTimeout = 10s;
+constexpr auto kFleetTimeout = 10s;
+constexpr auto kFleetProbe = 5s;        // one MQTT connection attempt (CONNACK or the TLS failure)
 constexpr std::uintmax_t kStateMinFree = 64ull << 20;  // journal appends need room; below → fail
 constexpr const char* kSnapshotFile = "diag-snapshot.png";
 // A syntactically valid HK1 token no service will know: asked only to read `server_time`.
@@ -342,7 +346,46 @@ Outcome checkTrustSync(const std::shared_ptr<Shared>& s) {
                        std::to_string(cfg.trust.syncIntervalMin) + " min from " + cfg.trust.syncUrl);
 }
 
+Outcome checkFleet(const std::shared_ptr<Shared>& s) {
+    const Config& cfg = s->cfg;
+    if (cfg.fleet.brokerUrl.empty()) return Outcome::ok("not configured (fleet.broker_url empty): no fleet link");
+    auto options = linkOptionsFrom(cfg);
+    if (!options) return Outcome::fail(options.error().message, "make fleet.password_file readable by the kiosk user");
+    auto r = fleet::probeBroker(*options, kFleetProbe);
+    if (r) return Outcome::ok(*r + " as " + cfg.kiosk.id);
+    const std::string& why = r.error().message;
+    if (why.find("password") != std::string::npos || why.find("not authorised") != std::string::npos) {
+        return Outcome::fail(why, "set fleet.username and the password in fleet.password_file to the broker's entry "
+                                  "(mosquitto_passwd), or ask the operator to add this kiosk");
+    }
+    if (why.find("TLS") != std::string::npos || why.find("certificate") != std::string::npos) {
+        return Outcome::fail(why, "fleet.ca_file must be the CA that signed the broker's certificate; fleet.cert_file and "
+                                  "fleet.key_file this kiosk's pair from the fleet CA (not expired)");
+    }
+    return Outcome::fail(why, "check fleet.broker_url (host and port), the network, and that the broker runs");
+}
+
+std::vector<diag::Check> softwareChecks(const std::shared_ptr<Shared>& s) {
+    return {
+        {"config", kConfigTimeout, [s] { return checkConfig(s->cfg); }},
+        {"state_dir", kStateDirTimeout, [s] { return diag::checkStateDir(s->cfg.kiosk.stateDir, kStateMinFree); }},
+        {"clock", kClockTimeout, [s] { return checkClock(s); }},
+        {"trust", kTrustTimeout, [s] { return checkTrust(s); }},
+        {"trust_sync", kTrustTimeout, [s] { return checkTrustSync(s); }},
+        {"journal", kJournalTimeout, [s] { return diag::checkJournal(s->cfg.journal.path); }},
+        {"fleet", kFleetTimeout, [s] { return checkFleet(s); }},
+    };
+}
+
 }  // namespace
+
+nlohmann::json diagnosticsReport(const Config& config) {
+    auto s = std::make_shared<Shared>();
+    s->cfg = config;
+    auto report = diag::runChecks(softwareChecks(s));
+    auto j = nlohmann::json::parse(diag::renderJson(report.results), nullptr, false);
+    return j.is_discarded() ? nlohmann::json::array() : j;
+}
 
 int cmdDiag(const std::vector<std::string>& argv, CliContext& ctx) {
     int exitCode = kExitOk;
@@ -387,6 +430,7 @@ int cmdDiag(const std::vector<std::string>& argv, CliContext& ctx) {
         {"trust", kTrustTimeout, [s] { return checkTrust(s); }},
         {"trust_sync", kTrustTimeout, [s] { return checkTrustSync(s); }},
         {"journal", kJournalTimeout, [s] { return diag::checkJournal(s->cfg.journal.path); }},
+        {"fleet", kFleetTimeout, [s] { return checkFleet(s); }},
     };
     auto report = diag::runChecks(checks);
     print(report.results);

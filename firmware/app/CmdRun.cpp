@@ -4,6 +4,7 @@
 #include "firmware/app/Backends.h"
 #include "firmware/app/CliUtil.h"
 #include "firmware/app/EngineDecoder.h"
+#include "firmware/app/FleetWiring.h"
 #include "firmware/app/Output.h"
 #include "firmware/app/Runtime.h"
 #include "firmware/app/ServiceNotify.h"
@@ -18,7 +19,10 @@ constexpr const char* kHelp = R"HELP(Usage: sentinel run [--config FILE] [--json
 
 The kiosk: camera → decode → verify → decide → indicate → journal, until SIGTERM or SIGINT (or
 the end of a replay source). The gate relay is driven shut at start-up, before anything else, and
-again on exit.
+again on exit. With fleet.broker_url set, decisions, alarms, status and metrics go to the fleet's
+MQTT broker (docs/fleet.md); on exit the link gets at most 3 s to publish what is committed — the
+rest goes out from the journal at the next start. With metrics.textfile set, the Prometheus
+textfile is rewritten every fleet.metrics_interval_s and once more on exit.
 
 Options:
   --config FILE   configuration (default /etc/sentinel/sentinel.toml)
@@ -95,8 +99,17 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
         }
     }
 
+    // Fleet link and metrics: observers of the loop, on their own threads (declared before the kiosk:
+    // observers outlive it).
+    auto fleetParts = FleetParts::start(*cfg, clock, (*rt)->trustStore(), syncWorker.get(), (*camera)->describe());
+    if (!fleetParts) {
+        ctx.err << "sentinel run: " << fleetParts.error().message << '\n';
+        return kExitUsage;
+    }
+
     EngineDecoder decoder;
     Kiosk kiosk(**camera, decoder, (*rt)->router(), **indicator, (*rt)->sink(), clock, (*rt)->kioskOptions());
+    (*fleetParts)->observe(kiosk);
     if (json) {
         kiosk.onDecision = [&](const DecisionRecord& r, const Verdict&) { printRecord(ctx.out, r, true); };
     }
@@ -108,6 +121,7 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     kiosk.run(gStop);
     notifier.stopping();
     (*indicator)->shut();
+    (*fleetParts)->stop();
     if (syncWorker) syncWorker->stop();
     SLOG("Kiosk", Info) << "stopped after " << kiosk.counters().frames << " frames, " << kiosk.counters().decisions
                         << " decisions";

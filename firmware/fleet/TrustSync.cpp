@@ -148,8 +148,17 @@ void TrustSyncWorker::loop() {
             SLOG(kLog, Debug) << "trust sync: " << r->detail;
         }
         lock.lock();
-        cv_.wait_for(lock, interval_, [this] { return stop_; });
+        cv_.wait_for(lock, interval_, [this] { return stop_ || now_; });
+        now_ = false;
     }
+}
+
+void TrustSyncWorker::syncNow() {
+    {
+        std::lock_guard lock(mutex_);
+        now_ = true;
+    }
+    cv_.notify_all();
 }
 
 }  // namespace sentinel::app

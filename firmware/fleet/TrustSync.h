@@ -72,6 +72,7 @@ public:
                     policy::PolicyConfig basePolicy, std::optional<UtcTime> currentIssuedAt, std::chrono::minutes interval);
     ~TrustSyncWorker();
     void stop();
+    void syncNow();  // the next attempt now instead of at the end of the interval (fleet "sync_now")
     std::uint64_t attempts() const { return attempts_.load(); }
     std::uint64_t updates() const { return updates_.load(); }
 
@@ -87,6 +88,7 @@ private:
     std::mutex mutex_;
     std::condition_variable cv_;
     bool stop_ = false;
+    bool now_ = false;
     std::atomic<std::uint64_t> attempts_{0}, updates_{0};
     std::thread thread_;
 };

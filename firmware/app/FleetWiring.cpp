@@ -1,0 +1,141 @@
+#include "firmware/app/FleetWiring.h"
+
+#include <system_error>
+
+#include "firmware/base/Log.h"
+#include "firmware/fleet/TrustBundle.h"
+#include "firmware/fleet/TrustSync.h"
+#include "firmware/trust/TrustList.h"
+
+namespace sentinel::app {
+namespace {
+
+constexpr const char* kLog = "Fleet";
+
+std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+std::uint64_t fileBytes(const std::filesystem::path& p) {
+    std::error_code ec;
+    const auto n = std::filesystem::file_size(p, ec);
+    return ec ? 0 : static_cast<std::uint64_t>(n);
+}
+
+}  // namespace
+
+Result<fleet::LinkOptions> linkOptionsFrom(const Config& config) {
+    fleet::LinkOptions o;
+    o.brokerUrl = config.fleet.brokerUrl;
+    o.caFile = config.fleet.caFile;
+    o.certFile = config.fleet.certFile;
+    o.keyFile = config.fleet.keyFile;
+    o.username = config.fleet.username;
+    if (!config.fleet.passwordFile.empty()) {
+        auto pw = readFile(config.fleet.passwordFile);
+        if (!pw) return makeError("fleet.password_file: " + pw.error().message);
+        o.password = trimmed(std::move(pw).value());
+    }
+    o.keepalive = std::chrono::seconds{config.fleet.keepaliveS};
+    o.metricsInterval = std::chrono::seconds{config.fleet.metricsIntervalS};
+    o.kioskId = config.kiosk.id;
+    o.stateDir = config.kiosk.stateDir;
+    o.journalPath = config.journal.path;
+    if (auto key = readFile(config.trust.updateKey)) o.updateKeyPem = std::move(key).value();
+    return o;
+}
+
+Result<std::unique_ptr<FleetParts>> FleetParts::start(const Config& config, const Clock& clock,
+                                                      std::shared_ptr<TrustStore> store, TrustSyncWorker* syncWorker,
+                                                      std::string cameraDescription) {
+    std::unique_ptr<FleetParts> f(new FleetParts(config, clock));
+    f->store_ = std::move(store);
+    f->syncWorker_ = syncWorker;
+    f->camera_ = std::move(cameraDescription);
+    f->startedAt_ = clock.now();
+    if (!config.fleet.brokerUrl.empty()) {
+        auto options = linkOptionsFrom(config);
+        if (!options) return options.error();
+        FleetParts* self = f.get();
+        fleet::LinkHooks hooks;
+        hooks.status = [self] {
+            const auto g = self->gauges();
+            return nlohmann::json{{"version", SENTINEL_VERSION},
+                                  {"started_at", formatRfc3339(self->startedAt_)},
+                                  {"trust_age_h", g.trustAgeHours},
+                                  {"camera", self->camera_},
+                                  {"outbox_backlog", g.outboxBacklog}};
+        };
+        hooks.metrics = [self] { return fleet::toMetricsJson(self->metrics_.snapshot(self->gauges())); };
+        hooks.execute = [self](const fleet::Command& c) { return self->execute(c); };
+        auto link = fleet::MqttLink::start(std::move(options).value(), std::move(hooks), clock);
+        if (!link) return makeError("fleet.broker_url: " + link.error().message);
+        f->link_ = std::move(link).value();
+    }
+    if (!config.metrics.textfile.empty()) {
+        FleetParts* self = f.get();
+        f->textfile_ = std::make_unique<fleet::TextfileWriter>(config.metrics.textfile, config.kiosk.id, f->metrics_,
+                                                               [self] { return self->gauges(); },
+                                                               std::chrono::seconds{config.fleet.metricsIntervalS});
+    }
+    return f;
+}
+
+FleetParts::~FleetParts() { stop(); }
+
+void FleetParts::observe(Kiosk& kiosk) {
+    kiosk.addObserver(&metrics_);
+    if (link_) kiosk.addObserver(link_.get());
+}
+
+void FleetParts::stop() {
+    if (link_) link_->stop(kFleetDrain);
+    if (textfile_) textfile_->stop();
+}
+
+fleet::Gauges FleetParts::gauges() const {
+    fleet::Gauges g;
+    if (store_) {
+        auto state = store_->current();
+        if (state && state->list && state->list->issuedAt()) {
+            g.trustAgeHours = std::chrono::duration<double, std::ratio<3600>>(clock_.now() - *state->list->issuedAt()).count();
+        }
+    }
+    const std::filesystem::path journal = config_.journal.path;
+    g.journalBytes = fileBytes(journal) + fileBytes(journal.string() + "-wal");
+    if (link_) {
+        const auto s = link_->status();
+        g.outboxBacklog = static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.lastSeq - s.ackedSeq));
+        g.linkUp = s.connected ? 1 : 0;
+    }
+    return g;
+}
+
+nlohmann::json FleetParts::execute(const fleet::Command& c) {
+    if (c.action == "sync_now") {
+        if (!syncWorker_) return {{"ok", false}, {"detail", "trust sync is not configured (trust.sync_url)"}};
+        syncWorker_->syncNow();
+        return {{"ok", true}, {"detail", "sync started"}};
+    }
+    if (c.action == "bundle") {
+        auto key = readFile(config_.trust.updateKey);
+        if (!key) return {{"ok", false}, {"detail", "trust.update_key: " + key.error().message}};
+        auto bundle = verifyBundle(c.bundleEnvelope, *key);
+        if (!bundle) return {{"ok", false}, {"detail", bundle.error().message}};
+        auto loaded = loadTrustState(config_);
+        if (loaded.bundleIssuedAt && bundle->issuedAt <= *loaded.bundleIssuedAt) {
+            return {{"ok", false}, {"detail", "bundle is not newer than the one in force"}};
+        }
+        if (auto st = installBundle(bundleDir(config_), c.bundleEnvelope); !st) {
+            return {{"ok", false}, {"detail", st.error().message}};
+        }
+        if (store_) store_->replace(stateFromBundle(*bundle, config_.policy, (bundleDir(config_) / kBundleFile).string()));
+        SLOG(kLog, Info) << "bundle issued " << formatRfc3339(bundle->issuedAt) << " installed by fleet command " << c.id;
+        return {{"ok", true}, {"detail", "bundle issued " + formatRfc3339(bundle->issuedAt) + " installed"}};
+    }
+    if (c.action == "diag") return diagnosticsReport(config_);
+    return {{"ok", false}, {"detail", "unknown action"}};
+}
+
+}  // namespace sentinel::app

@@ -1,0 +1,53 @@
+#pragma once
+// Signed fleet commands (DESIGN §13), received on sentinel/v1/{id}/cmd and sentinel/v1/all/cmd.
+//
+// Envelope (the MQTT payload), signed like a trust bundle (TrustBundle.h) with the update key:
+//   {"format":"sentinel-command/1","payload":"<base64 of the payload bytes>",
+//    "signature":"<base64 DER ECDSA P-256 / SHA-256 over the payload bytes>"}
+// Payload:
+//   {"id":"<unique, ≤ 64 chars>","kiosk_id":"BJ-WEST-07"|"all","expires_at":"<RFC 3339>",
+//    "action":"sync_now"|"diag"|"bundle", "bundle":<a trust-bundle envelope object, for "bundle">}
+// A command is refused when its signature does not verify, it is addressed to another kiosk, it
+// has expired (or expires more than kMaxCommandLifetime ahead), or its id was seen before (replay).
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "firmware/base/Result.h"
+#include "firmware/base/Time.h"
+
+namespace sentinel::fleet {
+
+inline constexpr const char* kCommandFormat = "sentinel-command/1";
+// A command stays valid at most this long; it bounds how long seen ids must be remembered.
+inline constexpr std::chrono::hours kMaxCommandLifetime{24 * 7};
+
+struct Command {
+    std::string id;
+    std::string action;      // "sync_now", "diag", "bundle"
+    std::string target;      // kiosk id or "all"
+    UtcTime expiresAt;
+    std::string bundleEnvelope;  // "bundle": the trust-bundle envelope, serialised
+};
+
+// Verifies and parses one envelope for kiosk `kioskId` at time `now` (no replay check here).
+Result<Command> verifyCommand(std::string_view envelope, std::string_view updateKeyPem, const std::string& kioskId,
+                              UtcTime now);
+
+// The ids of commands already executed, until they expire; kept in `file` (written atomically) so
+// a replay after a restart is refused too.
+class CommandLedger {
+public:
+    explicit CommandLedger(std::filesystem::path file);
+    // Records the id; false if it was seen before (a replay). Forgets expired ids.
+    bool admit(const Command& command, UtcTime now);
+
+private:
+    std::filesystem::path file_;
+    std::map<std::string, UtcTime> seen_;
+};
+
+}  // namespace sentinel::fleet

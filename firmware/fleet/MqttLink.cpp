@@ -1,0 +1,600 @@
+#include "firmware/fleet/MqttLink.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include <mosquitto.h>
+
+#include "firmware/base/Log.h"
+#include "firmware/fleet/TrustBundle.h"
+#include "firmware/journal/Journal.h"
+#include "firmware/journal/Schema.h"
+#include "firmware/journal/Sqlite.h"
+
+namespace sentinel::fleet {
+namespace {
+
+using namespace std::chrono_literals;
+using journal::detail::Connection;
+
+constexpr const char* kLog = "Fleet";
+constexpr const char* kOutboxFile = "fleet-outbox.json";
+constexpr const char* kLedgerFile = "fleet-commands.json";
+constexpr const char* kOffline = R"({"state":"offline"})";
+constexpr int kQos1 = 1;
+constexpr int kQos0 = 0;
+constexpr int kDefaultPort = 1883;     // IANA "mqtt"
+constexpr int kDefaultTlsPort = 8883;  // IANA "secure-mqtt"
+// Records read from the journal per query while building batches.
+constexpr std::size_t kReadChunk = 256;
+// Alarms kept while the broker is unreachable; older ones are dropped (they are in the log too).
+constexpr std::size_t kMaxQueuedAlarms = 256;
+// How long the link thread sleeps at most between housekeeping rounds (keepalive, timers).
+constexpr auto kMaxPoll = 1000ms;
+// Jitter of a reconnect delay: ±25 % so a fleet does not reconnect in lockstep after an outage.
+constexpr double kJitter = 0.25;
+
+struct LibraryInit {
+    LibraryInit() { mosquitto_lib_init(); }
+};
+void ensureLibrary() { static LibraryInit init; }
+
+std::string topic(const std::string& kioskId, const char* leaf) { return "sentinel/v1/" + kioskId + "/" + leaf; }
+
+std::string connackText(int rc) {
+    switch (rc) {
+        case 4: return "broker refused the user name or password (check fleet.username and fleet.password_file)";
+        // Mosquitto answers a wrong password with 5 under MQTT 3.1.1.
+        case 5: return "broker refused: not authorised — wrong password or user name (check fleet.username and "
+                       "fleet.password_file), or the client certificate is not allowed";
+        case 2: return "broker refused the client id (kiosk.id)";
+        case 3: return "broker unavailable";
+        default: return std::string("broker refused the connection: ") + mosquitto_connack_string(rc);
+    }
+}
+
+}  // namespace
+
+Result<BrokerAddress> parseBrokerUrl(const std::string& url) {
+    BrokerAddress a;
+    std::string rest;
+    if (url.rfind("mqtts://", 0) == 0) {
+        a.tls = true;
+        rest = url.substr(8);
+    } else if (url.rfind("mqtt://", 0) == 0) {
+        rest = url.substr(7);
+    } else {
+        return makeError("fleet.broker_url '" + url + "' must start with mqtt:// or mqtts://");
+    }
+    if (!rest.empty() && rest.back() == '/') rest.pop_back();
+    a.port = a.tls ? kDefaultTlsPort : kDefaultPort;
+    std::string host = rest;
+    if (!rest.empty() && rest.front() == '[') {  // [v6]:port
+        const auto close = rest.find(']');
+        if (close == std::string::npos) return makeError("fleet.broker_url: unterminated [IPv6] host");
+        host = rest.substr(1, close - 1);
+        rest = rest.substr(close + 1);
+        if (!rest.empty() && rest.front() != ':') return makeError("fleet.broker_url: junk after the host");
+        if (!rest.empty()) rest = rest.substr(1);
+        else rest.clear();
+        if (!rest.empty()) a.port = std::atoi(rest.c_str());
+    } else if (const auto colon = rest.rfind(':'); colon != std::string::npos) {
+        host = rest.substr(0, colon);
+        a.port = std::atoi(rest.c_str() + colon + 1);
+    }
+    if (host.empty() || host.find('/') != std::string::npos) return makeError("fleet.broker_url: no host in '" + url + "'");
+    if (a.port <= 0 || a.port > 65535) return makeError("fleet.broker_url: bad port in '" + url + "'");
+    a.host = host;
+    return a;
+}
+
+struct MqttLink::Impl {
+    struct Inflight {
+        int mid = 0;
+        std::int64_t lastSeq = 0;
+        std::size_t bytes = 0;
+        bool acked = false;
+    };
+    struct PendingAlarm {
+        std::string what, detail;
+        UtcTime at;
+        bool cleared = false;
+    };
+
+    LinkOptions options;
+    LinkHooks hooks;
+    const Clock& clock;
+    BrokerAddress address;
+    std::unique_ptr<Connection> db;  // read-only view of the journal
+    std::string journalId;
+    CommandLedger ledger;
+    int wakeFd = -1;
+
+    // Link thread only.
+    mosquitto* client = nullptr;
+    bool connecting = false, connected = false, dropClient = false;
+    MonoTime connectStarted{}, nextConnect{}, nextMetrics{};
+    std::chrono::milliseconds backoff{0};
+    std::mt19937 rng;
+    std::int64_t sentSeq = 0;
+    std::deque<Inflight> inflight;
+    std::string lastLogError;
+
+    // Shared with the decision thread and status().
+    mutable std::mutex mutex;
+    std::deque<PendingAlarm> alarms;
+    LinkStatus st;
+    bool stopping = false;
+    MonoTime drainDeadline{};
+    std::atomic<std::int64_t> newestSeq{0};
+
+    std::thread thread;
+
+    Impl(LinkOptions o, LinkHooks h, const Clock& c, BrokerAddress a)
+        : options(std::move(o)), hooks(std::move(h)), clock(c), address(std::move(a)),
+          ledger(options.stateDir / kLedgerFile),
+          rng(static_cast<std::uint32_t>(std::hash<std::string>{}(options.kioskId) ^
+                                         static_cast<std::size_t>(c.monotonic().time_since_epoch().count()))) {}
+
+    ~Impl() {
+        destroyClient();
+        if (wakeFd >= 0) ::close(wakeFd);
+    }
+
+    void poke() const {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] auto n = ::write(wakeFd, &one, sizeof one);
+    }
+
+    // --- the outbox mark ------------------------------------------------------------------------
+    std::int64_t loadMark() {
+        auto text = app::readFile(options.stateDir / kOutboxFile);
+        if (!text) return 0;
+        auto j = nlohmann::json::parse(*text, nullptr, false);
+        if (!j.is_object() || j.value("journal_id", "") != journalId) return 0;  // a fresh journal starts over
+        return j.value("acked_seq", std::int64_t{0});
+    }
+    void saveMark(std::int64_t seq) {
+        const nlohmann::json j{{"journal_id", journalId}, {"acked_seq", seq}};
+        if (auto s = app::writeFileAtomically(options.stateDir / kOutboxFile, j.dump()); !s) {
+            SLOG(kLog, Warn) << "outbox mark: " << s.error().message;
+        }
+    }
+    std::int64_t journalLastSeq() {
+        if (!db) return 0;
+        auto q = db->prepare("SELECT coalesce(max(seq), 0) FROM decisions");
+        if (q.step() != SQLITE_ROW) return 0;
+        return q.columnInt(0);
+    }
+
+    // --- connection -----------------------------------------------------------------------------
+    void destroyClient() {
+        if (!client) return;
+        mosquitto_destroy(client);
+        client = nullptr;
+    }
+
+    void failed(const std::string& why) {
+        destroyClient();
+        const bool wasConnected = connected;
+        connecting = connected = false;
+        inflight.clear();
+        {
+            std::lock_guard lock(mutex);
+            sentSeq = st.ackedSeq;
+            st.connected = false;
+            st.lastError = why;
+        }
+        backoff = backoff.count() == 0 ? options.backoffInitial : std::min(backoff * 2, options.backoffMax);
+        std::uniform_real_distribution<double> jitter(1.0 - kJitter, 1.0 + kJitter);
+        const auto delay = std::chrono::milliseconds{static_cast<long long>(static_cast<double>(backoff.count()) * jitter(rng))};
+        nextConnect = clock.monotonic() + delay;
+        if (wasConnected) {
+            SLOG(kLog, Warn) << "fleet link lost: " << why << "; retry in " << delay.count() << " ms";
+        } else {
+            SLOG(kLog, Info) << "fleet link not connected: " << why << "; retry in " << delay.count() << " ms";
+        }
+    }
+
+    void beginConnect() {
+        ensureLibrary();
+        client = mosquitto_new(options.kioskId.c_str(), true, this);
+        if (!client) return failed("libmosquitto: out of memory");
+        mosquitto_int_option(client, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+        mosquitto_connect_callback_set(client, [](mosquitto*, void* self, int rc) { static_cast<Impl*>(self)->onConnect(rc); });
+        mosquitto_disconnect_callback_set(client, [](mosquitto*, void* self, int rc) {
+            static_cast<Impl*>(self)->onDisconnect(rc);
+        });
+        mosquitto_publish_callback_set(client, [](mosquitto*, void* self, int mid) { static_cast<Impl*>(self)->onPublish(mid); });
+        mosquitto_message_callback_set(client, [](mosquitto*, void* self, const mosquitto_message* m) {
+            static_cast<Impl*>(self)->onMessage(m);
+        });
+        mosquitto_log_callback_set(client, [](mosquitto*, void* self, int level, const char* text) {
+            if (level & MOSQ_LOG_ERR) static_cast<Impl*>(self)->lastLogError = text;
+        });
+        const std::string statusTopic = topic(options.kioskId, "status");
+        mosquitto_will_set(client, statusTopic.c_str(), static_cast<int>(std::strlen(kOffline)), kOffline, kQos1, true);
+        if (!options.username.empty()) {
+            mosquitto_username_pw_set(client, options.username.c_str(), options.password.c_str());
+        }
+        if (address.tls) {
+            int rc = mosquitto_tls_set(client, options.caFile.empty() ? nullptr : options.caFile.c_str(), nullptr,
+                                       options.certFile.empty() ? nullptr : options.certFile.c_str(),
+                                       options.keyFile.empty() ? nullptr : options.keyFile.c_str(), nullptr);
+            if (options.caFile.empty() && rc == MOSQ_ERR_SUCCESS) {
+                rc = mosquitto_int_option(client, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
+            }
+            if (rc != MOSQ_ERR_SUCCESS) {
+                return failed(std::string("TLS setup: ") + mosquitto_strerror(rc) +
+                              " (check fleet.ca_file, fleet.cert_file and fleet.key_file)");
+            }
+        }
+        lastLogError.clear();
+        const int rc = mosquitto_connect_async(client, address.host.c_str(), address.port,
+                                               static_cast<int>(options.keepalive.count()));
+        if (rc != MOSQ_ERR_SUCCESS) {
+            std::string why = "connect to " + address.host + ":" + std::to_string(address.port) + ": " +
+                              (rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc));
+            if (!lastLogError.empty()) why += " (" + lastLogError + ")";
+            if (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_TLS_HANDSHAKE) {
+                why = "TLS handshake failed: " + why +
+                      " (check fleet.ca_file signs the broker's certificate, fleet.cert_file and fleet.key_file)";
+            }
+            return failed(why);
+        }
+        connecting = true;
+        connectStarted = clock.monotonic();
+        std::lock_guard lock(mutex);
+        ++st.connects;
+    }
+
+    void onConnect(int rc) {
+        connecting = false;
+        if (rc != 0) {
+            dropClient = true;
+            std::lock_guard lock(mutex);
+            st.lastError = connackText(rc);
+            return;
+        }
+        connected = true;
+        backoff = 0ms;
+        {
+            std::lock_guard lock(mutex);
+            st.connected = true;
+            st.lastError.clear();
+            sentSeq = st.ackedSeq;
+        }
+        SLOG(kLog, Info) << "fleet link up: " << address.host << ":" << address.port;
+        publishStatus();
+        const std::string own = topic(options.kioskId, "cmd"), all = "sentinel/v1/all/cmd";
+        mosquitto_subscribe(client, nullptr, own.c_str(), kQos1);
+        mosquitto_subscribe(client, nullptr, all.c_str(), kQos1);
+        nextMetrics = clock.monotonic();
+    }
+
+    void onDisconnect(int rc) {
+        if (rc != 0) dropClient = true;
+        std::lock_guard lock(mutex);
+        if (rc != 0 && st.lastError.empty()) st.lastError = "connection lost";
+    }
+
+    void onPublish(int mid) {
+        for (auto& f : inflight) {
+            if (f.mid == mid) f.acked = true;
+        }
+        std::int64_t advanced = 0;
+        std::uint64_t batches = 0, bytes = 0;
+        while (!inflight.empty() && inflight.front().acked) {
+            advanced = inflight.front().lastSeq;
+            bytes += inflight.front().bytes;
+            ++batches;
+            inflight.pop_front();
+        }
+        if (advanced == 0) return;
+        {
+            std::lock_guard lock(mutex);
+            st.ackedSeq = std::max(st.ackedSeq, advanced);
+            st.batches += batches;
+            st.bytes += bytes;
+        }
+        saveMark(advanced);
+    }
+
+    void onMessage(const mosquitto_message* m) {
+        if (!m || !m->topic) return;
+        const std::string_view body(static_cast<const char*>(m->payload), static_cast<std::size_t>(std::max(m->payloadlen, 0)));
+        if (body.empty()) return;  // a retained command being cleared
+        auto cmd = verifyCommand(body, options.updateKeyPem, options.kioskId, clock.now());
+        if (!cmd) {
+            SLOG(kLog, Warn) << "command on " << m->topic << " refused: " << cmd.error().message;
+            queueAlarm("fleet_command", "refused: " + cmd.error().message, false);
+            return;
+        }
+        if (!ledger.admit(*cmd, clock.now())) {
+            if (m->retain) return;  // the retained copy of a command already executed: not a replay
+            SLOG(kLog, Warn) << "command " << cmd->id << " refused: replayed";
+            queueAlarm("fleet_command", "refused: command " + cmd->id + " was replayed", false);
+            return;
+        }
+        SLOG(kLog, Info) << "command " << cmd->id << ": " << cmd->action;
+        nlohmann::json outcome = hooks.execute ? hooks.execute(*cmd) : nlohmann::json{{"ok", false}, {"detail", "no handler"}};
+        if (cmd->action == "diag") {
+            nlohmann::json report{{"command", cmd->id}, {"at", formatRfc3339(clock.now())}, {"report", outcome}};
+            publish(topic(options.kioskId, "diag"), report.dump(), kQos1, false);
+        }
+    }
+
+    // --- publishing -----------------------------------------------------------------------------
+    int publish(const std::string& t, const std::string& payload, int qos, bool retain, int* mid = nullptr) {
+        if (!client) return MOSQ_ERR_NO_CONN;
+        return mosquitto_publish(client, mid, t.c_str(), static_cast<int>(payload.size()), payload.data(), qos, retain);
+    }
+
+    void publishStatus() {
+        nlohmann::json s = hooks.status ? hooks.status() : nlohmann::json::object();
+        if (!s.is_object()) s = nlohmann::json::object();
+        s["state"] = "online";
+        s["kiosk_id"] = options.kioskId;
+        s["at"] = formatRfc3339(clock.now());
+        publish(topic(options.kioskId, "status"), s.dump(), kQos1, true);
+    }
+
+    void queueAlarm(std::string what, std::string detail, bool cleared) {
+        std::lock_guard lock(mutex);
+        if (alarms.size() >= kMaxQueuedAlarms) alarms.pop_front();
+        alarms.push_back({std::move(what), std::move(detail), clock.now(), cleared});
+    }
+
+    void flushAlarms() {
+        std::deque<PendingAlarm> out;
+        {
+            std::lock_guard lock(mutex);
+            out.swap(alarms);
+        }
+        while (!out.empty()) {
+            const auto& a = out.front();
+            const nlohmann::json j{{"alarm", a.what}, {"detail", a.detail}, {"at", formatRfc3339(a.at)}, {"cleared", a.cleared}};
+            if (publish(topic(options.kioskId, "alarms"), j.dump(), kQos1, false) != MOSQ_ERR_SUCCESS) break;
+            out.pop_front();
+        }
+        if (!out.empty()) {  // not sent: keep for the next connection, oldest first
+            std::lock_guard lock(mutex);
+            while (!out.empty()) {
+                alarms.push_front(std::move(out.back()));
+                out.pop_back();
+            }
+        }
+    }
+
+    void pumpOutbox() {
+        if (!db) return;
+        while (inflight.size() < kMaxInflightBatches) {
+            auto entries = journal::detail::readEntries(*db, sentSeq + 1, kReadChunk);
+            if (!entries) {
+                SLOG(kLog, Warn) << "outbox read: " << entries.error().message;
+                return;
+            }
+            if (entries->empty()) return;
+            std::string body;
+            std::int64_t last = sentSeq;
+            std::size_t count = 0;
+            for (const auto& e : *entries) {
+                std::string line = journal::toUploadLine(e, journalId);
+                line.pop_back();  // the closing brace: `at` is added (DESIGN §13)
+                line += ",\"at\":\"" + formatRfc3339(e.utc) + "\"}\n";
+                if (count > 0 && body.size() + line.size() > kBatchMaxBytes) break;
+                body += line;
+                last = e.seq;
+                ++count;
+            }
+            int mid = 0;
+            const int rc = publish(topic(options.kioskId, "decisions"), body, kQos1, false, &mid);
+            if (rc != MOSQ_ERR_SUCCESS) {
+                SLOG(kLog, Warn) << "publish decisions: " << mosquitto_strerror(rc);
+                return;
+            }
+            inflight.push_back({mid, last, body.size(), false});
+            sentSeq = last;
+            std::lock_guard lock(mutex);
+            st.published += count;
+        }
+    }
+
+    // --- the thread -----------------------------------------------------------------------------
+    void run() {
+        for (;;) {
+            const MonoTime now = clock.monotonic();
+            bool stop = false;
+            MonoTime deadline{};
+            {
+                std::lock_guard lock(mutex);
+                stop = stopping;
+                deadline = drainDeadline;
+            }
+            if (stop) {
+                const bool drained = connected && inflight.empty() && sentSeq >= newestSeq.load() && alarms.empty();
+                const bool hopeless = !connected && !connecting;
+                if (drained || hopeless || now >= deadline) return finish();
+            }
+            if (!client && now >= nextConnect) beginConnect();
+            if (connecting && now - connectStarted > options.connectTimeout) {
+                failed("no answer from " + address.host + ":" + std::to_string(address.port) + " in " +
+                       std::to_string(options.connectTimeout.count()) + " ms (broker down or blackholed?)");
+            }
+            if (connected) {
+                flushAlarms();
+                pumpOutbox();
+                if (now >= nextMetrics) {
+                    if (hooks.metrics) publish(topic(options.kioskId, "metrics"), hooks.metrics().dump(), kQos0, false);
+                    publishStatus();  // trust age and the like move; retained status stays current
+                    nextMetrics = now + options.metricsInterval;
+                }
+            }
+
+            // Wait for the socket, a wake-up, or the next timer.
+            auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(kMaxPoll);
+            if (!client) wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(nextConnect - now));
+            if (stop) wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+            wait = std::max(wait, 0ms);
+            pollfd fds[2] = {{wakeFd, POLLIN, 0}, {-1, 0, 0}};
+            nfds_t n = 1;
+            if (client && mosquitto_socket(client) >= 0) {
+                fds[1] = {mosquitto_socket(client), static_cast<short>(POLLIN | (mosquitto_want_write(client) ? POLLOUT : 0)), 0};
+                n = 2;
+            }
+            ::poll(fds, n, static_cast<int>(wait.count()));
+            if (fds[0].revents & POLLIN) {
+                std::uint64_t v;
+                [[maybe_unused]] auto r = ::read(wakeFd, &v, sizeof v);
+            }
+            if (client) {
+                int rc = MOSQ_ERR_SUCCESS;
+                if (n == 2 && (fds[1].revents & (POLLIN | POLLERR | POLLHUP))) rc = mosquitto_loop_read(client, 1);
+                if (rc <= MOSQ_ERR_SUCCESS && client && mosquitto_want_write(client)) rc = mosquitto_loop_write(client, 1);
+                if (rc <= MOSQ_ERR_SUCCESS && client) rc = mosquitto_loop_misc(client);
+                if (dropClient) {
+                    dropClient = false;
+                    std::string why;
+                    {
+                        std::lock_guard lock(mutex);
+                        why = st.lastError;
+                    }
+                    failed(why.empty() ? "disconnected" : why);
+                } else if (rc > MOSQ_ERR_SUCCESS) {
+                    std::string why = rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc);
+                    if (!lastLogError.empty()) why += " (" + lastLogError + ")";
+                    if (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_TLS_HANDSHAKE || lastLogError.find("SSL") != std::string::npos ||
+                        lastLogError.find("certificate") != std::string::npos) {
+                        why = "TLS handshake failed: " + why + " (check fleet.ca_file, fleet.cert_file, fleet.key_file)";
+                    }
+                    failed(why);
+                }
+            }
+        }
+    }
+
+    void finish() {
+        if (client && connected) {
+            publish(topic(options.kioskId, "status"), kOffline, kQos1, true);
+            mosquitto_disconnect(client);  // clean: the broker does not send the last will
+            for (int i = 0; i < 4 && mosquitto_want_write(client); ++i) mosquitto_loop_write(client, 1);
+        }
+        destroyClient();
+        connected = connecting = false;
+        std::lock_guard lock(mutex);
+        st.connected = false;
+    }
+};
+
+MqttLink::MqttLink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<MqttLink>> MqttLink::start(LinkOptions options, LinkHooks hooks, const Clock& clock) {
+    auto address = parseBrokerUrl(options.brokerUrl);
+    if (!address) return address.error();
+    if (options.kioskId.empty()) return makeError("kiosk.id is empty");
+    auto impl = std::make_unique<Impl>(std::move(options), std::move(hooks), clock, *address);
+    impl->wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (impl->wakeFd < 0) return makeError(std::string("eventfd: ") + std::strerror(errno));
+    if (!impl->options.journalPath.empty()) {
+        auto db = Connection::open(impl->options.journalPath, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX);
+        if (!db) return makeError("fleet outbox: " + db.error().message);
+        sqlite3_busy_timeout(db->get(), journal::detail::kBusyTimeoutMs);
+        auto id = journal::detail::journalId(*db);
+        if (!id) return makeError("fleet outbox: journal not initialised: " + id.error().message);
+        impl->db = std::make_unique<Connection>(std::move(*db));
+        impl->journalId = *id;
+        impl->st.ackedSeq = impl->loadMark();
+        impl->sentSeq = impl->st.ackedSeq;
+        impl->newestSeq = impl->journalLastSeq();
+    }
+    std::unique_ptr<MqttLink> link(new MqttLink(std::move(impl)));
+    Impl* raw = link->impl_.get();
+    raw->thread = std::thread([raw] { raw->run(); });
+    return link;
+}
+
+MqttLink::~MqttLink() { stop(0ms); }
+
+void MqttLink::decided(const DecisionRecord&, const app::Verdict&, std::int64_t seq) {
+    if (seq <= 0) return;
+    std::int64_t cur = impl_->newestSeq.load();
+    while (seq > cur && !impl_->newestSeq.compare_exchange_weak(cur, seq)) {
+    }
+    impl_->poke();
+}
+
+void MqttLink::alarm(std::string_view what, std::string_view detail, bool cleared) {
+    impl_->queueAlarm(std::string(what), std::string(detail), cleared);
+    impl_->poke();
+}
+
+void MqttLink::wake() { impl_->poke(); }
+
+void MqttLink::stop(std::chrono::milliseconds drain) {
+    if (!impl_->thread.joinable()) return;
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stopping = true;
+        impl_->drainDeadline = impl_->clock.monotonic() + drain;
+    }
+    impl_->poke();
+    impl_->thread.join();
+}
+
+LinkStatus MqttLink::status() const {
+    std::lock_guard lock(impl_->mutex);
+    LinkStatus s = impl_->st;
+    s.lastSeq = impl_->newestSeq.load();
+    return s;
+}
+
+Result<std::string> probeBroker(const LinkOptions& options, std::chrono::milliseconds timeout) {
+    LinkOptions o = options;
+    o.journalPath.clear();
+    o.updateKeyPem.clear();
+    o.kioskId = options.kioskId + "-diag";  // its own client id: a running kiosk is not disconnected
+    o.connectTimeout = timeout;
+    o.stateDir = std::filesystem::temp_directory_path();
+    SystemClock clock;
+    auto address = parseBrokerUrl(o.brokerUrl);
+    if (!address) return address.error();
+    MqttLink::Impl impl(o, {}, clock, *address);
+    impl.wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    const MonoTime deadline = clock.monotonic() + timeout;
+    impl.beginConnect();
+    while (impl.client && impl.connecting && clock.monotonic() < deadline) {
+        pollfd fd{mosquitto_socket(impl.client), static_cast<short>(POLLIN | (mosquitto_want_write(impl.client) ? POLLOUT : 0)), 0};
+        ::poll(&fd, 1, 100);
+        int rc = MOSQ_ERR_SUCCESS;
+        if (fd.revents & (POLLIN | POLLERR | POLLHUP)) rc = mosquitto_loop_read(impl.client, 1);
+        if (rc <= MOSQ_ERR_SUCCESS && mosquitto_want_write(impl.client)) rc = mosquitto_loop_write(impl.client, 1);
+        if (impl.dropClient) break;
+        if (rc > MOSQ_ERR_SUCCESS) {
+            std::string why = rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc);
+            if (!impl.lastLogError.empty()) why += " (" + impl.lastLogError + ")";
+            if (address->tls) why = "TLS or connection failure: " + why + " (check fleet.ca_file, fleet.cert_file, fleet.key_file)";
+            return makeError(why);
+        }
+    }
+    if (!impl.client && !impl.st.lastError.empty()) return makeError(impl.st.lastError);
+    if (impl.connected) {
+        mosquitto_disconnect(impl.client);
+        mosquitto_loop_write(impl.client, 1);
+        return std::string("connected to ") + address->host + ":" + std::to_string(address->port) +
+               (address->tls ? " (TLS)" : "");
+    }
+    std::string why = impl.st.lastError;
+    if (why.empty()) {
+        why = "no answer from " + address->host + ":" + std::to_string(address->port) + " in " +
+              std::to_string(timeout.count()) + " ms (broker down, firewall, or wrong fleet.broker_url)";
+    }
+    return makeError(why);
+}
+
+}  // namespace sentinel::fleet
