@@ -82,18 +82,19 @@ std::string toPrometheusText(const MetricsSnapshot& s, const std::string& kioskI
         o << "sentinel_decisions_total{" << kiosk << ",decision=\"" << labelValue(key.first) << "\",reason=\""
           << labelValue(key.second) << "\"} " << n << '\n';
     }
-    o << "# HELP sentinel_decision_latency_ms Decision latency, first frame with the code to indicator.\n"
-         "# TYPE sentinel_decision_latency_ms histogram\n";
+    // Prometheus base units: seconds (promtool's lint refuses _ms and _hours).
+    o << "# HELP sentinel_decision_latency_seconds Decision latency, first frame with the code to indicator.\n"
+         "# TYPE sentinel_decision_latency_seconds histogram\n";
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < kLatencyBucketsMs.size(); ++i) {
         cumulative += s.latencyBuckets[i];
-        o << "sentinel_decision_latency_ms_bucket{" << kiosk << ",le=\"" << number(kLatencyBucketsMs[i]) << "\"} "
+        o << "sentinel_decision_latency_seconds_bucket{" << kiosk << ",le=\"" << number(kLatencyBucketsMs[i] / 1000.0) << "\"} "
           << cumulative << '\n';
     }
     cumulative += s.latencyBuckets.back();
-    o << "sentinel_decision_latency_ms_bucket{" << kiosk << ",le=\"+Inf\"} " << cumulative << '\n';
-    o << "sentinel_decision_latency_ms_sum{" << kiosk << "} " << number(s.latencySumMs) << '\n';
-    o << "sentinel_decision_latency_ms_count{" << kiosk << "} " << s.latencyCount << '\n';
+    o << "sentinel_decision_latency_seconds_bucket{" << kiosk << ",le=\"+Inf\"} " << cumulative << '\n';
+    o << "sentinel_decision_latency_seconds_sum{" << kiosk << "} " << number(s.latencySumMs / 1000.0) << '\n';
+    o << "sentinel_decision_latency_seconds_count{" << kiosk << "} " << s.latencyCount << '\n';
     auto one = [&](const char* name, const char* type, const char* help, const std::string& value) {
         o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
           << name << '{' << kiosk << "} " << value << '\n';
@@ -103,8 +104,8 @@ std::string toPrometheusText(const MetricsSnapshot& s, const std::string& kioskI
         std::to_string(s.decodeFailures));
     one("sentinel_camera_faults_total", "counter", "Camera faults (no frames delivered).", std::to_string(s.cameraFaults));
     one("sentinel_camera_fps", "gauge", "Frames processed per second over the last interval.", number(s.cameraFps));
-    one("sentinel_trust_list_age_hours", "gauge", "Age of the trust list in force; -1 = none.",
-        number(s.gauges.trustAgeHours));
+    one("sentinel_trust_list_age_seconds", "gauge", "Age of the trust list in force; -1 = none.",
+        number(s.gauges.trustAgeHours < 0 ? -1.0 : s.gauges.trustAgeHours * 3600.0));
     one("sentinel_journal_bytes", "gauge", "Size of the journal file and its WAL.", std::to_string(s.gauges.journalBytes));
     one("sentinel_outbox_backlog_records", "gauge", "Committed decisions not yet acknowledged by the broker.",
         std::to_string(s.gauges.outboxBacklog));

@@ -1,0 +1,189 @@
+// Issue 14 "done when", end to end with the real `sentinel run` and a real Mosquitto broker:
+// three sessions (the second with the broker down) deliver every decision in seq order; after
+// kill -9 the retained status turns offline (last will); the metrics textfile passes promtool.
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <sqlite3.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "tests/fleet/Broker.h"
+#include "tests/support/TestSupport.h"
+
+namespace sentinel::fleet {
+namespace {
+
+using namespace std::chrono_literals;
+using sentinel::testing::TempDir;
+using testing::Broker;
+using testing::Message;
+using testing::Subscriber;
+
+const std::string kSentinel = std::string(SENTINEL_BINARY_DIR) + "/firmware/app/sentinel";
+constexpr const char* kPromtool = "/usr/bin/promtool";
+constexpr const char* kKiosk = "RUN-01";
+
+std::string readText(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+int runToEnd(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+    pid_t pid = testing::spawn(argv, log);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+std::int64_t journalRecords(const std::filesystem::path& db) {
+    sqlite3* h = nullptr;
+    std::int64_t n = -1;
+    if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(h, "SELECT count(*) FROM decisions", -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+            n = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(h);
+    return n;
+}
+
+std::vector<std::int64_t> seqsOf(const std::vector<Message>& messages) {
+    std::vector<std::int64_t> out;
+    for (const auto& m : messages) {
+        if (m.topic != std::string("sentinel/v1/") + kKiosk + "/decisions") continue;
+        std::istringstream in(m.payload);
+        std::string line;
+        while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line).at("seq").get<std::int64_t>());
+    }
+    return out;
+}
+
+std::set<std::int64_t> distinct(const std::vector<Message>& m) {
+    auto s = seqsOf(m);
+    return {s.begin(), s.end()};
+}
+
+std::optional<std::string> lastStatus(const std::vector<Message>& messages) {
+    std::optional<std::string> state;
+    for (const auto& m : messages) {
+        if (m.topic == std::string("sentinel/v1/") + kKiosk + "/status") {
+            state = nlohmann::json::parse(m.payload).at("state").get<std::string>();
+        }
+    }
+    return state;
+}
+
+class FleetRunTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!std::filesystem::exists(kSentinel)) GTEST_SKIP() << kSentinel << " not built";
+        if (!std::filesystem::exists(testing::kMosquitto)) GTEST_SKIP() << "no " << testing::kMosquitto;
+        ASSERT_EQ(0, runToEnd({kSentinel, "demo", "--dir", work.string()}, log));
+        broker = std::make_unique<Broker>(dir / "broker", std::vector<testing::BrokerUser>{{kKiosk, "run-secret"},
+                                                                                          {"operator", "op-secret"}});
+        ASSERT_TRUE(broker->running()) << broker->log();
+        std::ofstream(dir / "password").write("run-secret\n", 11);
+        writeConfig(120);
+    }
+    void writeConfig(int fps) {
+        std::ofstream c(config);
+        c << "[kiosk]\nid = \"" << kKiosk << "\"\nstate_dir = \"" << state.string() << "\"\n"
+          << "[camera]\nsource = \"replay:" << (work / "frames").string() << "\"\nfps = " << fps << "\n"
+          << "[trust]\npath = \"" << (work / "trust").string() << "\"\n"
+          << "[journal]\npath = \"" << db.string() << "\"\n"
+          << "[fleet]\nbroker_url = \"mqtt://127.0.0.1:" << broker->port() << "\"\nusername = \"" << kKiosk
+          << "\"\npassword_file = \"" << (dir / "password").string() << "\"\nkeepalive_s = 5\n"
+          << "[metrics]\ntextfile = \"" << textfile.string() << "\"\n"
+          << "[log]\nlevels = \"*:Warn\"\n";
+    }
+    std::unique_ptr<Subscriber> subscribe() {
+        auto s = std::make_unique<Subscriber>(broker->port(), "operator", "op-secret", std::vector<std::string>{"sentinel/#"});
+        EXPECT_TRUE(s->waitSubscribed());
+        return s;
+    }
+
+    TempDir dir;
+    const std::filesystem::path work = dir / "demo";
+    const std::filesystem::path log = dir / "stderr.log";
+    const std::filesystem::path state = dir / "state";
+    const std::filesystem::path db = state / "journal.db";
+    const std::filesystem::path config = dir / "sentinel.toml";
+    const std::filesystem::path textfile = dir / "sentinel.prom";
+    std::unique_ptr<Broker> broker;
+};
+
+TEST_F(FleetRunTest, ThreeSessionsOneWithTheBrokerDownDeliverEveryDecisionInSeqOrder) {
+    const std::vector<std::string> run = {kSentinel, "run", "--config", config.string()};
+    {
+        auto sub = subscribe();
+        ASSERT_EQ(0, runToEnd(run, log)) << readText(log);
+        const auto first = journalRecords(db);
+        ASSERT_GT(first, 0);
+        ASSERT_TRUE(sub->waitFor([&](const auto& m) { return static_cast<std::int64_t>(distinct(m).size()) == first; }, 30s))
+            << "session 1: " << distinct(sub->messages()).size() << " of " << first;
+    }
+    // Session 2: no broker. The decisions stay in the journal (the outbox).
+    broker->kill(SIGKILL);
+    const auto beforeDown = journalRecords(db);
+    ASSERT_EQ(0, runToEnd(run, log)) << readText(log);
+    const auto afterDown = journalRecords(db);
+    ASSERT_GT(afterDown, beforeDown);
+    // Session 3: the broker is back; the backlog of session 2 goes out first, then session 3's.
+    ASSERT_TRUE(broker->start()) << broker->log();
+    auto sub = subscribe();
+    ASSERT_EQ(0, runToEnd(run, log)) << readText(log);
+    const auto total = journalRecords(db);
+    ASSERT_GT(total, afterDown);
+    ASSERT_TRUE(sub->waitFor([&](const auto& m) {
+        auto d = distinct(m);
+        return !d.empty() && *d.rbegin() == total;
+    }, 30s));
+    // Everything after session 1, in seq order (first arrivals), nothing missing.
+    std::int64_t expect = beforeDown + 1;
+    std::set<std::int64_t> seen;
+    for (auto s : seqsOf(sub->messages())) {
+        if (!seen.insert(s).second) continue;  // a QoS 1 duplicate
+        ASSERT_EQ(expect, s);
+        ++expect;
+    }
+    EXPECT_EQ(total + 1, expect);
+    EXPECT_EQ(std::optional<std::string>("offline"), lastStatus(sub->messages())) << "a clean exit says offline";
+
+    // The textfile of the last session passes promtool.
+    ASSERT_TRUE(std::filesystem::exists(textfile));
+    if (std::filesystem::exists(kPromtool)) {
+        EXPECT_EQ(0, runToEnd({"/bin/sh", "-c", std::string(kPromtool) + " check metrics < '" + textfile.string() + "'"}, log))
+            << readText(log);
+    }
+    const std::string prom = readText(textfile);
+    EXPECT_NE(std::string::npos, prom.find("sentinel_decisions_total{kiosk=\"RUN-01\",decision=")) << prom;
+    EXPECT_NE(std::string::npos, prom.find("sentinel_fleet_link_up{kiosk=\"RUN-01\"}")) << prom;
+}
+
+TEST_F(FleetRunTest, AfterKillNineTheRetainedStatusTurnsOffline) {
+    writeConfig(5);  // slow replay: the kiosk is still running when it is killed
+    auto sub = subscribe();
+    pid_t pid = testing::spawn({kSentinel, "run", "--config", config.string()}, log);
+    const bool online = sub->waitFor([](const auto& m) { return lastStatus(m) == std::optional<std::string>("online"); }, 30s);
+    ::kill(pid, SIGKILL);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    ASSERT_TRUE(online) << readText(log);
+    ASSERT_TRUE(WIFSIGNALED(st));
+    ASSERT_TRUE(sub->waitFor([](const auto& m) { return lastStatus(m) == std::optional<std::string>("offline"); }, 30s));
+    // A subscriber that comes later (the operator's dashboard) gets the retained offline status.
+    auto late = subscribe();
+    ASSERT_TRUE(late->waitFor([](const auto& m) { return lastStatus(m).has_value(); }, 10s));
+    EXPECT_EQ(std::optional<std::string>("offline"), lastStatus(late->messages()));
+}
+
+}  // namespace
+}  // namespace sentinel::fleet
