@@ -4,7 +4,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
+#include <thread>
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +22,7 @@
 #include "firmware/app/Kiosk.h"
 #include "firmware/app/Runtime.h"
 #include "firmware/base/Log.h"
+#include "firmware/fleet/MqttLink.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/render/QrRender.h"
 
@@ -21,6 +30,7 @@ namespace sentinel::app {
 namespace {
 
 constexpr const char* kHelp = R"HELP(Usage: sentinel bench latency [--json] [--scans N] [--online-delays MS,MS,…] [--online-scans N] [--hcsim PATH]
+                             [--fleet] [--mosquitto PATH]
 
 End-to-end decision latency through the real kiosk loop: a 1280x720 frame with a code enters the
 loop (decode → verify → policy → journal → indicator) and the time until the indicator shows the
@@ -31,6 +41,10 @@ Scenarios:
   online delay=MS   an HK1 code answered by the reference health-code service (sentinel-hcsim, on
                     loopback over pinned HTTPS) that waits MS before answering; the decision budget
                     (5000 ms) turns answers that come too late into REFER BACKEND_TIMEOUT
+  fleet up|down|blackholed   (--fleet) the offline scenario again with the MQTT fleet link
+                    observing the loop: a local Mosquitto broker up; nothing listening; a socket
+                    that accepts connections and never answers. Then the broker is started where
+                    nothing listened and the backlog drain rate and bytes per record are printed.
 
 Options:
   --scans N            offline presentations (default 200)
@@ -38,6 +52,8 @@ Options:
   --online-scans N     presentations per online delay (default 200 for delays under 100 ms, 20 under
                        1 s, 5 above)
   --hcsim PATH         the reference service binary (default: found beside sentinel or on PATH)
+  --fleet              add the fleet scenarios (needs the mosquitto broker)
+  --mosquitto PATH     the broker binary (default /usr/sbin/mosquitto)
   --json               one JSON object: {"offline":{…},"online":{"0":{…},"50":{…},…}} with
                        scans, as_expected, p50_ms, p95_ms, p99_ms, max_ms per scenario
   --help               this text
@@ -105,7 +121,8 @@ nlohmann::json toJson(const Percentiles& p, std::size_t asExpected) {
 // Plays `presentations` of the given code frames (each followed by two empty frames) through a
 // kiosk loop built on `rt`, and collects frame-in → indicator latencies.
 Percentiles runScenario(Runtime& rt, const Clock& clock, const std::vector<std::shared_ptr<const render::Image>>& codes,
-                        int presentations, Reason expected, std::size_t& asExpected) {
+                        int presentations, Reason expected, std::size_t& asExpected,
+                        const std::vector<KioskObserver*>& observers = {}) {
     auto empty = std::make_shared<const render::Image>(render::emptyScene(1280, 720, 99));
     SequenceCamera camera;
     for (int i = 0; i < presentations; ++i) {
@@ -118,6 +135,7 @@ Percentiles runScenario(Runtime& rt, const Clock& clock, const std::vector<std::
     KioskOptions ko = rt.kioskOptions();
     ko.rearmFrames = 1;
     Kiosk kiosk(camera, decoder, rt.router(), indicator, rt.sink(), clock, ko);
+    for (auto* o : observers) kiosk.addObserver(o);
     std::vector<double> latencies;
     asExpected = 0;
     kiosk.onDecision = [&](const DecisionRecord& r, const Verdict&) {
@@ -157,11 +175,83 @@ int positiveInt(const std::optional<std::string>& v, int fallback, bool& ok) {
     return fallback;
 }
 
+// A loopback TCP port: bound (and listening, never accepting, when `listen`) or just reserved.
+struct LoopbackSocket {
+    int fd = -1;
+    int port = 0;
+    explicit LoopbackSocket(bool listen) {
+        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        if (listen) ::listen(fd, 1);
+        socklen_t len = sizeof a;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+    }
+    ~LoopbackSocket() { close(); }
+    void close() {
+        if (fd >= 0) ::close(fd);
+        fd = -1;
+    }
+};
+
+// A throw-away Mosquitto on a loopback port (anonymous, no persistence); killed and reaped on exit.
+class BenchBroker {
+public:
+    BenchBroker(const std::string& binary, const std::filesystem::path& dir, int port) {
+        const auto conf = dir / "mosquitto.conf";
+        std::ofstream(conf) << "listener " << port << " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                            << (::geteuid() == 0 ? "user root\n" : "");
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            std::FILE* devnull = std::fopen("/dev/null", "w");
+            if (devnull) {
+                ::dup2(fileno(devnull), STDOUT_FILENO);
+                ::dup2(fileno(devnull), STDERR_FILENO);
+            }
+            ::execl(binary.c_str(), binary.c_str(), "-c", conf.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+    }
+    ~BenchBroker() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            int st = 0;
+            ::waitpid(pid_, &st, 0);
+        }
+    }
+
+private:
+    pid_t pid_ = -1;
+};
+
+fleet::LinkOptions benchLink(const Config& cfg, int port) {
+    fleet::LinkOptions o;
+    o.brokerUrl = "mqtt://127.0.0.1:" + std::to_string(port);
+    o.kioskId = cfg.kiosk.id;
+    o.stateDir = cfg.kiosk.stateDir;
+    o.journalPath = cfg.journal.path;
+    o.backoffInitial = std::chrono::milliseconds{200};
+    o.backoffMax = std::chrono::milliseconds{1000};
+    return o;
+}
+
+bool waitFor(const std::function<bool()>& done, std::chrono::seconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+    return true;
+}
+
 }  // namespace
 
 int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
     int exitCode = kExitOk;
-    auto args = parseOrExit(argv, {{"--json"}, {"--scans", "--online-delays", "--online-scans", "--hcsim"}}, kHelp, ctx,
+    auto args = parseOrExit(argv, {{"--json", "--fleet"}, {"--scans", "--online-delays", "--online-scans", "--hcsim", "--mosquitto"}}, kHelp, ctx,
                             exitCode);
     if (!args) return exitCode;
     bool ok = true;
@@ -240,6 +330,82 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
         allExpected = allExpected && expected == static_cast<std::size_t>(scans) && p.n == expected;
         rows.push_back({"offline HC1", "offline", p, expected, scans});
     }
+    nlohmann::json fleetFigures;
+    if (args->has("--fleet")) {
+        const std::string mosquitto = args->value("--mosquitto").value_or("/usr/sbin/mosquitto");
+        constexpr int kDistinctCodes = 20;
+        std::vector<std::shared_ptr<const render::Image>> codes;
+        for (int i = 0; i < kDistinctCodes; ++i) {
+            auto spec = issuer::testCredential(TestType::Naat, now - std::chrono::hours{2} - std::chrono::minutes{i}, false, now);
+            spec.certificateIdentifier = "URN:UVCI:01:XX:FLEET" + std::to_string(i) + "#X";
+            auto img = render(issuer.issue(spec), static_cast<std::uint32_t>(i + 101));
+            if (!img) {
+                ctx.err << "sentinel bench latency: " << img.error().message << '\n';
+                return kExitFail;
+            }
+            codes.push_back(*img);
+        }
+        LoopbackSocket upPort(false), downPort(false), blackhole(true);
+        upPort.close();  // the broker binds it
+        downPort.close();  // nothing listens here (until the drain measurement)
+        BenchBroker broker(mosquitto, work, upPort.port);
+        const struct {
+            const char* key;
+            int port;
+        } scenarios[] = {{"up", upPort.port}, {"down", downPort.port}, {"blackholed", blackhole.port}};
+        std::unique_ptr<fleet::MqttLink> downLink;
+        Config downCfg;
+        for (const auto& sc : scenarios) {
+            Config fc = cfg;
+            fc.kiosk.stateDir = work / (std::string("state-") + sc.key);
+            fc.journal.path = (fc.kiosk.stateDir / "journal.db").string();
+            RuntimeOptions ro;
+            ro.openJournal = true;
+            auto rt = Runtime::create(fc, clock, ro);
+            if (!rt) {
+                ctx.err << "sentinel bench latency: " << rt.error().message << '\n';
+                return kExitFail;
+            }
+            if (std::string(sc.key) == "up" && !waitFor([&] { return fleet::probeBroker(benchLink(fc, sc.port), std::chrono::seconds{2}).ok(); },
+                                                        std::chrono::seconds{20})) {
+                ctx.err << "sentinel bench latency: " << mosquitto << " did not start\n";
+                return kExitFail;
+            }
+            auto link = fleet::MqttLink::start(benchLink(fc, sc.port), {}, clock);
+            if (!link) {
+                ctx.err << "sentinel bench latency: " << link.error().message << '\n';
+                return kExitFail;
+            }
+            std::size_t expected = 0;
+            Percentiles p = runScenario(**rt, clock, codes, scans, Reason::Ok, expected, {link->get()});
+            allExpected = allExpected && expected == static_cast<std::size_t>(scans) && p.n == expected;
+            rows.push_back({std::string("fleet broker ") + sc.key, std::string("fleet_") + sc.key, p, expected, scans});
+            if (std::string(sc.key) == "up") {
+                waitFor([&] { return (*link)->status().ackedSeq >= static_cast<std::int64_t>(scans); }, std::chrono::seconds{30});
+                const auto st = (*link)->status();
+                if (st.batches > 0) fleetFigures["live_bytes_per_record"] = static_cast<double>(st.bytes) / static_cast<double>(st.ackedSeq);
+                (*link)->stop(std::chrono::milliseconds{1000});
+            } else if (std::string(sc.key) == "down") {
+                downLink = std::move(link).value();
+                downCfg = fc;
+            } else {
+                (*link)->stop(std::chrono::milliseconds{0});
+            }
+        }
+        // The backlog the "down" scenario left: a broker appears where nothing listened.
+        const auto t0 = std::chrono::steady_clock::now();
+        BenchBroker late(mosquitto, downCfg.kiosk.stateDir, downPort.port);
+        const bool drained = waitFor([&] { return downLink->status().ackedSeq >= static_cast<std::int64_t>(scans); },
+                                     std::chrono::seconds{60});
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const auto st = downLink->status();
+        downLink->stop(std::chrono::milliseconds{1000});
+        fleetFigures["backlog_records"] = scans;
+        fleetFigures["backlog_drained"] = drained;
+        fleetFigures["backlog_drain_s"] = std::round(s * 1000.0) / 1000.0;  // includes the broker's start and a reconnect
+        fleetFigures["batches"] = st.batches;
+        fleetFigures["bytes_per_record"] = st.ackedSeq > 0 ? static_cast<double>(st.bytes) / static_cast<double>(st.ackedSeq) : 0.0;
+    }
     if (!delays->empty()) {
         const std::string hcsim = args->value("--hcsim").value_or(HcsimProcess::locate());
         if (hcsim.empty()) {
@@ -287,10 +453,13 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
         for (const auto& r : rows) {
             if (r.key == "offline") {
                 j["offline"] = toJson(r.p, r.asExpected);
+            } else if (r.key.rfind("fleet_", 0) == 0) {
+                j["fleet"][r.key.substr(6)] = toJson(r.p, r.asExpected);
             } else {
                 j["online"][r.key] = toJson(r.p, r.asExpected);
             }
         }
+        if (!fleetFigures.empty()) j["fleet"]["link"] = fleetFigures;
         ctx.out << j.dump() << '\n';
     } else {
         ctx.out << "scenario                 scans  as expected   p50 ms   p95 ms   p99 ms   max ms\n";
@@ -300,6 +469,7 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
                           r.asExpected, r.p.p50, r.p.p95, r.p.p99, r.p.max);
             ctx.out << line;
         }
+        if (!fleetFigures.empty()) ctx.out << "fleet link: " << fleetFigures.dump() << '\n';
     }
     return allExpected ? kExitOk : kExitFail;
 }
