@@ -168,7 +168,7 @@ TEST_F(FleetRunTest, ThreeSessionsOneWithTheBrokerDownDeliverEveryDecisionInSeqO
     EXPECT_NE(std::string::npos, prom.find("sentinel_fleet_link_up{kiosk=\"RUN-01\"}")) << prom;
 }
 
-TEST_F(FleetRunTest, AfterKillNineTheRetainedStatusTurnsOffline) {
+TEST_F(FleetRunTest, AfterKillNineTheRetainedStatusTurnsOfflineAndTheNextRunLosesNoRecord) {
     writeConfig(5);  // slow replay: the kiosk is still running when it is killed
     auto sub = subscribe();
     pid_t pid = testing::spawn({kSentinel, "run", "--config", config.string()}, log);
@@ -183,6 +183,22 @@ TEST_F(FleetRunTest, AfterKillNineTheRetainedStatusTurnsOffline) {
     auto late = subscribe();
     ASSERT_TRUE(late->waitFor([](const auto& m) { return lastStatus(m).has_value(); }, 10s));
     EXPECT_EQ(std::optional<std::string>("offline"), lastStatus(late->messages()));
+
+    // The next run sends what the killed one had committed but not delivered: every record, in seq
+    // order; duplicates only of what was in flight or acknowledged in the mark's last second.
+    writeConfig(120);
+    ASSERT_EQ(0, runToEnd({kSentinel, "run", "--config", config.string()}, log)) << readText(log);
+    const auto total = journalRecords(db);
+    ASSERT_TRUE(sub->waitFor([&](const auto& m) { return static_cast<std::int64_t>(distinct(m).size()) == total; }, 30s))
+        << distinct(sub->messages()).size() << " of " << total;
+    std::int64_t expect = 1;
+    std::set<std::int64_t> seen;
+    for (auto s : seqsOf(sub->messages())) {
+        if (!seen.insert(s).second) continue;
+        ASSERT_EQ(expect, s);
+        ++expect;
+    }
+    EXPECT_EQ(total + 1, expect);
 }
 
 }  // namespace
