@@ -435,15 +435,16 @@ struct MqttLink::Impl {
         for (;;) {
             saveMarkIfDue(false);
             const MonoTime now = clock.monotonic();
-            bool stop = false;
+            bool stop = false, alarmsQueued = false;
             MonoTime deadline{};
             {
                 std::lock_guard lock(mutex);
                 stop = stopping;
                 deadline = drainDeadline;
+                alarmsQueued = !alarms.empty();
             }
             if (stop) {
-                const bool drained = connected && inflight.empty() && sentSeq >= newestSeq.load() && alarms.empty();
+                const bool drained = connected && inflight.empty() && sentSeq >= newestSeq.load() && !alarmsQueued;
                 const bool hopeless = !connected && !connecting;
                 if (drained || hopeless || now >= deadline) return finish();
             }

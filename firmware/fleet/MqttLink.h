@@ -5,8 +5,9 @@
 //                               on a clean stop and as the last will (kill -9, power cut, cable)
 //   sentinel/v1/{id}/decisions  QoS 1: the journal as outbox — committed records in seq order, a
 //                               batch of NDJSON lines per publish (≤ kBatchMaxBytes); the highest seq
-//                               the broker acknowledged is kept in state_dir/fleet-outbox.json, so a
-//                               restart or an outage resumes there (at-least-once; dedupe by seq)
+//                               the broker acknowledged is kept in state_dir/fleet-outbox.json
+//                               (written at most once a second, and on stop), so a restart or an
+//                               outage resumes there (at-least-once; dedupe by seq)
 //   sentinel/v1/{id}/alarms     QoS 1: {"alarm","detail","at","cleared"}
 //   sentinel/v1/{id}/metrics    QoS 0: counters every metrics interval
 //   sentinel/v1/{id}/cmd, sentinel/v1/all/cmd   in: signed commands (Command.h)

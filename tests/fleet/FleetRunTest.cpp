@@ -201,5 +201,32 @@ TEST_F(FleetRunTest, AfterKillNineTheRetainedStatusTurnsOfflineAndTheNextRunLose
     EXPECT_EQ(total + 1, expect);
 }
 
+TEST_F(FleetRunTest, DiagFailsTheFleetCheckWithARemedyOnAWrongPassword) {
+    std::ofstream(dir / "password", std::ios::trunc) << "not-the-password\n";
+    const auto out = dir / "diag.json";
+    runToEnd({"/bin/sh", "-c", kSentinel + " diag --json --no-relay --config '" + config.string() + "' > '" + out.string() + "'"},
+             log);
+    const auto report = nlohmann::json::parse(readText(out), nullptr, false);
+    ASSERT_TRUE(report.is_array()) << readText(out) << readText(log);
+    bool found = false;
+    for (const auto& c : report) {
+        if (c.value("check", "") != "fleet") continue;
+        found = true;
+        EXPECT_EQ("fail", c.value("status", ""));
+        EXPECT_NE(std::string::npos, c.value("detail", "").find("password")) << c.dump();
+        EXPECT_NE(std::string::npos, c.value("remedy", "").find("fleet.password_file")) << c.dump();
+    }
+    EXPECT_TRUE(found) << report.dump();
+    // With the right password the check passes.
+    std::ofstream(dir / "password", std::ios::trunc) << "run-secret\n";
+    runToEnd({"/bin/sh", "-c", kSentinel + " diag --json --no-relay --config '" + config.string() + "' > '" + out.string() + "'"},
+             log);
+    for (const auto& c : nlohmann::json::parse(readText(out))) {
+        if (c.value("check", "") == "fleet") {
+            EXPECT_EQ("ok", c.value("status", "")) << c.dump();
+        }
+    }
+}
+
 }  // namespace
 }  // namespace sentinel::fleet

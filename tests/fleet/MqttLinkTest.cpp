@@ -171,9 +171,35 @@ TEST_F(MqttLinkTest, EveryCommittedRecordArrivesExactlyAsCommittedInSeqOrder) {
     startBroker();
     auto sub = subscribe();
     append(40);
-    auto link = MqttLink::start(options(), {}, clock_);
+    LinkHooks hooks;
+    hooks.metrics = [] { return nlohmann::json{{"frames", 123}}; };
+    hooks.status = [] { return nlohmann::json{{"version", "test"}}; };
+    auto link = MqttLink::start(options(), hooks, clock_);
     ASSERT_TRUE(link) << link.error().message;
     ASSERT_TRUE(sub->waitFor([](const auto& m) { return hasAll(m, 40); })) << broker_->log();
+    // Status (retained, online, with the app's fields) and metrics go out on connect.
+    ASSERT_TRUE(sub->waitFor([](const auto& m) {
+        bool status = false, metrics = false;
+        for (const auto& x : m) {
+            if (x.topic == "sentinel/v1/KIOSK-01/status") {
+                auto j = nlohmann::json::parse(x.payload);
+                status = j.at("state") == "online" && j.at("version") == "test";
+            }
+            if (x.topic == "sentinel/v1/KIOSK-01/metrics") metrics = nlohmann::json::parse(x.payload).at("frames") == 123;
+        }
+        return status && metrics;
+    }));
+    // Kiosk alarms are published as {"alarm","detail","at","cleared"}.
+    (*link)->alarm("camera", "no frames for 3000 ms", false);
+    ASSERT_TRUE(sub->waitFor([](const auto& m) {
+        for (const auto& x : m) {
+            if (x.topic != "sentinel/v1/KIOSK-01/alarms") continue;
+            auto j = nlohmann::json::parse(x.payload);
+            return j.at("alarm") == "camera" && j.at("detail") == "no frames for 3000 ms" && j.at("cleared") == false &&
+                   j.contains("at");
+        }
+        return false;
+    }));
     // Records decided while the link runs go out too, woken by decided().
     append(10);
     (*link)->decided(makeRecord(Reason::Ok, 1), {}, 50);
