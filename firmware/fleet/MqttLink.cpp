@@ -189,6 +189,15 @@ struct MqttLink::Impl {
         client = nullptr;
     }
 
+    // A failure before CONNACK on a TLS link: the handshake or the broker's certificate check (a
+    // missing or refused client certificate surfaces as a protocol error or a close, by timing).
+    std::string withTlsHint(std::string why) const {
+        if (!address.tls || why.find("fleet.cert_file") != std::string::npos) return why;
+        return "TLS handshake or certificate refused: " + why +
+               " (check fleet.ca_file signs the broker's certificate, fleet.cert_file and fleet.key_file are this "
+               "kiosk's pair from the fleet CA)";
+    }
+
     void failed(const std::string& why) {
         destroyClient();
         const bool wasConnected = connected;
@@ -251,11 +260,7 @@ struct MqttLink::Impl {
             std::string why = "connect to " + address.host + ":" + std::to_string(address.port) + ": " +
                               (rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc));
             if (!lastLogError.empty()) why += " (" + lastLogError + ")";
-            if (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_TLS_HANDSHAKE) {
-                why = "TLS handshake failed: " + why +
-                      " (check fleet.ca_file signs the broker's certificate, fleet.cert_file and fleet.key_file)";
-            }
-            return failed(why);
+            return failed(withTlsHint(why));
         }
         connecting = true;
         connectStarted = clock.monotonic();
@@ -290,7 +295,17 @@ struct MqttLink::Impl {
     void onDisconnect(int rc) {
         if (rc != 0) dropClient = true;
         std::lock_guard lock(mutex);
-        if (rc != 0 && st.lastError.empty()) st.lastError = "connection lost";
+        if (rc == 0 || !st.lastError.empty()) return;
+        if (connecting && address.tls) {
+            // TLS 1.3: the broker checks the client certificate after the client's handshake ended,
+            // so a refused (or missing) certificate shows up as a close before CONNACK.
+            st.lastError = "TLS: the broker closed the connection before answering — client certificate missing or "
+                           "refused (check fleet.cert_file and fleet.key_file are this kiosk's pair from the fleet CA)";
+        } else if (connecting) {
+            st.lastError = "the broker closed the connection before answering";
+        } else {
+            st.lastError = "connection lost";
+        }
     }
 
     void onPublish(int mid) {
@@ -496,11 +511,7 @@ struct MqttLink::Impl {
                 } else if (rc > MOSQ_ERR_SUCCESS) {
                     std::string why = rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc);
                     if (!lastLogError.empty()) why += " (" + lastLogError + ")";
-                    if (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_TLS_HANDSHAKE || lastLogError.find("SSL") != std::string::npos ||
-                        lastLogError.find("certificate") != std::string::npos) {
-                        why = "TLS handshake failed: " + why + " (check fleet.ca_file, fleet.cert_file, fleet.key_file)";
-                    }
-                    failed(why);
+                    failed(connecting ? withTlsHint(why) : why);
                 }
             }
         }
@@ -606,8 +617,7 @@ Result<std::string> probeBroker(const LinkOptions& options, std::chrono::millise
         if (rc > MOSQ_ERR_SUCCESS) {
             std::string why = rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc);
             if (!impl.lastLogError.empty()) why += " (" + impl.lastLogError + ")";
-            if (address->tls) why = "TLS or connection failure: " + why + " (check fleet.ca_file, fleet.cert_file, fleet.key_file)";
-            return makeError(why);
+            return makeError(impl.withTlsHint(why));
         }
     }
     if (!impl.client && !impl.st.lastError.empty()) return makeError(impl.st.lastError);

@@ -74,7 +74,9 @@ class Broker {
 public:
     // `tlsDir`: when set, holds ca.pem, server.pem, server.key (tests/hcsim writePki) and the
     // listener speaks TLS.
-    Broker(std::filesystem::path dir, std::vector<BrokerUser> users, std::filesystem::path tlsDir = {})
+    // `extraConf`: more mosquitto.conf lines (e.g. require_certificate for mutual TLS).
+    Broker(std::filesystem::path dir, std::vector<BrokerUser> users, std::filesystem::path tlsDir = {},
+           const std::string& extraConf = {})
         : dir_(std::move(dir)), port_(freePort()) {
         std::filesystem::create_directories(dir_);
         const auto passwd = dir_ / "passwd";
@@ -105,6 +107,7 @@ public:
                  << "certfile " << (tlsDir / "server.pem").string() << "\n"
                  << "keyfile " << (tlsDir / "server.key").string() << "\n";
         }
+        conf << extraConf;
         conf.close();
         start();
     }
@@ -156,12 +159,15 @@ struct Message {
 class Subscriber {
 public:
     Subscriber(int port, const std::string& user, const std::string& password, std::vector<std::string> patterns,
-               const std::string& caFile = {})
+               const std::string& caFile = {}, const std::string& certFile = {}, const std::string& keyFile = {})
         : patterns_(std::move(patterns)) {
         mosquitto_lib_init();
         m_ = mosquitto_new(nullptr, true, this);
-        mosquitto_username_pw_set(m_, user.c_str(), password.c_str());
-        if (!caFile.empty()) mosquitto_tls_set(m_, caFile.c_str(), nullptr, nullptr, nullptr, nullptr);
+        if (!user.empty()) mosquitto_username_pw_set(m_, user.c_str(), password.c_str());
+        if (!caFile.empty()) {
+            mosquitto_tls_set(m_, caFile.c_str(), nullptr, certFile.empty() ? nullptr : certFile.c_str(),
+                              keyFile.empty() ? nullptr : keyFile.c_str(), nullptr);
+        }
         mosquitto_connect_callback_set(m_, [](mosquitto* m, void* self, int rc) {
             auto* s = static_cast<Subscriber*>(self);
             if (rc != 0) return;

@@ -8,6 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <sys/wait.h>
+
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -110,12 +112,12 @@ protected:
         journal_ = std::move(Journal::open(o, clock_)).value();
     }
 
-    void startBroker(const std::filesystem::path& tlsDir = {}) {
+    void startBroker(const std::filesystem::path& tlsDir = {}, const std::string& extraConf = {}) {
         broker_ = std::make_unique<Broker>(dir_ / "broker",
                                            std::vector<testing::BrokerUser>{{kKiosk, kKioskPassword},
                                                                             {"KIOSK-02", "kiosk-two-secret"},
                                                                             {"operator", kOperatorPassword}},
-                                           tlsDir);
+                                           tlsDir, extraConf);
         ASSERT_TRUE(broker_->running()) << broker_->log();
     }
     std::unique_ptr<Subscriber> subscribe(const std::string& caFile = {}) {
@@ -346,6 +348,62 @@ TEST_F(MqttLinkTest, TlsWithTheFleetCaConnectsAndABadCertificateIsAClearError) {
     ASSERT_TRUE(link);
     ASSERT_TRUE(waitUntil([&] { return !(*link)->status().lastError.empty(); }));
     EXPECT_NE(std::string::npos, (*link)->status().lastError.find("TLS")) << (*link)->status().lastError;
+}
+
+// A fleet CA, the broker's certificate and one client certificate per kiosk (CN = kiosk id), made
+// with the openssl command as an operator would.
+bool makeMutualTlsPki(const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);
+    const std::string d = dir.string();
+    const std::string script =
+        "set -e; cd '" + d + "'; "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 "
+        "-subj /CN=fleet-test-ca 2>/dev/null; "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr "
+        "-subj /CN=localhost 2>/dev/null; "
+        "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > server.ext; "
+        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 "
+        "-extfile server.ext 2>/dev/null; "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout kiosk.key -out kiosk.csr "
+        "-subj /CN=KIOSK-01 2>/dev/null; "
+        "openssl x509 -req -in kiosk.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out kiosk.pem -days 2 2>/dev/null; "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout operator.key -out operator.csr "
+        "-subj /CN=operator 2>/dev/null; "
+        "openssl x509 -req -in operator.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out operator.pem -days 2 2>/dev/null";
+    pid_t pid = testing::spawn({"/bin/sh", "-c", script}, dir / "openssl.log");
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+TEST_F(MqttLinkTest, MutualTlsWithAClientCertificateDeliversAndWithoutOneIsRefused) {
+    const auto pki = dir_ / "mtls";
+    ASSERT_TRUE(makeMutualTlsPki(pki)) << journal::testing::readAll(pki / "openssl.log");
+    startBroker(pki, "require_certificate true\nuse_identity_as_username true\n");
+    const std::string ca = (pki / "ca.pem").string();
+    Subscriber sub(broker_->port(), "", "", {"sentinel/#"}, ca, (pki / "operator.pem").string(), (pki / "operator.key").string());
+    ASSERT_TRUE(sub.waitSubscribed());
+    append(3);
+    auto o = options();
+    o.brokerUrl = "mqtts://127.0.0.1:" + std::to_string(broker_->port());
+    o.username.clear();  // the certificate's CN is the user name (ACL %u)
+    o.password.clear();
+    o.caFile = ca;
+    o.certFile = (pki / "kiosk.pem").string();
+    o.keyFile = (pki / "kiosk.key").string();
+    auto link = MqttLink::start(o, {}, clock_);
+    ASSERT_TRUE(link);
+    ASSERT_TRUE(sub.waitFor([](const auto& m) { return hasAll(m, 3); })) << broker_->log() << (*link)->status().lastError;
+    (*link)->stop(1s);
+
+    auto without = o;
+    without.certFile.clear();
+    without.keyFile.clear();
+    auto probe = probeBroker(without, 5s);
+    ASSERT_FALSE(probe);
+    EXPECT_TRUE(probe.error().message.find("TLS") != std::string::npos ||
+                probe.error().message.find("fleet.cert_file") != std::string::npos)
+        << probe.error().message;
 }
 
 TEST_F(MqttLinkTest, SignedCommandsRunOnceAndUnsignedOrReplayedOnesAreRefusedAndAlarmed) {
