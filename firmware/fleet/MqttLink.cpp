@@ -133,6 +133,7 @@ struct MqttLink::Impl {
     std::deque<Inflight> inflight;
     std::string lastLogError;
     bool markDirty = false;
+    std::string lastLoggedError;
     MonoTime lastMarkSave{};
 
     // Shared with the decision thread and status().
@@ -213,11 +214,17 @@ struct MqttLink::Impl {
         std::uniform_real_distribution<double> jitter(1.0 - kJitter, 1.0 + kJitter);
         const auto delay = std::chrono::milliseconds{static_cast<long long>(static_cast<double>(backoff.count()) * jitter(rng))};
         nextConnect = clock.monotonic() + delay;
+        // Each distinct cause once at Error (the technician's alarm in the log: a refused password
+        // or certificate does not fix itself), repeats at Debug so an outage does not flood the log.
         if (wasConnected) {
             SLOG(kLog, Warn) << "fleet link lost: " << why << "; retry in " << delay.count() << " ms";
+        } else if (why != lastLoggedError) {
+            SLOG(kLog, Error) << "fleet link not connected: " << why << "; retrying with back-off (now "
+                              << delay.count() << " ms)";
         } else {
-            SLOG(kLog, Info) << "fleet link not connected: " << why << "; retry in " << delay.count() << " ms";
+            SLOG(kLog, Debug) << "fleet link not connected: " << why << "; retry in " << delay.count() << " ms";
         }
+        lastLoggedError = why;
     }
 
     void beginConnect() {
