@@ -76,10 +76,15 @@ struct Params {
     double modulePxLo = 3.8, modulePxHi = 5.5;
     double tiltDegMax = 12;        // out-of-plane rotation
     double tiltDegMin = 0;
+    // Keystone: 1 − far edge / near edge (0 = the kiosk camera's own weak perspective, f ≈ 1.2 frame
+    // widths). A phone held close to the lens at an angle shows up to 0.6: the camera distance is
+    // then set so that the tilt produces the drawn keystone.
+    double keystoneLo = 0, keystoneHi = 0;
     bool anyRotation = false;      // in-plane angle over the full circle (else ±20°)
     double blurModules = 0.12;     // Gaussian sigma as a fraction of a module
     double motionModules = 0;      // motion-blur length in modules
     double glarePeak = 0;          // added brightness at the spot centre (grey levels)
+    double glareSaturatedLo = 0, glareSaturatedHi = 0;  // share of the symbol's area driven to white
     double lightGain = 1.0;        // exposure multiplier
     double noiseSigma = 2.5;       // sensor noise (grey levels)
     double moireDepth = 0;         // multiplicative interference depth
@@ -96,21 +101,36 @@ Params paramsFor(std::string_view category, Level level, Rng& rng) {
         p.tiltDegMax = 20;
         p.noiseSigma = 3.5;
     }
+    // Ranges of a handheld phone (issue 16): keystone up to 0.6 of the code's height in any direction,
+    // perspective with rotation and with small modules, modules down to 2 px, motion blur up to 2.2
+    // modules in any direction, defocus up to 0.6 module, glare that saturates part of the symbol.
+    // The realistic level spans the common part of each range, the hard level its far end.
     if (category == "small") {
-        p.modulePxLo = hard ? 1.8 : 2.3;
+        p.modulePxLo = hard ? 1.8 : 2.0;
         p.modulePxHi = hard ? 2.3 : 3.0;
+        p.anyRotation = true;
+        p.tiltDegMax = hard ? 30 : 20;
+        p.tiltDegMin = hard ? 10 : 0;
+        p.keystoneHi = hard ? 0.25 : 0.15;
     } else if (category == "tilt") {
-        p.tiltDegMin = hard ? 50 : 30;
-        p.tiltDegMax = hard ? 62 : 48;
+        p.tiltDegMin = hard ? 45 : 25;
+        p.tiltDegMax = hard ? 62 : 50;
+        p.keystoneLo = hard ? 0.3 : 0.1;
+        p.keystoneHi = hard ? 0.6 : 0.4;
     } else if (category == "rotation") {
         p.anyRotation = true;
-        if (hard) p.tiltDegMax = 30;
+        p.tiltDegMin = hard ? 20 : 0;
+        p.tiltDegMax = hard ? 45 : 25;
+        p.keystoneHi = hard ? 0.45 : 0.25;
+        p.keystoneLo = hard ? 0.15 : 0.0;
     } else if (category == "defocus") {
-        p.blurModules = hard ? rng.uniform(0.55, 0.75) : rng.uniform(0.35, 0.5);
+        p.blurModules = hard ? rng.uniform(0.45, 0.6) : rng.uniform(0.3, 0.5);
     } else if (category == "motion") {
-        p.motionModules = hard ? rng.uniform(1.4, 2.2) : rng.uniform(0.7, 1.3);
+        p.motionModules = hard ? rng.uniform(1.4, 2.2) : rng.uniform(0.7, 1.5);
     } else if (category == "glare") {
         p.glarePeak = hard ? rng.uniform(230, 320) : rng.uniform(120, 200);
+        p.glareSaturatedLo = hard ? 0.04 : 0.01;
+        p.glareSaturatedHi = hard ? 0.10 : 0.04;
     } else if (category == "lowlight") {
         p.lightGain = hard ? rng.uniform(0.07, 0.12) : rng.uniform(0.15, 0.3);
         p.noiseSigma = hard ? 6.0 : 4.0;
@@ -136,6 +156,38 @@ cv::Mat codeTexture(const ZXing::BitMatrix& m, int screenModules, double fg, dou
                 tex(r).setTo(cv::Scalar(fg));
             }
     return tex;
+}
+
+// Camera distance, in code sides, at which a tilt of `tiltDeg` shows `keystone` (1 − far/near edge):
+// with a = (side/2)·sin(tilt)/distance, far/near = (1 − a)/(1 + a), so a = k/(2 − k).
+double distanceInSides(double tiltDeg, double keystone) {
+    const double a = keystone / (2.0 - keystone);
+    return std::sin(tiltDeg * std::numbers::pi / 180) / (2.0 * a);
+}
+
+// QR version (1–40) ZXing's writer chooses for `text` at EC level Q.
+int versionOf(const std::string& text) {
+    const ZXing::BitMatrix m =
+        ZXing::MultiFormatWriter(ZXing::BarcodeFormat::QRCode).setEccLevel(kZxingEccLevelQ).setMargin(0).encode(text, 0, 0);
+    return (m.width() - 17) / 4;
+}
+
+// Longest "HC1:" + Base45 text (alphanumeric mode) that fits each version at EC level Q, found once
+// with ZXing's own writer (index = version).
+const std::vector<int>& hc1Capacity() {
+    static const std::vector<int> kCapacity = [] {
+        std::vector<int> cap(kHc1VersionMax + 1, 0);
+        for (int v = kHc1VersionMin - 1; v <= kHc1VersionMax; ++v) {
+            int lo = 4, hi = 4000;  // versionOf("HC1:" + lo chars) <= v < versionOf(hi chars)
+            while (hi - lo > 1) {
+                const int mid = (lo + hi) / 2;
+                (versionOf("HC1:" + std::string(std::size_t(mid - 4), 'A')) <= v ? lo : hi) = mid;
+            }
+            cap[std::size_t(v)] = lo;
+        }
+        return cap;
+    }();
+    return kCapacity;
 }
 
 // A gate-side scene: smooth lighting gradient, a few objects, some texture.
@@ -173,11 +225,15 @@ cv::Mat background(Rng& rng, cv::Size size) {
     return bg;
 }
 
+// The kiosk camera's focal length in px (≈ 56° horizontal field of view).
+constexpr double kFocalPx = 1.2 * kFrameWidthPx;
+
 // Perspective of a square of side `sidePx` (output pixels) centred at `centre`, rotated by
-// `rollDeg` in plane and tilted by `tiltDeg` about an axis at `axisDeg`, seen by a pinhole camera.
+// `rollDeg` in plane and tilted by `tiltDeg` about an axis at `axisDeg`, seen by a pinhole camera
+// whose centre is `depthPx` (in the units of the square's side at its centre) from the square.
 std::vector<cv::Point2f> projectSquare(cv::Point2d centre, double sidePx, double rollDeg, double tiltDeg,
-                                       double axisDeg) {
-    const double f = 1.2 * kFrameWidthPx;  // focal length in px (≈ 56° horizontal field of view)
+                                       double axisDeg, double depthPx) {
+    const double f = depthPx;
     const double roll = rollDeg * std::numbers::pi / 180, tilt = tiltDeg * std::numbers::pi / 180,
                  axis = axisDeg * std::numbers::pi / 180;
     std::vector<cv::Point2f> out;
@@ -220,7 +276,18 @@ std::string hk1Token(std::uint64_t seed) {
 
 std::string hc1Synthetic(std::uint64_t seed) {
     Rng rng(seed);
-    return "HC1:" + randomText(rng, kBase45, rng.integer(450, 650));
+    const int version = rng.integer(kHc1VersionMin, kHc1VersionMax);
+    const auto& cap = hc1Capacity();
+    const int length = rng.integer(cap[std::size_t(version - 1)] + 1, cap[std::size_t(version)]);
+    return "HC1:" + randomText(rng, kBase45, length - 4);
+}
+
+int qrVersion(const std::string& payload) {
+    try {
+        return versionOf(payload);
+    } catch (const std::exception&) {
+        return 0;
+    }
 }
 
 struct IssuerHc1::State {
@@ -282,8 +349,11 @@ Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view cate
     const double offsetY = rng.uniform(-reach, reach) * 0.8;  // before X: see background()
     const double offsetX = rng.uniform(-reachX, reachX) * 0.8;
     cv::Point2d centre(kFrameWidthPx / 2.0 + offsetX, kFrameHeightPx / 2.0 + offsetY);
-    const double axis = rng.uniform(0, 180);
-    std::vector<cv::Point2f> quad = projectSquare(centre, sidePx, roll, tilt, axis);
+    const double axis = rng.uniform(0, 360);  // the near edge faces any direction
+    const double keystone = p.keystoneHi > 0 ? rng.uniform(p.keystoneLo, p.keystoneHi) : 0.0;
+    const double sides = keystone > 0 && tilt > 1.0 ? distanceInSides(tilt, keystone) : 0.0;
+    auto depthPx = [&] { return sides > 0 ? sides * sidePx : kFocalPx; };
+    std::vector<cv::Point2f> quad = projectSquare(centre, sidePx, roll, tilt, axis, depthPx());
     // The traveller sees the preview: the whole screen is in view. A code too large for the frame at
     // this angle is shown smaller (towards the low end of the level's module size), then moved in.
     const cv::Rect2f inside(kFrameMarginPx, kFrameMarginPx, kFrameWidthPx - 2 * kFrameMarginPx,
@@ -298,7 +368,7 @@ Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view cate
             sidePx = totalModules * frame.modulePx;
         }
         centre = centre * (1.0 - kFitRecentre) + frameCentre * kFitRecentre;
-        quad = projectSquare(centre, sidePx, roll, tilt, axis);
+        quad = projectSquare(centre, sidePx, roll, tilt, axis, depthPx());
     }
     for (auto& q : quad) q *= float(kSupersample);
 
@@ -333,11 +403,19 @@ Result<Frame> renderFrame(std::uint64_t seed, Level level, std::string_view cate
         const float w = float(rng.uniform(0.3, 0.7));
         c = c * (1 - w) + mid * w;
         const double radius = sidePx * rng.uniform(0.15, 0.3);
+        // A saturated core (the light source's image: white whatever lies under it) of the drawn
+        // share of the symbol's area, fading out over the halo of the spot.
+        const double saturated = rng.uniform(p.glareSaturatedLo, p.glareSaturatedHi);
+        const double core = sidePx * std::sqrt(saturated / std::numbers::pi);
         for (int y = 0; y < img.rows; ++y) {
             auto* row = img.ptr<float>(y);
             for (int x = 0; x < img.cols; ++x) {
                 const double d2 = (x - c.x) * (x - c.x) + (y - c.y) * (y - c.y);
                 row[x] += float(p.glarePeak * std::exp(-d2 / (2 * radius * radius)));
+                if (core > 0) {
+                    const double d = std::sqrt(d2);
+                    row[x] += d < core ? 255.0f : float(255.0 * std::exp(-(d - core) * (d - core) / (2 * 0.2 * core * 0.2 * core)));
+                }
             }
         }
         cv::min(img, 255.0, img);  // the sensor saturates

@@ -18,8 +18,8 @@
 namespace sentinel::camsim {
 
 enum class Level {
-    Realistic,  // 3.8–5.5 px per module (2.3–3.0 for "small"), impairments a phone and camera really show
-    Hard,       // every impairment beyond that (smaller modules, stronger blur, glare, moiré, noise)
+    Realistic,  // 3.8–5.5 px per module (2.0–3.0 for "small"), the common part of a handheld phone's range
+    Hard,       // the far end of that range and beyond (smaller modules, steeper tilt, stronger blur, glare, noise)
 };
 
 std::string_view toString(Level level);
@@ -38,9 +38,14 @@ inline constexpr int kFrameWidthPx = 1280;
 inline constexpr int kFrameHeightPx = 720;
 
 // Payload generators (deterministic in `seed`): HK1 tokens ("HK1:" + 16–128 base64url chars) and
-// HC1-sized credentials ("HC1:" + 450–650 characters of the Base45 alphabet, synthetic).
+// HC1-sized credentials ("HC1:" + Base45 text, synthetic) whose length fills a QR version drawn from
+// kHc1VersionMin..kHc1VersionMax at EC level Q (HCERT credentials: versions 15–25).
+inline constexpr int kHc1VersionMin = 15;
+inline constexpr int kHc1VersionMax = 25;
 std::string hk1Token(std::uint64_t seed);
 std::string hc1Synthetic(std::uint64_t seed);
+// The QR version the simulator's encoder (EC level Q) gives `payload`; 0 if it cannot be encoded.
+int qrVersion(const std::string& payload);
 
 // Where HC1 payloads come from. Even indices show HC1, odd ones HK1 tokens.
 class Hc1Source {
