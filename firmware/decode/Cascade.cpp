@@ -8,6 +8,7 @@
 #include <opencv2/objdetect.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <exception>
 #include <numbers>
@@ -28,6 +29,20 @@ constexpr int kLocateMinSidePx = 160;
 // quiet zone of kRectifyQuietFraction of the side on each edge (ISO 18004 asks for 4 modules).
 constexpr int kRectifySidePx = 720;
 constexpr double kRectifyQuietFraction = 0.12;
+// Outline rectification on candidate regions (live frames): the region is binarised with a local
+// mean threshold over kOutlineBlockFraction of its side, closed over kOutlineCloseFraction of its
+// side (gaps between dark modules are a few modules wide) and the largest blob's convex hull is
+// reduced to the quadrilateral of largest area among its corners. The symbol is drawn at
+// kOutlineUpscale times its longest edge (≥ 4 px per module for codes of 2 px modules), within
+// kOutlineMinSidePx..kRectifySidePx.
+constexpr double kOutlineBlockFraction = 0.125;
+constexpr double kOutlineThresholdOffset = 5.0;  // grey levels below the local mean
+constexpr double kOutlineCloseFraction = 0.04;
+constexpr double kOutlineMinBlobShare = 0.08;    // of the region's area
+constexpr double kOutlineHullEpsilon = 0.01;     // of the hull's perimeter
+constexpr std::size_t kOutlineMaxHullPoints = 24;
+constexpr double kOutlineUpscale = 2.0;
+constexpr int kOutlineMinSidePx = 320;
 // Upscaled copies are skipped when they would exceed this many pixels (still photographs).
 constexpr double kMaxScaledPixels = 8.5e6;
 // CLAHE: clip limit and tile grid (tiles of ≈160x90 px at 720p: larger than a module, smaller than
@@ -65,6 +80,10 @@ constexpr double kWienerNoiseRatio = 0.01;
 // modules at 3.0–3.8 px/module ≈ 4–8 px).
 constexpr double kMotionShortPx = 5.0;
 constexpr double kMotionLongPx = 8.0;
+// Motion length estimate: lags searched (px) on a central crop of at most kMotionCropPx square.
+constexpr int kMotionMinLagPx = 3;
+constexpr int kMotionMaxLagPx = 16;
+constexpr int kMotionCropPx = 256;
 // Adaptive threshold window ≈ 6 modules at 4-5 px/module (must be odd).
 constexpr int kAdaptiveBlockPx = 25;
 
@@ -120,12 +139,44 @@ double motionDirection(const cv::Mat& in) {
     return 0.5 * std::atan2(2 * jxy, jxx - jyy) + std::numbers::pi / 2;
 }
 
+// Length of a linear motion blur along direction `a`: a blur of length L turns every edge into a
+// ramp, whose second derivative along `a` is a pair of opposite impulses L apart, so the
+// autocorrelation of that second derivative has its most negative value at lag L.
+double motionLength(const cv::Mat& in, double a) {
+    const cv::Rect crop((in.cols - std::min(in.cols, kMotionCropPx)) / 2, (in.rows - std::min(in.rows, kMotionCropPx)) / 2,
+                        std::min(in.cols, kMotionCropPx), std::min(in.rows, kMotionCropPx));
+    cv::Mat f, gx, gy, d1, d2x, d2y, d2;
+    in(crop).convertTo(f, CV_32F);
+    const float c = float(std::cos(a)), s = float(std::sin(a));
+    cv::Sobel(f, gx, CV_32F, 1, 0, 3);
+    cv::Sobel(f, gy, CV_32F, 0, 1, 3);
+    d1 = c * gx + s * gy;
+    cv::Sobel(d1, d2x, CV_32F, 1, 0, 3);
+    cv::Sobel(d1, d2y, CV_32F, 0, 1, 3);
+    d2 = c * d2x + s * d2y;
+    const int m = kMotionMaxLagPx + 2;
+    if (d2.cols <= 2 * m || d2.rows <= 2 * m) return kMotionShortPx;
+    const cv::Rect inner(m, m, d2.cols - 2 * m, d2.rows - 2 * m);
+    const cv::Mat centre = d2(inner);
+    double best = 0, bestLag = kMotionShortPx;
+    for (int lag = kMotionMinLagPx; lag <= kMotionMaxLagPx; ++lag) {
+        const int dx = int(std::lround(lag * c)), dy = int(std::lround(lag * s));
+        const double r = centre.dot(d2(inner + cv::Point(dx, dy)));
+        if (r < best) {
+            best = r;
+            bestLag = lag;
+        }
+    }
+    return bestLag;
+}
+
 cv::Mat motionDeblur(const cv::Mat& in, double lengthPx) {
     cv::Mat f;
     in.convertTo(f, CV_32F);
     const int rows = cv::getOptimalDFTSize(in.rows), cols = cv::getOptimalDFTSize(in.cols);
     cv::copyMakeBorder(f, f, 0, rows - in.rows, 0, cols - in.cols, cv::BORDER_REPLICATE);
     const double a = motionDirection(in);
+    if (lengthPx <= 0) lengthPx = motionLength(in, a);
     cv::Mat psf = cv::Mat::zeros(rows, cols, CV_32F);
     const int n = std::max(2, int(std::lround(lengthPx)));
     for (int i = 0; i < n; ++i) {
@@ -202,6 +253,9 @@ cv::Mat applyFilter(const cv::Mat& in, Filter filter, bool invert) {
         case Filter::MotionLong:
             out = motionDeblur(in, kMotionLongPx);
             break;
+        case Filter::MotionEstimated:
+            out = motionDeblur(in, 0.0);
+            break;
         case Filter::Stretch: {
             cv::Mat blurred;
             cv::GaussianBlur(in, blurred, cv::Size(), kSmoothSigmaPx);
@@ -264,9 +318,9 @@ std::vector<std::vector<cv::Point2f>> locateQuads(const cv::Mat& gray) {
     return quads;
 }
 
-cv::Mat rectify(const cv::Mat& gray, const std::vector<cv::Point2f>& quad) {
-    const float quiet = static_cast<float>(kRectifySidePx * kRectifyQuietFraction);
-    const float side = static_cast<float>(kRectifySidePx);
+cv::Mat rectify(const cv::Mat& gray, const std::vector<cv::Point2f>& quad, int sidePx = kRectifySidePx) {
+    const float quiet = static_cast<float>(sidePx * kRectifyQuietFraction);
+    const float side = static_cast<float>(sidePx);
     const std::vector<cv::Point2f> target{{quiet, quiet}, {quiet + side, quiet}, {quiet + side, quiet + side},
                                           {quiet, quiet + side}};
     const cv::Mat h = cv::getPerspectiveTransform(quad, target);
@@ -275,6 +329,75 @@ cv::Mat rectify(const cv::Mat& gray, const std::vector<cv::Point2f>& quad) {
     // Replicated border: the quiet zone keeps the paper/screen tone around the code.
     cv::warpPerspective(gray, out, h, cv::Size(outSide, outSide), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
     return out;
+}
+
+double quadArea(const cv::Point2f& a, const cv::Point2f& b, const cv::Point2f& c, const cv::Point2f& d) {
+    // Shoelace formula; the points are in hull order, so the quadrilateral is simple.
+    return 0.5 * std::abs((a.x * b.y - b.x * a.y) + (b.x * c.y - c.x * b.y) + (c.x * d.y - d.x * c.y) +
+                          (d.x * a.y - a.x * d.y));
+}
+
+// The outline of the largest dark blob of `region` (light blob when `invert`) as four corners in
+// clockwise order (image coordinates), or nothing. Only geometry: the pixels ZXing reads are the
+// frame's own, resampled.
+std::optional<std::vector<cv::Point2f>> outlineQuad(const cv::Mat& region, bool invert) {
+    const int side = std::min(region.cols, region.rows);
+    if (side < 16) return std::nullopt;
+    const int block = std::max(3, int(side * kOutlineBlockFraction) | 1);
+    cv::Mat bin;
+    cv::adaptiveThreshold(region, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, invert ? cv::THRESH_BINARY : cv::THRESH_BINARY_INV,
+                          block, invert ? -kOutlineThresholdOffset : kOutlineThresholdOffset);
+    const int close = std::max(3, int(side * kOutlineCloseFraction));
+    cv::morphologyEx(bin, bin, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(close, close)));
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(bin, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    const std::vector<cv::Point>* best = nullptr;
+    double bestArea = kOutlineMinBlobShare * double(region.total());
+    for (const auto& c : contours) {
+        const double a = cv::contourArea(c);
+        if (a > bestArea) {
+            bestArea = a;
+            best = &c;
+        }
+    }
+    if (best == nullptr) return std::nullopt;
+    std::vector<cv::Point> hull, approx;
+    cv::convexHull(*best, hull);
+    cv::approxPolyDP(hull, approx, kOutlineHullEpsilon * cv::arcLength(hull, true), true);
+    if (approx.size() < 4 || approx.size() > kOutlineMaxHullPoints) return std::nullopt;
+    std::vector<cv::Point2f> pts(approx.begin(), approx.end());
+    const std::size_t n = pts.size();
+    double most = 0;
+    std::array<std::size_t, 4> pick{};
+    for (std::size_t a = 0; a < n; ++a)
+        for (std::size_t b = a + 1; b < n; ++b)
+            for (std::size_t c = b + 1; c < n; ++c)
+                for (std::size_t d = c + 1; d < n; ++d) {
+                    const double area = quadArea(pts[a], pts[b], pts[c], pts[d]);
+                    if (area > most) {
+                        most = area;
+                        pick = {a, b, c, d};
+                    }
+                }
+    // A symbol's outline fills most of its blob's hull (a QR code is a square seen in perspective).
+    if (most < 0.8 * cv::contourArea(hull)) return std::nullopt;
+    std::vector<cv::Point2f> quad;
+    for (std::size_t i : pick) quad.push_back(pts[i]);
+    // Hull order is consistent (one sense of rotation); make it clockwise in image coordinates
+    // (y down) so that the rectified symbol is not mirrored.
+    const cv::Point2f e1 = quad[1] - quad[0], e2 = quad[2] - quad[1];
+    if (e1.x * e2.y - e1.y * e2.x < 0) std::reverse(quad.begin(), quad.end());
+    return quad;
+}
+
+double longestEdge(const std::vector<cv::Point2f>& quad) {
+    double longest = 0;
+    for (std::size_t i = 0; i < quad.size(); ++i) longest = std::max(longest, double(cv::norm(quad[i] - quad[(i + 1) % quad.size()])));
+    return longest;
+}
+
+int outlineSidePx(double longestEdgePx) {
+    return std::clamp(int(kOutlineUpscale * longestEdgePx), kOutlineMinSidePx, kRectifySidePx);
 }
 
 cv::Rect withMargin(const cv::Rect& r, const cv::Size& bounds) {
@@ -362,10 +485,12 @@ const std::vector<Variant>& cascade() {
         c.push_back({.name = "histogram", .binarizer = Binarizer::GlobalHistogram, .costHintMs = 3});
         c.push_back({.name = "inverted", .invert = true, .costHintMs = 3.5});
         c.push_back({.name = "roi-x2", .region = Candidates, .scale = 2.0, .costHintMs = 6});
+        c.push_back({.name = "roi-outline", .region = Outlined, .costHintMs = 5});
         c.push_back({.name = "roi-x2-smooth", .region = Candidates, .scale = 2.0, .filter = Smooth, .costHintMs = 6.5});
         c.push_back({.name = "roi-x2-adaptive", .region = Candidates, .scale = 2.0, .filter = AdaptiveThreshold, .costHintMs = 7});
         c.push_back({.name = "roi-wiener", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = Wiener, .costHintMs = 12.0});
         c.push_back({.name = "roi-x2-inverted", .region = Candidates, .scale = 2.0, .invert = true, .costHintMs = 6});
+        c.push_back({.name = "roi-outline-inverted", .region = Outlined, .invert = true, .costHintMs = 5});
         c.push_back({.name = "adaptive", .filter = AdaptiveThreshold, .costHintMs = 5});
         c.push_back({.name = "roi-deblur", .region = Candidates, .scale = 2.0, .filter = Deblur, .costHintMs = 8});
         c.push_back({.name = "roi-x2-sharpen", .region = Candidates, .scale = 2.0, .filter = Sharpen, .costHintMs = 7});
@@ -379,6 +504,7 @@ const std::vector<Variant>& cascade() {
         c.push_back({.name = "roi-x3", .region = Candidates, .scale = 3.0, .costHintMs = 6});
         c.push_back({.name = "roi-deblur-inverted", .region = Candidates, .scale = 2.0, .filter = Deblur, .invert = true, .costHintMs = 8});
         c.push_back({.name = "clahe-inverted", .filter = Clahe, .invert = true, .costHintMs = 7.5});
+        c.push_back({.name = "roi-motion", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = MotionEstimated, .costHintMs = 15.0});
         c.push_back({.name = "roi-motion-short", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = MotionShort, .costHintMs = 14.0});
         c.push_back({.name = "roi-motion-long", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = MotionLong, .costHintMs = 14.0});
         c.push_back({.name = "locate", .region = Located, .live = false, .costHintMs = 16});
@@ -399,6 +525,14 @@ double workMegapixels(const Variant& variant, FrameContext& frame) {
                 const double scale = std::min(variant.scale, std::sqrt(kMaxScaledPixels / double(r.area())));
                 mp += double(r.area()) * scale * scale / 1e6;
             }
+            return mp;
+        }
+        case Region::Outlined: {
+            // Binarising the region, then reading a square of up to kRectifySidePx plus quiet zone
+            // (the square's size is only known after the outline is found: the largest is assumed).
+            double mp = 0;
+            const double square = kRectifySidePx * (1 + 2 * kRectifyQuietFraction);
+            for (const cv::Rect& r : regionsOf(frame)) mp += (double(r.area()) + square * square) / 1e6;
             return mp;
         }
         case Region::Located:
@@ -429,6 +563,16 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame) {
                             ? resampled(applyFilter(gray(r), variant.filter, variant.invert), scale)
                             : applyFilter(resampled(gray(r), scale), variant.filter, variant.invert);
                     readInto(img, variant, outcome);
+                    if (!outcome.payloads.empty()) break;
+                }
+                break;
+            case Region::Outlined:
+                for (const cv::Rect& r : regionsOf(frame)) {
+                    auto quad = outlineQuad(gray(r), variant.invert);
+                    if (!quad) continue;
+                    for (auto& q : *quad) q += cv::Point2f(float(r.x), float(r.y));
+                    const cv::Mat square = rectify(gray, *quad, outlineSidePx(longestEdge(*quad)));
+                    readInto(applyFilter(square, variant.filter, variant.invert), variant, outcome);
                     if (!outcome.payloads.empty()) break;
                 }
                 break;

@@ -22,6 +22,7 @@ enum class Filter {
     Wiener,             // Wiener deconvolution of a Gaussian blur: strong defocus
     MotionShort,        // Wiener deconvolution of a linear motion blur (direction estimated), 5 px
     MotionLong,         // the same, 8 px
+    MotionEstimated,    // the same, with the blur's length estimated from the region
 };
 
 enum class Binarizer { LocalAverage, GlobalHistogram };
@@ -30,6 +31,7 @@ enum class Region {
     Whole,       // the whole frame
     Candidates,  // each QR-like region (texture candidates and symbols ZXing saw but could not read)
     Located,     // each quad QRCodeDetector::detect finds, rectified to an upright square
+    Outlined,    // each candidate region's symbol outline (a quadrilateral), rectified to an upright square
 };
 
 struct Variant {

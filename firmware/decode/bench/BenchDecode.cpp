@@ -51,6 +51,7 @@ struct Tally {
     std::vector<double> frameMs;
     std::vector<double> framesToRead;
     std::map<std::string, PeerTally> peers;
+    std::map<std::string, int> readBy;  // variant that read, per scene read
 };
 
 double msSince(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
@@ -156,6 +157,7 @@ nlohmann::json tallyJson(const Tally& t, bool full) {
         j["frames_to_read"] = {{"median", percentile(t.framesToRead, 50)}, {"p95", percentile(t.framesToRead, 95)}};
     }
     j["misreads"] = t.misreads;
+    if (full && !t.readBy.empty()) j["read_by"] = t.readBy;
     if (!t.peers.empty()) j["peers"] = peersJson(t.peers);
     return j;
 }
@@ -261,6 +263,8 @@ int runBenchDecode(const std::vector<std::string>& args, std::ostream& out, std:
                 all.decoded++;
                 cat.framesToRead.push_back(frame);
                 all.framesToRead.push_back(frame);
+                cat.readBy[engine.lastReport().readBy]++;
+                all.readBy[engine.lastReport().readBy]++;
             }
             if (wrong || right) break;
         }
