@@ -128,7 +128,7 @@ Params paramsFor(std::string_view category, Level level, Rng& rng) {
     } else if (category == "motion") {
         p.motionModules = hard ? rng.uniform(1.4, 2.2) : rng.uniform(0.7, 1.5);
     } else if (category == "glare") {
-        p.glarePeak = hard ? rng.uniform(230, 320) : rng.uniform(120, 200);
+        p.glarePeak = hard ? rng.uniform(230, 320) : rng.uniform(80, 150);
         p.glareSaturatedLo = hard ? 0.04 : 0.01;
         p.glareSaturatedHi = hard ? 0.10 : 0.04;
     } else if (category == "lowlight") {

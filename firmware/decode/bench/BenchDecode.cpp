@@ -27,8 +27,9 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kUsage =
-    "usage: sentinel bench decode --manifest TSV [--json] [--peers]\n"
-    "  TSV lines: image<TAB>expected, expected = @literal text or a path to a file holding it\n";
+    "usage: sentinel bench decode --manifest TSV [--json] [--peers] [--still]\n"
+    "  TSV lines: image<TAB>expected, expected = @literal text or a path to a file holding it\n"
+    "  --still: one decodeStill call per image (the whole cascade, no frame budget) instead of live frames\n";
 
 struct Entry {
     fs::path image;
@@ -201,12 +202,14 @@ void printTable(const Tally& all, const std::map<std::string, Tally>& cats, cons
 
 int runBenchDecode(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     std::string manifest;
-    bool json = false, peers = false;
+    bool json = false, peers = false, stillMode = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--json") {
             json = true;
         } else if (args[i] == "--peers") {
             peers = true;
+        } else if (args[i] == "--still") {
+            stillMode = true;
         } else if (args[i] == "--manifest" && i + 1 < args.size()) {
             manifest = args[++i];
         } else if (args[i] == "--help" || args[i] == "-h") {
@@ -244,9 +247,10 @@ int runBenchDecode(const std::vector<std::string>& args, std::ostream& out, std:
         Tally& cat = e.emptyScene ? empty : cats[e.category];
         cat.total++;
         if (!e.emptyScene) all.total++;
-        for (int frame = 1; frame <= kFramesPerScene; ++frame) {
+        const int frames = stillMode ? 1 : kFramesPerScene;
+        for (int frame = 1; frame <= frames; ++frame) {
             const auto t0 = Clock::now();
-            const std::vector<std::string> got = engine.decodeFrame(view);
+            const std::vector<std::string> got = stillMode ? engine.decodeStill(view) : engine.decodeFrame(view);
             const double ms = msSince(t0);
             cat.frameMs.push_back(ms);
             if (!e.emptyScene) all.frameMs.push_back(ms);

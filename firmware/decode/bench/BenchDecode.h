@@ -1,5 +1,5 @@
 #pragma once
-// `sentinel bench decode --manifest TSV [--json] [--peers]` (DESIGN §4).
+// `sentinel bench decode --manifest TSV [--json] [--peers] [--still]` (DESIGN §4).
 //
 // Each manifest line is `image<TAB>expected`: `@literal text`, or a path to a file holding the
 // expected text; relative paths are relative to the manifest's folder; blank lines and lines
@@ -11,6 +11,8 @@
 // acts on what it reads (an image may hold further codes besides the expected one). The category of an
 // image is its parent folder's name. With --peers, the same images also go through plain
 // ZXing-cpp (ReadBarcodes, QR only) and OpenCV's wechat_qrcode without models, one call each.
+// With --still, each image gets one decodeStill call instead (the whole cascade, no frame budget:
+// what the engine can read at all, independent of the machine's load; times are per image).
 // Output: one JSON object (--json) in the DESIGN §4 shape plus "misreads" and per-category peers,
 // or a readable table. Returns 0 on success, 1 when an image cannot be read, 2 on usage errors.
 
