@@ -34,7 +34,7 @@ constexpr double kRectifyQuietFraction = 0.12;
 // reach), their density over kOutlineWindowFraction of the region's side, and the largest dense
 // blob's convex hull reduced to the quadrilateral of largest area among its corners. The symbol is
 // drawn at kOutlineUpscale times its longest edge (≥ 4 px per module for codes of 2 px modules),
-// within kOutlineMinSidePx..kRectifySidePx.
+// within kOutlineMinSidePx..kOutlineMaxSidePx, resampled bilinearly (cheaper than cubic).
 constexpr double kOutlineStrongEdgeShare = 0.05;
 constexpr double kOutlineEdgeOfStrong = 0.4;
 constexpr double kOutlineWindowFraction = 0.04;
@@ -43,6 +43,7 @@ constexpr double kOutlineHullEpsilon = 0.01;     // of the hull's perimeter
 constexpr std::size_t kOutlineMaxHullPoints = 24;
 constexpr double kOutlineUpscale = 2.0;
 constexpr int kOutlineMinSidePx = 320;
+constexpr int kOutlineMaxSidePx = 560;  // ≥ 4.7 px per module up to version 25
 // Upscaled copies are skipped when they would exceed this many pixels (still photographs).
 constexpr double kMaxScaledPixels = 8.5e6;
 // CLAHE: clip limit and tile grid (tiles of ≈160x90 px at 720p: larger than a module, smaller than
@@ -318,7 +319,8 @@ std::vector<std::vector<cv::Point2f>> locateQuads(const cv::Mat& gray) {
     return quads;
 }
 
-cv::Mat rectify(const cv::Mat& gray, const std::vector<cv::Point2f>& quad, int sidePx = kRectifySidePx) {
+cv::Mat rectify(const cv::Mat& gray, const std::vector<cv::Point2f>& quad, int sidePx = kRectifySidePx,
+              int interpolation = cv::INTER_CUBIC) {
     const float quiet = static_cast<float>(sidePx * kRectifyQuietFraction);
     const float side = static_cast<float>(sidePx);
     const std::vector<cv::Point2f> target{{quiet, quiet}, {quiet + side, quiet}, {quiet + side, quiet + side},
@@ -327,7 +329,7 @@ cv::Mat rectify(const cv::Mat& gray, const std::vector<cv::Point2f>& quad, int s
     const int outSide = static_cast<int>(side + 2 * quiet);
     cv::Mat out;
     // Replicated border: the quiet zone keeps the paper/screen tone around the code.
-    cv::warpPerspective(gray, out, h, cv::Size(outSide, outSide), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+    cv::warpPerspective(gray, out, h, cv::Size(outSide, outSide), interpolation, cv::BORDER_REPLICATE);
     return out;
 }
 
@@ -408,7 +410,7 @@ double longestEdge(const std::vector<cv::Point2f>& quad) {
 }
 
 int outlineSidePx(double longestEdgePx) {
-    return std::clamp(int(kOutlineUpscale * longestEdgePx), kOutlineMinSidePx, kRectifySidePx);
+    return std::clamp(int(kOutlineUpscale * longestEdgePx), kOutlineMinSidePx, kOutlineMaxSidePx);
 }
 
 cv::Rect withMargin(const cv::Rect& r, const cv::Size& bounds) {
@@ -498,7 +500,7 @@ const std::vector<Variant>& cascade() {
         c.push_back({.name = "plain", .tryHarder = false, .tryDownscale = false, .costHintMs = 2.5});
         c.push_back({.name = "histogram", .binarizer = Binarizer::GlobalHistogram, .costHintMs = 3});
         c.push_back({.name = "inverted", .invert = true, .costHintMs = 3.5});
-        c.push_back({.name = "roi-outline", .region = Outlined, .costHintMs = 5});
+        c.push_back({.name = "roi-outline", .region = Outlined, .tryDownscale = false, .costHintMs = 8});
         c.push_back({.name = "roi-x2", .region = Candidates, .scale = 2.0, .costHintMs = 6});
         c.push_back({.name = "roi-wiener", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = Wiener, .costHintMs = 12.0});
         c.push_back({.name = "roi-denoise", .region = Candidates, .scale = 2.0, .filter = Denoise, .costHintMs = 6.0});
@@ -506,7 +508,7 @@ const std::vector<Variant>& cascade() {
         c.push_back({.name = "roi-x2-adaptive", .region = Candidates, .scale = 2.0, .filter = AdaptiveThreshold, .costHintMs = 7});
         c.push_back({.name = "roi-deblur", .region = Candidates, .scale = 2.0, .filter = Deblur, .costHintMs = 8});
         c.push_back({.name = "roi-x2-smooth", .region = Candidates, .scale = 2.0, .filter = Smooth, .costHintMs = 6.5});
-        c.push_back({.name = "roi-outline-inverted", .region = Outlined, .invert = true, .costHintMs = 5});
+        c.push_back({.name = "roi-outline-inverted", .region = Outlined, .invert = true, .tryDownscale = false, .costHintMs = 8});
         c.push_back({.name = "roi-x2-inverted", .region = Candidates, .scale = 2.0, .invert = true, .costHintMs = 6});
         c.push_back({.name = "adaptive", .filter = AdaptiveThreshold, .costHintMs = 5});
         c.push_back({.name = "roi-x2-sharpen", .region = Candidates, .scale = 2.0, .filter = Sharpen, .costHintMs = 7});
@@ -542,10 +544,10 @@ double workMegapixels(const Variant& variant, FrameContext& frame) {
             return mp;
         }
         case Region::Outlined: {
-            // Binarising the region, then reading a square of up to kRectifySidePx plus quiet zone
+            // Edge density on the region, then reading a square of up to kOutlineMaxSidePx plus quiet zone
             // (the square's size is only known after the outline is found: the largest is assumed).
             double mp = 0;
-            const double square = kRectifySidePx * (1 + 2 * kRectifyQuietFraction);
+            const double square = kOutlineMaxSidePx * (1 + 2 * kRectifyQuietFraction);
             for (const cv::Rect& r : regionsOf(frame)) mp += (double(r.area()) + square * square) / 1e6;
             return mp;
         }
@@ -585,7 +587,7 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame) {
                     auto quad = outlineQuad(gray(r));
                     if (!quad) continue;
                     for (auto& q : *quad) q += cv::Point2f(float(r.x), float(r.y));
-                    const cv::Mat square = rectify(gray, *quad, outlineSidePx(longestEdge(*quad)));
+                    const cv::Mat square = rectify(gray, *quad, outlineSidePx(longestEdge(*quad)), cv::INTER_LINEAR);
 #ifdef DECODE_DBG
                     { static int k = 0; cv::imwrite("/tmp/decode-dbg/sq" + std::to_string(k++) + ".png", square);
                       cv::Mat vis = gray.clone(); std::vector<cv::Point> qi(quad->begin(), quad->end()); cv::polylines(vis, qi, true, 255, 3); cv::rectangle(vis, r, 128, 2); cv::imwrite("/tmp/decode-dbg/vis" + std::to_string(k-1) + ".png", vis); }

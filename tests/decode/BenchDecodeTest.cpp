@@ -34,6 +34,30 @@ std::string writeFrame(const fs::path& dir, const std::string& category, const s
     return rel;
 }
 
+TEST(BenchDecode, StillModeCallsDecodeStillOncePerImageAndNamesTheVariant) {
+    testing::TempDir dir;
+    auto nominal = camsim::renderFrame(11, camsim::Level::Realistic, "nominal", 2);
+    ASSERT_TRUE(nominal.ok());
+    const cv::Mat flat(720, 1280, CV_8UC1, cv::Scalar(100));
+    {
+        std::ofstream m(dir / "manifest.tsv");
+        m << writeFrame(dir.path(), "nominal", "a", nominal->gray) << "\t@" << nominal->payload << "\n";
+        m << writeFrame(dir.path(), "empty", "b", flat) << "\t@\n";
+    }
+    const BenchRun r = bench({"--manifest", (dir / "manifest.tsv").string(), "--json", "--still"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["decoded"], 1);
+    EXPECT_EQ(j["empty"]["frames"], 1);  // one call per image, not 15 frames
+    ASSERT_TRUE(j["read_by"].is_object());
+    int named = 0;
+    for (const auto& [variant, count] : j["read_by"].items()) {
+        EXPECT_FALSE(variant.empty());
+        named += count.get<int>();
+    }
+    EXPECT_EQ(named, 1);
+}
+
 TEST(BenchDecode, UsageErrorsExitTwo) {
     EXPECT_EQ(bench({}).status, 2);
     EXPECT_EQ(bench({"--manifest"}).status, 2);

@@ -49,6 +49,24 @@ TEST(DecodeEngine, ReadsANominalCodeOnTheFirstFrame) {
     EXPECT_FALSE(engine.lastReport().readBy.empty());
 }
 
+// Issue 16: hard-level tilted frames (keystone 0.3–0.6) of the development seed that, on the
+// development set, only the outline rectification of a candidate region reads.
+TEST(DecodeEngine, RectifiesSteeplyTiltedCodesFromTheirOutline) {
+    DecodeEngine engine;
+    int read = 0;
+    for (int index : {0, 3, 10, 12}) {
+        auto f = camsim::renderFrame(7, camsim::Level::Hard, "tilt", index);
+        ASSERT_TRUE(f.ok());
+        const auto got = engine.decodeStill(viewOf(f->gray));
+        for (const auto& payload : got) EXPECT_EQ(payload, f->payload) << index;
+        if (got == std::vector<std::string>{f->payload}) {
+            ++read;
+            EXPECT_EQ(engine.lastReport().readBy, "roi-outline") << index;
+        }
+    }
+    EXPECT_GE(read, 3);
+}
+
 TEST(DecodeEngine, ReadsADarkModeCode) {
     const auto f = scene("inverted");
     DecodeEngine engine;
