@@ -168,17 +168,20 @@ void checkMinimums(camsim::Level level, const std::map<std::string, Minimum>& mi
 // (docs/PERFORMANCE.md: frames-to-read p95 > 1): under a loaded CI machine fewer variants fit in a
 // frame. The still minimums (the whole cascade, deterministic) have no slack.
 TEST(DecodeGolden, SimulatedRealisticSet) {
-    checkMinimums(camsim::Level::Realistic, {{"nominal", {6, 6}}, {"small", {6, 5}}, {"tilt", {6, 6}},
-                                             {"rotation", {6, 6}}, {"defocus", {6, 5}}, {"motion", {6, 6}},
-                                             {"glare", {6, 5}}, {"lowlight", {6, 6}}, {"moire", {6, 6}},
+    // Issue 16 simulator (keystone, small rotated codes, versions 15–25, saturating glare): a glare
+    // core over a finder pattern or beyond the error correction leaves one code of six unread.
+    checkMinimums(camsim::Level::Realistic, {{"nominal", {6, 6}}, {"small", {6, 5}}, {"tilt", {6, 5}},
+                                             {"rotation", {6, 5}}, {"defocus", {6, 5}}, {"motion", {6, 6}},
+                                             {"glare", {5, 4}}, {"lowlight", {6, 6}}, {"moire", {6, 6}},
                                              {"inverted", {6, 5}}, {"jpeg", {6, 6}}});
 }
 
 TEST(DecodeGolden, SimulatedHardSet) {
-    // Hard motion blur (1.4–2.2 modules) is read only by the late motion-deconvolution variants.
-    checkMinimums(camsim::Level::Hard, {{"nominal", {6, 6}}, {"small", {6, 5}}, {"tilt", {6, 4}},
-                                        {"rotation", {6, 6}}, {"defocus", {2, 1}}, {"motion", {1, 0}},
-                                        {"glare", {2, 1}}, {"lowlight", {3, 2}}, {"moire", {6, 6}},
+    // Hard motion blur (1.4–2.2 modules), saturated glare cores and the darkest low light stay the
+    // weakest classes (docs/PERFORMANCE.md, gaps); the live minimums leave room for a loaded CI.
+    checkMinimums(camsim::Level::Hard, {{"nominal", {6, 6}}, {"small", {6, 5}}, {"tilt", {3, 1}},
+                                        {"rotation", {6, 4}}, {"defocus", {6, 2}}, {"motion", {1, 0}},
+                                        {"glare", {2, 1}}, {"lowlight", {3, 1}}, {"moire", {6, 6}},
                                         {"inverted", {6, 5}}, {"jpeg", {6, 5}}});
 }
 
