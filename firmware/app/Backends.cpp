@@ -6,6 +6,8 @@
 
 #include "drivers/camera/ReplayCamera.h"
 #include "drivers/camera/V4l2Camera.h"
+#include "drivers/display/PngDisplay.h"
+#include "drivers/display/SdlDisplay.h"
 #include "drivers/indicator/ConsoleIndicator.h"
 #include "drivers/indicator/GpioIndicator.h"
 #include "drivers/indicator/MultiIndicator.h"
@@ -71,6 +73,25 @@ Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std:
         }
     }
     return std::unique_ptr<hal::Indicator>(std::move(multi));
+}
+
+Result<std::unique_ptr<hal::Display>> makeDisplay(const Config& config) {
+    const std::string& b = config.display.backend;
+    if (b == "off") return std::unique_ptr<hal::Display>();
+    if (b.rfind("png:", 0) == 0) {
+        display::PngOptions o;
+        o.dir = b.substr(4);
+        o.widthPx = config.display.width;
+        o.heightPx = config.display.height;
+        return std::unique_ptr<hal::Display>(std::make_unique<display::PngDisplay>(o));
+    }
+    if (b == "sdl") {
+        display::SdlOptions o;
+        o.widthPx = config.display.width;
+        o.heightPx = config.display.height;
+        return std::unique_ptr<hal::Display>(std::make_unique<display::SdlDisplay>(o));
+    }
+    return Error{"display.backend: unknown backend '" + b + "'"};
 }
 
 }  // namespace sentinel::app

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "drivers/hal/Camera.h"
+#include "drivers/hal/Display.h"
 #include "drivers/hal/Indicator.h"
 #include "drivers/indicator/GpioIndicator.h"
 #include "firmware/app/Config.h"
@@ -23,5 +24,8 @@ Result<std::unique_ptr<indicator::GpioLines>> openGpioLines(const Config& config
 
 // Every backend in indicator.backends; console lines go to `console`.
 Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std::ostream& console);
+
+// display.backend: `sdl`, `png:DIR`, or nullptr for `off`.
+Result<std::unique_ptr<hal::Display>> makeDisplay(const Config& config);
 
 }  // namespace sentinel::app
