@@ -4,6 +4,8 @@
 
 #include <iostream>
 
+#include "drivers/audio/AlsaVoice.h"
+#include "drivers/audio/WavVoice.h"
 #include "drivers/camera/ReplayCamera.h"
 #include "drivers/camera/V4l2Camera.h"
 #include "drivers/display/PngDisplay.h"
@@ -92,6 +94,14 @@ Result<std::unique_ptr<hal::Display>> makeDisplay(const Config& config) {
         return std::unique_ptr<hal::Display>(std::make_unique<display::SdlDisplay>(o));
     }
     return Error{"display.backend: unknown backend '" + b + "'"};
+}
+
+Result<std::unique_ptr<hal::Voice>> makeVoice(const Config& config) {
+    const std::string& b = config.voice.backend;
+    if (b == "off") return std::unique_ptr<hal::Voice>();
+    if (b.rfind("wav:", 0) == 0) return std::unique_ptr<hal::Voice>(std::make_unique<audio::WavVoice>(b.substr(4)));
+    if (b == "alsa") return std::unique_ptr<hal::Voice>(std::make_unique<audio::AlsaVoice>(config.voice.device));
+    return Error{"voice.backend: unknown backend '" + b + "'"};
 }
 
 }  // namespace sentinel::app

@@ -7,6 +7,7 @@
 #include "drivers/hal/Camera.h"
 #include "drivers/hal/Display.h"
 #include "drivers/hal/Indicator.h"
+#include "drivers/hal/Voice.h"
 #include "drivers/indicator/GpioIndicator.h"
 #include "firmware/app/Config.h"
 #include "firmware/base/Result.h"
@@ -27,5 +28,8 @@ Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std:
 
 // display.backend: `sdl`, `png:DIR`, or nullptr for `off`.
 Result<std::unique_ptr<hal::Display>> makeDisplay(const Config& config);
+
+// voice.backend: `alsa` (voice.device), `wav:DIR`, or nullptr for `off`.
+Result<std::unique_ptr<hal::Voice>> makeVoice(const Config& config);
 
 }  // namespace sentinel::app

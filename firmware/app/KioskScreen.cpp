@@ -112,9 +112,21 @@ void KioskScreen::show(const ui::ScreenState& state, const GrayView& preview, bo
         stats_.lastError.clear();
     } else {
         ++stats_.presentErrors;
-        if (stats_.lastError != s.error().message) SLOG(kLog, Warn) << s.error().message;
+        if (stats_.lastError != s.error().message) {
+            SLOG(kLog, Warn) << s.error().message;
+        }
         stats_.lastError = s.error().message;
     }
+}
+
+Result<std::unique_ptr<KioskScreen>> makeKioskScreen(const Config& config, hal::Display& display) {
+    auto composer = ui::Composer::create({display.widthPx(), display.heightPx(), ui::kDefaultFontPath, ui::kDefaultFontFace});
+    if (!composer) return Error{"display: " + composer.error().message};
+    KioskScreenOptions o;
+    o.resultDuration = std::chrono::milliseconds{config.display.resultMs};
+    o.preview = config.display.preview;
+    o.diagnostics = config.kiosk.diagnosticsMode;
+    return std::make_unique<KioskScreen>(display, std::move(composer).value(), o);
 }
 
 void KioskScreen::loop(std::stop_token stop) {

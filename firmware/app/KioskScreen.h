@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "drivers/hal/Display.h"
+#include "firmware/app/Config.h"
 #include "firmware/app/Kiosk.h"
 #include "firmware/ui/Composer.h"
 
@@ -88,5 +89,9 @@ private:
 
     std::jthread thread_;  // last: started after everything it uses
 };
+
+// The screen for `display` as configured ([display], kiosk.diagnostics_mode): the composer at
+// the display's size. An error when the font or the size is unusable.
+Result<std::unique_ptr<KioskScreen>> makeKioskScreen(const Config& config, hal::Display& display);
 
 }  // namespace sentinel::app

@@ -66,17 +66,62 @@ Bilingual testLine(const TestSummary& t) {
 
 Bilingual holderLine(const std::string& holderMasked) { return {"持码人 " + holderMasked, "Holder " + holderMasked}; }
 
+namespace {
+
+const Reason kReasons[] = {
+    Reason::Ok, Reason::TestTooOld, Reason::TestPositive, Reason::TestTypeNotAccepted, Reason::TestInFuture,
+    Reason::NoTestResult, Reason::CodeNotGreen, Reason::UnknownCode, Reason::SignatureInvalid, Reason::UnknownIssuer,
+    Reason::KeyUsageMismatch, Reason::CredentialExpired, Reason::CredentialNotYetValid, Reason::Malformed,
+    Reason::UnsupportedFormat, Reason::TrustListStale, Reason::BackendTimeout, Reason::BackendError,
+    Reason::ClockUntrusted, Reason::Replayed, Reason::InternalError, Reason::JournalFault, Reason::RuleNotMet,
+    Reason::StaffOverride};
+
+bool known(std::string_view language) {
+    for (auto l : kPromptLanguages) {
+        if (l == language) return true;
+    }
+    return false;
+}
+
+std::string decisionFile(Decision d, std::string_view language) {
+    return std::string(language) + "/decision-" + std::string(toString(d)) + ".wav";
+}
+std::string reasonFile(Reason r, std::string_view language) {
+    return std::string(language) + "/reason-" + std::string(toString(r)) + ".wav";
+}
+std::string pick(const Bilingual& b, std::string_view language) { return language == "zh" ? b.zh : b.en; }
+std::string reasonSpoken(Reason r, std::string_view language) {
+    return std::string(language == "zh" ? reasonTextZh(r) : reasonTextEn(r));
+}
+
+}  // namespace
+
+std::vector<PromptItem> allPrompts() {
+    std::vector<PromptItem> items;
+    for (auto language : kPromptLanguages) {
+        for (Decision d : {Decision::Pass, Decision::Deny, Decision::Refer}) {
+            items.push_back({std::string(language), decisionFile(d, language), pick(decisionTitle(d), language)});
+        }
+        for (Reason r : kReasons) {
+            if (r == Reason::Ok) continue;
+            items.push_back({std::string(language), reasonFile(r, language), reasonSpoken(r, language)});
+        }
+    }
+    return items;
+}
+
+std::vector<std::string> promptFiles(Decision d, Reason r, std::string_view language) {
+    if (!known(language)) return {};
+    std::vector<std::string> files{decisionFile(d, language)};
+    if (r != Reason::Ok) files.push_back(reasonFile(r, language));
+    return files;
+}
+
 std::string promptText(Decision d, Reason r, std::string_view language) {
-    const Bilingual title = decisionTitle(d);
-    if (language == "zh") {
-        if (r == Reason::Ok) return title.zh;
-        return title.zh + "，" + std::string(reasonTextZh(r));
-    }
-    if (language == "en") {
-        if (r == Reason::Ok) return title.en;
-        return title.en + ". " + std::string(reasonTextEn(r)) + ".";
-    }
-    return {};
+    if (!known(language)) return {};
+    std::string text = pick(decisionTitle(d), language);
+    if (r != Reason::Ok) text += (language == "zh" ? "，" : ". ") + reasonSpoken(r, language);
+    return text;
 }
 
 }  // namespace sentinel::ui

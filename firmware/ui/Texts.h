@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "firmware/base/DecisionRecord.h"
 #include "firmware/base/Reason.h"
@@ -29,10 +30,22 @@ Bilingual testLine(const TestSummary& t);
 // "持码人 张*" / "Holder 张*"
 Bilingual holderLine(const std::string& holderMasked);
 
-// The spoken prompt for a decision and reason in one language ("zh" or "en"); empty for an
-// unknown language. What espeak-ng turns into the shipped WAV files at build time.
+// Voice prompts. An announcement is, per language in voice.languages order, the decision's prompt
+// and then the reason's (none for OK: "通过" says it all). espeak-ng turns every PromptItem into
+// a WAV file at build time (cmake/Prompts.cmake); the files ship in the .deb.
+struct PromptItem {
+    std::string language;  // "zh", "en"
+    std::string file;      // relative path, e.g. "zh/reason-TEST_TOO_OLD.wav"
+    std::string text;      // what is spoken
+};
+// Every prompt of every language.
+std::vector<PromptItem> allPrompts();
+// The prompt files (relative paths) of one announcement in one language, in the order spoken;
+// empty for a language without prompts.
+std::vector<std::string> promptFiles(Decision d, Reason r, std::string_view language);
+// The spoken text of one announcement in one language (the texts of promptFiles joined).
 std::string promptText(Decision d, Reason r, std::string_view language);
-// Every language a prompt exists for.
+// Every language prompts exist for.
 inline constexpr std::string_view kPromptLanguages[] = {"zh", "en"};
 
 }  // namespace sentinel::ui
