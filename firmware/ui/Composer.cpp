@@ -22,6 +22,11 @@ constexpr double kBandOfHeightLandscape = 0.56;
 constexpr double kBandOfHeightPortrait = 0.52;
 constexpr double kRowOfHeight = 0.085;
 constexpr double kTitleOfHeight = 0.15;
+// Largest fonts on a result card. Larger reads no better from a metre away and makes the reason
+// lines wrap less gracefully; OCR (the tests' stand-in for a traveller's eye) also misreads CJK at
+// glyph heights far above ~80 px.
+constexpr double kMaxTitleFontOfHeight = 0.075;
+constexpr double kMaxReasonFontOfHeight = 0.095;
 constexpr double kHintOfHeight = 0.13;
 // A freetype line at font height p occupies about 1.25 p (ascender 0.88 p above the baseline at
 // org.y + p, descender 0.25 p below; measured with Noto Sans CJK SC).
@@ -236,9 +241,10 @@ struct Composer::Impl {
             reasonBox = {x, m + titleH, w() - x - m, bandH - 2 * m - titleH};
         }
         const Bilingual title = decisionTitle(s.decision);
-        text(title.zh + "  " + title.en, titleBox, titleBox.height, kMinTextPx, ink, portrait() ? Align::Centre : Align::Left);
-        bilingual({std::string(reasonTextZh(s.reason)), std::string(reasonTextEn(s.reason))}, reasonBox, reasonBox.height,
-                  kMinReasonPx, ink, portrait() ? Align::Centre : Align::Left);
+        text(title.zh + "  " + title.en, titleBox, static_cast<int>(h() * kMaxTitleFontOfHeight), kMinTextPx, ink,
+             portrait() ? Align::Centre : Align::Left);
+        bilingual({std::string(reasonTextZh(s.reason)), std::string(reasonTextEn(s.reason))}, reasonBox,
+                  static_cast<int>(h() * kMaxReasonFontOfHeight), kMinReasonPx, ink, portrait() ? Align::Centre : Align::Left);
 
         std::vector<std::pair<Bilingual, cv::Scalar>> rows;
         if (s.testCard) rows.push_back({testCardText(), rgb(kReferRgb)});
