@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <algorithm>
+#include <fstream>
 #include <regex>
 #include <sstream>
 
@@ -175,6 +177,54 @@ TEST(DemoScreenshots, OneScreenPerDecisionInItsColourWithTheConsoleLinesReasonTe
     std::size_t files = 0;
     for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir / "shots")) ++files;
     EXPECT_EQ(files, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+}  // namespace sentinel
+
+namespace sentinel {
+namespace {
+
+// `sentinel run` with display.backend = "png:DIR" and voice.backend = "wav:DIR" writes a screen and
+// a prompt per decision. The demo's frames and trust list serve as the camera and trust.
+TEST(RunWithPngAndWav, WritesAScreenAndAPromptPerDecision) {
+    testing::TempDir dir;
+    std::ostringstream out, err;
+    app::CliContext ctx{out, err};
+    ASSERT_EQ(app::runCli({"sentinel", "demo", "--dir", (dir / "demo").string()}, ctx), 0) << out.str() << err.str();
+    std::filesystem::create_directories(dir / "state");
+    std::ofstream(dir / "k.toml") << "[kiosk]\nstate_dir = \"" << (dir / "state").string() << "\"\n"
+                                  << "[camera]\nsource = \"replay:" << (dir / "demo" / "frames").string() << "\"\n"
+                                  << "[trust]\npath = \"" << (dir / "demo" / "trust").string() << "\"\n"
+                                  << "[journal]\npath = \"" << (dir / "state" / "journal.db").string() << "\"\n"
+                                  << "[display]\nbackend = \"png:" << (dir / "screens").string() << "\"\npreview = false\n"
+                                  << "[voice]\nbackend = \"wav:" << (dir / "voice").string() << "\"\n";
+    std::ostringstream runOut, runErr;
+    app::CliContext runCtx{runOut, runErr};
+    ASSERT_EQ(app::runCli({"sentinel", "run", "--json", "--config", (dir / "k.toml").string()}, runCtx), 0) << runErr.str();
+    std::vector<std::string> expected;
+    std::istringstream in(runOut.str());
+    for (std::string l; std::getline(in, l);) {
+        const auto d = l.find("\"decision\":\""), r = l.find("\"reason\":\"");
+        if (d == std::string::npos || r == std::string::npos) continue;
+        expected.push_back(l.substr(d + 12, l.find('"', d + 12) - d - 12) + "-" + l.substr(r + 10, l.find('"', r + 10) - r - 10));
+    }
+    ASSERT_GE(expected.size(), 5u) << runOut.str();
+    auto names = [](const std::filesystem::path& folder, const std::string& ext, bool resultsOnly) {
+        std::vector<std::string> v;
+        for (const auto& e : std::filesystem::directory_iterator(folder)) {
+            if (e.path().extension() != ext) continue;
+            std::string n = e.path().stem().string().substr(3);  // drop "NN-"
+            if (resultsOnly && n.rfind("idle", 0) == 0) continue;
+            v.push_back(e.path().stem().string());
+        }
+        std::sort(v.begin(), v.end());
+        for (auto& n : v) n = n.substr(3);
+        if (resultsOnly) v.erase(std::remove(v.begin(), v.end(), std::string("idle")), v.end());
+        return v;
+    };
+    EXPECT_EQ(names(dir / "screens", ".png", true), expected);
+    EXPECT_EQ(names(dir / "voice", ".wav", false), expected);
 }
 
 }  // namespace
