@@ -55,8 +55,10 @@ struct SdlDisplay::Impl {
 
     Status open() {
         const bool desktop = haveDesktop();
-        // No desktop: drive the screen directly (KMSDRM). SDL picks X11/Wayland by itself otherwise.
-        if (!desktop) SDL_SetHint(SDL_HINT_VIDEODRIVER, "kmsdrm");
+        // No desktop: drive the screen directly (KMSDRM). On a desktop only its own drivers, so a
+        // desktop that went away is an error (retried), not a silent fallback to an off-screen one.
+        const char* wl = std::getenv("WAYLAND_DISPLAY");
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, !desktop ? "kmsdrm" : (wl && *wl) ? "wayland,x11" : "x11,wayland");
         SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "0");
         if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) return fail("video");
         videoUp = true;
