@@ -7,6 +7,8 @@ set(SENTINEL_PKG_DOCDIR share/doc/sentinel)
 
 install(FILES ${PROJECT_SOURCE_DIR}/assets/systemd/sentinel.service DESTINATION lib/systemd/system)
 install(FILES ${PROJECT_SOURCE_DIR}/assets/udev/70-sentinel.rules DESTINATION lib/udev/rules.d)
+# Voice prompts made by espeak-ng at build time (firmware/ui): /usr/share/sentinel/prompts/LANG/*.wav.
+install(DIRECTORY ${SENTINEL_PROMPTS_DIR}/ DESTINATION share/sentinel/prompts FILES_MATCHING PATTERN "*.wav")
 # The example configuration: as the live file (a dpkg conffile: local edits survive upgrades) and
 # as a pristine example beside the docs.
 install(FILES ${PROJECT_SOURCE_DIR}/assets/config/sentinel.toml DESTINATION /etc/sentinel)
@@ -31,11 +33,13 @@ if [ "$1" = "configure" ]; then
                 --gecos "Sentinel kiosk" sentinel >/dev/null
     fi
     adduser sentinel video >/dev/null 2>&1 || true
+    adduser sentinel audio >/dev/null 2>&1 || true
+    adduser sentinel render >/dev/null 2>&1 || true
     install -d -o sentinel -g sentinel -m 0700 /var/lib/sentinel
     install -d -m 0755 /etc/sentinel/trust
     if command -v udevadm >/dev/null 2>&1; then
         udevadm control --reload >/dev/null 2>&1 || true
-        udevadm trigger --subsystem-match=video4linux --subsystem-match=gpio >/dev/null 2>&1 || true
+        udevadm trigger --subsystem-match=video4linux --subsystem-match=gpio --subsystem-match=drm --subsystem-match=sound >/dev/null 2>&1 || true
     fi
     if [ -d /run/systemd/system ]; then systemctl daemon-reload >/dev/null 2>&1 || true; fi
 fi

@@ -4,8 +4,12 @@
 
 #include <iostream>
 
+#include "drivers/audio/AlsaVoice.h"
+#include "drivers/audio/WavVoice.h"
 #include "drivers/camera/ReplayCamera.h"
 #include "drivers/camera/V4l2Camera.h"
+#include "drivers/display/PngDisplay.h"
+#include "drivers/display/SdlDisplay.h"
 #include "drivers/indicator/ConsoleIndicator.h"
 #include "drivers/indicator/GpioIndicator.h"
 #include "drivers/indicator/MultiIndicator.h"
@@ -71,6 +75,33 @@ Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std:
         }
     }
     return std::unique_ptr<hal::Indicator>(std::move(multi));
+}
+
+Result<std::unique_ptr<hal::Display>> makeDisplay(const Config& config) {
+    const std::string& b = config.display.backend;
+    if (b == "off") return std::unique_ptr<hal::Display>();
+    if (b.rfind("png:", 0) == 0) {
+        display::PngOptions o;
+        o.dir = b.substr(4);
+        o.widthPx = config.display.width;
+        o.heightPx = config.display.height;
+        return std::unique_ptr<hal::Display>(std::make_unique<display::PngDisplay>(o));
+    }
+    if (b == "sdl") {
+        display::SdlOptions o;
+        o.widthPx = config.display.width;
+        o.heightPx = config.display.height;
+        return std::unique_ptr<hal::Display>(std::make_unique<display::SdlDisplay>(o));
+    }
+    return Error{"display.backend: unknown backend '" + b + "'"};
+}
+
+Result<std::unique_ptr<hal::Voice>> makeVoice(const Config& config) {
+    const std::string& b = config.voice.backend;
+    if (b == "off") return std::unique_ptr<hal::Voice>();
+    if (b.rfind("wav:", 0) == 0) return std::unique_ptr<hal::Voice>(std::make_unique<audio::WavVoice>(b.substr(4)));
+    if (b == "alsa") return std::unique_ptr<hal::Voice>(std::make_unique<audio::AlsaVoice>(config.voice.device));
+    return Error{"voice.backend: unknown backend '" + b + "'"};
 }
 
 }  // namespace sentinel::app

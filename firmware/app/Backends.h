@@ -5,7 +5,9 @@
 #include <ostream>
 
 #include "drivers/hal/Camera.h"
+#include "drivers/hal/Display.h"
 #include "drivers/hal/Indicator.h"
+#include "drivers/hal/Voice.h"
 #include "drivers/indicator/GpioIndicator.h"
 #include "firmware/app/Config.h"
 #include "firmware/base/Result.h"
@@ -23,5 +25,11 @@ Result<std::unique_ptr<indicator::GpioLines>> openGpioLines(const Config& config
 
 // Every backend in indicator.backends; console lines go to `console`.
 Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std::ostream& console);
+
+// display.backend: `sdl`, `png:DIR`, or nullptr for `off`.
+Result<std::unique_ptr<hal::Display>> makeDisplay(const Config& config);
+
+// voice.backend: `alsa` (voice.device), `wav:DIR`, or nullptr for `off`.
+Result<std::unique_ptr<hal::Voice>> makeVoice(const Config& config);
 
 }  // namespace sentinel::app

@@ -18,11 +18,14 @@
 #include "firmware/app/CliUtil.h"
 #include "firmware/app/Runtime.h"
 #include "firmware/app/TestCard.h"
+#include "drivers/audio/AlsaVoice.h"
+#include "firmware/app/KioskVoice.h"
 #include "firmware/fleet/TrustBundle.h"
 #include "firmware/fleet/TrustSync.h"
 #include "firmware/app/FleetWiring.h"
 #include "firmware/fleet/MqttLink.h"
 #include "firmware/diag/CameraCheck.h"
+#include "firmware/ui/Composer.h"
 #include "firmware/diag/DecodeCheck.h"
 #include "firmware/diag/FactChecks.h"
 #include "firmware/diag/IndicatorCheck.h"
@@ -45,8 +48,8 @@ constexpr const char* kHelp = R"HELP(Usage: sentinel diag [--json] [--no-relay] 
 
 Field diagnostics (DESIGN §7). Runs each check under its own time limit and prints a table, or with
 --json ONE JSON array on ONE line: [{"check","status":"ok|warn|fail","detail","remedy","ms"},…].
-Checks, in order: config, state_dir, camera, decode, indicator, service, clock, trust, trust_sync,
-journal. What each one means and what to do: docs/diagnostics.md.
+Checks, in order: config, state_dir, camera, decode, indicator, display, voice, service, clock,
+trust, trust_sync, journal. What each one means and what to do: docs/diagnostics.md.
 
 The camera check writes the last frame to <kiosk.state_dir>/diag-snapshot.png. The indicator check
 switches each lamp, the buzzer and the GATE RELAY in turn (stop the kiosk first: it holds the GPIO
@@ -76,6 +79,8 @@ constexpr auto kTrustTimeout = 5s;
 constexpr auto kJournalTimeout = 10s;
 constexpr auto kFleetTimeout = 10s;
 constexpr auto kFleetProbe = 5s;        // one MQTT connection attempt (CONNACK or the TLS failure)
+constexpr auto kDisplayTimeout = 5s;
+constexpr auto kVoiceTimeout = 5s;
 constexpr std::uintmax_t kStateMinFree = 64ull << 20;  // journal appends need room; below → fail
 constexpr const char* kSnapshotFile = "diag-snapshot.png";
 // A syntactically valid HK1 token no service will know: asked only to read `server_time`.
@@ -119,6 +124,51 @@ diag::TestCardRecogniser recogniserFor(std::shared_ptr<const trust::TrustList> l
         verify::OfflineContext ctx{list.get(), SystemClock().now(), {}, false, std::string(32, 't')};
         return verify::verifyHc1(payload, ctx).stages.signature.value_or(false);
     };
+}
+
+// display.backend: the font renders a screen at the configured size; where the screen goes exists.
+// Never opens the screen itself (the running kiosk holds it).
+Outcome checkDisplay(const Config& cfg) {
+    const std::string& b = cfg.display.backend;
+    if (b == "off") return Outcome::ok("off (no screen)");
+    auto composer = ui::Composer::create({cfg.display.width, cfg.display.height, ui::kDefaultFontPath, ui::kDefaultFontFace});
+    if (!composer) return Outcome::fail(composer.error().message, "apt-get install fonts-noto-cjk; check display.width/height");
+    const auto shot = (*composer)->compose(ui::IdleScreen{}, {}, MonoTime{});
+    for (const auto& t : shot.texts) {
+        if (!t.fits) return Outcome::warn("text does not fit at " + std::to_string(cfg.display.width) + "x" +
+                                              std::to_string(cfg.display.height) + ": " + t.text,
+                                          "use a larger display.width/height");
+    }
+    std::error_code ec;
+    if (b.rfind("png:", 0) == 0) {
+        std::filesystem::create_directories(b.substr(4), ec);
+        if (ec) return Outcome::fail("cannot create " + b.substr(4) + ": " + ec.message(), "fix display.backend's folder");
+        return Outcome::ok("png: writes screens to " + b.substr(4));
+    }
+    const char* x = std::getenv("DISPLAY");
+    const char* wl = std::getenv("WAYLAND_DISPLAY");
+    if ((x && *x) || (wl && *wl)) return Outcome::ok("sdl on a desktop (" + std::string(x && *x ? "X11" : "Wayland") + ")");
+    if (!std::filesystem::exists("/dev/dri/card0", ec) && !std::filesystem::exists("/dev/dri/card1", ec)) {
+        return Outcome::warn("sdl: no desktop and no DRM device (/dev/dri/card*)",
+                             "check the display cable and the board's KMS driver; `ls -l /dev/dri`");
+    }
+    return Outcome::ok("sdl via KMSDRM (/dev/dri)");
+}
+
+// voice.backend: the prompts are installed; for alsa the device opens. A missing sound card is a
+// warning: the kiosk decides without a voice.
+Outcome checkVoice(const Config& cfg) {
+    const std::string& b = cfg.voice.backend;
+    if (b == "off") return Outcome::ok("off (silent)");
+    const auto prompts = locatePrompts();
+    if (prompts.empty()) return Outcome::warn("no voice prompts found", "reinstall the package (/usr/share/sentinel/prompts) or set SENTINEL_PROMPTS_DIR");
+    if (b == "alsa") {
+        if (auto e = audio::AlsaVoice::probe(cfg.voice.device); !e.empty()) {
+            return Outcome::warn(e, "check voice.device against `aplay -L`, the cable and group audio");
+        }
+        return Outcome::ok("alsa " + cfg.voice.device + ", prompts in " + prompts.string());
+    }
+    return Outcome::ok(b + ", prompts in " + prompts.string());
 }
 
 Outcome checkConfig(const Config& cfg) {
@@ -425,6 +475,8 @@ int cmdDiag(const std::vector<std::string>& argv, CliContext& ctx) {
         {"camera", kCameraTimeout, [s] { return checkCamera(s); }},
         {"decode", kDecodeTimeout, [s] { return checkDecode(s); }},
         {"indicator", kIndicatorTimeout, [s, includeRelay] { return checkIndicator(s, includeRelay); }},
+        {"display", kDisplayTimeout, [s] { return checkDisplay(s->cfg); }},
+        {"voice", kVoiceTimeout, [s] { return checkVoice(s->cfg); }},
         {"service", kServiceTimeout, [s] { return checkServiceAndSkew(s); }},
         {"clock", kClockTimeout, [s] { return checkClock(s); }},
         {"trust", kTrustTimeout, [s] { return checkTrust(s); }},

@@ -5,6 +5,8 @@
 #include "firmware/app/CliUtil.h"
 #include "firmware/app/EngineDecoder.h"
 #include "firmware/app/FleetWiring.h"
+#include "firmware/app/KioskScreen.h"
+#include "firmware/app/KioskVoice.h"
 #include "firmware/app/Output.h"
 #include "firmware/app/Runtime.h"
 #include "firmware/app/ServiceNotify.h"
@@ -34,6 +36,8 @@ Exit status: 0 stopped cleanly, 1 a fault stopped the kiosk, 2 usage or configur
 )HELP";
 
 std::atomic<bool> gStop{false};
+// At exit, how long the screen may take to show the decisions still queued.
+constexpr std::chrono::seconds kScreenDrain{5};
 
 extern "C" void onStopSignal(int) { gStop = true; }
 
@@ -80,6 +84,36 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
         return kExitUsage;
     }
 
+    // The screen (display.backend) in its own thread; the loop only hands it values.
+    auto display = makeDisplay(*cfg);
+    if (!display) {
+        ctx.err << "sentinel run: " << display.error().message << '\n';
+        return kExitUsage;
+    }
+    std::unique_ptr<KioskScreen> screen;
+    if (*display) {
+        auto made = makeKioskScreen(*cfg, **display);
+        if (!made) {
+            ctx.err << "sentinel run: " << made.error().message << '\n';
+            return kExitUsage;
+        }
+        screen = std::move(made).value();
+    }
+    // The voice (voice.backend): a missing sound card is logged by the backend, never a fault here.
+    auto voice = makeVoice(*cfg);
+    if (!voice) {
+        ctx.err << "sentinel run: " << voice.error().message << '\n';
+        return kExitUsage;
+    }
+    std::unique_ptr<KioskVoice> announcer;
+    if (*voice) {
+        const auto prompts = locatePrompts();
+        if (prompts.empty()) {
+            SLOG("Kiosk", Warn) << "voice: no prompt files found (set SENTINEL_PROMPTS_DIR); the kiosk stays silent";
+        }
+        announcer = std::make_unique<KioskVoice>(**voice, prompts, cfg->voice.languages);
+    }
+
     struct sigaction sa {};
     sa.sa_handler = onStopSignal;
     sigemptyset(&sa.sa_mask);
@@ -109,6 +143,9 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
 
     EngineDecoder decoder;
     Kiosk kiosk(**camera, decoder, (*rt)->router(), **indicator, (*rt)->sink(), clock, (*rt)->kioskOptions());
+    // The traveller first: screen and voice, then the fleet link.
+    if (screen) kiosk.addObserver(screen.get());
+    if (announcer) kiosk.addObserver(announcer.get());
     (*fleetParts)->observe(kiosk);
     if (json) {
         kiosk.onDecision = [&](const DecisionRecord& r, const Verdict&) { printRecord(ctx.out, r, true); };
@@ -120,6 +157,13 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     notifier.ready("kiosk " + cfg->kiosk.id + ", camera " + (*camera)->describe());
     kiosk.run(gStop);
     notifier.stopping();
+    // A replay ends quickly: let the screen show the last decisions before the process exits.
+    if (screen && !screen->waitResultsShown(kScreenDrain)) {
+        SLOG("Kiosk", Warn) << "the screen did not show every decision";
+    }
+    if (*voice && !(*voice)->waitIdle(kScreenDrain)) {
+        SLOG("Kiosk", Warn) << "the voice did not finish the last announcement";
+    }
     (*indicator)->shut();
     (*fleetParts)->stop();
     if (syncWorker) syncWorker->stop();

@@ -5,10 +5,12 @@
 #include <map>
 
 #include "drivers/camera/ReplayCamera.h"
+#include "drivers/display/PngDisplay.h"
 #include "drivers/indicator/ConsoleIndicator.h"
 #include "firmware/app/EngineDecoder.h"
 #include "firmware/app/HcsimProcess.h"
 #include "firmware/app/Kiosk.h"
+#include "firmware/app/KioskScreen.h"
 #include "firmware/app/Runtime.h"
 #include "firmware/base/Log.h"
 #include "firmware/issuer/TestIssuer.h"
@@ -27,6 +29,8 @@ constexpr int kFramesPerStill = 15;
 constexpr int kEmptyStillsBetweenCodes = 2;
 constexpr int kDemoRearmFrames = 15;
 constexpr int kDemoFps = 120;  // replay pace; the loop's work per frame is what is measured
+// How long the demo waits, after the last frame, for the screen to show the last decisions.
+constexpr std::chrono::seconds kScreenDrain{20};
 
 render::SceneOptions scene(double modulePx, double rotateDeg = 0, double tiltDeg = 0, bool dark = false,
                            std::uint32_t seed = 1) {
@@ -231,6 +235,26 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
         << " fps): HC1 signed by a demo-only test issuer"
         << (service ? ", HK1 answered by the reference health-code service at " + service->baseUrl() : std::string())
         << "\n\n";
+    std::unique_ptr<display::PngDisplay> shots;
+    std::unique_ptr<KioskScreen> screen;
+    if (!options.screenshots.empty()) {
+        display::PngOptions po;
+        po.dir = options.screenshots;
+        po.widthPx = options.screenWidthPx;
+        po.heightPx = options.screenHeightPx;
+        po.resultsOnly = true;
+        fs::create_directories(po.dir, ec);
+        auto composer = ui::Composer::create({po.widthPx, po.heightPx, ui::kDefaultFontPath, ui::kDefaultFontFace});
+        if (ec || !composer) {
+            err << "sentinel demo: --screenshots: " << (ec ? ec.message() : composer.error().message) << '\n';
+            return 1;
+        }
+        shots = std::make_unique<display::PngDisplay>(po);
+        KioskScreenOptions so;
+        so.preview = false;  // only result cards are written
+        screen = std::make_unique<KioskScreen>(*shots, std::move(composer).value(), so);
+        kiosk.addObserver(screen.get());
+    }
     std::vector<int> decided(cases.size(), 0);
     std::vector<double> latencies;
     int unexpected = 0;
@@ -252,6 +276,13 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
     };
     std::atomic<bool> stop{false};
     kiosk.run(stop);
+    if (screen) {
+        if (!screen->waitResultsShown(kScreenDrain)) err << "sentinel demo: the screen did not show every decision in time\n";
+        const ScreenStats st = screen->stats();
+        if (!st.lastError.empty()) err << "sentinel demo: --screenshots: " << st.lastError << '\n';
+        screen.reset();
+        out << "Screens: " << shots->written() << " written to " << options.screenshots.string() << '\n';
+    }
 
     int missing = 0;
     for (std::size_t i = 0; i < cases.size(); ++i) {

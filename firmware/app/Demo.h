@@ -27,6 +27,9 @@ struct DemoOptions {
     std::filesystem::path workDir;  // frames, trust, journal; created if absent
     std::string hcsimBinary;        // reference health-code service for online codes; empty = none
     bool colour = false;
+    // `--screenshots DIR`: the kiosk screen after each decision as DIR/NN-DECISION-REASON.png.
+    std::filesystem::path screenshots;
+    int screenWidthPx = 1280, screenHeightPx = 720;
 };
 
 // Runs the demo, printing to `out`; returns the exit status.

@@ -88,7 +88,8 @@ TEST_F(DiagCli, ReplaySourceCameraAndDecodeSelfTestAreOk) {
 
 TEST_F(DiagCli, TheTableNamesEveryCheck) {
     auto r = cli({"diag", "--config", config("replay:" + (dir / "nothing").string())});
-    for (const char* name : {"config", "state_dir", "camera", "decode", "indicator", "service", "clock", "trust", "trust_sync", "journal", "fleet"}) {
+    for (const char* name : {"config", "state_dir", "camera", "decode", "indicator", "display", "voice", "service", "clock", "trust",
+                             "trust_sync", "journal", "fleet"}) {
         EXPECT_THAT(r.out, HasSubstr(std::string("\n") + name + " ")) << r.out;
     }
     EXPECT_THAT(r.out, HasSubstr("checks:"));

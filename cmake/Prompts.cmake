@@ -1,0 +1,40 @@
+# Voice prompts (DESIGN §10), run at build time as a script:
+#   cmake -DMANIFEST_TOOL=… -DESPEAK=… -DOUT=DIR -P Prompts.cmake
+# Runs the manifest tool (every prompt: language, file, text) and espeak-ng for each line, writing
+# DIR/LANG/NAME.wav. zh is spoken with espeak-ng's Mandarin voice (cmn), en with its English one.
+execute_process(COMMAND ${MANIFEST_TOOL} OUTPUT_VARIABLE manifest RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "prompt manifest failed: ${rc}")
+endif()
+string(REPLACE ";" "," manifest "${manifest}")
+string(REPLACE "\n" ";" lines "${manifest}")
+set(count 0)
+foreach(line IN LISTS lines)
+    if(line STREQUAL "")
+        continue()
+    endif()
+    string(REPLACE "\t" ";" fields "${line}")
+    list(GET fields 0 language)
+    list(GET fields 1 file)
+    list(GET fields 2 text)
+    # Speeds in espeak-ng's words per minute. Mandarin: espeak counts a syllable as a word; 280 is
+    # about a newsreader's 4.5 syllables/s and keeps the longest prompt (15 syllables) under 4 s.
+    # English: 160, a little slower than espeak's 175 default, clearer at a noisy gate.
+    if(language STREQUAL "zh")
+        set(voice cmn)
+        set(speed 280)
+    elseif(language STREQUAL "en")
+        set(voice en)
+        set(speed 160)
+    else()
+        message(FATAL_ERROR "no espeak-ng voice for prompt language '${language}'")
+    endif()
+    get_filename_component(dir "${OUT}/${file}" DIRECTORY)
+    file(MAKE_DIRECTORY "${dir}")
+    execute_process(COMMAND ${ESPEAK} -v ${voice} -s ${speed} -w "${OUT}/${file}" "${text}" RESULT_VARIABLE rc ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "espeak-ng failed for ${file}: ${err}")
+    endif()
+    math(EXPR count "${count} + 1")
+endforeach()
+message(STATUS "voice prompts: ${count} files in ${OUT}")

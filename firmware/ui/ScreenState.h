@@ -1,0 +1,64 @@
+#pragma once
+// What the kiosk screen shows (DESIGN §10), as a value: idle, a result card, an alarm, or the
+// technician's diagnostics screen. Holds no personal data beyond the masked holder name.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "firmware/base/DecisionRecord.h"
+#include "firmware/base/Reason.h"
+#include "firmware/base/Time.h"
+
+namespace sentinel::ui {
+
+// What the decoder saw in the last frames, as advice to the traveller.
+enum class Hint { None, HoldCloser, HoldStill };
+
+// A point in camera-frame pixels.
+struct PointPx {
+    float x = 0, y = 0;
+};
+
+struct IdleScreen {
+    Hint hint = Hint::None;
+};
+
+struct ResultScreen {
+    Decision decision = Decision::Deny;
+    Reason reason = Reason::InternalError;
+    std::string holderMasked;         // as the service gave it ("张*"); empty = none
+    std::optional<TestSummary> test;  // the test the decision rests on
+    bool testCard = false;            // a diagnostics test card: never a PASS
+    MonoTime shownAt{};               // when the card appeared (countdown)
+    std::chrono::milliseconds duration{3000};  // display.result_ms
+};
+
+struct AlarmScreen {
+    std::string what;     // stable identifier: "camera", "journal", "clock", or another
+    std::string detail;   // for staff (no personal data)
+    bool outOfService = true;  // the kiosk cannot decide at all
+};
+
+// How a technician's meter reads (from diag's thresholds): green, amber, red.
+enum class MeterLevel { Ok, Warn, Bad };
+
+struct DiagnosticsScreen {
+    double sharpness = 0;     // Laplacian variance (diag::laplacianVariance)
+    double brightness = 0;    // mean gray level 0–255
+    MeterLevel sharpnessLevel = MeterLevel::Ok;
+    MeterLevel brightnessLevel = MeterLevel::Ok;
+    std::vector<PointPx> outline;  // corners of a located code, frame pixels; empty = none
+    double fps = 0;           // frames processed per second
+    double lastDecodeMs = 0;  // time the last frame's decode took
+};
+
+using ScreenState = std::variant<IdleScreen, ResultScreen, AlarmScreen, DiagnosticsScreen>;
+
+// A short stable name of the state, for file names and logs: "idle", "PASS-OK", "alarm-camera",
+// "diagnostics".
+std::string screenName(const ScreenState& state);
+
+}  // namespace sentinel::ui

@@ -1,0 +1,127 @@
+#include "firmware/ui/Texts.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace sentinel::ui {
+
+Bilingual decisionTitle(Decision d) {
+    switch (d) {
+        case Decision::Pass: return {"通过", "Pass"};
+        case Decision::Deny: return {"禁止通行", "Entry denied"};
+        case Decision::Refer: return {"人工核验", "Staff check"};
+    }
+    return {"人工核验", "Staff check"};
+}
+
+Bilingual idlePrompt() { return {"请出示健康码", "Please show your health code"}; }
+Bilingual aimingAdvice() { return {"请将二维码对准框内", "Hold the code inside the frame"}; }
+
+Bilingual hintText(Hint h) {
+    switch (h) {
+        case Hint::HoldCloser: return {"请靠近一点", "Hold it closer"};
+        case Hint::HoldStill: return {"请保持不动", "Hold still"};
+        case Hint::None: break;
+    }
+    return aimingAdvice();
+}
+
+Bilingual seeStaff() { return {"请联系工作人员", "Please see staff"}; }
+Bilingual testCardText() { return {"测试卡，闸门不开", "Test card: gate stays shut"}; }
+Bilingual outOfService() { return {"暂停服务", "Out of service"}; }
+
+Bilingual alarmText(std::string_view what) {
+    if (what == "camera") return {"摄像头故障", "Camera fault"};
+    if (what == "journal") return {"存储故障", "Storage fault"};
+    if (what == "clock") return {"设备时间不可信", "Kiosk clock not trusted"};
+    return {"设备故障", "Kiosk fault"};
+}
+
+Bilingual testLine(const TestSummary& t) {
+    Bilingual type;
+    switch (t.type) {
+        case TestType::Naat: type = {"核酸", "NAAT"}; break;
+        case TestType::Rat: type = {"抗原", "Antigen"}; break;
+        case TestType::Other: type = {"检测", "Test"}; break;
+    }
+    Bilingual result = t.result == "negative"   ? Bilingual{"阴性", "negative"}
+                       : t.result == "positive" ? Bilingual{"阳性", "positive"}
+                                                : Bilingual{"结果未知", "result unknown"};
+    char zhAge[64];
+    char enAge[64];
+    if (t.ageHours < 0) {
+        std::snprintf(zhAge, sizeof zhAge, "采样时间在未来");
+        std::snprintf(enAge, sizeof enAge, "sampled in the future");
+    } else if (t.ageHours < 1.0) {
+        const int minutes = static_cast<int>(std::floor(t.ageHours * 60.0));
+        std::snprintf(zhAge, sizeof zhAge, "%d 分钟前", minutes);
+        std::snprintf(enAge, sizeof enAge, "%d min ago", minutes);
+    } else {
+        const int hours = static_cast<int>(std::floor(t.ageHours));
+        std::snprintf(zhAge, sizeof zhAge, "%d 小时前", hours);
+        std::snprintf(enAge, sizeof enAge, "%d h ago", hours);
+    }
+    return {type.zh + " " + result.zh + " · " + zhAge, type.en + " " + result.en + " · " + enAge};
+}
+
+Bilingual holderLine(const std::string& holderMasked) { return {"持码人 " + holderMasked, "Holder " + holderMasked}; }
+
+namespace {
+
+const Reason kReasons[] = {
+    Reason::Ok, Reason::TestTooOld, Reason::TestPositive, Reason::TestTypeNotAccepted, Reason::TestInFuture,
+    Reason::NoTestResult, Reason::CodeNotGreen, Reason::UnknownCode, Reason::SignatureInvalid, Reason::UnknownIssuer,
+    Reason::KeyUsageMismatch, Reason::CredentialExpired, Reason::CredentialNotYetValid, Reason::Malformed,
+    Reason::UnsupportedFormat, Reason::TrustListStale, Reason::BackendTimeout, Reason::BackendError,
+    Reason::ClockUntrusted, Reason::Replayed, Reason::InternalError, Reason::JournalFault, Reason::RuleNotMet,
+    Reason::StaffOverride};
+
+bool known(std::string_view language) {
+    for (auto l : kPromptLanguages) {
+        if (l == language) return true;
+    }
+    return false;
+}
+
+std::string decisionFile(Decision d, std::string_view language) {
+    return std::string(language) + "/decision-" + std::string(toString(d)) + ".wav";
+}
+std::string reasonFile(Reason r, std::string_view language) {
+    return std::string(language) + "/reason-" + std::string(toString(r)) + ".wav";
+}
+std::string pick(const Bilingual& b, std::string_view language) { return language == "zh" ? b.zh : b.en; }
+std::string reasonSpoken(Reason r, std::string_view language) {
+    return std::string(language == "zh" ? reasonTextZh(r) : reasonTextEn(r));
+}
+
+}  // namespace
+
+std::vector<PromptItem> allPrompts() {
+    std::vector<PromptItem> items;
+    for (auto language : kPromptLanguages) {
+        for (Decision d : {Decision::Pass, Decision::Deny, Decision::Refer}) {
+            items.push_back({std::string(language), decisionFile(d, language), pick(decisionTitle(d), language)});
+        }
+        for (Reason r : kReasons) {
+            if (r == Reason::Ok) continue;
+            items.push_back({std::string(language), reasonFile(r, language), reasonSpoken(r, language)});
+        }
+    }
+    return items;
+}
+
+std::vector<std::string> promptFiles(Decision d, Reason r, std::string_view language) {
+    if (!known(language)) return {};
+    std::vector<std::string> files{decisionFile(d, language)};
+    if (r != Reason::Ok) files.push_back(reasonFile(r, language));
+    return files;
+}
+
+std::string promptText(Decision d, Reason r, std::string_view language) {
+    if (!known(language)) return {};
+    std::string text = pick(decisionTitle(d), language);
+    if (r != Reason::Ok) text += (language == "zh" ? "，" : ". ") + reasonSpoken(r, language);
+    return text;
+}
+
+}  // namespace sentinel::ui

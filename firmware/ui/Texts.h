@@ -1,0 +1,51 @@
+#pragma once
+// The screen's and the voice's own bilingual texts. Reason texts are NOT here: they come from the
+// one table in firmware/base/Reason.cpp that the console, the screen and the voice share.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "firmware/base/DecisionRecord.h"
+#include "firmware/base/Reason.h"
+#include "firmware/ui/ScreenState.h"
+
+namespace sentinel::ui {
+
+struct Bilingual {
+    std::string zh;
+    std::string en;
+};
+
+Bilingual decisionTitle(Decision d);      // 通过 / Pass …
+Bilingual idlePrompt();                   // 请出示健康码 / Please show your health code
+Bilingual aimingAdvice();                 // the idle line when there is no hint
+Bilingual hintText(Hint h);               // 请靠近一点 / Hold it closer …
+Bilingual seeStaff();                     // 请联系工作人员 / Please see staff
+Bilingual testCardText();                 // 测试卡 / Test card
+Bilingual outOfService();                 // 暂停服务 / Out of service
+Bilingual alarmText(std::string_view what);  // camera / journal / clock / anything else
+// "核酸 阴性 · 6 小时前" / "NAAT negative · 6 h ago"
+Bilingual testLine(const TestSummary& t);
+// "持码人 张*" / "Holder 张*"
+Bilingual holderLine(const std::string& holderMasked);
+
+// Voice prompts. An announcement is, per language in voice.languages order, the decision's prompt
+// and then the reason's (none for OK: "通过" says it all). espeak-ng turns every PromptItem into
+// a WAV file at build time (cmake/Prompts.cmake); the files ship in the .deb.
+struct PromptItem {
+    std::string language;  // "zh", "en"
+    std::string file;      // relative path, e.g. "zh/reason-TEST_TOO_OLD.wav"
+    std::string text;      // what is spoken
+};
+// Every prompt of every language.
+std::vector<PromptItem> allPrompts();
+// The prompt files (relative paths) of one announcement in one language, in the order spoken;
+// empty for a language without prompts.
+std::vector<std::string> promptFiles(Decision d, Reason r, std::string_view language);
+// The spoken text of one announcement in one language (the texts of promptFiles joined).
+std::string promptText(Decision d, Reason r, std::string_view language);
+// Every language prompts exist for.
+inline constexpr std::string_view kPromptLanguages[] = {"zh", "en"};
+
+}  // namespace sentinel::ui

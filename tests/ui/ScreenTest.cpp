@@ -1,0 +1,184 @@
+// The screen thread (firmware/app/KioskScreen) with a fake display, and the png backend.
+#include "firmware/app/KioskScreen.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "drivers/display/PngDisplay.h"
+#include "tests/support/TestSupport.h"
+
+namespace sentinel::app {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kWait = 20s;  // generous: the suite also runs under sanitizers on 2 loaded cores
+
+// Records every presented screen; can be told to hang (a stuck display driver).
+class FakeDisplay final : public hal::Display {
+public:
+    Status present(const RgbImage& image, const hal::ScreenTag& tag) override {
+        std::unique_lock lk(m_);
+        cv_.wait(lk, [&] { return !hang_; });
+        tags_.push_back(tag);
+        last_ = image;
+        cv_.notify_all();
+        return Ok{};
+    }
+    int widthPx() const override { return 800; }
+    int heightPx() const override { return 480; }
+    std::string describe() const override { return "fake"; }
+
+    void hang(bool h) {
+        std::lock_guard lk(m_);
+        hang_ = h;
+        cv_.notify_all();
+    }
+    // Waits until a presented screen satisfies `pred`.
+    template <class P>
+    bool waitFor(P pred) {
+        std::unique_lock lk(m_);
+        return cv_.wait_for(lk, kWait, [&] {
+            for (const auto& t : tags_) {
+                if (pred(t)) return true;
+            }
+            return false;
+        });
+    }
+    std::vector<hal::ScreenTag> tags() {
+        std::lock_guard lk(m_);
+        return tags_;
+    }
+
+private:
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool hang_ = false;
+    std::vector<hal::ScreenTag> tags_;
+    RgbImage last_;
+};
+
+std::unique_ptr<KioskScreen> screenOn(hal::Display& d, KioskScreenOptions o = {}) {
+    auto c = ui::Composer::create({d.widthPx(), d.heightPx(), ui::kDefaultFontPath, ui::kDefaultFontFace});
+    EXPECT_TRUE(c);
+    return std::make_unique<KioskScreen>(d, std::move(c).value(), o);
+}
+
+DecisionRecord record(Reason r) {
+    DecisionRecord rec;
+    rec.decide(r);
+    rec.subject = "a3f1c0ffee";
+    return rec;
+}
+
+struct GrayFrame {
+    std::shared_ptr<std::vector<std::uint8_t>> pixels = std::make_shared<std::vector<std::uint8_t>>(320 * 240, 90);
+    hal::Frame frame() const {
+        hal::Frame f;
+        f.owner = pixels;
+        f.gray = {pixels->data(), 320, 240, 320};
+        return f;
+    }
+};
+
+TEST(KioskScreen, EveryDecisionIsShownInOrderAsANewResultScreen) {
+    FakeDisplay display;
+    auto screen = screenOn(display);
+    screen->decided(record(Reason::Ok), {}, 1);
+    screen->decided(record(Reason::TestTooOld), {}, 2);
+    screen->decided(record(Reason::BackendTimeout), {}, 3);
+    ASSERT_TRUE(screen->waitResultsShown(kWait));
+    std::vector<std::string> results;
+    for (const auto& t : display.tags()) {
+        if (t.result && t.newScreen) results.push_back(t.name);
+    }
+    EXPECT_EQ(results, (std::vector<std::string>{"PASS-OK", "DENY-TEST_TOO_OLD", "REFER-BACKEND_TIMEOUT"}));
+    EXPECT_EQ(screen->stats().resultLatencyMs.size(), 3u);
+}
+
+TEST(KioskScreen, TheDecisionThreadNeverWaitsForAStuckDisplay) {
+    FakeDisplay display;
+    display.hang(true);
+    auto screen = screenOn(display);
+    GrayFrame g;
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 200; ++i) {
+        screen->frameProcessed(g.frame(), {});
+        screen->decided(record(Reason::Ok), {}, i);
+    }
+    // 200 frames and decisions handed over while the display hangs: only copies under a short lock.
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+    EXPECT_FALSE(screen->waitResultsShown(10ms));
+    display.hang(false);
+    EXPECT_TRUE(screen->waitResultsShown(kWait));
+    EXPECT_GT(screen->stats().droppedResults, 0u);  // the queue is bounded
+}
+
+TEST(KioskScreen, IdleShowsTheLivePictureAndAHintWhenACodeIsSeenButNotRead) {
+    FakeDisplay display;
+    auto screen = screenOn(display);
+    GrayFrame g;
+    screen->frameProcessed(g.frame(), {});
+    EXPECT_TRUE(display.waitFor([](const hal::ScreenTag& t) { return t.name == "idle"; }));
+    const auto idleBefore = display.tags().size();
+    for (int i = 0; i < KioskScreen::kHintAfterFrames + 2; ++i) screen->frameProcessed(g.frame(), {1.0, false, true});
+    // A hint changes the screen (a new idle screen, not a refresh).
+    EXPECT_TRUE(display.waitFor([&](const hal::ScreenTag& t) { return t.name == "idle" && t.newScreen; }));
+    EXPECT_GE(display.tags().size(), idleBefore);
+}
+
+TEST(KioskScreen, AnAlarmReplacesIdleAndClears) {
+    FakeDisplay display;
+    auto screen = screenOn(display);
+    screen->alarm("camera", "no frames for 5 s", false);
+    EXPECT_TRUE(display.waitFor([](const hal::ScreenTag& t) { return t.name == "alarm-camera"; }));
+    screen->alarm("camera", "delivering frames again", true);
+    GrayFrame g;
+    screen->frameProcessed(g.frame(), {});
+    EXPECT_TRUE(display.waitFor([&](const hal::ScreenTag& t) { return t.name == "idle"; }));
+}
+
+TEST(KioskScreen, ResultCardsReturnToIdleAfterResultMs) {
+    FakeDisplay display;
+    KioskScreenOptions o;
+    o.resultDuration = 300ms;
+    auto screen = screenOn(display, o);
+    screen->decided(record(Reason::TestPositive), {}, 1);
+    ASSERT_TRUE(screen->waitResultsShown(kWait));
+    EXPECT_TRUE(display.waitFor([](const hal::ScreenTag& t) { return t.name == "idle" && t.newScreen; }));
+}
+
+TEST(PngDisplay, WritesEachNewScreenOnceAsNumberedFiles) {
+    testing::TempDir dir;
+    display::PngDisplay png({dir.path(), 800, 480, false});
+    RgbImage img{800, 480, std::vector<std::uint8_t>(800 * 480 * 3, 0x80)};
+    ASSERT_TRUE(png.present(img, {"idle", true, false}));
+    ASSERT_TRUE(png.present(img, {"idle", false, false}));  // a refresh: not written
+    ASSERT_TRUE(png.present(img, {"DENY-TEST_TOO_OLD", true, true}));
+    EXPECT_TRUE(std::filesystem::exists(dir / "01-idle.png"));
+    EXPECT_TRUE(std::filesystem::exists(dir / "02-DENY-TEST_TOO_OLD.png"));
+    EXPECT_EQ(png.written(), 2);
+    auto back = display::readRgbImage(dir / "02-DENY-TEST_TOO_OLD.png");
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->pixels, img.pixels);
+}
+
+TEST(PngDisplay, ResultsOnlySkipsEverythingButResultCards) {
+    testing::TempDir dir;
+    display::PngDisplay png({dir.path(), 800, 480, true});
+    RgbImage img{800, 480, std::vector<std::uint8_t>(800 * 480 * 3, 0x10)};
+    ASSERT_TRUE(png.present(img, {"idle", true, false}));
+    ASSERT_TRUE(png.present(img, {"PASS-OK", true, true}));
+    EXPECT_TRUE(std::filesystem::exists(dir / "01-PASS-OK.png"));
+    EXPECT_EQ(png.written(), 1);
+}
+
+TEST(PngDisplay, AnUnwritableFolderIsAnErrorNotACrash) {
+    display::PngDisplay png({"/proc/sentinel-no-such-dir", 800, 480, false});
+    RgbImage img{800, 480, std::vector<std::uint8_t>(800 * 480 * 3, 0x10)};
+    EXPECT_FALSE(png.present(img, {"idle", true, false}));
+}
+
+}  // namespace
+}  // namespace sentinel::app

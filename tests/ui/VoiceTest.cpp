@@ -1,0 +1,161 @@
+// Voice: the shipped prompt files, the wav and ALSA backends, cutting a prompt short.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+
+#include "drivers/audio/AlsaVoice.h"
+#include "drivers/audio/PlaybackThread.h"
+#include "drivers/audio/Wav.h"
+#include "drivers/audio/WavVoice.h"
+#include "firmware/app/KioskVoice.h"
+#include "firmware/ui/Texts.h"
+#include "tests/support/TestSupport.h"
+
+namespace sentinel {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kWait = 20s;
+
+const std::filesystem::path kPrompts = std::filesystem::path(SENTINEL_BINARY_DIR) / "prompts";
+
+std::string run(const std::string& cmd) {
+    std::string out;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+        char buf[512];
+        while (std::fgets(buf, sizeof buf, p)) out += buf;
+        ::pclose(p);
+    }
+    return out;
+}
+
+// sox's `stat` effect: "Maximum amplitude:     0.858002" (full scale = 1).
+double soxMaxAmplitude(const std::filesystem::path& f) {
+    const std::string s = run("sox '" + f.string() + "' -n stat 2>&1");
+    const auto at = s.find("Maximum amplitude:");
+    return at == std::string::npos ? -1.0 : std::stod(s.substr(at + 18));
+}
+double soxSeconds(const std::filesystem::path& f) {
+    const std::string s = run("sox '" + f.string() + "' -n stat 2>&1");
+    const auto at = s.find("Length (seconds):");
+    return at == std::string::npos ? -1.0 : std::stod(s.substr(at + 17));
+}
+
+TEST(Prompts, EveryPromptExistsIsBetweenPoint3And4SecondsAndIsNotSilent) {
+    const auto items = ui::allPrompts();
+    ASSERT_EQ(items.size(), 52u);
+    for (const auto& p : items) {
+        const auto file = kPrompts / p.file;
+        ASSERT_TRUE(std::filesystem::exists(file)) << file << " (build target sentinel_prompts)";
+        const double seconds = soxSeconds(file);
+        EXPECT_GE(seconds, 0.3) << p.file;
+        EXPECT_LE(seconds, 4.0) << p.file << ": '" << p.text << "'";
+        EXPECT_GT(soxMaxAmplitude(file), 0.1) << p.file << " is silent";
+        auto pcm = audio::readWav(file);
+        ASSERT_TRUE(pcm) << pcm.error().message;
+        EXPECT_NEAR(pcm->seconds(), seconds, 0.01) << p.file;
+    }
+}
+
+TEST(Prompts, AnAnnouncementSpeaksEachLanguageInTheConfiguredOrder) {
+    struct NullVoice final : hal::Voice {
+        void play(const std::vector<std::filesystem::path>&, const std::string&) override {}
+        bool waitIdle(std::chrono::milliseconds) override { return true; }
+        std::string lastError() const override { return {}; }
+        std::string describe() const override { return "null"; }
+    } voice;
+    app::KioskVoice enFirst(voice, "/p", {"en", "zh"});
+    EXPECT_EQ(enFirst.promptsFor(Decision::Deny, Reason::TestTooOld),
+              (std::vector<std::filesystem::path>{"/p/en/decision-DENY.wav", "/p/en/reason-TEST_TOO_OLD.wav",
+                                                  "/p/zh/decision-DENY.wav", "/p/zh/reason-TEST_TOO_OLD.wav"}));
+    app::KioskVoice zhOnly(voice, "/p", {"zh"});
+    EXPECT_EQ(zhOnly.promptsFor(Decision::Pass, Reason::Ok), (std::vector<std::filesystem::path>{"/p/zh/decision-PASS.wav"}));
+}
+
+TEST(Wav, WritesAndReadsBack) {
+    testing::TempDir dir;
+    audio::Pcm16 pcm{16000, 1, {0, 1000, -1000, 32767, -32768}};
+    ASSERT_TRUE(audio::writeWav(pcm, dir / "a.wav"));
+    auto back = audio::readWav(dir / "a.wav");
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->rateHz, 16000);
+    EXPECT_EQ(back->samples, pcm.samples);
+    EXPECT_NEAR(soxSeconds(dir / "a.wav"), 5.0 / 16000, 1e-4);
+}
+
+TEST(Wav, RefusesWhatIsNotAWavFile) {
+    testing::TempDir dir;
+    std::FILE* f = std::fopen((dir / "x.wav").c_str(), "w");
+    std::fputs("RIFF....WAVEjunk", f);
+    std::fclose(f);
+    EXPECT_FALSE(audio::readWav(dir / "x.wav"));
+    EXPECT_FALSE(audio::readWav(dir / "missing.wav"));
+}
+
+TEST(WavVoice, WritesEachAnnouncementAsTheJoinedPrompts) {
+    testing::TempDir dir;
+    audio::WavVoice voice(dir.path());
+    const std::vector<std::filesystem::path> prompts{kPrompts / "zh/decision-DENY.wav", kPrompts / "zh/reason-TEST_TOO_OLD.wav"};
+    voice.play(prompts, "DENY-TEST_TOO_OLD");
+    ASSERT_TRUE(voice.waitIdle(kWait));
+    const auto out = dir / "01-DENY-TEST_TOO_OLD.wav";
+    ASSERT_TRUE(std::filesystem::exists(out));
+    EXPECT_NEAR(soxSeconds(out), soxSeconds(prompts[0]) + soxSeconds(prompts[1]), 0.01);
+    EXPECT_EQ(voice.lastError(), "");
+}
+
+TEST(AlsaVoice, PlaysIntoTheNullDevice) {
+    audio::AlsaVoice voice("null");
+    voice.play({kPrompts / "en/decision-PASS.wav", kPrompts / "zh/decision-PASS.wav"}, "PASS-OK");
+    ASSERT_TRUE(voice.waitIdle(kWait));
+    EXPECT_EQ(voice.lastError(), "");
+    EXPECT_EQ(voice.completed(), 1);
+    EXPECT_EQ(audio::AlsaVoice::probe("null"), "");
+}
+
+TEST(AlsaVoice, AMissingSoundCardIsAnErrorValueNotAFault) {
+    audio::AlsaVoice voice("hw:CARD=SentinelNoSuchCard");
+    voice.play({kPrompts / "en/decision-PASS.wav"}, "PASS-OK");
+    ASSERT_TRUE(voice.waitIdle(kWait));
+    EXPECT_NE(voice.lastError().find("cannot open ALSA device"), std::string::npos) << voice.lastError();
+    EXPECT_NE(audio::AlsaVoice::probe("hw:CARD=SentinelNoSuchCard"), "");
+    // The next announcement tries again (and fails the same way, without hanging).
+    voice.play({kPrompts / "en/decision-PASS.wav"}, "PASS-OK");
+    EXPECT_TRUE(voice.waitIdle(kWait));
+}
+
+TEST(PlaybackThread, ANewAnnouncementCutsThePlayingOneShort) {
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<std::string> started, cut;
+    audio::PlaybackThread thread([&](const audio::PromptRequest& r, const std::function<bool()>& superseded) {
+        {
+            std::lock_guard lk(m);
+            started.push_back(r.name);
+        }
+        cv.notify_all();
+        // "Plays" until superseded (bounded, so a broken supersede fails instead of hanging).
+        const auto until = std::chrono::steady_clock::now() + kWait;
+        while (!superseded() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+        if (superseded()) {
+            std::lock_guard lk(m);
+            cut.push_back(r.name);
+        }
+    });
+    thread.submit({{}, "first"});
+    {
+        std::unique_lock lk(m);
+        ASSERT_TRUE(cv.wait_for(lk, kWait, [&] { return !started.empty(); }));
+    }
+    thread.submit({{}, "second"});
+    {
+        std::unique_lock lk(m);
+        ASSERT_TRUE(cv.wait_for(lk, kWait, [&] { return started.size() == 2; }));
+        EXPECT_EQ(started, (std::vector<std::string>{"first", "second"}));
+        EXPECT_EQ(cut, (std::vector<std::string>{"first"}));
+    }
+}
+
+}  // namespace
+}  // namespace sentinel
