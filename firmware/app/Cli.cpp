@@ -22,6 +22,7 @@ constexpr Command kCommands[] = {
     {"config", "check a configuration file, print the key reference", cmdConfig},
     {"diag", "field diagnostics: camera, decode, indicator, service, clock, trust list, journal", cmdDiag},
     {"trust", "trust-list management: `trust list`, `trust import FILE`, `trust sync`", cmdTrust},
+    {"rules", "business rules (CertLogic): `rules test`, `rules eval`, `rules check`", cmdRules},
     {"testcard", "write test-card QR images signed by the device's test issuer", cmdTestcard},
 };
 
