@@ -208,9 +208,18 @@ bool strictEquals(const json& a, const json& b) {
     return false;
 }
 
+// Error messages name the type of a value, never the value: data objects hold personal data and
+// evaluation errors end up in logs.
 std::string jsText(const json& v) {
-    if (auto ms = asDateTime(v)) return formatDateTimeMs(*ms);
-    return v.dump();
+    if (asDateTime(v)) return "a date-time";
+    switch (v.type()) {
+        case json::value_t::null: return "null";
+        case json::value_t::boolean: return "a boolean";
+        case json::value_t::string: return "a string";
+        case json::value_t::array: return "an array";
+        case json::value_t::object: return "an object";
+        default: return asInt(v) ? "an integer" : "a non-integer number";
+    }
 }
 
 // ---- validation ----
