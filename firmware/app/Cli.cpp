@@ -17,7 +17,7 @@ constexpr Command kCommands[] = {
     {"decode", "decode QR codes in images", cmdDecode},
     {"verify", "verify one payload and print the decision record", cmdVerify},
     {"scan", "decode + verify + decide each image as if it were a camera frame", cmdScan},
-    {"bench", "benchmarks: `bench decode`, `bench latency`", cmdBench},
+    {"bench", "benchmarks: `bench decode`, `bench latency`, `bench rules`", cmdBench},
     {"stats", "journal statistics", cmdStats},
     {"config", "check a configuration file, print the key reference", cmdConfig},
     {"diag", "field diagnostics: camera, decode, indicator, service, clock, trust list, journal", cmdDiag},
