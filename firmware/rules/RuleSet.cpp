@@ -204,7 +204,11 @@ ParsedRuleSet parseRuleSet(std::string_view textIn, std::string_view defaultId, 
         return out;
     }
     const json* rules = &*parsed;
-    if (parsed->is_object()) {
+    json single;
+    if (parsed->is_object() && parsed->contains("Identifier")) {  // one rule.json on its own
+        single = json::array({std::move(*parsed)});
+        rules = &single;
+    } else if (parsed->is_object()) {
         if (auto id = text(*parsed, "id")) out.set.id = *id;
         if (auto version = text(*parsed, "version")) out.set.version = *version;
         rules = member(*parsed, "rules");

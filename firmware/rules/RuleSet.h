@@ -59,8 +59,9 @@ struct RuleIssue {
     std::string message;
 };
 
-// Accepts a JSON array of rules (the gateway's download format) or an object
-// {"id","version","rules":[…],"valueSets":{…}}. `defaultId` names an array set (its file name).
+// Accepts a JSON array of rules (the gateway's download format), an object
+// {"id","version","rules":[…],"valueSets":{…}}, or one rule object (a rule.json). `defaultId`
+// names an array or single-rule set (its file name).
 // Every problem is reported; the set is usable only when `issues` is empty.
 struct ParsedRuleSet {
     RuleSet set;
