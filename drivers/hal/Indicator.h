@@ -17,6 +17,7 @@ struct Indication {
     std::optional<double> latencyMs;     // frame in → decision
     std::string holderMasked;            // masked name from the service, shown but never logged
     bool testCard = false;               // diagnostics mode: show "TEST CARD" instead of PASS
+    std::string detail;                  // RULE_NOT_MET: the failed rule's description (no personal data)
 };
 
 class Indicator {

@@ -30,6 +30,7 @@ std::string ConsoleIndicator::formatLine(const hal::Indication& ind) {
     os << pad << ' ' << toString(ind.reason) << "  " << reasonTextZh(ind.reason) << " / " << reasonTextEn(ind.reason);
     if (!ind.format.empty()) os << "  [" << ind.format << "]";
     if (!ind.holderMasked.empty()) os << "  " << ind.holderMasked;
+    if (!ind.detail.empty()) os << "  — " << ind.detail;
     if (ind.latencyMs) {
         char ms[32];
         std::snprintf(ms, sizeof ms, "  %.1f ms", *ind.latencyMs);

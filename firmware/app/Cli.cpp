@@ -17,11 +17,12 @@ constexpr Command kCommands[] = {
     {"decode", "decode QR codes in images", cmdDecode},
     {"verify", "verify one payload and print the decision record", cmdVerify},
     {"scan", "decode + verify + decide each image as if it were a camera frame", cmdScan},
-    {"bench", "benchmarks: `bench decode`, `bench latency`, `bench screen`", cmdBench},
+    {"bench", "benchmarks: `bench decode`, `bench latency`, `bench screen`, `bench rules`", cmdBench},
     {"stats", "journal statistics", cmdStats},
     {"config", "check a configuration file, print the key reference", cmdConfig},
     {"diag", "field diagnostics: camera, decode, indicator, service, clock, trust list, journal", cmdDiag},
     {"trust", "trust-list management: `trust list`, `trust import FILE`, `trust sync`", cmdTrust},
+    {"rules", "business rules (CertLogic): `rules test`, `rules eval`, `rules check`", cmdRules},
     {"testcard", "write test-card QR images signed by the device's test issuer", cmdTestcard},
 };
 

@@ -31,6 +31,7 @@ int cmdConfig(const std::vector<std::string>& args, CliContext& ctx);
 int cmdStats(const std::vector<std::string>& args, CliContext& ctx);
 int cmdDiag(const std::vector<std::string>& args, CliContext& ctx);
 int cmdTrust(const std::vector<std::string>& args, CliContext& ctx);
+int cmdRules(const std::vector<std::string>& args, CliContext& ctx);
 int cmdTestcard(const std::vector<std::string>& args, CliContext& ctx);
 
 }  // namespace sentinel::app

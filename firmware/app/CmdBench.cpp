@@ -1,4 +1,4 @@
-// `sentinel bench decode|latency …`
+// `sentinel bench decode|latency|rules …`
 #include "firmware/app/CliUtil.h"
 #include "firmware/decode/bench/BenchDecode.h"
 
@@ -6,8 +6,9 @@ namespace sentinel::app {
 namespace {
 
 constexpr const char* kHelp = R"HELP(Usage: sentinel bench decode --manifest TSV [--json] [--peers]
-       sentinel bench latency [--json] [--frames N] [--online-delays MS,MS,…]
+       sentinel bench latency [--json] [--frames N] [--online-delays MS,MS,…] [--rules PATH [--rules-country CC]]
        sentinel bench screen [--display png:DIR|sdl] [--decisions N] [--json]
+       sentinel bench rules --rules PATH [--country CC] [--decisions N] [--json]
 
 decode    decode benchmark: each manifest image is held before the live engine as a still scene
           for up to 15 frames; prints decoded count, frames-to-read and per-frame ms overall and per
@@ -18,12 +19,15 @@ latency   end-to-end latency (frame in → indicator out), offline and online.
 screen    the kiosk screen: decision → result on screen latency, screen-thread CPU at idle with
           the preview, decode time with and without the screen running.
           `sentinel bench screen --help` for details.
+rules     cost of the rules of one decision: built-in vs a loaded rule set (µs p50/p99).
+          `sentinel bench rules --help` for details.
 )HELP";
 
 }  // namespace
 
 int cmdBenchLatency(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBenchScreen(const std::vector<std::string>& args, CliContext& ctx);
+int cmdBenchRules(const std::vector<std::string>& args, CliContext& ctx);
 
 int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
@@ -34,6 +38,7 @@ int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv[0] == "decode") return decode::runBenchDecode(rest, ctx.out, ctx.err);
     if (argv[0] == "latency") return cmdBenchLatency(rest, ctx);
     if (argv[0] == "screen") return cmdBenchScreen(rest, ctx);
+    if (argv[0] == "rules") return cmdBenchRules(rest, ctx);
     ctx.err << "sentinel bench: unknown benchmark '" << argv[0] << "'\n\n" << kHelp;
     return kExitUsage;
 }

@@ -1,4 +1,4 @@
-// `sentinel bench latency [--json] [--scans N] [--online-delays MS,…] [--hcsim PATH]`
+// `sentinel bench latency [--json] [--scans N] [--online-delays MS,…] [--hcsim PATH] [--rules PATH]`
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -54,6 +54,10 @@ Options:
   --hcsim PATH         the reference service binary (default: found beside sentinel or on PATH)
   --fleet              add the fleet scenarios (needs the mosquitto broker)
   --mosquitto PATH     the broker binary (default /usr/sbin/mosquitto)
+  --rules PATH         also run the offline scenario with this rule set as rules.path (same run, same
+                       codes: the "offline HC1 + rules" row against the "offline HC1" baseline); its
+                       expected reason is whatever the rule set decides for the bench's codes
+  --rules-country CC   rules.country for --rules (default CN)
   --json               one JSON object: {"offline":{…},"online":{"0":{…},"50":{…},…}} with
                        scans, as_expected, p50_ms, p95_ms, p99_ms, max_ms per scenario
   --help               this text
@@ -251,7 +255,8 @@ bool waitFor(const std::function<bool()>& done, std::chrono::seconds timeout) {
 
 int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
     int exitCode = kExitOk;
-    auto args = parseOrExit(argv, {{"--json", "--fleet"}, {"--scans", "--online-delays", "--online-scans", "--hcsim", "--mosquitto"}}, kHelp, ctx,
+    auto args = parseOrExit(argv, {{"--json", "--fleet"}, {"--scans", "--online-delays", "--online-scans", "--hcsim", "--mosquitto", "--rules", "--rules-country"}},
+                            kHelp, ctx,
                             exitCode);
     if (!args) return exitCode;
     bool ok = true;
@@ -304,31 +309,46 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
     };
     std::vector<Row> rows;
     bool allExpected = true;
-    {
+    // Distinct codes, so consecutive presentations are different credentials.
+    constexpr int kDistinctCodes = 20;
+    std::vector<std::shared_ptr<const render::Image>> codes;
+    std::string firstPayload;
+    for (int i = 0; i < kDistinctCodes; ++i) {
+        auto spec = issuer::testCredential(TestType::Naat, now - std::chrono::hours{2} - std::chrono::minutes{i}, false, now);
+        spec.certificateIdentifier = "URN:UVCI:01:XX:BENCH" + std::to_string(i) + "#X";
+        const std::string payload = issuer.issue(spec);
+        if (i == 0) firstPayload = payload;
+        auto img = render(payload, static_cast<std::uint32_t>(i + 1));
+        if (!img) {
+            ctx.err << "sentinel bench latency: " << img.error().message << '\n';
+            return kExitFail;
+        }
+        codes.push_back(*img);
+    }
+    std::vector<std::pair<std::string, Config>> offline{{"offline HC1", cfg}};
+    if (auto rulesPath = args->value("--rules")) {
+        Config withRules = cfg;
+        withRules.rules.path = *rulesPath;
+        withRules.rules.country = args->value("--rules-country").value_or("CN");
+        withRules.journal.path = (work / "state" / "journal-rules.db").string();
+        offline.emplace_back("offline HC1 + rules", withRules);
+    }
+    for (const auto& [name, config] : offline) {
         RuntimeOptions ro;
         ro.openJournal = true;
-        auto rt = Runtime::create(cfg, clock, ro);
+        auto rt = Runtime::create(config, clock, ro);
         if (!rt) {
             ctx.err << "sentinel bench latency: " << rt.error().message << '\n';
             return kExitFail;
         }
-        // Distinct codes, so consecutive presentations are different credentials.
-        constexpr int kDistinctCodes = 20;
-        std::vector<std::shared_ptr<const render::Image>> codes;
-        for (int i = 0; i < kDistinctCodes; ++i) {
-            auto spec = issuer::testCredential(TestType::Naat, now - std::chrono::hours{2} - std::chrono::minutes{i}, false, now);
-            spec.certificateIdentifier = "URN:UVCI:01:XX:BENCH" + std::to_string(i) + "#X";
-            auto img = render(issuer.issue(spec), static_cast<std::uint32_t>(i + 1));
-            if (!img) {
-                ctx.err << "sentinel bench latency: " << img.error().message << '\n';
-                return kExitFail;
-            }
-            codes.push_back(*img);
-        }
+        // The built-in rules PASS the bench's codes; a loaded rule set decides as it does.
+        const Reason expectedReason = config.rules.path.empty()
+                                          ? Reason::Ok
+                                          : (*rt)->router().verify(firstPayload, clock.monotonic() + std::chrono::seconds{5}).record.reason;
         std::size_t expected = 0;
-        Percentiles p = runScenario(**rt, clock, codes, scans, Reason::Ok, expected);
+        Percentiles p = runScenario(**rt, clock, codes, scans, expectedReason, expected);
         allExpected = allExpected && expected == static_cast<std::size_t>(scans) && p.n == expected;
-        rows.push_back({"offline HC1", "offline", p, expected, scans});
+        rows.push_back({name, config.rules.path.empty() ? "offline" : "offline_rules", p, expected, scans});
     }
     nlohmann::json fleetFigures;
     if (args->has("--fleet")) {
@@ -451,8 +471,8 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
     if (args->has("--json")) {
         nlohmann::json j;
         for (const auto& r : rows) {
-            if (r.key == "offline") {
-                j["offline"] = toJson(r.p, r.asExpected);
+            if (r.key == "offline" || r.key == "offline_rules") {
+                j[r.key] = toJson(r.p, r.asExpected);
             } else if (r.key.rfind("fleet_", 0) == 0) {
                 j["fleet"][r.key.substr(6)] = toJson(r.p, r.asExpected);
             } else {

@@ -121,7 +121,7 @@ std::shared_ptr<const trust::TrustList> testIssuerList(const Config& cfg, std::o
 diag::TestCardRecogniser recogniserFor(std::shared_ptr<const trust::TrustList> list) {
     if (!list) return {};
     return [list](std::string_view payload) {
-        verify::OfflineContext ctx{list.get(), SystemClock().now(), {}, false, std::string(32, 't')};
+        verify::OfflineContext ctx{list.get(), SystemClock().now(), {}, false, std::string(32, 't'), false, {}};
         return verify::verifyHc1(payload, ctx).stages.signature.value_or(false);
     };
 }

@@ -128,6 +128,7 @@ void Kiosk::decide(const std::string& payload, const hal::Frame& frame, double d
     ind.format = rec.format;
     ind.latencyMs = rec.latency.totalMs;
     ind.holderMasked = verdict.holderMasked;
+    ind.detail = verdict.ruleText;
     ind.testCard = verdict.testCard;  // indicators show TEST CARD and keep the relay shut
     indicator_.show(ind);
     ++counters_.decisions;

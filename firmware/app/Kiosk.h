@@ -34,6 +34,7 @@ struct Verdict {
     DecisionRecord record;
     std::string holderMasked;  // for the display only; never logged or journaled
     bool testCard = false;     // a diagnostics test card: shown as TEST CARD, gate stays shut
+    std::string ruleText;      // RULE_NOT_MET: the failed rule's description ("zh / en"), for console and screen
 };
 
 // Payload → verdict, by `deadline` at the latest.

@@ -38,6 +38,7 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
     const std::shared_ptr<const TrustState> snapshot = options_.trustStore ? options_.trustStore->current() : nullptr;
     const trust::TrustList* trustList = snapshot ? snapshot->list.get() : options_.trust;
     const policy::PolicyConfig& policy = snapshot ? snapshot->policy : options_.policy;
+    const verify::RulesInForce rules{snapshot ? snapshot->rules : options_.rules, options_.rulesCountry};
 
     if (startsWith(payload, credential::kHc1Prefix)) {
         bool stale = trustList == nullptr;
@@ -48,7 +49,7 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
         }
         static const trust::TrustList kEmpty;
         verify::OfflineContext ctx{trustList ? trustList : &kEmpty, now, policy, stale, options_.subjectKey,
-                                   options_.evaluateAllStages};
+                                   options_.evaluateAllStages, rules};
         v.record = verify::verifyHc1(payload, ctx);
         if (options_.isTestCard && options_.isTestCard(payload)) {
             if (!options_.diagnosticsMode) {
@@ -72,7 +73,7 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
             v.record.stages.prefix = true;
             v.record.decide(Reason::BackendError);  // no service configured: staff must look
         } else {
-            auto online = options_.online->verify(payload, deadline, options_.subjectKey);
+            auto online = options_.online->verify(payload, deadline, options_.subjectKey, policy, rules);
             v.record = std::move(online.record);
             v.holderMasked = std::move(online.holderMasked);
         }
@@ -84,6 +85,9 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
     if (!clockTrusted && !v.testCard && v.record.reason != Reason::UnsupportedFormat && v.record.reason != Reason::Malformed &&
         v.record.reason != Reason::SignatureInvalid && v.record.reason != Reason::UnknownIssuer) {
         v.record.decide(Reason::ClockUntrusted);
+    }
+    if (v.record.reason == Reason::RuleNotMet && rules.set && v.record.rules) {
+        v.ruleText = verify::failedRuleText(*rules.set, *v.record.rules);
     }
     if (!v.record.latency.verifyMs) {
         v.record.latency.verifyMs = std::chrono::duration<double, std::milli>(clock_.monotonic() - t0).count();

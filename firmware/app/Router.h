@@ -11,6 +11,7 @@
 #include "firmware/app/Kiosk.h"
 #include "firmware/app/TrustStore.h"
 #include "firmware/policy/Policy.h"
+#include "firmware/rules/RuleSet.h"
 
 namespace sentinel::trust {
 class TrustList;
@@ -28,6 +29,8 @@ struct RouterOptions {
     std::shared_ptr<const TrustStore> trustStore;
     double trustMaxAgeH = 72;                 // trust.max_age_h
     policy::PolicyConfig policy;
+    std::shared_ptr<const rules::RuleSet> rules;  // without trustStore: the rule set (nullptr = built-in)
+    std::string rulesCountry = "CN";              // rules.country
     std::string subjectKey;                   // device secret (HMAC key of `subject`)
     verify::OnlineVerifier* online = nullptr; // nullptr: online codes REFER BACKEND_ERROR
     std::optional<UtcTime> validationTime;    // `verify --at`; nullopt = the clock

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "drivers/net/CurlTransport.h"
+#include "firmware/app/RuleSetFile.h"
 #include "firmware/fleet/TrustSync.h"
 #include "firmware/base/Log.h"
 #include "firmware/issuer/TestIssuer.h"
@@ -76,7 +77,19 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
         SLOG(kLog, Info) << "trust list: " << loaded.state->list->size() << " certificate(s) from " << loaded.state->source;
     }
     rt->bundleIssuedAt_ = loaded.bundleIssuedAt;
-    rt->trustStore_ = std::make_shared<TrustStore>(loaded.state);
+    // §12: the rule set of rules.path (a synced bundle's rule set, when it has one, wins over it).
+    std::shared_ptr<const rules::RuleSet> configuredRules;
+    if (!config.rules.path.empty()) {
+        auto set = loadRuleSet(config.rules.path);
+        if (!set) return Error{"rules.path: " + set.error().message};
+        configuredRules = std::move(set).value();
+        SLOG(kLog, Info) << "rule set " << configuredRules->label() << ": " << configuredRules->rules.size()
+                         << " rule(s) from " << config.rules.path << " (country " << config.rules.country << ")";
+    }
+    rt->trustStore_ = std::make_shared<TrustStore>(loaded.state, configuredRules);
+    if (loaded.state->rules) {
+        SLOG(kLog, Info) << "rule set " << loaded.state->rules->label() << " from the trust bundle";
+    }
 
     // The device's test issuer, if `sentinel testcard` created one. It is never part of the trust list.
     if (auto ti = issuer::TestIssuer::load(config.kiosk.stateDir / kTestIssuerDir)) {
@@ -162,6 +175,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
     ro.trustStore = rt->trustStore_;
     ro.trustMaxAgeH = config.trust.maxAgeH;
     ro.policy = config.policy;
+    ro.rulesCountry = config.rules.country;
     if (rt->clockTrust_) {
         std::shared_ptr<ClockTrust> ct = rt->clockTrust_;
         ro.clockTrusted = [ct] { return ct->trusted(); };
@@ -172,7 +186,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
         const policy::PolicyConfig pol = config.policy;
         ro.isTestCard = [list, clk, pol](std::string_view payload) {
             // Signed by the test issuer: the signature stage passes against a list holding only it.
-            verify::OfflineContext ctx{list.get(), clk->now(), pol, false, std::string(32, 't')};
+            verify::OfflineContext ctx{list.get(), clk->now(), pol, false, std::string(32, 't'), false, {}};
             return verify::verifyHc1(payload, ctx).stages.signature.value_or(false);
         };
     }

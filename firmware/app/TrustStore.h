@@ -1,6 +1,7 @@
 #pragma once
-// The trust list and policy in force, swapped atomically while the kiosk runs (trust sync). Readers
-// take a snapshot (a shared_ptr) per decision and keep using it even if a sync swaps in a new one
+// The trust list, policy and rule set in force (one policy snapshot for HC1 and HK1, DESIGN §12),
+// swapped atomically while the kiosk runs (trust sync; later the fleet link). Readers take a
+// snapshot (a shared_ptr) per decision and keep using it even if a sync swaps in a new one
 // meanwhile: a decision never sees half of one list and half of another.
 
 #include <memory>
@@ -10,6 +11,7 @@
 
 #include "firmware/base/Time.h"
 #include "firmware/policy/Policy.h"
+#include "firmware/rules/RuleSet.h"
 
 namespace sentinel::trust {
 class TrustList;
@@ -20,23 +22,38 @@ namespace sentinel::app {
 struct TrustState {
     std::shared_ptr<const trust::TrustList> list;  // nullptr: no trust list could be loaded → REFER
     policy::PolicyConfig policy;                   // configuration, with a synced bundle's overrides
+    // The rule set in force: a synced bundle's, else rules.path's; nullptr = the built-in rules
+    // made from `policy` (§12).
+    std::shared_ptr<const rules::RuleSet> rules;
     std::string source;                            // "trust.path /etc/…" or "bundle /var/lib/… (issued …)"
 };
 
 class TrustStore {
 public:
-    explicit TrustStore(std::shared_ptr<const TrustState> initial) : state_(std::move(initial)) {}
+    // `configuredRules` (rules.path; nullptr = built-in) stands in for any state without a rule set
+    // of its own, so a bundle without rules keeps the configured ones.
+    explicit TrustStore(std::shared_ptr<const TrustState> initial, std::shared_ptr<const rules::RuleSet> configuredRules = nullptr)
+        : configuredRules_(std::move(configuredRules)), state_(withRules(std::move(initial))) {}
     std::shared_ptr<const TrustState> current() const {
         std::lock_guard lock(mutex_);
         return state_;
     }
     void replace(std::shared_ptr<const TrustState> next) {
+        next = withRules(std::move(next));
         std::lock_guard lock(mutex_);
         state_.swap(next);
         // `next` (the old state) is released outside the lock when it goes out of scope.
     }
 
 private:
+    std::shared_ptr<const TrustState> withRules(std::shared_ptr<const TrustState> st) const {
+        if (!st || st->rules || !configuredRules_) return st;
+        auto copy = std::make_shared<TrustState>(*st);
+        copy->rules = configuredRules_;
+        return copy;
+    }
+
+    const std::shared_ptr<const rules::RuleSet> configuredRules_;
     mutable std::mutex mutex_;
     std::shared_ptr<const TrustState> state_;
 };

@@ -149,6 +149,15 @@ Result<TrustBundle> verifyBundle(std::string_view envelope, std::string_view upd
         auto checked = parseConfig(toml, "bundle policy");
         if (!checked) return Error{checked.error().message};
     }
+    if (payload.contains("rules")) {
+        // §12: a rule set (array of gateway rules or {"id","version","rules","valueSets"}), checked
+        // as `sentinel rules check` does; any problem refuses the whole bundle.
+        auto parsed = rules::parseRuleSet(payload["rules"].dump(), "bundle");
+        if (!parsed.issues.empty()) {
+            return Error{"bundle rules: " + parsed.issues.front().where + ": " + parsed.issues.front().message};
+        }
+        b.rules = std::make_shared<const rules::RuleSet>(std::move(parsed.set));
+    }
     return b;
 }
 

@@ -7,7 +7,8 @@
 // Payload (UTF-8 JSON, signed exactly as served — no canonicalisation):
 //   {"issued_at":"<RFC 3339>",
 //    "trust_list":{"certificates":[{"der":"<b64>","kid":"<b64, optional>","country":"AT"}]},
-//    "policy":{"max_test_age_h.naat":48,"accept_status":["green"],…}}   (policy optional)
+//    "policy":{"max_test_age_h.naat":48,"accept_status":["green"],…},   (policy optional)
+//    "rules":[ <DCC gateway rules> ] or {"id","version","rules":[…],"valueSets":{…}}}  (optional, §12)
 // Policy keys are the `policy.*` configuration keys without the prefix, validated with the same
 // ranges as the configuration file. The signature is what `openssl dgst -sha256 -sign KEY` writes.
 
@@ -23,6 +24,7 @@
 #include "firmware/base/Result.h"
 #include "firmware/base/Time.h"
 #include "firmware/policy/Policy.h"
+#include "firmware/rules/RuleSet.h"
 
 namespace sentinel::trust {
 class TrustList;
@@ -41,6 +43,7 @@ struct TrustBundle {
     UtcTime issuedAt;
     std::shared_ptr<const trust::TrustList> list;
     std::map<std::string, std::string> policyOverrides;  // key → TOML value text, validated
+    std::shared_ptr<const rules::RuleSet> rules;           // checked; nullptr = none in the bundle
 };
 
 // Verifies the envelope's signature with the pinned update key (PEM public key, EC P-256), then

@@ -22,6 +22,7 @@ std::shared_ptr<const TrustState> stateFromBundle(const TrustBundle& bundle, con
     auto st = std::make_shared<TrustState>();
     st->list = bundle.list;
     st->policy = applyPolicyOverrides(basePolicy, bundle.policyOverrides);
+    st->rules = bundle.rules;  // nullptr: TrustStore keeps rules.path's (or the built-in rules)
     st->source = "bundle " + where + " (issued " + formatRfc3339(bundle.issuedAt) + ")";
     return st;
 }

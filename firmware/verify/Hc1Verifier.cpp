@@ -105,6 +105,36 @@ policy::PolicyInput policyInputOf(const credential::HealthCertificate& dcc) {
     return in;
 }
 
+namespace {
+
+rules::CertificateKind certificateKindOf(const credential::HealthCertificate& dcc) {
+    if (!dcc.tests.empty()) return rules::CertificateKind::Test;
+    if (!dcc.vaccinations.empty()) return rules::CertificateKind::Vaccination;
+    if (!dcc.recoveries.empty()) return rules::CertificateKind::Recovery;
+    return rules::CertificateKind::None;
+}
+
+// The HCERT payload (claim -260 → 1) as CertLogic's `payload`; the CWT was parsed before, so a
+// failure here is not expected — an empty payload then fails the rules that need data.
+nlohmann::json hcertPayloadJson(const std::vector<uint8_t>& cwt) {
+    auto claims = credential::cborDecode(cwt);
+    if (!claims) return nlohmann::json::object();
+    const auto* hcert = claims->find(credential::kClaimHcert);
+    const auto* dcc = hcert ? hcert->find(credential::kHcertEuDcc) : nullptr;
+    return dcc ? cborToJson(*dcc) : nlohmann::json::object();
+}
+
+rules::External externalOf(const credential::CwtClaims& claims, const credential::CoseSign1& cose) {
+    rules::External e;
+    if (claims.expiresAt) e.expMs = claims.expiresAt->time_since_epoch().count();
+    if (claims.issuedAt) e.iatMs = claims.issuedAt->time_since_epoch().count();
+    e.issuerCountryCode = claims.issuer.value_or("");
+    e.kid = base64Of(cose.kid);
+    return e;
+}
+
+}  // namespace
+
 DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx) {
     const auto start = std::chrono::steady_clock::now();
     DecisionRecord rec;
@@ -165,9 +195,16 @@ DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx) {
     }
     const auto outcome = policy::evaluate(policyInputOf(claims.dcc), ctx.now, ctx.policy);
     rec.test = outcome.test;
-    rec.stages.policy = outcome.reason == Reason::Ok;
-    if (outcome.reason == Reason::Ok && ctx.trustStale) return finish(Reason::TrustListStale);
-    return finish(outcome.reason);
+    Reason reason = outcome.reason;
+    if (ctx.rules.set) {
+        const auto check = checkRules(*ctx.rules.set, ctx.rules.country, certificateKindOf(claims.dcc), ctx.now,
+                                      hcertPayloadJson(cose.payload), externalOf(claims, cose));
+        rec.rules = check.outcome;
+        reason = check.passed ? Reason::Ok : Reason::RuleNotMet;
+    }
+    rec.stages.policy = reason == Reason::Ok;
+    if (reason == Reason::Ok && ctx.trustStale) return finish(Reason::TrustListStale);
+    return finish(reason);
 }
 
 Stages hc1Stages(std::string_view payload, const trust::TrustList* trust, UtcTime validationClock) {

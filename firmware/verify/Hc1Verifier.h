@@ -13,6 +13,7 @@
 #include "firmware/credential/Cwt.h"
 #include "firmware/policy/Policy.h"
 #include "firmware/trust/TrustList.h"
+#include "firmware/verify/RuleCheck.h"
 
 namespace sentinel::verify {
 
@@ -26,6 +27,9 @@ struct OfflineContext {
     // failed (against the first certificate with the kid), so every stage has a value. The reason
     // is still the first failure. The kiosk leaves this off: later stages stay null (not reached).
     bool evaluateAllStages = false;
+    // §12: a loaded rule set decides instead of `policy` (which still picks the test shown in the
+    // record); rules.set nullptr = the built-in rules made from [policy].
+    RulesInForce rules;
 };
 
 // Fills format "HC1", stages prefix … policy, test, subject, latency.verifyMs, decision and reason.
@@ -41,7 +45,8 @@ struct OfflineContext {
 //   5. expiry: clock < iat or iat < DSC notBefore → DENY  CREDENTIAL_NOT_YET_VALID
 //              clock > exp or exp > DSC notAfter or no exp → DENY CREDENTIAL_EXPIRED
 //   6. DCC content unusable (t/v/r shape)         → DENY  MALFORMED (policy stage false)
-//      policy::evaluate                           → its reason
+//      policy::evaluate                           → its reason, or with a loaded rule set (ctx.rules):
+//      every applicable rule passes → OK, else   → DENY  RULE_NOT_MET (record.rules names them)
 //   7. a PASS resting on a stale trust list       → REFER TRUST_LIST_STALE (policy stage stays true)
 // A stale list does not soften a DENY: a bad signature or an old test is wrong whatever the list age.
 DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx);

@@ -131,6 +131,11 @@ OnlineVerifier::OnlineVerifier(hal::HttpTransport& transport, const Clock& clock
 }
 
 OnlineResult OnlineVerifier::verify(std::string_view payload, MonoTime deadline, std::string_view subjectKey) {
+    return verify(payload, deadline, subjectKey, policy_, RulesInForce{});
+}
+
+OnlineResult OnlineVerifier::verify(std::string_view payload, MonoTime deadline, std::string_view subjectKey,
+                                    const policy::PolicyConfig& policy, const RulesInForce& rules) {
     OnlineResult out;
     DecisionRecord& rec = out.record;
     rec.format = "HK1";
@@ -202,10 +207,21 @@ OnlineResult OnlineVerifier::verify(std::string_view payload, MonoTime deadline,
     policy::PolicyInput input;
     input.statusColour = answer->status;
     input.tests = answer->tests;  // policy picks the newest test of an accepted type
-    const auto outcome = policy::evaluate(input, now, policy_);
+    const auto outcome = policy::evaluate(input, now, policy);
     rec.test = outcome.test;
-    rec.stages.policy = outcome.reason == Reason::Ok;
-    rec.decide(outcome.reason);
+    Reason reason = outcome.reason;
+    // §12: a loaded rule set decides the code the service calls acceptable (policy.accept_status
+    // still gates the colour: a rule set cannot turn a red code green).
+    if (rules.set && reason != Reason::CodeNotGreen) {
+        rules::External external;
+        external.code = json{{"format", "HK1"}, {"status", answer->status}};
+        const auto kind = answer->tests.empty() ? rules::CertificateKind::None : rules::CertificateKind::Test;
+        const auto check = checkRules(*rules.set, rules.country, kind, now, onlinePayload(answer->tests), external);
+        rec.rules = check.outcome;
+        reason = check.passed ? Reason::Ok : Reason::RuleNotMet;
+    }
+    rec.stages.policy = reason == Reason::Ok;
+    rec.decide(reason);
     out.holderMasked = std::move(answer->nameMasked);
     out.idMasked = std::move(answer->idMasked);
     SLOG(kLog, Info) << toString(rec.reason) << " in " << std::lround(response.elapsedMs) << " ms (subject "

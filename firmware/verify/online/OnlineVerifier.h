@@ -24,6 +24,7 @@
 #include "firmware/base/DecisionRecord.h"
 #include "firmware/base/Time.h"
 #include "firmware/policy/Policy.h"
+#include "firmware/verify/RuleCheck.h"
 
 namespace sentinel::verify {
 
@@ -48,7 +49,13 @@ public:
 
     // Returns by `deadline` (steady clock) plus the transport's jitter. `subjectKey` is the device
     // secret: record.subject = lowercase hex HMAC-SHA-256(subjectKey, token after "HK1:").
+    // Decides with the policy given at construction and the built-in rules.
     OnlineResult verify(std::string_view hk1Payload, MonoTime deadline, std::string_view subjectKey);
+    // Decides with `policy` and `rules` — the snapshot in force (TrustStore), shared with HC1: the
+    // colour against policy.accept_status first, then a loaded rule set (§12: payload.t from the
+    // service's tests, external.code = {"format":"HK1","status":…}) → OK or DENY RULE_NOT_MET.
+    OnlineResult verify(std::string_view hk1Payload, MonoTime deadline, std::string_view subjectKey,
+                        const policy::PolicyConfig& policy, const RulesInForce& rules);
 
 private:
     hal::HttpTransport& transport_;

@@ -1,0 +1,780 @@
+#include "firmware/rules/CertLogic.h"
+
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+namespace sentinel::rules {
+namespace {
+
+using nlohmann::json;
+
+// Date-times are values of their own in CertLogic (only plusTime/dccDateOfBirth make them). They
+// live in the evaluator's JSON values as a binary of this subtype holding the epoch milliseconds;
+// parsed JSON never contains binaries, so a date-time cannot be forged by data or a literal.
+constexpr std::uint8_t kDateTimeSubtype = 0xD7;
+constexpr std::int64_t kMsPerSecond = 1000;
+constexpr std::int64_t kMsPerHour = 3600 * kMsPerSecond;
+constexpr std::int64_t kMsPerDay = 24 * kMsPerHour;
+// ECMAScript Date range (ECMA-262 §21.4.1.1: ±8.64e15 ms), which plusTime's semantics come from.
+constexpr std::int64_t kMaxDateTimeMs = 8'640'000'000'000'000;
+constexpr std::int64_t kMaxYearsOrMonths = 10'000'000;  // keeps year arithmetic far from overflow
+
+// Internal: thrown inside the evaluator only, turned into an Error value at the API (STYLE 4).
+struct EvalError {
+    std::string message;
+};
+
+[[noreturn]] void fail(std::string message) { throw EvalError{std::move(message)}; }
+
+std::optional<std::int64_t> asInt(const json& v) {
+    if (v.is_number_integer() && !v.is_number_unsigned()) return v.get<std::int64_t>();
+    if (v.is_number_unsigned()) {
+        const auto u = v.get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+        return static_cast<std::int64_t>(u);
+    }
+    if (v.is_number_float()) {
+        const double d = v.get<double>();
+        // JavaScript's Number.isInteger: 42.0 is an integer. Bound well inside int64.
+        if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 9.0e18) return static_cast<std::int64_t>(d);
+    }
+    return std::nullopt;
+}
+
+json makeDateTime(std::int64_t ms) {
+    json::binary_t::container_type bytes(8);
+    std::memcpy(bytes.data(), &ms, sizeof ms);
+    return json::binary(std::move(bytes), kDateTimeSubtype);
+}
+
+std::optional<std::int64_t> asDateTime(const json& v) {
+    if (!v.is_binary()) return std::nullopt;
+    const auto& b = v.get_binary();
+    if (!b.has_subtype() || b.subtype() != kDateTimeSubtype || b.size() != 8) return std::nullopt;
+    std::int64_t ms = 0;
+    std::memcpy(&ms, b.data(), sizeof ms);
+    return ms;
+}
+
+// Howard Hinnant's civil-date algorithms (proleptic Gregorian, days since 1970-01-01).
+std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct Civil {
+    std::int64_t year;
+    unsigned month, day;
+};
+
+Civil civilFromDays(std::int64_t z) {
+    z += 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    return {y + (m <= 2), m, d};
+}
+
+bool isLeap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned lastDayOfMonth(std::int64_t y, unsigned m) {
+    static constexpr std::array<unsigned, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && isLeap(y) ? 29 : kDays[m - 1];
+}
+
+std::int64_t floorDiv(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// Reads exactly `n` digits at `pos`.
+bool readDigits(std::string_view s, std::size_t& pos, std::size_t n, int& out) {
+    if (pos + n > s.size()) return false;
+    int v = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const char c = s[pos + i];
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+    }
+    pos += n;
+    out = v;
+    return true;
+}
+
+enum class Partial { Year, Month, Full };
+
+// The date part shared by plusTime and dccDateOfBirth; partial dates read as the last day they allow.
+std::optional<std::int64_t> parseDatePart(std::string_view s, std::size_t& pos) {
+    int year = 0, month = 12, day = 0;
+    if (!readDigits(s, pos, 4, year)) return std::nullopt;
+    Partial partial = Partial::Year;
+    if (pos < s.size() && s[pos] == '-') {
+        ++pos;
+        if (!readDigits(s, pos, 2, month)) return std::nullopt;
+        partial = Partial::Month;
+        if (pos < s.size() && s[pos] == '-') {
+            ++pos;
+            if (!readDigits(s, pos, 2, day)) return std::nullopt;
+            partial = Partial::Full;
+        }
+    }
+    if (month < 1 || month > 12) return std::nullopt;
+    const unsigned last = lastDayOfMonth(year, static_cast<unsigned>(month));
+    if (partial != Partial::Full) day = static_cast<int>(last);
+    if (day < 1 || static_cast<unsigned>(day) > last) return std::nullopt;
+    return daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * kMsPerDay;
+}
+
+std::optional<std::int64_t> parseOffsetMs(std::string_view s, std::size_t& pos) {
+    const int sign = s[pos] == '-' ? -1 : 1;
+    ++pos;
+    std::size_t digits = 0;
+    while (pos + digits < s.size() && digits < 5 && s[pos + digits] >= '0' && s[pos + digits] <= '9') ++digits;
+    int hours = 0, minutes = 0;
+    std::size_t p = pos;
+    if (digits == 1 || digits == 2) {
+        readDigits(s, p, digits, hours);
+        if (p < s.size() && s[p] == ':') {
+            ++p;
+            if (!readDigits(s, p, 2, minutes)) return std::nullopt;
+        }
+    } else if (digits == 3 || digits == 4) {
+        readDigits(s, p, digits - 2, hours);
+        readDigits(s, p, 2, minutes);
+    } else {
+        return std::nullopt;
+    }
+    if (hours > 23 || minutes > 59) return std::nullopt;
+    pos = p;
+    return sign * (hours * kMsPerHour + minutes * 60 * kMsPerSecond);
+}
+
+json toDateTimeOrFail(std::optional<std::int64_t> ms, std::string_view what) {
+    if (!ms) fail(std::string(what) + ": not a date(-time) in an allowed format");
+    return makeDateTime(*ms);
+}
+
+std::int64_t plusTime(std::int64_t ms, std::int64_t amount, std::string_view unit) {
+    if (unit == "hour" || unit == "day") {
+        const std::int64_t step = unit == "hour" ? kMsPerHour : kMsPerDay;
+        if (std::llabs(amount) > kMaxDateTimeMs / step) fail("plusTime: amount out of range");
+        ms += amount * step;
+    } else {
+        if (std::llabs(amount) > kMaxYearsOrMonths) fail("plusTime: amount out of range");
+        // JavaScript setUTCFullYear/setUTCMonth: move the calendar field, keep day and time, let a
+        // day past the month's end roll over (2020-02-29 + 1 year = 2021-03-01).
+        const std::int64_t days = floorDiv(ms, kMsPerDay);
+        const std::int64_t timeOfDay = ms - days * kMsPerDay;
+        const Civil c = civilFromDays(days);
+        std::int64_t year = c.year;
+        std::int64_t month0 = static_cast<std::int64_t>(c.month) - 1;
+        if (unit == "year") {
+            year += amount;
+        } else {
+            month0 += amount;
+            year += floorDiv(month0, 12);
+            month0 -= floorDiv(month0, 12) * 12;
+        }
+        ms = (daysFromCivil(year, static_cast<unsigned>(month0 + 1), 1) + c.day - 1) * kMsPerDay + timeOfDay;
+    }
+    if (std::llabs(ms) > kMaxDateTimeMs) fail("plusTime: date-time out of range");
+    return ms;
+}
+
+bool isTimeUnit(const json& v) {
+    if (!v.is_string()) return false;
+    const auto& s = v.get_ref<const json::string_t&>();
+    return s == "year" || s == "month" || s == "day" || s == "hour";
+}
+
+// JavaScript `===` on the values CertLogic has: primitives by value, arrays/objects/date-times by
+// identity (never equal here, as every evaluation makes its own).
+bool strictEquals(const json& a, const json& b) {
+    if (a.is_number() && b.is_number()) {
+        const auto ia = asInt(a), ib = asInt(b);
+        if (ia && ib) return *ia == *ib;
+        return a.get<double>() == b.get<double>();
+    }
+    if (a.is_null() || a.is_boolean() || a.is_string()) return a == b;
+    return false;
+}
+
+// Error messages name the type of a value, never the value: data objects hold personal data and
+// evaluation errors end up in logs.
+std::string jsText(const json& v) {
+    if (asDateTime(v)) return "a date-time";
+    switch (v.type()) {
+        case json::value_t::null: return "null";
+        case json::value_t::boolean: return "a boolean";
+        case json::value_t::string: return "a string";
+        case json::value_t::array: return "an array";
+        case json::value_t::object: return "an object";
+        default: return asInt(v) ? "an integer" : "a non-integer number";
+    }
+}
+
+// ---- validation ----
+
+class Validator {
+public:
+    explicit Validator(const Limits& limits) : limits_(limits) {}
+
+    void run(const json& e, std::size_t depth) {
+        if (stopped_) return;
+        if (++nodes_ > limits_.maxNodes) {
+            add(e, "expression has more than " + std::to_string(limits_.maxNodes) + " nodes");
+            stopped_ = true;
+            return;
+        }
+        if (depth > limits_.maxDepth) {
+            add(e, "expression nests deeper than " + std::to_string(limits_.maxDepth) + " levels");
+            stopped_ = true;
+            return;
+        }
+        if (e.is_string()) {
+            if (e.get_ref<const json::string_t&>().size() > limits_.maxStringBytes)
+                add(e, "string longer than " + std::to_string(limits_.maxStringBytes) + " bytes");
+            return;
+        }
+        if (e.is_boolean()) return;
+        if (e.is_number()) {
+            if (!asInt(e)) add(e, e.dump() + " is a non-integer number");
+            return;
+        }
+        if (e.is_array()) {
+            for (const auto& item : e) run(item, depth + 1);
+            return;
+        }
+        if (e.is_object()) {
+            operation(e, depth);
+            return;
+        }
+        add(e, "invalid CertLogic expression");
+    }
+
+    std::vector<ValidationIssue> issues;
+
+private:
+    void add(const json& e, std::string message) {
+        // The offending expression is kept only when small: a hostile rule must not make us copy it whole.
+        constexpr std::size_t kMaxQuotedNodes = 64;
+        issues.push_back({e.size() <= kMaxQuotedNodes && !e.is_binary() ? e : json("…"), std::move(message)});
+    }
+
+    void operation(const json& e, std::size_t depth) {
+        if (e.size() != 1) {
+            add(e, "expression object must have exactly one key, but it has " + std::to_string(e.size()));
+            return;
+        }
+        const std::string& op = e.begin().key();
+        const json& values = e.begin().value();
+        if (op == "var") {
+            if (!values.is_string()) {
+                add(e, R"(not of the form { "var": "<path>" })");
+                return;
+            }
+            const auto& path = values.get_ref<const json::string_t&>();
+            if (path.size() > limits_.maxStringBytes) {
+                add(e, "data access path longer than " + std::to_string(limits_.maxStringBytes) + " bytes");
+                return;
+            }
+            if (!path.empty()) {
+                bool ok = path.front() != '.' && path.back() != '.' && path.find("..") == std::string::npos;
+                if (!ok) add(e, "data access path doesn't have a valid format: " + path);
+            }
+            return;
+        }
+        if (!values.is_array()) {
+            add(e, R"(operation not of the form { "<operator>": [ <values...> ] })");
+            return;
+        }
+        const std::size_t n = values.size();
+        auto count = [&](bool ok, const std::string& expected) {
+            if (!ok) add(e, "an operation with operator \"" + op + "\" must have " + expected + " operands, but it has " +
+                                std::to_string(n));
+        };
+        if (op == "if") {
+            count(n == 3, "exactly 3");
+        } else if (op == "===" || op == "!==" || op == "in" || op == "+") {
+            count(n == 2, "exactly 2");
+        } else if (op == "and" || op == "or") {
+            count(n >= 2, "at least 2");
+        } else if (op == "<" || op == ">" || op == "<=" || op == ">=" || op == "before" || op == "after" ||
+                   op == "not-before" || op == "not-after") {
+            count(n == 2 || n == 3, "2 or 3");
+        } else if (op == "!" || op == "!!" || op == "dccDateOfBirth") {
+            count(n == 1, "exactly 1");
+        } else if (op == "reduce") {
+            count(n == 3, "exactly 3");
+        } else if (op == "plusTime") {
+            count(n == 3, "exactly 3");
+            if (n >= 2 && !asInt(values[1])) add(e, "\"amount\" argument (#2) of \"plusTime\" must be an integer");
+            if (n >= 3 && !isTimeUnit(values[2]))
+                add(e, "\"unit\" argument (#3) of \"plusTime\" must be a string equal to one of: year, month, day, hour");
+        } else if (op == "extractFromUVCI") {
+            count(n == 2, "exactly 2");
+            if (n >= 2 && !asInt(values[1])) add(e, "\"index\" argument (#2) of \"extractFromUVCI\" must be an integer");
+        } else {
+            add(e, "unrecognised operator: \"" + op + "\"");
+            return;
+        }
+        for (const auto& v : values) run(v, depth + 1);
+    }
+
+    const Limits& limits_;
+    std::size_t nodes_ = 0;
+    bool stopped_ = false;
+};
+
+// ---- evaluation ----
+
+// A value that is either borrowed from the data object / the expression (no copy of a value set
+// for each `in`) or owned (computed).
+class Val {
+public:
+    Val() = default;
+    static Val borrow(const json& j) {
+        Val v;
+        v.ref_ = &j;
+        return v;
+    }
+    static Val own(json j) {
+        Val v;
+        v.owned_ = std::move(j);
+        return v;
+    }
+    const json& get() const { return ref_ ? *ref_ : owned_; }
+    json take() && { return ref_ ? *ref_ : std::move(owned_); }
+
+private:
+    const json* ref_ = nullptr;
+    json owned_;
+};
+
+const json& nullJson() {
+    static const json kNull;
+    return kNull;
+}
+
+// The data context: the data object, or a reduce lambda's {current, accumulator, data}.
+struct Scope {
+    const json* data = nullptr;  // plain scope
+    const json* current = nullptr;
+    const json* accumulator = nullptr;
+    const Scope* outer = nullptr;  // lambda scope: the scope reduce was evaluated in ("data")
+
+    bool lambda() const { return outer != nullptr; }
+};
+
+json materialise(const Scope& s) {
+    if (!s.lambda()) return *s.data;
+    return json{{"current", *s.current}, {"accumulator", *s.accumulator}, {"data", materialise(*s.outer)}};
+}
+
+const json* drill(const json* at, std::string_view fragment) {
+    if (at->is_object()) {
+        const auto it = at->find(fragment);
+        return it == at->end() ? nullptr : &*it;
+    }
+    if (at->is_array()) {
+        if (fragment.empty() || fragment.size() > 9) return nullptr;
+        std::size_t index = 0;
+        for (char c : fragment) {
+            if (c < '0' || c > '9') return nullptr;
+            index = index * 10 + static_cast<std::size_t>(c - '0');
+        }
+        return index < at->size() ? &(*at)[index] : nullptr;
+    }
+    return nullptr;
+}
+
+class Evaluator {
+public:
+    explicit Evaluator(const Limits& limits) : limits_(limits) {}
+
+    Val eval(const json& e, const Scope& scope) {
+        step();
+        switch (e.type()) {
+            case json::value_t::string:
+            case json::value_t::boolean:
+            case json::value_t::number_integer:
+            case json::value_t::number_unsigned:
+            case json::value_t::number_float: return Val::borrow(e);
+            case json::value_t::array: {
+                json out = json::array();
+                for (const auto& item : e) out.push_back(eval(item, scope).take());
+                return Val::own(std::move(out));
+            }
+            case json::value_t::object: return operation(e, scope);
+            default: fail("invalid CertLogic expression");
+        }
+    }
+
+private:
+    void step() {
+        if (++steps_ > limits_.maxSteps) fail("evaluation exceeds " + std::to_string(limits_.maxSteps) + " steps");
+    }
+
+    static bool truthy(const json& v) { return isTruthy(v); }
+    static bool falsy(const json& v) { return isFalsy(v); }
+
+    Val var(const std::string& path, const Scope& scope) {
+        if (path.empty()) return scope.lambda() ? Val::own(materialise(scope)) : Val::borrow(*scope.data);
+        std::string_view rest = path;
+        const Scope* s = &scope;
+        const json* at = nullptr;
+        // In a lambda the first fragment picks current, accumulator or (patched reduce) data.
+        while (s->lambda()) {
+            const auto dot = rest.find('.');
+            const std::string_view head = rest.substr(0, dot);
+            if (head == "current") {
+                at = s->current;
+            } else if (head == "accumulator") {
+                at = s->accumulator;
+            } else if (head == "data") {
+                if (dot == std::string_view::npos) return Val::own(materialise(*s->outer));
+                s = s->outer;
+                rest = rest.substr(dot + 1);
+                continue;
+            } else {
+                return Val::borrow(nullJson());
+            }
+            rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
+            break;
+        }
+        if (!at) at = s->data;
+        while (!rest.empty() || at == nullptr) {
+            if (at == nullptr) return Val::borrow(nullJson());
+            const auto dot = rest.find('.');
+            at = drill(at, rest.substr(0, dot));
+            rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
+            if (at == nullptr) return Val::borrow(nullJson());
+        }
+        return Val::borrow(*at);
+    }
+
+    std::int64_t intOrFail(const json& v, const char* what) {
+        auto i = asInt(v);
+        if (!i) fail(std::string(what) + " must be an integer, got " + jsText(v));
+        return *i;
+    }
+
+    Val operation(const json& e, const Scope& scope) {
+        if (e.size() != 1) fail("expression object must have exactly one key");
+        const std::string& op = e.begin().key();
+        const json& args = e.begin().value();
+        if (op == "var") {
+            if (!args.is_string()) fail(R"(not of the form { "var": "<path>" })");
+            return var(args.get_ref<const json::string_t&>(), scope);
+        }
+        if (!args.is_array()) fail(R"(operation not of the form { "<operator>": [ <values...> ] })");
+        const std::size_t n = args.size();
+        auto need = [&](bool ok) {
+            if (!ok) fail("wrong number of operands for \"" + op + "\"");
+        };
+
+        if (op == "if") {
+            need(n == 3);
+            const Val guard = eval(args[0], scope);
+            if (truthy(guard.get())) return eval(args[1], scope);
+            if (falsy(guard.get())) return eval(args[2], scope);
+            fail("if-guard evaluates to something neither truthy, nor falsy: " + jsText(guard.get()));
+        }
+        if (op == "and" || op == "or") {
+            need(n >= 2);
+            const bool isAnd = op == "and";
+            for (std::size_t i = 0;; ++i) {
+                Val v = eval(args[i], scope);
+                if (i + 1 == n) return v;
+                const bool t = truthy(v.get()), f = falsy(v.get());
+                if (!t && !f) fail("all operands of an \"" + op + "\" operation must be either truthy or falsy");
+                if (isAnd ? f : t) return v;
+            }
+        }
+        if (op == "!" || op == "!!") {
+            need(n == 1);
+            const Val v = eval(args[0], scope);
+            const bool t = truthy(v.get()), f = falsy(v.get());
+            if (!t && !f) fail("operand of " + op + " evaluates to something neither truthy, nor falsy: " + jsText(v.get()));
+            return Val::own(op == "!" ? f : t);
+        }
+        if (op == "===" || op == "!==") {
+            need(n == 2);
+            const Val a = eval(args[0], scope);
+            const Val b = eval(args[1], scope);
+            const bool eq = strictEquals(a.get(), b.get());
+            return Val::own(op == "===" ? eq : !eq);
+        }
+        if (op == "in") {
+            need(n == 2);
+            const Val needle = eval(args[0], scope);
+            const Val haystack = eval(args[1], scope);
+            if (!haystack.get().is_array()) fail(R"(right-hand side of an "in" operation must be an array)");
+            for (const auto& item : haystack.get()) {
+                step();
+                if (strictEquals(needle.get(), item)) return Val::own(true);
+            }
+            return Val::own(false);
+        }
+        if (op == "+") {
+            need(n == 2);
+            const std::int64_t a = intOrFail(eval(args[0], scope).get(), "operands of +");
+            const std::int64_t b = intOrFail(eval(args[1], scope).get(), "operands of +");
+            std::int64_t sum = 0;
+            if (__builtin_add_overflow(a, b, &sum)) fail("+ overflows");
+            return Val::own(sum);
+        }
+        const bool intCompare = op == "<" || op == ">" || op == "<=" || op == ">=";
+        const bool dateCompare = op == "before" || op == "after" || op == "not-before" || op == "not-after";
+        if (intCompare || dateCompare) {
+            need(n == 2 || n == 3);
+            std::array<std::int64_t, 3> v{};
+            for (std::size_t i = 0; i < n; ++i) {
+                const Val x = eval(args[i], scope);
+                const auto value = intCompare ? asInt(x.get()) : asDateTime(x.get());
+                if (!value) {
+                    fail(intCompare ? "all operands of a comparison operation must be of integer type"
+                                    : "all operands of a date-time comparison must be date-times");
+                }
+                v[i] = *value;
+            }
+            auto holds = [&](std::int64_t a, std::int64_t b) {
+                if (op == "<" || op == "before") return a < b;
+                if (op == ">" || op == "after") return a > b;
+                if (op == "<=" || op == "not-after") return a <= b;
+                return a >= b;  // >=, not-before
+            };
+            return Val::own(holds(v[0], v[1]) && (n == 2 || holds(v[1], v[2])));
+        }
+        if (op == "plusTime") {
+            need(n == 3);
+            const Val text = eval(args[0], scope);
+            if (!text.get().is_string()) fail("date-time argument of plusTime must be a string, got " + jsText(text.get()));
+            const std::int64_t amount = intOrFail(eval(args[1], scope).get(), "amount of plusTime");
+            const Val unit = eval(args[2], scope);
+            if (!isTimeUnit(unit.get())) fail("unit of plusTime must be one of year, month, day, hour");
+            const auto ms = parseDateTimeMs(text.get().get_ref<const json::string_t&>());
+            if (!ms) fail("plusTime: not a date(-time) in an allowed format");
+            return Val::own(makeDateTime(plusTime(*ms, amount, unit.get().get_ref<const json::string_t&>())));
+        }
+        if (op == "dccDateOfBirth") {
+            need(n == 1);
+            const Val text = eval(args[0], scope);
+            if (!text.get().is_string()) fail("operand of dccDateOfBirth must be a string, got " + jsText(text.get()));
+            return Val::own(toDateTimeOrFail(parseDateOfBirthMs(text.get().get_ref<const json::string_t&>()), "dccDateOfBirth"));
+        }
+        if (op == "extractFromUVCI") {
+            need(n == 2);
+            const Val operand = eval(args[0], scope);
+            const std::int64_t index = intOrFail(eval(args[1], scope).get(), "index of extractFromUVCI");
+            if (operand.get().is_null()) return Val::borrow(nullJson());
+            if (!operand.get().is_string()) fail("operand of extractFromUVCI must be a string or null");
+            if (index < 0) return Val::borrow(nullJson());
+            std::string_view uvci = operand.get().get_ref<const json::string_t&>();
+            constexpr std::string_view kPrefix = "URN:UVCI:";  // optional (eHN UCI guidelines, Annex 2)
+            if (uvci.substr(0, kPrefix.size()) == kPrefix) uvci.remove_prefix(kPrefix.size());
+            std::int64_t fragment = 0;
+            std::size_t start = 0;
+            for (std::size_t i = 0; i <= uvci.size(); ++i) {
+                if (i == uvci.size() || uvci[i] == '/' || uvci[i] == '#' || uvci[i] == ':') {
+                    if (fragment == index) return Val::own(std::string(uvci.substr(start, i - start)));
+                    ++fragment;
+                    start = i + 1;
+                }
+            }
+            return Val::borrow(nullJson());
+        }
+        if (op == "reduce") {
+            need(n == 3);
+            const Val operand = eval(args[0], scope);
+            Val accumulator = eval(args[2], scope);
+            if (operand.get().is_null()) return accumulator;
+            if (!operand.get().is_array()) fail("operand of reduce must be an array or null");
+            for (const auto& current : operand.get()) {
+                step();
+                Scope lambda;
+                lambda.current = &current;
+                lambda.accumulator = &accumulator.get();
+                lambda.outer = &scope;
+                Val next = eval(args[1], lambda);
+                // `next` may borrow from the old accumulator: copy it out before replacing that.
+                accumulator = Val::own(std::move(next).take());
+            }
+            return accumulator;
+        }
+        fail("unrecognised operator: \"" + op + "\"");
+    }
+
+    const Limits& limits_;
+    std::size_t steps_ = 0;
+};
+
+// Date-times leave the evaluator as RFC 3339 text.
+void exportValue(json& v) {
+    if (auto ms = asDateTime(v)) {
+        v = formatDateTimeMs(*ms);
+    } else if (v.is_array()) {
+        for (auto& item : v) exportValue(item);
+    }
+}
+
+}  // namespace
+
+bool isTruthy(const json& v) {
+    switch (v.type()) {
+        case json::value_t::boolean: return v.get<bool>();
+        case json::value_t::string: return !v.get_ref<const json::string_t&>().empty();
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned:
+        case json::value_t::number_float: {
+            const auto i = asInt(v);
+            return i && *i != 0;
+        }
+        case json::value_t::array:
+        case json::value_t::object: return !v.empty();
+        default: return false;
+    }
+}
+
+bool isFalsy(const json& v) {
+    switch (v.type()) {
+        case json::value_t::null: return true;
+        case json::value_t::boolean: return !v.get<bool>();
+        case json::value_t::string: return v.get_ref<const json::string_t&>().empty();
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned:
+        case json::value_t::number_float: {
+            const auto i = asInt(v);
+            return i && *i == 0;
+        }
+        case json::value_t::array:
+        case json::value_t::object: return v.empty();
+        default: return false;  // date-times, non-integer numbers: neither
+    }
+}
+
+std::optional<std::int64_t> parseDateTimeMs(std::string_view s) {
+    std::size_t pos = 0;
+    auto date = parseDatePart(s, pos);
+    if (!date) return std::nullopt;
+    if (pos == s.size()) return date;
+    if (s[pos] != 'T' && s[pos] != 't') return std::nullopt;
+    // A partial date has no time part.
+    if (pos != 10) return std::nullopt;
+    ++pos;
+    int hh = 0, mm = 0, ss = 0;
+    if (!readDigits(s, pos, 2, hh) || pos >= s.size() || s[pos++] != ':' || !readDigits(s, pos, 2, mm) || pos >= s.size() ||
+        s[pos++] != ':' || !readDigits(s, pos, 2, ss)) {
+        return std::nullopt;
+    }
+    if (hh > 23 || mm > 59 || ss > 59) return std::nullopt;
+    std::int64_t ms = *date + hh * kMsPerHour + mm * 60 * kMsPerSecond + ss * kMsPerSecond;
+    if (pos < s.size() && s[pos] == '.') {
+        ++pos;
+        std::size_t digits = 0;
+        int fraction = 0;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+            if (digits < 3) fraction = fraction * 10 + (s[pos] - '0');  // beyond ms: rounded down
+            ++digits;
+            ++pos;
+        }
+        if (digits == 0) return std::nullopt;
+        for (std::size_t d = digits; d < 3; ++d) fraction *= 10;
+        ms += fraction;
+    }
+    if (pos == s.size()) return ms;  // no offset: UTC
+    if (s[pos] == 'Z' || s[pos] == 'z') {
+        return pos + 1 == s.size() ? std::optional<std::int64_t>(ms) : std::nullopt;
+    }
+    if (s[pos] != '+' && s[pos] != '-') return std::nullopt;
+    const auto offset = parseOffsetMs(s, pos);
+    if (!offset || pos != s.size()) return std::nullopt;
+    return ms - *offset;
+}
+
+std::optional<std::int64_t> parseDateOfBirthMs(std::string_view s) {
+    std::size_t pos = 0;
+    auto date = parseDatePart(s, pos);
+    if (!date || pos != s.size()) return std::nullopt;
+    return date;
+}
+
+std::string formatDateTimeMs(std::int64_t epochMs) {
+    const std::int64_t days = floorDiv(epochMs, kMsPerDay);
+    std::int64_t rem = epochMs - days * kMsPerDay;
+    const Civil c = civilFromDays(days);
+    const auto hh = rem / kMsPerHour;
+    rem %= kMsPerHour;
+    const auto mi = rem / 60000;
+    rem %= 60000;
+    const auto ss = rem / 1000;
+    const auto ms = rem % 1000;
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(c.year), c.month, c.day,
+                  static_cast<long long>(hh), static_cast<long long>(mi), static_cast<long long>(ss), static_cast<long long>(ms));
+    return buf;
+}
+
+std::vector<ValidationIssue> validate(const json& expression, const Limits& limits) {
+    Validator v(limits);
+    v.run(expression, 0);
+    return std::move(v.issues);
+}
+
+Result<json> evaluate(const json& expression, const json& data, const Limits& limits) {
+    const auto issues = validate(expression, limits);
+    if (!issues.empty()) return Error{"invalid CertLogic expression: " + issues.front().message};
+    auto out = evaluateValidated(expression, data, limits);
+    if (out) exportValue(*out);
+    return out;
+}
+
+Result<json> evaluateValidated(const json& expression, const json& data, const Limits& limits) {
+    try {
+        Evaluator ev(limits);
+        Scope scope;
+        scope.data = &data;
+        return ev.eval(expression, scope).take();
+    } catch (const EvalError& e) {
+        return Error{e.message};
+    } catch (const std::exception& e) {  // nlohmann type errors, bad_alloc: a failed evaluation
+        return Error{std::string("evaluation failed: ") + e.what()};
+    }
+}
+
+Result<json> parseBounded(std::string_view text, std::size_t maxBytes, std::size_t maxDepth) {
+    if (text.size() > maxBytes) return Error{"JSON text larger than " + std::to_string(maxBytes) + " bytes"};
+    std::size_t depth = 0;
+    bool inString = false, escaped = false;
+    for (char c : text) {
+        if (inString) {
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                inString = false;
+            }
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > maxDepth) return Error{"JSON nests deeper than " + std::to_string(maxDepth) + " levels"};
+        } else if (c == ']' || c == '}') {
+            if (depth > 0) --depth;
+        }
+    }
+    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return Error{"not valid JSON"};
+    return j;
+}
+
+}  // namespace sentinel::rules

@@ -1,0 +1,116 @@
+#include "firmware/verify/RuleCheck.h"
+
+#include <openssl/evp.h>
+
+#include "firmware/base/Log.h"
+
+namespace sentinel::verify {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kLog = "Rules";
+// §12 / HCERT value sets: LOINC test types, SNOMED CT results.
+constexpr const char* kLoincNaat = "LP6464-4";
+constexpr const char* kLoincRat = "LP217198-3";
+constexpr const char* kSnomedNotDetected = "260415000";
+constexpr const char* kSnomedDetected = "260373001";
+
+}  // namespace
+
+std::string base64Of(const std::vector<uint8_t>& bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+json cborToJson(const credential::CborValue& v) {
+    using credential::CborType;
+    switch (v.type) {
+        case CborType::Unsigned:
+        case CborType::Negative: {
+            if (auto i = v.asInt()) return *i;
+            return v.type == CborType::Unsigned ? json(v.number) : json(-1.0 - static_cast<double>(v.number));
+        }
+        case CborType::Bytes: return base64Of(v.bytes);
+        case CborType::Text: return v.text;
+        case CborType::Array: {
+            json out = json::array();
+            for (const auto& item : v.items) out.push_back(cborToJson(item));
+            return out;
+        }
+        case CborType::Map: {
+            json out = json::object();
+            for (std::size_t i = 0; i + 1 < v.items.size(); i += 2) {
+                const auto& key = v.items[i];
+                std::string name;
+                if (key.type == CborType::Text) {
+                    name = key.text;
+                } else if (auto k = key.asInt()) {
+                    name = std::to_string(*k);
+                } else {
+                    continue;  // not a key CertLogic could name
+                }
+                if (!out.contains(name)) out[name] = cborToJson(v.items[i + 1]);
+            }
+            return out;
+        }
+        case CborType::Tag: return v.items.empty() ? json() : cborToJson(v.items.front());
+        case CborType::Float: return v.real;
+        case CborType::Simple:
+            if (v.number == 20) return false;
+            if (v.number == 21) return true;
+            return nullptr;
+    }
+    return nullptr;
+}
+
+json onlinePayload(const std::vector<policy::TestEntry>& tests) {
+    json t = json::array();
+    for (const auto& e : tests) {
+        json entry;
+        entry["tt"] = e.type == TestType::Naat ? kLoincNaat : e.type == TestType::Rat ? kLoincRat : "";
+        entry["sc"] = e.collectedAt ? formatRfc3339(*e.collectedAt) : "";
+        entry["tr"] = e.negative ? kSnomedNotDetected : e.result == "positive" ? kSnomedDetected : "";
+        t.push_back(std::move(entry));
+    }
+    json payload = json::object();
+    payload["t"] = std::move(t);
+    return payload;
+}
+
+RuleCheck checkRules(const rules::RuleSet& set, const std::string& country, rules::CertificateKind kind, UtcTime now,
+                     json payload, rules::External external) {
+    RuleCheck out;
+    out.outcome.set = set.label();
+    const std::int64_t clockMs = now.time_since_epoch().count();
+    const auto selected = rules::selectRules(set, country, kind, clockMs);
+    if (selected.empty()) {
+        SLOG(kLog, Warn) << "rule set " << out.outcome.set << " has no " << country << " rule for " << rules::toString(kind)
+                         << " certificates valid now: failing closed";
+        return out;
+    }
+    external.validationClockMs = clockMs;
+    external.countryCode = country;
+    const json data = rules::makeDataObject(std::move(payload), external, set.valueSets);
+    for (const auto& r : rules::evaluateRules(selected, data)) {
+        if (r.passed) continue;
+        out.outcome.failed.push_back(r.rule->identifier);
+        SLOG(kLog, Info) << "rule " << r.rule->identifier << " " << r.rule->version << " failed"
+                         << (r.error.empty() ? "" : " (" + r.error + ")") << ": " << r.rule->description();
+    }
+    out.passed = out.outcome.failed.empty();
+    return out;
+}
+
+std::string failedRuleText(const rules::RuleSet& set, const RulesOutcome& outcome) {
+    if (outcome.failed.empty()) return "规则集中没有适用于此证件的规则 / no rule of the rule set applies to this certificate";
+    const rules::Rule* best = nullptr;
+    for (const auto& r : set.rules) {
+        if (r.identifier == outcome.failed.front() && (!best || r.versionParts > best->versionParts)) best = &r;
+    }
+    return outcome.failed.front() + ": " + (best ? best->description() : std::string("(rule not in the set)"));
+}
+
+}  // namespace sentinel::verify

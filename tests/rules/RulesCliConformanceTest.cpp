@@ -1,0 +1,94 @@
+// `sentinel rules eval --json` on every CertLogic test-suite assertion and `sentinel rules test
+// --json` on every DCC business-rule folder (DESIGN §4, §12), through the real command line.
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "firmware/app/Cli.h"
+#include "tests/support/TestSupport.h"
+
+namespace sentinel::app {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+int run(const std::vector<std::string>& args, std::string& out) {
+    std::ostringstream o, e;
+    CliContext ctx{o, e};
+    std::vector<std::string> argv{"sentinel"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const int rc = runCli(argv, ctx);
+    out = o.str();
+    return rc;
+}
+
+json readJson(const fs::path& p) {
+    std::ifstream in(p);
+    return json::parse(in);
+}
+
+bool skipped(const json& j) { return j.is_object() && j.value("directive", "") == "skip"; }
+
+TEST(RulesCli, EvalJsonAnswersEveryCertLogicAssertion) {
+    const fs::path dir = testing::testdataDir() / "rules" / "certlogic" / "testSuite";
+    if (!fs::is_directory(dir)) GTEST_SKIP() << "CertLogic test suite not found (looked for " << dir << "; set SENTINEL_TESTDATA)";
+    testing::TempDir tmp;
+    int total = 0;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        const json suite = readJson(entry.path());
+        for (const auto& c : suite["cases"]) {
+            for (const auto& a : c["assertions"]) {
+                ++total;
+                std::ofstream(tmp.path() / "logic.json") << (a.contains("certLogicExpression") ? a["certLogicExpression"] : c["certLogicExpression"]).dump();
+                std::ofstream(tmp.path() / "data.json") << a.value("data", json()).dump();
+                std::string out;
+                const int rc = run({"rules", "eval", "--json", (tmp.path() / "logic.json").string(), (tmp.path() / "data.json").string()}, out);
+                const json line = json::parse(out);
+                if (skipped(suite) || skipped(c) || skipped(a)) continue;  // reported by rules_conformance_tests
+                EXPECT_EQ(rc, kExitOk) << out;
+                EXPECT_EQ(line.value("result", json("<none>")), a["expected"]) << entry.path().filename() << ": " << out;
+            }
+        }
+    }
+    EXPECT_GE(total, 232);
+}
+
+TEST(RulesCli, TestJsonPassesEveryBusinessRuleTest) {
+    const fs::path dir = testing::testdataDir() / "rules" / "business";
+    if (!fs::is_directory(dir)) GTEST_SKIP() << "DCC business rules not found (looked for " << dir << "; set SENTINEL_TESTDATA)";
+    int lines = 0;
+    for (const auto& country : fs::directory_iterator(dir)) {
+        if (!country.is_directory()) continue;
+        for (const auto& rule : fs::directory_iterator(country.path())) {
+            if (!fs::is_directory(rule.path() / "tests")) continue;
+            std::string out;
+            EXPECT_EQ(run({"rules", "test", "--json", rule.path().string()}, out), kExitOk) << out;
+            std::istringstream in(out);
+            for (std::string l; std::getline(in, l);) {
+                ++lines;
+                EXPECT_TRUE(json::parse(l)["ok"].get<bool>()) << l;
+            }
+        }
+    }
+    EXPECT_GE(lines, 800);
+}
+
+TEST(RulesCli, CheckAcceptsTheBusinessRuleFolderAndRefusesABrokenSet) {
+    const fs::path dir = testing::testdataDir() / "rules" / "business";
+    if (!fs::is_directory(dir)) GTEST_SKIP() << "DCC business rules not found (looked for " << dir << "; set SENTINEL_TESTDATA)";
+    std::string out;
+    EXPECT_EQ(run({"rules", "check", "--json", dir.string()}, out), kExitOk) << out;
+    EXPECT_EQ(json::parse(out)["rules"], 121);
+    testing::TempDir tmp;
+    std::ofstream(tmp.path() / "bad.json") << R"([{"Identifier":"TR-CN-0001","Logic":{"all":[1]}}])";
+    EXPECT_EQ(run({"rules", "check", "--json", (tmp.path() / "bad.json").string()}, out), kExitFail);
+    EXPECT_FALSE(json::parse(out)["ok"].get<bool>());
+}
+
+}  // namespace
+}  // namespace sentinel::app
