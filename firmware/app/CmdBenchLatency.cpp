@@ -353,9 +353,10 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
     nlohmann::json fleetFigures;
     if (args->has("--fleet")) {
         const std::string mosquitto = args->value("--mosquitto").value_or("/usr/sbin/mosquitto");
-        constexpr int kDistinctCodes = 20;
-        std::vector<std::shared_ptr<const render::Image>> codes;
-        for (int i = 0; i < kDistinctCodes; ++i) {
+        // Codes of their own: the fleet scenarios' journals must not see the offline ones' subjects.
+        constexpr int kFleetCodes = 20;
+        std::vector<std::shared_ptr<const render::Image>> fleetCodes;
+        for (int i = 0; i < kFleetCodes; ++i) {
             auto spec = issuer::testCredential(TestType::Naat, now - std::chrono::hours{2} - std::chrono::minutes{i}, false, now);
             spec.certificateIdentifier = "URN:UVCI:01:XX:FLEET" + std::to_string(i) + "#X";
             auto img = render(issuer.issue(spec), static_cast<std::uint32_t>(i + 101));
@@ -363,7 +364,7 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
                 ctx.err << "sentinel bench latency: " << img.error().message << '\n';
                 return kExitFail;
             }
-            codes.push_back(*img);
+            fleetCodes.push_back(*img);
         }
         LoopbackSocket upPort(false), downPort(false), blackhole(true);
         upPort.close();  // the broker binds it
@@ -397,7 +398,7 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
                 return kExitFail;
             }
             std::size_t expected = 0;
-            Percentiles p = runScenario(**rt, clock, codes, scans, Reason::Ok, expected, {link->get()});
+            Percentiles p = runScenario(**rt, clock, fleetCodes, scans, Reason::Ok, expected, {link->get()});
             allExpected = allExpected && expected == static_cast<std::size_t>(scans) && p.n == expected;
             rows.push_back({std::string("fleet broker ") + sc.key, std::string("fleet_") + sc.key, p, expected, scans});
             if (std::string(sc.key) == "up") {
