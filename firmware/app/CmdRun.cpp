@@ -71,7 +71,7 @@ StatusSources statusSources(const Config& cfg, Runtime& rt, const hal::Camera& c
     };
     ClockTrust* ct = rt.clockTrust();
     s.clock = [ct] {
-        if (!ct) return nlohmann::json{{"trusted", true}, {"detail", "not required (clock.require_sync off)"}};
+        if (!ct) return nlohmann::json{{"trusted", true}, {"detail", "not checked for this camera source (clock.require_sync)"}};
         auto st = ct->state();
         return nlohmann::json{{"trusted", st.trusted}, {"detail", st.detail}};
     };
