@@ -63,7 +63,7 @@ Result<std::unique_ptr<indicator::StaffButton>> makeStaffButton(const Config& co
     Result<std::unique_ptr<indicator::InputLine>> line =
         chip.rfind("sim:", 0) == 0
             ? indicator::openSimInput(simButtonPath(chip.substr(4)))
-            : indicator::openGpiodInput(chip, config.staff.buttonLine, config.indicator.gpio.activeLow);
+            : indicator::openGpiodInput(chip, config.staff.buttonLine, config.staff.buttonActiveLow);
     if (!line) return line.error();
     return std::make_unique<indicator::StaffButton>(std::move(line).value(), std::move(onPress));
 }
