@@ -7,6 +7,7 @@ namespace {
 
 constexpr const char* kHelp = R"HELP(Usage: sentinel bench decode --manifest TSV [--json] [--peers]
        sentinel bench latency [--json] [--frames N] [--online-delays MS,MS,…]
+       sentinel bench staff [--json] [--presentations N] [--hostile N]
 
 decode    decode benchmark: each manifest image is held before the live engine as a still scene
           for up to 15 frames; prints decoded count, frames-to-read and per-frame ms overall and per
@@ -14,11 +15,14 @@ decode    decode benchmark: each manifest image is held before the live engine a
           `sentinel bench decode --help` for details.
 latency   end-to-end latency (frame in → indicator out), offline and online.
           `sentinel bench latency --help` for details.
+staff     staff override and status round trips over the control socket, and the decision latency
+          with a quiet and a hostile socket. `sentinel bench staff --help` for details.
 )HELP";
 
 }  // namespace
 
 int cmdBenchLatency(const std::vector<std::string>& args, CliContext& ctx);
+int cmdBenchStaff(const std::vector<std::string>& args, CliContext& ctx);
 
 int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
@@ -28,6 +32,7 @@ int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     std::vector<std::string> rest(argv.begin() + 1, argv.end());
     if (argv[0] == "decode") return decode::runBenchDecode(rest, ctx.out, ctx.err);
     if (argv[0] == "latency") return cmdBenchLatency(rest, ctx);
+    if (argv[0] == "staff") return cmdBenchStaff(rest, ctx);
     ctx.err << "sentinel bench: unknown benchmark '" << argv[0] << "'\n\n" << kHelp;
     return kExitUsage;
 }

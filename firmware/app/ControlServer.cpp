@@ -178,6 +178,7 @@ struct Client {
     std::uint64_t request = 0;  // the request being answered (answers for older ones are dropped)
     std::string in, out;
     Steady::time_point deadline;
+    Steady::time_point idleSince;  // when it last had nothing in progress (connected, or answered)
     bool awaiting = false;         // a handler has the request; nothing is read meanwhile
     bool closeAfterWrite = false;  // framing lost or the peer closed: close once `out` is sent
 };
@@ -316,6 +317,7 @@ void ControlServer::loop(std::stop_token stop) {
                         continue;
                     }
                     c.deadline = now + options_.clientTimeout;
+                    c.idleSince = now;
                 }
             } else if (re & POLLIN) {
                 char buf[kReadChunk];
@@ -354,15 +356,38 @@ void ControlServer::loop(std::stop_token stop) {
                 const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) break;
                 if (clients.size() >= options_.maxClients) {
-                    const std::string busy = line(errorResponse("busy: too many clients"));
-                    [[maybe_unused]] const auto n = ::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-                    ::close(fd);
-                    continue;
+                    // Full. Clients that connect and send nothing must not lock staff out: the one
+                    // idle longest (no request being answered) makes room. When every client has a
+                    // request in progress, the newcomer is told "busy".
+                    auto idle = std::min_element(clients.begin(), clients.end(), [](const Client& a, const Client& b) {
+                        const bool ai = !a.awaiting && a.out.empty(), bi = !b.awaiting && b.out.empty();
+                        if (ai != bi) return ai;
+                        return a.idleSince < b.idleSince;
+                    });
+                    if (idle != clients.end() && !idle->awaiting && idle->out.empty()) {
+                        const std::string busy = line(errorResponse("closed: idle while the kiosk needed the slot"));
+                        [[maybe_unused]] const auto n =
+                            ::send(idle->fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+                        ::close(idle->fd);
+                        clients.erase(idle);
+                    } else {
+                        const std::string busy = line(errorResponse("busy: too many clients"));
+                        [[maybe_unused]] const auto n = ::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+                        ::close(fd);
+                        continue;
+                    }
                 }
                 Client c;
                 c.fd = fd;
                 c.id = nextId++;
                 c.deadline = now + options_.clientTimeout;
+                c.idleSince = now;
+                // A client that sent its request with the connect is served now, before further
+                // connections (which may need a slot) are accepted.
+                char buf[kReadChunk];
+                const ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+                if (n > 0) c.in.append(buf, static_cast<std::size_t>(n));
+                serveNext(c, now);
                 clients.push_back(std::move(c));
             }
         }

@@ -7,8 +7,9 @@
 //
 // One thread (poll()) owns the listening socket and every client. Hostile or slow clients cost that
 // thread nothing but a bounded buffer: requests longer than maxRequestBytes are refused and the
-// connection closed, a request must arrive complete (and a reply be read) within clientTimeout,
-// clients beyond maxClients are told "busy" and closed. Handlers are asynchronous: they answer
+// connection closed, a request must arrive complete (and a reply be read) within clientTimeout;
+// beyond maxClients the client idle longest (nothing in progress) is closed to make room, and only
+// when every client has a request in progress is the newcomer told "busy" and closed. Handlers are asynchronous: they answer
 // through a Reply from any thread (the decision thread hands over a value and goes on), and a
 // handler that does not answer within replyTimeout gets the client a timeout error.
 

@@ -67,12 +67,13 @@ public:
         if (!l) return nullptr;
         return nlohmann::json::parse(*l, nullptr, false);
     }
-    // True when the server closed the connection (EOF) within `timeout`.
+    // True when the server closed the connection (EOF, or a reset when it closed with our bytes
+    // unread) within `timeout`.
     bool closedWithin(std::chrono::milliseconds timeout) {
         pollfd p{fd_, POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
         char b[64];
-        return ::recv(fd_, b, sizeof b, 0) == 0;
+        return ::recv(fd_, b, sizeof b, 0) <= 0;
     }
 
 private:
@@ -184,6 +185,22 @@ TEST_F(ControlSocket, ClientsBeyondTheLimitAreToldBusyAndTheOthersKeepWorking) {
         for (auto& r : held) r({{"ok", true}, {"held", true}});
     }
     for (auto& c : clients) EXPECT_EQ(true, c->readJson()["held"]);
+}
+
+TEST_F(ControlSocket, ClientsThatConnectAndSendNothingCannotLockStaffOut) {
+    options.maxClients = 2;
+    options.clientTimeout = 60s;  // the stallers would otherwise hold their slots this long
+    auto server = start();
+    RawClient a(options.path), b(options.path);
+    ASSERT_TRUE(a.send("{\"v\":1,"));  // half a request each, then nothing
+    ASSERT_TRUE(b.send("{"));
+    auto answer = controlRequest(options.path, {{"cmd", "echo"}, {"text", "staff"}}, kWait);
+    ASSERT_TRUE(answer.ok()) << answer.error().message;
+    EXPECT_EQ("staff", (*answer)["echo"]);
+    // The one idle longest made room.
+    auto closed = a.readJson();
+    EXPECT_EQ(false, closed["ok"]);
+    EXPECT_TRUE(a.closedWithin(kWait));
 }
 
 TEST_F(ControlSocket, AnswersComeFromAnotherThreadAndAHandlerThatNeverAnswersTimesOut) {
