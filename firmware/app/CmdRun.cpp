@@ -194,7 +194,7 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
         if (server) {
             control = std::move(server).value();
         } else {
-            SLOG("Control", Error) << server.error().message << " (no `sentinel status` / `staff override`)";
+            SLOG("Control", Warn) << server.error().message << " (no `sentinel status` / `staff override`)";
             status.alarm("control_socket", server.error().message, false);
         }
     }
