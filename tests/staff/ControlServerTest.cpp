@@ -141,6 +141,9 @@ TEST_F(ControlSocket, BadJsonGetsAnErrorAndTheConnectionStaysUsable) {
     EXPECT_THAT(c.readJson()["error"].get<std::string>(), HasSubstr("no protocol version"));
     EXPECT_THAT(c.readJson()["error"].get<std::string>(), HasSubstr("unsupported protocol version 2"));
     EXPECT_EQ("x", c.readJson()["echo"]);
+    // Deep nesting within the size bound is just another wrong request.
+    ASSERT_TRUE(c.send(std::string(2000, '[') + std::string(2000, ']') + "\n"));
+    EXPECT_THAT(c.readJson()["error"].get<std::string>(), HasSubstr("not a JSON object"));
 }
 
 TEST_F(ControlSocket, AnOversizedLineIsRefusedAndTheConnectionClosed) {
