@@ -59,6 +59,19 @@ Result<std::unique_ptr<indicator::GpioLines>> openGpioLines(const Config& config
     return indicator::openGpiodLines(gpioOptionsFrom(config));
 }
 
+std::filesystem::path simButtonPath(const std::string& simLogFile) { return simLogFile + ".button"; }
+
+Result<std::unique_ptr<indicator::StaffButton>> makeStaffButton(const Config& config, std::function<void()> onPress) {
+    if (config.staff.buttonLine < 0) return std::unique_ptr<indicator::StaffButton>();
+    const std::string& chip = config.indicator.gpio.chip;
+    Result<std::unique_ptr<indicator::InputLine>> line =
+        chip.rfind("sim:", 0) == 0
+            ? indicator::openSimInput(simButtonPath(chip.substr(4)))
+            : indicator::openGpiodInput(chip, config.staff.buttonLine, config.staff.buttonActiveLow);
+    if (!line) return line.error();
+    return std::make_unique<indicator::StaffButton>(std::move(line).value(), std::move(onPress));
+}
+
 Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std::ostream& console) {
     auto multi = std::make_unique<indicator::MultiIndicator>();
     // GPIO first: its constructor drives the relay shut before anything else happens.

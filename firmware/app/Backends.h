@@ -1,6 +1,7 @@
 #pragma once
 // The one place where hardware backends are chosen from configuration (STYLE rule 1).
 
+#include <functional>
 #include <memory>
 #include <ostream>
 
@@ -9,6 +10,7 @@
 #include "drivers/hal/Indicator.h"
 #include "drivers/hal/Voice.h"
 #include "drivers/indicator/GpioIndicator.h"
+#include "drivers/indicator/StaffButton.h"
 #include "firmware/app/Config.h"
 #include "firmware/base/Result.h"
 
@@ -22,6 +24,13 @@ Result<std::unique_ptr<hal::Camera>> makeCamera(const Config& config, int repeat
 indicator::GpioOptions gpioOptionsFrom(const Config& config);
 // The five GPIO lines: libgpiod on indicator.gpio.chip, or the simulated lines for `sim:FILE`.
 Result<std::unique_ptr<indicator::GpioLines>> openGpioLines(const Config& config);
+
+// The staff button (staff.button_line on indicator.gpio.chip; nullptr when it is -1): libgpiod, or
+// for the simulated chip `sim:FILE` the FIFO `FILE.button` (write `press` to it). `onPress` runs on
+// the button's thread.
+Result<std::unique_ptr<indicator::StaffButton>> makeStaffButton(const Config& config, std::function<void()> onPress);
+// The simulated chip's button FIFO for `sim:FILE`.
+std::filesystem::path simButtonPath(const std::string& simLogFile);
 
 // Every backend in indicator.backends; console lines go to `console`.
 Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std::ostream& console);

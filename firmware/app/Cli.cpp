@@ -24,6 +24,8 @@ constexpr Command kCommands[] = {
     {"trust", "trust-list management: `trust list`, `trust import FILE`, `trust sync`", cmdTrust},
     {"rules", "business rules (CertLogic): `rules test`, `rules eval`, `rules check`", cmdRules},
     {"testcard", "write test-card QR images signed by the device's test issuer", cmdTestcard},
+    {"status", "the running kiosk's live state (over its control socket)", cmdStatus},
+    {"staff", "`staff override`: open the gate once for the last REFER/DENY, as the staff button does", cmdStaff},
 };
 
 void usage(std::ostream& os, const std::string& program) {

@@ -33,5 +33,7 @@ int cmdDiag(const std::vector<std::string>& args, CliContext& ctx);
 int cmdTrust(const std::vector<std::string>& args, CliContext& ctx);
 int cmdRules(const std::vector<std::string>& args, CliContext& ctx);
 int cmdTestcard(const std::vector<std::string>& args, CliContext& ctx);
+int cmdStatus(const std::vector<std::string>& args, CliContext& ctx);
+int cmdStaff(const std::vector<std::string>& args, CliContext& ctx);
 
 }  // namespace sentinel::app

@@ -9,6 +9,7 @@ constexpr const char* kHelp = R"HELP(Usage: sentinel bench decode --manifest TSV
        sentinel bench latency [--json] [--frames N] [--online-delays MS,MS,…] [--rules PATH [--rules-country CC]]
        sentinel bench screen [--display png:DIR|sdl] [--decisions N] [--json]
        sentinel bench rules --rules PATH [--country CC] [--decisions N] [--json]
+       sentinel bench staff [--json] [--presentations N] [--hostile N]
 
 decode    decode benchmark: each manifest image is held before the live engine as a still scene
           for up to 15 frames; prints decoded count, frames-to-read and per-frame ms overall and per
@@ -21,6 +22,8 @@ screen    the kiosk screen: decision → result on screen latency, screen-thread
           `sentinel bench screen --help` for details.
 rules     cost of the rules of one decision: built-in vs a loaded rule set (µs p50/p99).
           `sentinel bench rules --help` for details.
+staff     staff override and status round trips over the control socket, and the decision latency
+          with a quiet and a hostile socket. `sentinel bench staff --help` for details.
 )HELP";
 
 }  // namespace
@@ -28,6 +31,7 @@ rules     cost of the rules of one decision: built-in vs a loaded rule set (µs 
 int cmdBenchLatency(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBenchScreen(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBenchRules(const std::vector<std::string>& args, CliContext& ctx);
+int cmdBenchStaff(const std::vector<std::string>& args, CliContext& ctx);
 
 int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
@@ -39,6 +43,7 @@ int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv[0] == "latency") return cmdBenchLatency(rest, ctx);
     if (argv[0] == "screen") return cmdBenchScreen(rest, ctx);
     if (argv[0] == "rules") return cmdBenchRules(rest, ctx);
+    if (argv[0] == "staff") return cmdBenchStaff(rest, ctx);
     ctx.err << "sentinel bench: unknown benchmark '" << argv[0] << "'\n\n" << kHelp;
     return kExitUsage;
 }

@@ -1,18 +1,23 @@
 // `sentinel run [--config FILE] [--json]`
+#include <cmath>
 #include <csignal>
 
 #include "firmware/app/Backends.h"
 #include "firmware/app/CliUtil.h"
+#include "firmware/app/ControlServer.h"
 #include "firmware/app/EngineDecoder.h"
 #include "firmware/app/FleetWiring.h"
 #include "firmware/app/KioskScreen.h"
 #include "firmware/app/KioskVoice.h"
+#include "firmware/app/KioskStatus.h"
 #include "firmware/app/Output.h"
 #include "firmware/app/Runtime.h"
 #include "firmware/app/ServiceNotify.h"
 #include "firmware/fleet/TrustSync.h"
 #include "firmware/base/Log.h"
 #include "firmware/journal/Journal.h"
+#include "firmware/journal/JournalStats.h"
+#include "firmware/trust/TrustList.h"
 
 namespace sentinel::app {
 namespace {
@@ -25,6 +30,9 @@ again on exit. With fleet.broker_url set, decisions, alarms, status and metrics 
 MQTT broker (docs/fleet.md); on exit the link gets at most 3 s to publish what is committed — the
 rest goes out from the journal at the next start. With metrics.textfile set, the Prometheus
 textfile is rewritten every fleet.metrics_interval_s and once more on exit.
+While it runs, its control socket (staff.control_socket) answers `sentinel status`
+and `sentinel staff override`, and the staff button (staff.button_line) opens the gate once for the
+last REFER/DENY within staff.override_window_s.
 
 Options:
   --config FILE   configuration (default /etc/sentinel/sentinel.toml)
@@ -40,6 +48,69 @@ std::atomic<bool> gStop{false};
 constexpr std::chrono::seconds kScreenDrain{5};
 
 extern "C" void onStopSignal(int) { gStop = true; }
+
+// The parts of `sentinel status` the loop does not see (called on the control socket's thread).
+StatusSources statusSources(const Config& cfg, Runtime& rt, const hal::Camera& camera, const Clock& clock) {
+    StatusSources s;
+    s.kioskId = cfg.kiosk.id;
+    s.version = SENTINEL_VERSION;
+    s.camera = camera.describe();
+    s.diagnosticsMode = cfg.kiosk.diagnosticsMode;
+    s.overrideWindowS = cfg.staff.overrideWindowS;
+    std::shared_ptr<TrustStore> store = rt.trustStore();
+    std::string trustError = rt.trustError();
+    s.trust = [store, trustError, &clock] {
+        auto snap = store->current();
+        nlohmann::json j;
+        j["loaded"] = snap && snap->list;
+        j["certificates"] = snap && snap->list ? snap->list->size() : 0;
+        j["age_h"] = nullptr;
+        if (snap && snap->list && snap->list->issuedAt()) {
+            const double ageH = std::chrono::duration<double, std::ratio<3600>>(clock.now() - *snap->list->issuedAt()).count();
+            j["age_h"] = std::round(ageH * 10.0) / 10.0;
+        }
+        j["source"] = snap ? snap->source : "";
+        j["error"] = snap && snap->list ? "" : trustError;
+        return j;
+    };
+    ClockTrust* ct = rt.clockTrust();
+    s.clock = [ct] {
+        if (!ct) return nlohmann::json{{"trusted", true}, {"detail", "not checked for this camera source (clock.require_sync)"}};
+        auto st = ct->state();
+        return nlohmann::json{{"trusted", st.trusted}, {"detail", st.detail}};
+    };
+    const std::filesystem::path journalPath = cfg.journal.path;
+    const bool uploading = !cfg.journal.uploadUrl.empty();
+    s.journal = [journalPath, uploading] {
+        std::error_code ec;
+        std::uintmax_t size = 0;
+        for (const auto& p : {journalPath, std::filesystem::path(journalPath.string() + "-wal")}) {
+            const auto n = std::filesystem::file_size(p, ec);
+            if (!ec) size += n;
+        }
+        nlohmann::json j{{"path", journalPath.string()}, {"size_bytes", size}, {"upload_backlog", nullptr}};
+        if (uploading) {
+            if (auto b = journal::readUploadBacklog(journalPath)) j["upload_backlog"] = *b;
+        }
+        return j;
+    };
+    return s;
+}
+
+// The control socket's commands: `status` answers at once; `override` goes to the decision thread
+// and is answered from there.
+ControlHandler controlHandler(KioskStatus& status, Kiosk& kiosk) {
+    return [&status, &kiosk](const nlohmann::json& req, ControlReply reply) {
+        const std::string cmd = req.at("cmd").get<std::string>();
+        if (cmd == "status") return reply({{"ok", true}, {"status", status.report()}});
+        if (cmd == "override") {
+            return kiosk.requestOverride([reply](const StaffOverrideOutcome& o) {
+                reply({{"ok", true}, {"opened", o.opened}, {"seq", o.seq}, {"overrides", o.overrides}, {"detail", o.detail}});
+            });
+        }
+        reply({{"ok", false}, {"error", "unknown command '" + cmd + "' (status, override)"}});
+    };
+}
 
 }  // namespace
 
@@ -142,11 +213,33 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     }
 
     EngineDecoder decoder;
+    KioskStatus status(clock, statusSources(*cfg, **rt, **camera, clock));  // outlives the kiosk (observer)
     Kiosk kiosk(**camera, decoder, (*rt)->router(), **indicator, (*rt)->sink(), clock, (*rt)->kioskOptions());
     // The traveller first: screen and voice, then the fleet link.
     if (screen) kiosk.addObserver(screen.get());
     if (announcer) kiosk.addObserver(announcer.get());
     (*fleetParts)->observe(kiosk);
+    kiosk.addObserver(&status);
+
+    // Staff at the gate (§11): the control socket and the staff button. Neither is needed to decide,
+    // so a failure is logged and shown in the status, and the kiosk runs on.
+    std::unique_ptr<ControlServer> control;
+    if (!cfg->staff.controlSocket.empty()) {
+        ControlServerOptions co;
+        co.path = cfg->staff.controlSocket;
+        auto server = ControlServer::start(co, controlHandler(status, kiosk));
+        if (server) {
+            control = std::move(server).value();
+        } else {
+            SLOG("Control", Warn) << server.error().message << " (no `sentinel status` / `staff override`)";
+            status.alarm("control_socket", server.error().message, false);
+        }
+    }
+    auto button = makeStaffButton(*cfg, [&kiosk] { kiosk.requestOverride({}); });
+    if (!button) {
+        SLOG("StaffButton", Error) << button.error().message << " (staff button disabled)";
+        status.alarm("staff_button", button.error().message, false);
+    }
     if (json) {
         kiosk.onDecision = [&](const DecisionRecord& r, const Verdict&) { printRecord(ctx.out, r, true); };
     }
@@ -164,6 +257,8 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     if (*voice && !(*voice)->waitIdle(kScreenDrain)) {
         SLOG("Kiosk", Warn) << "the voice did not finish the last announcement";
     }
+    if (button) button->reset();  // no more presses; then the socket goes (its file removed)
+    control.reset();
     (*indicator)->shut();
     (*fleetParts)->stop();
     if (syncWorker) syncWorker->stop();

@@ -91,6 +91,7 @@ struct Config {
     } voice;
     struct {                            // §11
         int buttonLine = -1;            // GPIO input on indicator.gpio.chip; -1 = none
+        bool buttonActiveLow = false;   // pressed = low level
         int overrideWindowS = 30;
         std::string controlSocket = "/run/sentinel/control.sock";
     } staff;

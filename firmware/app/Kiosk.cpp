@@ -1,6 +1,7 @@
 #include "firmware/app/Kiosk.h"
 
 #include <exception>
+#include <sstream>
 
 #include "firmware/base/Log.h"
 
@@ -25,6 +26,7 @@ Kiosk::Kiosk(hal::Camera& camera, FrameDecoder& decoder, CredentialVerifier& ver
       options_(std::move(options)) {}
 
 Kiosk::Step Kiosk::step() {
+    serveOverrides();
     hal::GrabResult grabbed = camera_.grab(options_.grabTimeout);
     switch (grabbed.status) {
         case hal::GrabStatus::EndOfStream: return Step::EndOfStream;
@@ -134,8 +136,103 @@ void Kiosk::decide(const std::string& payload, const hal::Frame& frame, double d
     ++counters_.decisions;
     SLOG(kLog, Info) << toString(rec.decision) << ' ' << toString(rec.reason) << " format=" << rec.format
                      << " total_ms=" << *rec.latency.totalMs;
+    // The most recent REFER/DENY is what staff may override; one that cannot be (a test card, not
+    // journaled) still replaces an older one, which is no longer the most recent.
+    if (rec.decision != Decision::Pass) {
+        candidate_.reset();
+        if (seq > 0 && !verdict.testCard && !verdict.fromTestIssuer) {
+            candidate_ = OverrideCandidate{seq, rec.decision, rec.reason, clock_.monotonic(), false};
+        }
+    }
     if (onDecision) onDecision(rec, verdict);
     for (auto* o : observers_) o->decided(rec, verdict, seq);
+}
+
+void Kiosk::requestOverride(OverrideDone done) {
+    StaffOverrideOutcome refused;
+    {
+        std::lock_guard lock(mailboxMutex_);
+        if (!stopped_ && mailbox_.size() < kMaxPendingOverrides) {
+            mailbox_.push_back(std::move(done));
+            return;
+        }
+        refused.detail = stopped_ ? "the kiosk is stopping" : "too many override requests waiting";
+    }
+    if (done) done(refused);
+}
+
+void Kiosk::serveOverrides() {
+    std::vector<OverrideDone> requests;
+    {
+        std::lock_guard lock(mailboxMutex_);
+        requests.swap(mailbox_);
+    }
+    for (auto& done : requests) {
+        const StaffOverrideOutcome outcome = performOverride();
+        if (done) done(outcome);
+    }
+}
+
+StaffOverrideOutcome Kiosk::performOverride() {
+    StaffOverrideOutcome out;
+    if (options_.diagnosticsMode) {
+        out.detail = "diagnostics mode: staff override does not open the gate";
+        SLOG(kLog, Info) << "staff override refused: " << out.detail;
+        return out;
+    }
+    if (!candidate_) {
+        out.detail = "no REFER or DENY to override";
+        SLOG(kLog, Info) << "staff override refused: " << out.detail;
+        return out;
+    }
+    OverrideCandidate& c = *candidate_;
+    out.overrides = c.seq;
+    std::ostringstream what;
+    what << toString(c.decision) << ' ' << toString(c.reason) << " (seq " << c.seq << ")";
+    if (c.used) {
+        out.detail = what.str() + " was already overridden";
+        SLOG(kLog, Info) << "staff override refused: " << out.detail;
+        return out;
+    }
+    const auto age = clock_.monotonic() - c.decidedAt;
+    if (age > options_.overrideWindow) {
+        const auto ageS = std::chrono::duration_cast<std::chrono::seconds>(age).count();
+        out.detail = what.str() + " is " + std::to_string(ageS) + " s old; staff.override_window_s is " +
+                     std::to_string(options_.overrideWindow.count()) + " s";
+        SLOG(kLog, Info) << "staff override refused: " << out.detail;
+        return out;
+    }
+
+    Verdict verdict;
+    DecisionRecord& rec = verdict.record;
+    rec.decide(Reason::StaffOverride);
+    rec.overrides = c.seq;
+    std::int64_t seq = 0;
+    if (sink_) {
+        auto stored = sink_->record(rec);
+        if (!stored) {
+            // Fail closed: an override that is not on record does not open the gate.
+            ++counters_.journalFaults;
+            out.detail = "journal: " + stored.error().message + " — gate stays shut";
+            SLOG(kLog, Error) << "staff override: " << out.detail;
+            return out;
+        }
+        seq = *stored;
+    }
+    c.used = true;
+    hal::Indication ind;
+    ind.decision = rec.decision;
+    ind.reason = rec.reason;
+    indicator_.show(ind);
+    ++counters_.decisions;
+    ++counters_.staffOverrides;
+    out.opened = true;
+    out.seq = seq;
+    out.detail = "opened for " + what.str();
+    SLOG(kLog, Info) << "PASS STAFF_OVERRIDE seq " << seq << " overrides " << what.str();
+    if (onDecision) onDecision(rec, verdict);
+    for (auto* o : observers_) o->decided(rec, verdict, seq);
+    return out;
 }
 
 void Kiosk::run(const std::atomic<bool>& stop) {
@@ -143,6 +240,17 @@ void Kiosk::run(const std::atomic<bool>& stop) {
         if (step() == Step::EndOfStream) break;
     }
     indicator_.shut();
+    std::vector<OverrideDone> left;
+    {
+        std::lock_guard lock(mailboxMutex_);
+        stopped_ = true;
+        left.swap(mailbox_);
+    }
+    for (auto& done : left) {
+        StaffOverrideOutcome refused;
+        refused.detail = "the kiosk is stopping";
+        if (done) done(refused);
+    }
 }
 
 }  // namespace sentinel::app

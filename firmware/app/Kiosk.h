@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -35,6 +37,9 @@ struct Verdict {
     std::string holderMasked;  // for the display only; never logged or journaled
     bool testCard = false;     // a diagnostics test card: shown as TEST CARD, gate stays shut
     std::string ruleText;      // RULE_NOT_MET: the failed rule's description ("zh / en"), for console and screen
+    // Signed by the device's test issuer (in service: DENY UNKNOWN_ISSUER). Test cards never become
+    // something staff can override (§11).
+    bool fromTestIssuer = false;
 };
 
 // Payload → verdict, by `deadline` at the latest.
@@ -84,10 +89,21 @@ struct KioskOptions {
     std::chrono::milliseconds grabTimeout{500};  // one wait for a frame
     // Replay detection (replay.window_s): returns true when `subject` was seen within the window.
     std::function<bool(const std::string& subject, MonoTime now)> seenRecently;
+    // Staff override (§11): the last REFER/DENY this recent can be overridden once.
+    std::chrono::seconds overrideWindow{30};  // staff.override_window_s
+    bool diagnosticsMode = false;              // kiosk.diagnostics_mode: staff overrides never open the gate
+};
+
+// What a staff override request came to (§11). Never holds personal data.
+struct StaffOverrideOutcome {
+    bool opened = false;         // a PASS STAFF_OVERRIDE was journaled and the relay pulsed
+    std::int64_t seq = 0;        // the STAFF_OVERRIDE record (when opened)
+    std::int64_t overrides = 0;  // the record it overrode, or the candidate that was refused (0 = none)
+    std::string detail;          // for staff: what happened, or why nothing opened
 };
 
 struct KioskCounters {
-    std::uint64_t frames = 0, decisions = 0, cameraFaults = 0, journalFaults = 0, decodeFailures = 0;
+    std::uint64_t frames = 0, decisions = 0, cameraFaults = 0, journalFaults = 0, decodeFailures = 0, staffOverrides = 0;
 };
 
 class Kiosk {
@@ -114,10 +130,34 @@ public:
     // Observers are added before run() and outlive the kiosk; they are called in the order added.
     void addObserver(KioskObserver* observer) { observers_.push_back(observer); }
 
+    // Staff override (the staff button, `sentinel staff override`). Thread-safe and never blocks:
+    // the request is queued and performed on the decision thread at the start of the next step(),
+    // which then calls `done` there (it must return at once: hand the outcome to your own thread).
+    // The most recent REFER or DENY (journaled, not a test card) within options.overrideWindow is
+    // overridden once: a PASS STAFF_OVERRIDE record with `overrides` = its seq is journaled (durable
+    // before the relay pulses), shown, and reported to observers like any decision. Anything else —
+    // no such decision, already overridden, too old, diagnostics mode, a journal fault — opens
+    // nothing and says why. Requests queued when run() returns, or made after it, are refused.
+    using OverrideDone = std::function<void(const StaffOverrideOutcome&)>;
+    void requestOverride(OverrideDone done);
+    // More queued requests than this are refused at once (a stuck loop cannot pile them up).
+    static constexpr std::size_t kMaxPendingOverrides = 8;
+
     const KioskCounters& counters() const { return counters_; }
 
 private:
     void decide(const std::string& payload, const hal::Frame& frame, double decodeMs);
+    void serveOverrides();
+    StaffOverrideOutcome performOverride();
+
+    // The REFER/DENY staff may override: decision thread only.
+    struct OverrideCandidate {
+        std::int64_t seq = 0;
+        Decision decision = Decision::Refer;
+        Reason reason = Reason::InternalError;
+        MonoTime decidedAt{};
+        bool used = false;
+    };
 
     hal::Camera& camera_;
     FrameDecoder& decoder_;
@@ -131,6 +171,10 @@ private:
     KioskCounters counters_;
     bool cameraFaulted_ = false;
     std::vector<KioskObserver*> observers_;
+    std::optional<OverrideCandidate> candidate_;
+    std::mutex mailboxMutex_;  // guards the two below; held only to push or swap
+    std::vector<OverrideDone> mailbox_;
+    bool stopped_ = false;
 };
 
 }  // namespace sentinel::app

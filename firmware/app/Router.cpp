@@ -52,6 +52,7 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
                                    options_.evaluateAllStages, rules};
         v.record = verify::verifyHc1(payload, ctx);
         if (options_.isTestCard && options_.isTestCard(payload)) {
+            v.fromTestIssuer = true;  // never overridable by staff (§11)
             if (!options_.diagnosticsMode) {
                 v.record.decide(Reason::UnknownIssuer);  // a test card in service is just an unknown issuer
             } else {

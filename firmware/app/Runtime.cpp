@@ -203,6 +203,8 @@ KioskOptions Runtime::kioskOptions() const {
     KioskOptions o;
     o.budget = std::chrono::milliseconds{config_.budget.decisionMs};
     o.rearmFrames = config_.camera.rearmFrames;
+    o.overrideWindow = std::chrono::seconds{config_.staff.overrideWindowS};
+    o.diagnosticsMode = config_.kiosk.diagnosticsMode;
     if (config_.replay.windowS > 0) {
         journal::ReplayGuard* guard = replay_.get();
         o.seenRecently = [guard](const std::string& subject, MonoTime now) { return guard->seenRecently(subject, now); };

@@ -57,6 +57,10 @@ Status validate(const DecisionRecord& r) {
     if (r.test && !allOf(r.test->result, kMaxCodeChars, isCodeChar)) {
         return makeError("refusing to store a malformed test result");
     }
+    // §11: a STAFF_OVERRIDE record names the record it overrides, and only such a record does.
+    if ((r.reason == Reason::StaffOverride) != r.overrides.has_value() || (r.overrides && *r.overrides < 1)) {
+        return makeError("refusing to store a STAFF_OVERRIDE without the seq it overrides (or overrides without one)");
+    }
     return Ok{};
 }
 
@@ -221,8 +225,8 @@ Result<std::int64_t> Journal::append(const DecisionRecord& record) {
     }
     auto ins = db.prepare(
         "INSERT INTO decisions(utc_ms, mono_ms, boot_id, kiosk_id, format, decision, reason, test_type, "
-        "test_age_h, test_result, code, stages, decode_ms, verify_ms, backend_ms, total_ms, subject) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+        "test_age_h, test_result, code, stages, decode_ms, verify_ms, backend_ms, total_ms, subject, overrides) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
     if (!ins.valid()) return fail("prepare");
     ins.bind(1, static_cast<std::int64_t>(utcMs));
     ins.bind(2, static_cast<std::int64_t>(monoMs));
@@ -247,6 +251,7 @@ Result<std::int64_t> Journal::append(const DecisionRecord& record) {
     ins.bind(15, record.latency.backendMs);
     ins.bind(16, record.latency.totalMs);
     if (record.subject.empty()) ins.bindNull(17); else ins.bind(17, record.subject);
+    if (record.overrides) ins.bind(18, *record.overrides); else ins.bindNull(18);
     if (ins.step() != SQLITE_DONE) return fail("insert");
     const std::int64_t seq = sqlite3_last_insert_rowid(db.get());
 

@@ -22,6 +22,11 @@ std::string fixed(double v) {
 
 }  // namespace
 
+std::uint64_t staffOverrides(const JournalStats& s) {
+    auto it = s.reasons.find("STAFF_OVERRIDE");
+    return it == s.reasons.end() ? 0 : it->second;
+}
+
 nlohmann::json toJson(const JournalStats& s) {
     nlohmann::json j;
     j["decisions"] = nlohmann::json::object();
@@ -38,6 +43,7 @@ nlohmann::json toJson(const JournalStats& s) {
         j["latency_ms"] = nullptr;
     }
     j["decode_failures"] = s.decodeFailures;
+    j["staff_overrides"] = staffOverrides(s);
     j["records"] = s.records;
     j["since"] = s.since ? nlohmann::json(formatRfc3339(*s.since)) : nlohmann::json(nullptr);
     j["first_seq"] = s.firstSeq ? nlohmann::json(*s.firstSeq) : nlohmann::json(nullptr);
@@ -76,6 +82,8 @@ std::string renderStatsTable(const JournalStats& s) {
     }
     out << "Decode failures\n";
     row("frames not read", std::to_string(s.decodeFailures));
+    out << "Staff overrides\n";
+    row("gate opened by staff", std::to_string(staffOverrides(s)));
     return out.str();
 }
 
@@ -88,6 +96,22 @@ Result<JournalStats> readJournalStats(const std::filesystem::path& path, std::op
     auto stats = detail::computeStats(*db, since);
     if (!stats) return makeError("journal " + path.string() + ": " + stats.error().message);
     return stats;
+}
+
+}  // namespace sentinel::journal
+
+namespace sentinel::journal {
+
+Result<std::uint64_t> readUploadBacklog(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return makeError("no journal at " + path.string());
+    auto db = detail::Connection::open(path, SQLITE_OPEN_READONLY);
+    if (!db) return db.error();
+    sqlite3_busy_timeout(db->get(), detail::kBusyTimeoutMs);
+    auto n = db->queryInt(
+        "SELECT count(*) FROM decisions WHERE seq > coalesce((SELECT acked_through FROM upload_state WHERE id = 1), 0)");
+    if (!n) return makeError("journal " + path.string() + ": " + n.error().message);
+    return static_cast<std::uint64_t>(*n);
 }
 
 }  // namespace sentinel::journal

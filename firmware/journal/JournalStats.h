@@ -35,8 +35,11 @@ struct JournalStats {
     std::optional<UtcTime> oldest, newest;
 };
 
+// PASS STAFF_OVERRIDE records (§11): gates opened by staff, also counted under PASS.
+std::uint64_t staffOverrides(const JournalStats& stats);
+
 // DESIGN §4 shape: {"decisions":{"PASS":n,"DENY":n,"REFER":n},"reasons":{…},
-// "latency_ms":{"p50":…,"p95":…,"p99":…,"max":…,"samples":n}|null, "decode_failures":n,
+// "latency_ms":{"p50":…,"p95":…,"p99":…,"max":…,"samples":n}|null, "decode_failures":n, "staff_overrides":n,
 // "records":n, "since":"<RFC 3339>"|null, "first_seq":n|null, "last_seq":n|null}
 nlohmann::json toJson(const JournalStats& stats);
 
@@ -46,5 +49,8 @@ std::string renderStatsTable(const JournalStats& stats);
 // Opens the journal at `path` read-only (never creates or modifies it; safe while `sentinel run`
 // writes) and computes the statistics. A missing file is an error naming the path.
 Result<JournalStats> readJournalStats(const std::filesystem::path& path, std::optional<UtcTime> since);
+
+// Records the uploader has not had acknowledged yet (`sentinel status`), read-only like the above.
+Result<std::uint64_t> readUploadBacklog(const std::filesystem::path& path);
 
 }  // namespace sentinel::journal

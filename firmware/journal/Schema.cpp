@@ -53,7 +53,7 @@ Status createSchema(Connection& db) {
         return makeError("journal schema version " + std::to_string(*version) + " is newer than this firmware (" +
                          std::to_string(kSchemaVersion) + ")");
     }
-    return db.exec(std::string(R"sql(
+    auto st = db.exec(std::string(R"sql(
 BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -78,7 +78,8 @@ CREATE TABLE IF NOT EXISTS decisions (
     verify_ms   REAL,
     backend_ms  REAL,
     total_ms    REAL,
-    subject     TEXT
+    subject     TEXT,
+    overrides   INTEGER
 );
 CREATE INDEX IF NOT EXISTS decisions_by_utc ON decisions(utc_ms);
 CREATE TABLE IF NOT EXISTS decode_failures (
@@ -96,6 +97,12 @@ CREATE TABLE IF NOT EXISTS upload_state (
 );
 INSERT OR IGNORE INTO upload_state(id, acked_through) VALUES (1, 0);
 )sql") + "PRAGMA user_version = " + std::to_string(kSchemaVersion) + ";\nCOMMIT;\n");
+    if (!st) return st;
+    // Version 1 files: decisions.overrides (the seq a STAFF_OVERRIDE record overrides).
+    auto has = db.queryInt("SELECT count(*) FROM pragma_table_info('decisions') WHERE name = 'overrides'");
+    if (!has) return has.error();
+    if (*has == 0) return db.exec("ALTER TABLE decisions ADD COLUMN overrides INTEGER");
+    return Ok{};
 }
 
 Result<std::string> journalId(Connection& db) {
@@ -164,7 +171,7 @@ Result<JournalStats> computeStats(Connection& db, std::optional<UtcTime> since) 
 Result<std::vector<JournalEntry>> readEntries(Connection& db, std::int64_t fromSeq, std::size_t limit) {
     auto s = db.prepare(
         "SELECT seq, utc_ms, mono_ms, boot_id, kiosk_id, format, decision, reason, test_type, test_age_h, "
-        "test_result, code, stages, decode_ms, verify_ms, backend_ms, total_ms, subject "
+        "test_result, code, stages, decode_ms, verify_ms, backend_ms, total_ms, subject, overrides "
         "FROM decisions WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
     if (!s.valid()) return db.error("read");
     s.bind(1, fromSeq);
@@ -196,6 +203,7 @@ Result<std::vector<JournalEntry>> readEntries(Connection& db, std::int64_t fromS
         r.latency.backendMs = s.columnOptDouble(15);
         r.latency.totalMs = s.columnOptDouble(16);
         r.subject = s.columnOptText(17).value_or("");
+        if (!s.columnIsNull(18)) r.overrides = s.columnInt(18);
         out.push_back(std::move(e));
     }
     if (rc != SQLITE_DONE) return db.error("read");

@@ -15,7 +15,9 @@
 
 namespace sentinel::journal::detail {
 
-inline constexpr int kSchemaVersion = 1;  // PRAGMA user_version
+// PRAGMA user_version. 2: decisions.overrides (§11). Columns are added by presence, not by version
+// number, so an older file gains them whatever version it claims.
+inline constexpr int kSchemaVersion = 2;
 inline constexpr int kBusyTimeoutMs = 2000;  // writer/uploader/stats contention: transactions last ms
 
 Status createSchema(Connection& db);

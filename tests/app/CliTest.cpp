@@ -88,7 +88,7 @@ TEST(Cli, UnknownCommandIsAUsageError) {
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
-    for (std::string cmd : {"run", "demo", "decode", "verify", "scan", "stats", "config"}) {
+    for (std::string cmd : {"run", "demo", "decode", "verify", "scan", "stats", "config", "status", "staff"}) {
         auto r = cli({cmd, "--help"});
         EXPECT_EQ(kExitOk, r.status) << cmd;
         EXPECT_THAT(r.out, HasSubstr("Usage: sentinel " + cmd)) << cmd;

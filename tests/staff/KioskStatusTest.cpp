@@ -1,0 +1,126 @@
+// `sentinel status` content (DESIGN §11): live state from the loop, no personal data.
+#include "firmware/app/KioskStatus.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/TestSupport.h"
+
+namespace sentinel::app {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Status : ::testing::Test {
+    testing::ManualClock clock;
+    StatusSources sources;
+    Status() {
+        sources.kioskId = "T-01";
+        sources.version = "0.1.0";
+        sources.camera = "replay:/frames (12 images)";
+        sources.overrideWindowS = 30;
+    }
+    Verdict verdict(Reason r) {
+        Verdict v;
+        v.record.decide(r);
+        v.record.format = "HK1";
+        v.record.subject = "a3f1deadbeef";
+        v.record.latency.totalMs = 42.123;
+        v.holderMasked = "张*";
+        return v;
+    }
+};
+
+TEST_F(Status, ReportsFrameRateDecodeTimeAndRecentDecisionsWithoutPersonalData) {
+    KioskStatus s(clock, sources);
+    for (int i = 0; i < 21; ++i) {
+        clock.advance(50ms);  // 20 fps
+        s.frameProcessed(hal::Frame{}, FrameObservation{3.25, false, false});
+    }
+    auto v = verdict(Reason::BackendError);
+    s.decided(v.record, v, 7);
+    auto r = s.report();
+    EXPECT_EQ("T-01", r["kiosk_id"]);
+    EXPECT_NEAR(20.0, r["camera"]["fps"].get<double>(), 0.01);
+    EXPECT_EQ(21, r["camera"]["frames"]);
+    EXPECT_EQ(3.25, r["camera"]["last_decode_ms"]);
+    ASSERT_EQ(1u, r["decisions"]["recent"].size());
+    const auto& d = r["decisions"]["recent"][0];
+    EXPECT_EQ(7, d["seq"]);
+    EXPECT_EQ("REFER", d["decision"]);
+    EXPECT_EQ("BACKEND_ERROR", d["reason"]);
+    EXPECT_EQ(42.12, d["total_ms"]);
+    const std::string text = r.dump();
+    EXPECT_THAT(text, Not(HasSubstr("a3f1deadbeef")));
+    EXPECT_THAT(r.dump(-1, ' ', false), Not(HasSubstr("张")));
+    EXPECT_EQ("none", r["fleet"]["state"]);
+    EXPECT_EQ(true, r["override"]["candidate"]["overridable"]);
+}
+
+TEST_F(Status, FrameRateIsZeroWhenFramesStop) {
+    KioskStatus s(clock, sources);
+    for (int i = 0; i < 10; ++i) {
+        clock.advance(33ms);
+        s.frameProcessed(hal::Frame{}, FrameObservation{});
+    }
+    clock.advance(5s);
+    EXPECT_EQ(0.0, s.report()["camera"]["fps"].get<double>());
+}
+
+TEST_F(Status, TheOverrideCandidateAgesOutAndIsMarkedOverridden) {
+    KioskStatus s(clock, sources);
+    auto v = verdict(Reason::BackendError);
+    s.decided(v.record, v, 3);
+    Verdict o;
+    o.record.decide(Reason::StaffOverride);
+    o.record.overrides = 3;
+    s.decided(o.record, o, 4);
+    auto r = s.report();
+    EXPECT_EQ(true, r["override"]["candidate"]["overridden"]);
+    EXPECT_EQ(false, r["override"]["candidate"]["overridable"]);
+    EXPECT_EQ(1, r["decisions"]["staff_overrides"]);
+    EXPECT_EQ(4, r["decisions"]["recent"][0]["seq"]);
+    EXPECT_EQ(3, r["decisions"]["recent"][0]["overrides"]);
+
+    s.decided(v.record, v, 5);
+    clock.advance(31s);
+    EXPECT_EQ(false, s.report()["override"]["candidate"]["overridable"]);
+}
+
+TEST_F(Status, AlarmsAppearAndClear) {
+    KioskStatus s(clock, sources);
+    s.alarm("camera", "device gone", false);
+    auto r = s.report();
+    ASSERT_EQ(1u, r["alarms"].size());
+    EXPECT_EQ("camera", r["alarms"][0]["alarm"]);
+    s.alarm("camera", "delivering frames again", true);
+    EXPECT_TRUE(s.report()["alarms"].empty());
+}
+
+TEST_F(Status, ProvidersFillTheirSectionsAndTheFleetLinkCanReportItsState) {
+    sources.trust = [] { return nlohmann::json{{"loaded", true}, {"certificates", 3}, {"age_h", 1.5}}; };
+    sources.fleet = [] { return nlohmann::json{{"state", "connected"}}; };
+    KioskStatus s(clock, sources);
+    auto r = s.report();
+    EXPECT_EQ(3, r["trust"]["certificates"]);
+    EXPECT_EQ("connected", r["fleet"]["state"]);
+}
+
+TEST_F(Status, TheTableShowsWhatATechnicianLooksFor) {
+    KioskStatus s(clock, sources);
+    auto v = verdict(Reason::TestTooOld);
+    s.decided(v.record, v, 9);
+    s.alarm("journal", "damaged; moved aside", false);
+    const std::string table = renderStatusTable(s.report());
+    EXPECT_THAT(table, HasSubstr("Kiosk T-01"));
+    EXPECT_THAT(table, HasSubstr("frame rate"));
+    EXPECT_THAT(table, HasSubstr("seq 9  DENY TEST_TOO_OLD [HK1]"));
+    EXPECT_THAT(table, HasSubstr("ALARM"));
+    EXPECT_THAT(table, HasSubstr("overridable"));
+    EXPECT_THAT(table, HasSubstr("fleet link        none"));
+}
+
+}  // namespace
+}  // namespace sentinel::app
