@@ -13,6 +13,7 @@
 #include "firmware/app/Output.h"
 #include "firmware/app/Runtime.h"
 #include "firmware/app/ServiceNotify.h"
+#include "firmware/fleet/MqttLink.h"
 #include "firmware/fleet/TrustSync.h"
 #include "firmware/base/Log.h"
 #include "firmware/journal/Journal.h"
@@ -50,8 +51,21 @@ constexpr std::chrono::seconds kScreenDrain{5};
 extern "C" void onStopSignal(int) { gStop = true; }
 
 // The parts of `sentinel status` the loop does not see (called on the control socket's thread).
-StatusSources statusSources(const Config& cfg, Runtime& rt, const hal::Camera& camera, const Clock& clock) {
+StatusSources statusSources(const Config& cfg, Runtime& rt, const hal::Camera& camera, const Clock& clock,
+                            const fleet::MqttLink* link) {
     StatusSources s;
+    if (link) {
+        // The link's own counters (thread-safe snapshot): never waits on the broker.
+        s.fleet = [link] {
+            const fleet::LinkStatus st = link->status();
+            return nlohmann::json{{"state", st.connected ? "connected" : "connecting"},
+                                  {"acked_seq", st.ackedSeq},
+                                  {"last_seq", st.lastSeq},
+                                  {"backlog", st.lastSeq > st.ackedSeq ? st.lastSeq - st.ackedSeq : 0},
+                                  {"connects", st.connects},
+                                  {"last_error", st.lastError}};
+        };
+    }
     s.kioskId = cfg.kiosk.id;
     s.version = SENTINEL_VERSION;
     s.camera = camera.describe();
@@ -213,7 +227,7 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     }
 
     EngineDecoder decoder;
-    KioskStatus status(clock, statusSources(*cfg, **rt, **camera, clock));  // outlives the kiosk (observer)
+    KioskStatus status(clock, statusSources(*cfg, **rt, **camera, clock, (*fleetParts)->link()));  // outlives the kiosk (observer)
     Kiosk kiosk(**camera, decoder, (*rt)->router(), **indicator, (*rt)->sink(), clock, (*rt)->kioskOptions());
     // The traveller first: screen and voice, then the fleet link.
     if (screen) kiosk.addObserver(screen.get());
