@@ -12,7 +12,7 @@ packages=(
     clang-14 libclang-rt-14-dev
     libsdl2-dev libasound2-dev libmosquitto-dev fonts-noto-cjk espeak-ng
     mosquitto mosquitto-clients tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng sox
-    xvfb xauth prometheus alsa-utils
+    xvfb xauth prometheus alsa-utils ccache
 )
 
 missing=()
