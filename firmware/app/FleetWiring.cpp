@@ -72,6 +72,7 @@ Result<std::unique_ptr<FleetParts>> FleetParts::start(const Config& config, cons
         auto link = fleet::MqttLink::start(std::move(options).value(), std::move(hooks), clock);
         if (!link) return makeError("fleet.broker_url: " + link.error().message);
         f->link_ = std::move(link).value();
+        f->linkForHooks_.store(f->link_.get(), std::memory_order_release);
     }
     if (!config.metrics.textfile.empty()) {
         FleetParts* self = f.get();
@@ -104,8 +105,8 @@ fleet::Gauges FleetParts::gauges() const {
     }
     const std::filesystem::path journal = config_.journal.path;
     g.journalBytes = fileBytes(journal) + fileBytes(journal.string() + "-wal");
-    if (link_) {
-        const auto s = link_->status();
+    if (const fleet::MqttLink* link = linkForHooks_.load(std::memory_order_acquire)) {
+        const auto s = link->status();
         g.outboxBacklog = static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.lastSeq - s.ackedSeq));
         g.linkUp = s.connected ? 1 : 0;
     }

@@ -3,6 +3,7 @@
 // Prometheus textfile (metrics.textfile) and the MQTT link (fleet.broker_url). They observe the
 // kiosk loop; stop() gives the link its bounded drain (kFleetDrain) and writes the textfile once more.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -53,6 +54,9 @@ private:
     std::string camera_;
     UtcTime startedAt_{};
     fleet::Metrics metrics_;
+    // The link as its own hooks and the textfile see it: set once the link is started (its thread
+    // may call a hook before start() returns), read by gauges() on those threads.
+    std::atomic<const fleet::MqttLink*> linkForHooks_{nullptr};
     std::unique_ptr<fleet::MqttLink> link_;
     std::unique_ptr<fleet::TextfileWriter> textfile_;
 };
