@@ -3,7 +3,9 @@
 // order written; NAME = the screen's name, e.g. DENY-TEST_TOO_OLD). Refreshes of the same screen
 // (preview frames, the countdown) are not written. Files appear whole (written, then renamed).
 
+#include <cstdint>
 #include <filesystem>
+#include <vector>
 
 #include "drivers/hal/Display.h"
 
@@ -30,6 +32,8 @@ private:
     int written_ = 0;
 };
 
+// One RGB image as PNG bytes (zlib level 1, no row filter: fast for flat screens).
+Result<std::vector<std::uint8_t>> encodeRgbPng(const RgbImage& image);
 // Writes one RGB image as a PNG file (whole: temporary file, then rename).
 Status writeRgbPng(const RgbImage& image, const std::filesystem::path& file);
 // Reads a PNG (or any image OpenCV reads) as RGB; an error when it cannot.

@@ -1,6 +1,8 @@
 #include "firmware/app/KioskScreen.h"
 
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <optional>
 
@@ -130,6 +132,11 @@ Result<std::unique_ptr<KioskScreen>> makeKioskScreen(const Config& config, hal::
 }
 
 void KioskScreen::loop(std::stop_token stop) {
+    // Below the decision thread: on a 2-core board the preview yields to decoding, never the
+    // reverse (best effort; an unprivileged process may always lower its own threads).
+    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kNiceness) != 0) {
+        SLOG(kLog, Debug) << "cannot lower the screen thread's priority";
+    }
     const auto period = std::chrono::microseconds{1000000 / options_.maxFps};
     std::optional<ui::ResultScreen> current;
     std::string shownIdentity;  // what is on screen: name + hint, to tell a new screen from a refresh

@@ -54,6 +54,9 @@ public:
     ScreenStats stats() const;
 
     static constexpr std::size_t kMaxQueued = 16;
+    // The screen thread's nice value (above the loop's 0): composing the preview must not slow
+    // decoding on a board with few cores.
+    static constexpr int kNiceness = 5;
     // A symbol seen but unread for this many frames in a row earns a hint (0.1 s at 30 fps: a
     // phone being moved in shows a few such frames before it reads).
     static constexpr int kHintAfterFrames = 3;

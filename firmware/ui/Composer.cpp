@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <opencv2/core.hpp>
 #include <opencv2/freetype.hpp>
 #include <opencv2/imgproc.hpp>
@@ -81,6 +82,10 @@ struct Composer::Impl {
     RectPx symbol;
     // (text, font px) → ink rectangle relative to the putText origin.
     std::map<std::pair<std::string, int>, cv::Rect> inkCache;
+    // The idle screen without its picture, for the hint it was drawn with.
+    std::optional<cv::Mat> idleBase;
+    Hint idleBaseHint = Hint::None;
+    std::vector<TextBox> idleTexts;
 
     int w() const { return options.widthPx; }
     int h() const { return options.heightPx; }
@@ -182,7 +187,9 @@ struct Composer::Impl {
         const cv::Mat src(frame.heightPx, frame.widthPx, CV_8UC1, const_cast<std::uint8_t*>(frame.data),
                           static_cast<std::size_t>(frame.strideBytes));
         cv::Mat small;
-        cv::resize(src, small, cv::Size(pw, ph), 0, 0, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
+        // Bilinear down to half size (a preview needs no better; INTER_AREA at a fractional scale
+        // costs several ms a frame), area averaging below that so fine patterns do not alias.
+        cv::resize(src, small, cv::Size(pw, ph), 0, 0, scale < 0.5 ? cv::INTER_AREA : cv::INTER_LINEAR);
         if (mirror) cv::flip(small, small, 1);
         cv::Mat roi = canvas(cv::Rect(at.x, at.y, at.width, at.height));
         cv::cvtColor(small, roi, cv::COLOR_GRAY2RGB);
@@ -206,15 +213,25 @@ struct Composer::Impl {
         const int m = margin();
         const int titleH = static_cast<int>(h() * kTitleOfHeight);
         const int hintH = static_cast<int>(h() * kHintOfHeight);
-        bilingual(idlePrompt(), {m, m / 2, w() - 2 * m, titleH}, titleH, kMinTextPx, kWhite);
         const RectPx area{m, m / 2 + titleH + m / 2, w() - 2 * m, h() - titleH - hintH - 2 * m};
+        const bool hinted = s.hint != Hint::None;
+        // Everything but the picture is the same from frame to frame: drawn once per hint and kept
+        // (the texts through freetype are most of an idle screen's cost, at up to 30 fps).
+        if (!idleBase || idleBaseHint != s.hint) {
+            bilingual(idlePrompt(), {m, m / 2, w() - 2 * m, titleH}, titleH, kMinTextPx, kWhite);
+            const RectPx hintBox{0, h() - hintH - m / 2, w(), hintH + m / 2};
+            if (hinted) fill(hintBox, rgb(kReferRgb));
+            bilingual(hintText(s.hint), {m, hintBox.y + m / 4, w() - 2 * m, hintH}, hintH, kMinTextPx, hinted ? kBlack : kGrey);
+            idleBase = canvas.clone();
+            idleBaseHint = s.hint;
+            idleTexts = texts;
+        } else {
+            idleBase->copyTo(canvas);
+            texts = idleTexts;
+        }
         auto [at, scale] = preview(frame, area, true);
         (void)scale;
-        const bool hinted = s.hint != Hint::None;
         aimingFrame(at, hinted ? rgb(kReferRgb) : kWhite);
-        const RectPx hintBox{0, h() - hintH - m / 2, w(), hintH + m / 2};
-        if (hinted) fill(hintBox, rgb(kReferRgb));
-        bilingual(hintText(s.hint), {m, hintBox.y + m / 4, w() - 2 * m, hintH}, hintH, kMinTextPx, hinted ? kBlack : kGrey);
     }
 
     void result(const ResultScreen& s, MonoTime now) {

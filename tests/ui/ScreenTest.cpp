@@ -164,6 +164,22 @@ TEST(PngDisplay, WritesEachNewScreenOnceAsNumberedFiles) {
     EXPECT_EQ(back->pixels, img.pixels);
 }
 
+TEST(PngDisplay, OurEncoderRoundTripsEveryPixelThroughADecoderOfItsOwn) {
+    // Distinct values in every channel, row and column: a swapped channel, a shifted row or a
+    // wrong filter byte would show. Read back by OpenCV's libpng decoder (not ours).
+    testing::TempDir dir;
+    RgbImage img{801, 479, std::vector<std::uint8_t>(801 * 479 * 3)};
+    for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = static_cast<std::uint8_t>((i * 7919u) >> 3);
+    ASSERT_TRUE(display::writeRgbPng(img, dir / "x.png"));
+    auto back = display::readRgbImage(dir / "x.png");
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->widthPx, 801);
+    EXPECT_EQ(back->heightPx, 479);
+    EXPECT_EQ(back->pixels, img.pixels);
+    EXPECT_FALSE(std::filesystem::exists(dir / "x.png.tmp.png"));
+    EXPECT_FALSE(display::encodeRgbPng(RgbImage{}));
+}
+
 TEST(PngDisplay, ResultsOnlySkipsEverythingButResultCards) {
     testing::TempDir dir;
     display::PngDisplay png({dir.path(), 800, 480, true});
