@@ -69,6 +69,9 @@ Result<std::unique_ptr<FleetParts>> FleetParts::start(const Config& config, cons
         };
         hooks.metrics = [self] { return fleet::toMetricsJson(self->metrics_.snapshot(self->gauges())); };
         hooks.execute = [self](const fleet::Command& c) { return self->execute(c); };
+        hooks.alarm = [self](const std::string& what, const std::string& detail, bool cleared) {
+            self->linkAlarm(what, detail, cleared);
+        };
         auto link = fleet::MqttLink::start(std::move(options).value(), std::move(hooks), clock);
         if (!link) return makeError("fleet.broker_url: " + link.error().message);
         f->link_ = std::move(link).value();
@@ -88,9 +91,26 @@ FleetParts::~FleetParts() { stop(); }
 void FleetParts::observe(Kiosk& kiosk) {
     kiosk.addObserver(&metrics_);
     if (link_) kiosk.addObserver(link_.get());
+    std::lock_guard lock(alarmMutex_);
+    alarmKiosk_ = &kiosk;
+    for (auto& a : earlyAlarms_) kiosk.postAlarm(std::move(a.what), std::move(a.detail), a.cleared);
+    earlyAlarms_.clear();
+}
+
+void FleetParts::linkAlarm(const std::string& what, const std::string& detail, bool cleared) {
+    std::lock_guard lock(alarmMutex_);
+    if (alarmKiosk_) {
+        alarmKiosk_->postAlarm(what, detail, cleared);
+    } else if (earlyAlarms_.size() < Kiosk::kMaxPostedAlarms) {
+        earlyAlarms_.push_back({what, detail, cleared});
+    }
 }
 
 void FleetParts::stop() {
+    {
+        std::lock_guard lock(alarmMutex_);
+        alarmKiosk_ = nullptr;  // the kiosk may be gone after this
+    }
     if (link_) link_->stop(kFleetDrain);
     if (textfile_) textfile_->stop();
 }

@@ -6,7 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "firmware/app/Config.h"
 #include "firmware/app/Kiosk.h"
@@ -38,14 +40,17 @@ public:
                                                      std::shared_ptr<TrustStore> store, TrustSyncWorker* syncWorker,
                                                      std::string cameraDescription);
     ~FleetParts();
-    void observe(Kiosk& kiosk);  // adds the metrics and the link as observers
-    void stop();                 // drains the link (≤ kFleetDrain), final textfile
+    // Adds the metrics and the link as observers; the link's alarms (refused credentials) go to
+    // `kiosk` (Kiosk::postAlarm) from now until stop().
+    void observe(Kiosk& kiosk);
+    void stop();  // drains the link (≤ kFleetDrain), final textfile
     fleet::MqttLink* link() { return link_.get(); }
 
 private:
     FleetParts(const Config& config, const Clock& clock) : config_(config), clock_(clock), metrics_(clock) {}
     fleet::Gauges gauges() const;
     nlohmann::json execute(const fleet::Command& command);
+    void linkAlarm(const std::string& what, const std::string& detail, bool cleared);  // link thread
 
     const Config& config_;
     const Clock& clock_;
@@ -59,6 +64,13 @@ private:
     std::atomic<const fleet::MqttLink*> linkForHooks_{nullptr};
     std::unique_ptr<fleet::MqttLink> link_;
     std::unique_ptr<fleet::TextfileWriter> textfile_;
+    struct LinkAlarm {
+        std::string what, detail;
+        bool cleared = false;
+    };
+    std::mutex alarmMutex_;               // guards the two below
+    Kiosk* alarmKiosk_ = nullptr;         // between observe() and stop()
+    std::vector<LinkAlarm> earlyAlarms_;  // raised before observe() (the link starts first)
 };
 
 }  // namespace sentinel::app

@@ -27,6 +27,7 @@ Kiosk::Kiosk(hal::Camera& camera, FrameDecoder& decoder, CredentialVerifier& ver
 
 Kiosk::Step Kiosk::step() {
     serveOverrides();
+    deliverPostedAlarms();
     hal::GrabResult grabbed = camera_.grab(options_.grabTimeout);
     switch (grabbed.status) {
         case hal::GrabStatus::EndOfStream: return Step::EndOfStream;
@@ -159,6 +160,25 @@ void Kiosk::requestOverride(OverrideDone done) {
         refused.detail = stopped_ ? "the kiosk is stopping" : "too many override requests waiting";
     }
     if (done) done(refused);
+}
+
+void Kiosk::postAlarm(std::string what, std::string detail, bool cleared) {
+    std::lock_guard lock(mailboxMutex_);
+    if (postedAlarms_.size() >= kMaxPostedAlarms) postedAlarms_.erase(postedAlarms_.begin());
+    postedAlarms_.push_back({std::move(what), std::move(detail), cleared});
+}
+
+void Kiosk::deliverPostedAlarms() {
+    std::vector<PostedAlarm> alarms;
+    {
+        std::lock_guard lock(mailboxMutex_);
+        if (postedAlarms_.empty()) return;
+        alarms.swap(postedAlarms_);
+    }
+    for (const auto& a : alarms) {
+        if (!a.cleared) indicator_.alarm(a.what + ": " + a.detail);
+        for (auto* o : observers_) o->alarm(a.what, a.detail, a.cleared);
+    }
 }
 
 void Kiosk::serveOverrides() {

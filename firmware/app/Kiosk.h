@@ -143,11 +143,19 @@ public:
     // More queued requests than this are refused at once (a stuck loop cannot pile them up).
     static constexpr std::size_t kMaxPendingOverrides = 8;
 
+    // An alarm raised or cleared by another thread (the fleet link's credential failures).
+    // Thread-safe and never blocks: queued, and delivered to the observers (screen, status, fleet,
+    // metrics) and, when raised, to the indicator as "WHAT: DETAIL" on the decision thread at the
+    // start of the next step(). At most kMaxPostedAlarms wait; beyond that the oldest is dropped.
+    void postAlarm(std::string what, std::string detail, bool cleared);
+    static constexpr std::size_t kMaxPostedAlarms = 16;
+
     const KioskCounters& counters() const { return counters_; }
 
 private:
     void decide(const std::string& payload, const hal::Frame& frame, double decodeMs);
     void serveOverrides();
+    void deliverPostedAlarms();
     StaffOverrideOutcome performOverride();
 
     // The REFER/DENY staff may override: decision thread only.
@@ -175,6 +183,11 @@ private:
     std::mutex mailboxMutex_;  // guards the two below; held only to push or swap
     std::vector<OverrideDone> mailbox_;
     bool stopped_ = false;
+    struct PostedAlarm {
+        std::string what, detail;
+        bool cleared = false;
+    };
+    std::vector<PostedAlarm> postedAlarms_;  // guarded by mailboxMutex_
 };
 
 }  // namespace sentinel::app

@@ -9,6 +9,7 @@
 #include "firmware/base/Log.h"
 #include "firmware/diag/CodeLocator.h"
 #include "firmware/diag/ImageMetrics.h"
+#include "firmware/ui/Texts.h"
 
 namespace sentinel::app {
 namespace {
@@ -81,6 +82,7 @@ void KioskScreen::decided(const DecisionRecord& record, const Verdict& verdict, 
 }
 
 void KioskScreen::alarm(std::string_view what, std::string_view detail, bool cleared) {
+    if (!ui::travellerAlarm(what)) return;  // the technician's, not the traveller's (ui/Texts.h)
     {
         std::lock_guard lk(mutex_);
         if (cleared) {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include <mosquitto.h>
 
@@ -53,6 +54,12 @@ struct LibraryInit {
 void ensureLibrary() { static LibraryInit init; }
 
 std::string topic(const std::string& kioskId, const char* leaf) { return "sentinel/v1/" + kioskId + "/" + leaf; }
+
+// errno values that say the network or the broker's host failed, not the credentials.
+bool networkErrno(int e) {
+    return e == ECONNREFUSED || e == ECONNRESET || e == ETIMEDOUT || e == EHOSTUNREACH || e == ENETUNREACH ||
+           e == EPIPE || e == ECONNABORTED || e == EHOSTDOWN || e == ENETDOWN;
+}
 
 std::string connackText(int rc) {
     switch (rc) {
@@ -135,6 +142,11 @@ struct MqttLink::Impl {
     bool markDirty = false;
     std::string lastLoggedError;
     MonoTime lastMarkSave{};
+    // A refusal of this kiosk's credentials (password, client certificate, CA, client id) does not
+    // fix itself: it is raised once as the "fleet_link" alarm (LinkHooks::alarm) and cleared when
+    // the link connects. Outages (refused, unreachable, blackholed) are not alarms: status shows them.
+    bool credentialRefused = false;  // the failure being handled is one (set before dropClient)
+    std::string credentialAlarm;     // the raised alarm's detail; empty = none raised
 
     // Shared with the decision thread and status().
     mutable std::mutex mutex;
@@ -199,7 +211,9 @@ struct MqttLink::Impl {
                "kiosk's pair from the fleet CA)";
     }
 
-    void failed(const std::string& why) {
+    void failed(const std::string& why, bool credential = false) {
+        if (credential && credentialAlarm != why && hooks.alarm) hooks.alarm("fleet_link", why, false);
+        if (credential) credentialAlarm = why;
         destroyClient();
         const bool wasConnected = connected;
         connecting = connected = false;
@@ -257,7 +271,8 @@ struct MqttLink::Impl {
             }
             if (rc != MOSQ_ERR_SUCCESS) {
                 return failed(std::string("TLS setup: ") + mosquitto_strerror(rc) +
-                              " (check fleet.ca_file, fleet.cert_file and fleet.key_file)");
+                                  " (check fleet.ca_file, fleet.cert_file and fleet.key_file)",
+                              true);
             }
         }
         lastLogError.clear();
@@ -266,8 +281,11 @@ struct MqttLink::Impl {
         if (rc != MOSQ_ERR_SUCCESS) {
             std::string why = "connect to " + address.host + ":" + std::to_string(address.port) + ": " +
                               (rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc));
+            // On a TLS link the handshake runs inside the connect: a failure that is not the
+            // network's is the broker's certificate, or ours.
+            const bool handshake = address.tls && !(rc == MOSQ_ERR_ERRNO && networkErrno(errno));
             if (!lastLogError.empty()) why += " (" + lastLogError + ")";
-            return failed(withTlsHint(why));
+            return failed(handshake ? withTlsHint(why) : why, handshake);
         }
         connecting = true;
         connectStarted = clock.monotonic();
@@ -279,12 +297,17 @@ struct MqttLink::Impl {
         connecting = false;
         if (rc != 0) {
             dropClient = true;
+            credentialRefused = rc == 2 || rc == 4 || rc == 5;  // client id, user name/password, not authorised
             std::lock_guard lock(mutex);
             st.lastError = connackText(rc);
             return;
         }
         connected = true;
         backoff = 0ms;
+        if (!credentialAlarm.empty()) {
+            if (hooks.alarm) hooks.alarm("fleet_link", "connected again", true);
+            credentialAlarm.clear();
+        }
         {
             std::lock_guard lock(mutex);
             st.connected = true;
@@ -308,6 +331,7 @@ struct MqttLink::Impl {
             // so a refused (or missing) certificate shows up as a close before CONNACK.
             st.lastError = "TLS: the broker closed the connection before answering — client certificate missing or "
                            "refused (check fleet.cert_file and fleet.key_file are this kiosk's pair from the fleet CA)";
+            credentialRefused = true;
         } else if (connecting) {
             st.lastError = "the broker closed the connection before answering";
         } else {
@@ -514,11 +538,16 @@ struct MqttLink::Impl {
                         std::lock_guard lock(mutex);
                         why = st.lastError;
                     }
-                    failed(why.empty() ? "disconnected" : why);
+                    const bool credential = std::exchange(credentialRefused, false);
+                    failed(why.empty() ? "disconnected" : why, credential);
                 } else if (rc > MOSQ_ERR_SUCCESS) {
+                    // Before CONNACK on a TLS link, a failure that is not the network's is the
+                    // handshake: the broker's certificate, or ours.
+                    const bool network = rc == MOSQ_ERR_ERRNO && networkErrno(errno);
                     std::string why = rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc);
                     if (!lastLogError.empty()) why += " (" + lastLogError + ")";
-                    failed(connecting ? withTlsHint(why) : why);
+                    const bool handshake = connecting && address.tls && !network;
+                    failed(handshake ? withTlsHint(why) : why, handshake);
                 }
             }
         }

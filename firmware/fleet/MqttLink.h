@@ -82,6 +82,11 @@ struct LinkHooks {
     std::function<nlohmann::json()> metrics;  // the metrics payload
     // Returns what to report as the command's outcome ({"ok":…,"detail":…}); for "diag" the report.
     std::function<nlohmann::json(const Command&)> execute;
+    // Raised ("fleet_link", cause and remedy, false) when the broker refuses this kiosk's
+    // credentials — password, client certificate, CA, client id — and cleared ("fleet_link",
+    // "connected again", true) when the link next connects. Called on the link thread: hand it on
+    // (Kiosk::postAlarm). Outages are not alarms.
+    std::function<void(const std::string& what, const std::string& detail, bool cleared)> alarm;
 };
 
 struct LinkStatus {

@@ -30,6 +30,8 @@ Bilingual seeStaff() { return {"请联系工作人员", "Please see staff"}; }
 Bilingual testCardText() { return {"测试卡，闸门不开", "Test card: gate stays shut"}; }
 Bilingual outOfService() { return {"暂停服务", "Out of service"}; }
 
+bool travellerAlarm(std::string_view what) { return what == "camera" || what == "journal" || what == "clock"; }
+
 Bilingual alarmText(std::string_view what) {
     if (what == "camera") return {"摄像头故障", "Camera fault"};
     if (what == "journal") return {"存储故障", "Storage fault"};

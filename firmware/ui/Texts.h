@@ -24,6 +24,10 @@ Bilingual hintText(Hint h);               // 请靠近一点 / Hold it closer �
 Bilingual seeStaff();                     // 请联系工作人员 / Please see staff
 Bilingual testCardText();                 // 测试卡 / Test card
 Bilingual outOfService();                 // 暂停服务 / Out of service
+// Alarms that change what a traveller can do (camera, journal, clock) take the screen over; the
+// others (the fleet link's refused credentials, a control socket that did not start) are for the
+// technician: `sentinel status`, the log, the console and the fleet — the traveller still aims.
+bool travellerAlarm(std::string_view what);
 Bilingual alarmText(std::string_view what);  // camera / journal / clock / anything else
 // "核酸 阴性 · 6 小时前" / "NAAT negative · 6 h ago"
 Bilingual testLine(const TestSummary& t);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "tests/fleet/Broker.h"
 #include "tests/support/TestSupport.h"
@@ -226,6 +227,31 @@ TEST_F(FleetRunTest, DiagFailsTheFleetCheckWithARemedyOnAWrongPassword) {
             EXPECT_EQ("ok", c.value("status", "")) << c.dump();
         }
     }
+}
+
+
+TEST_F(FleetRunTest, ARefusedPasswordIsAClearAlarmAndTheKioskStillDecides) {
+    std::ofstream(dir / "password", std::ios::trunc) << "not-the-password\n";
+    writeConfig(2);  // 51 frames at 2 fps: the run lasts long enough to see the alarm, then we stop it
+    pid_t pid = testing::spawn({kSentinel, "run", "--config", config.string()}, log);
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    bool alarmed = false;
+    while (!alarmed && std::chrono::steady_clock::now() < until) {
+        const std::string text = readText(log);
+        alarmed = text.find("ALARM") != std::string::npos && text.find("fleet_link") != std::string::npos;
+        if (!alarmed) std::this_thread::sleep_for(50ms);  // polling the log with a bound
+    }
+    ::kill(pid, SIGTERM);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    const std::string text = readText(log);
+    ASSERT_TRUE(alarmed) << text;
+    // One alarm line naming the remedy, however often the link retried.
+    const auto at = text.find("ALARM");
+    EXPECT_NE(std::string::npos, text.find("fleet.password_file", at)) << text;
+    EXPECT_EQ(std::string::npos, text.find("ALARM", at + 1)) << text;
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << text;
+    EXPECT_GT(journalRecords(db), 0) << "decisions go on while the fleet link is refused";
 }
 
 }  // namespace

@@ -169,6 +169,28 @@ protected:
     std::unique_ptr<Broker> broker_;
 };
 
+// What LinkHooks::alarm reported, from the link thread.
+struct AlarmLog {
+    struct Entry {
+        std::string what, detail;
+        bool cleared = false;
+    };
+    LinkHooks hooks() {
+        LinkHooks h;
+        h.alarm = [this](const std::string& what, const std::string& detail, bool cleared) {
+            std::lock_guard lock(mutex);
+            entries.push_back({what, detail, cleared});
+        };
+        return h;
+    }
+    std::vector<Entry> all() const {
+        std::lock_guard lock(mutex);
+        return entries;
+    }
+    mutable std::mutex mutex;
+    std::vector<Entry> entries;
+};
+
 TEST_F(MqttLinkTest, EveryCommittedRecordArrivesExactlyAsCommittedInSeqOrder) {
     startBroker();
     auto sub = subscribe();
@@ -313,7 +335,8 @@ TEST_F(MqttLinkTest, AWrongPasswordIsAClearErrorAndTheProbeSaysWhatToFix) {
     startBroker();
     auto o = options();
     o.password = "not-the-password";
-    auto link = MqttLink::start(o, {}, clock_);
+    AlarmLog alarms;
+    auto link = MqttLink::start(o, alarms.hooks(), clock_);
     ASSERT_TRUE(link);
     ASSERT_TRUE(waitUntil([&] { return !(*link)->status().lastError.empty(); }));
     EXPECT_NE(std::string::npos, (*link)->status().lastError.find("password")) << (*link)->status().lastError;
@@ -322,6 +345,39 @@ TEST_F(MqttLinkTest, AWrongPasswordIsAClearErrorAndTheProbeSaysWhatToFix) {
     ASSERT_FALSE(probe);
     EXPECT_NE(std::string::npos, probe.error().message.find("fleet.password_file")) << probe.error().message;
     EXPECT_TRUE(probeBroker(options(), 5s)) << "the right password connects";
+
+    // The refusal is one alarm that names the remedy, however often the link retries.
+    ASSERT_TRUE(waitUntil([&] { return (*link)->status().connects >= 3; }));
+    auto raised = alarms.all();
+    ASSERT_EQ(1u, raised.size());
+    EXPECT_EQ("fleet_link", raised[0].what);
+    EXPECT_FALSE(raised[0].cleared);
+    EXPECT_NE(std::string::npos, raised[0].detail.find("fleet.password_file")) << raised[0].detail;
+
+    // The operator fixes the broker's password file: the link connects and the alarm clears.
+    pid_t p = testing::spawn({testing::kMosquittoPasswd, "-b", (dir_ / "broker" / "passwd").string(), kKiosk, o.password},
+                             dir_ / "passwd-fix.log");
+    int st = 0;
+    ::waitpid(p, &st, 0);
+    broker_->kill(SIGTERM);
+    ASSERT_TRUE(broker_->start()) << broker_->log();
+    ASSERT_TRUE(waitUntil([&] { return (*link)->status().connected; })) << (*link)->status().lastError;
+    ASSERT_TRUE(waitUntil([&] { return alarms.all().size() == 2; }));
+    EXPECT_EQ("fleet_link", alarms.all()[1].what);
+    EXPECT_TRUE(alarms.all()[1].cleared);
+}
+
+TEST_F(MqttLinkTest, AnOutageIsNotAnAlarm) {
+    // Nothing listens on the broker's port: the link retries and says so in its status, but a
+    // broker that is down fixes itself and is not the technician's alarm.
+    auto o = options();
+    o.brokerUrl = "mqtt://127.0.0.1:" + std::to_string(testing::freePort());
+    AlarmLog alarms;
+    auto link = MqttLink::start(o, alarms.hooks(), clock_);
+    ASSERT_TRUE(link);
+    ASSERT_TRUE(waitUntil([&] { return !(*link)->status().lastError.empty(); }));
+    std::this_thread::sleep_for(1s);  // several retries at 100 ms back-off: still no alarm
+    EXPECT_TRUE(alarms.all().empty()) << alarms.all().front().detail;
 }
 
 TEST_F(MqttLinkTest, TlsWithTheFleetCaConnectsAndABadCertificateIsAClearError) {
@@ -344,10 +400,14 @@ TEST_F(MqttLinkTest, TlsWithTheFleetCaConnectsAndABadCertificateIsAClearError) {
     ASSERT_FALSE(bad);
     EXPECT_NE(std::string::npos, bad.error().message.find("TLS")) << bad.error().message;
     EXPECT_NE(std::string::npos, bad.error().message.find("fleet.ca_file")) << bad.error().message;
-    auto link = MqttLink::start(o, {}, clock_);
+    AlarmLog alarms;
+    auto link = MqttLink::start(o, alarms.hooks(), clock_);
     ASSERT_TRUE(link);
     ASSERT_TRUE(waitUntil([&] { return !(*link)->status().lastError.empty(); }));
     EXPECT_NE(std::string::npos, (*link)->status().lastError.find("TLS")) << (*link)->status().lastError;
+    ASSERT_TRUE(waitUntil([&] { return !alarms.all().empty(); })) << (*link)->status().lastError;
+    EXPECT_EQ("fleet_link", alarms.all()[0].what);
+    EXPECT_NE(std::string::npos, alarms.all()[0].detail.find("fleet.ca_file")) << alarms.all()[0].detail;
 }
 
 // A fleet CA, the broker's certificate and one client certificate per kiosk (CN = kiosk id), made
@@ -404,6 +464,12 @@ TEST_F(MqttLinkTest, MutualTlsWithAClientCertificateDeliversAndWithoutOneIsRefus
     EXPECT_TRUE(probe.error().message.find("TLS") != std::string::npos ||
                 probe.error().message.find("fleet.cert_file") != std::string::npos)
         << probe.error().message;
+    AlarmLog alarms;
+    auto refused = MqttLink::start(without, alarms.hooks(), clock_);
+    ASSERT_TRUE(refused);
+    ASSERT_TRUE(waitUntil([&] { return !alarms.all().empty(); })) << (*refused)->status().lastError;
+    EXPECT_EQ("fleet_link", alarms.all()[0].what);
+    EXPECT_NE(std::string::npos, alarms.all()[0].detail.find("fleet.cert_file")) << alarms.all()[0].detail;
 }
 
 TEST_F(MqttLinkTest, SignedCommandsRunOnceAndUnsignedOrReplayedOnesAreRefusedAndAlarmed) {
