@@ -67,6 +67,7 @@ void KioskScreen::decided(const DecisionRecord& record, const Verdict& verdict, 
     p.screen.holderMasked = verdict.holderMasked;
     p.screen.test = record.test;
     p.screen.testCard = verdict.testCard;
+    p.screen.ruleText = verdict.ruleText;
     p.screen.duration = options_.resultDuration;
     {
         std::lock_guard lk(mutex_);

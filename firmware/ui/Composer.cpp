@@ -40,6 +40,9 @@ constexpr int kFitAttempts = 8;
 // kiosk camera measures 300–900).
 constexpr double kFocusFullScale = 1000.0;
 constexpr std::size_t kInkCacheMax = 512;
+// Lines of a failed rule's description on a result card (DESIGN §12), per language.
+constexpr std::size_t kMaxRuleLinesPerLanguage = 3;
+constexpr double kRuleFontOfShortSide = 0.045;  // 21 px at 480, 48 px at 1080
 
 cv::Scalar rgb(const std::uint8_t* c) { return cv::Scalar(c[0], c[1], c[2]); }
 const cv::Scalar kWhite(255, 255, 255);
@@ -112,6 +115,11 @@ struct Composer::Impl {
         return r;
     }
 
+    int advance(const std::string& text, int px) {
+        int baseline = 0;
+        return font->getTextSize(text, px, -1, &baseline).width;
+    }
+
     // Fits `text` into `box` (largest font ≤ maxPx whose ink fits) and draws it.
     void text(const std::string& s, RectPx box, int maxPx, int minPx, const cv::Scalar& colour, Align align = Align::Centre) {
         TextBox tb{s, box, {}, 0, false};
@@ -145,6 +153,59 @@ struct Composer::Impl {
         const int half = box.height / 2;
         text(b.zh, {box.x, box.y, box.width, half}, maxPx, minPx, colour, align);
         text(b.en, {box.x, box.y + half, box.width, box.height - half}, maxPx, minPx, colour, align);
+    }
+
+    // A rule's "ID: zh / en" as lines no wider than `width` at `px`: the Chinese and the English
+    // part each start a line; words (English) or characters (Chinese) wrap; at most
+    // kMaxRuleLinesPerLanguage lines each, the last one ending in "…" when the text is longer.
+    std::vector<std::string> wrapRuleText(const std::string& textIn, int px, int width) {
+        std::vector<std::string> parts;
+        std::size_t from = 0;
+        for (std::size_t at; (at = textIn.find(" / ", from)) != std::string::npos; from = at + 3) {
+            parts.push_back(textIn.substr(from, at - from));
+        }
+        parts.push_back(textIn.substr(from));
+        std::vector<std::string> lines;
+        // Measured by advance (no rendering: a long rule is ~100 measurements), with a margin for
+        // the ink overhanging it; text() then fits each line exactly.
+        const int fitWidth = width * 95 / 100;
+        for (const auto& part : parts) {
+            // Tokens: an ASCII word with its following space, or one multi-byte UTF-8 character.
+            std::vector<std::string> tokens;
+            for (std::size_t i = 0; i < part.size();) {
+                const unsigned char c = static_cast<unsigned char>(part[i]);
+                std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+                if (c < 0x80) {
+                    while (i + n < part.size() && static_cast<unsigned char>(part[i + n]) < 0x80 && part[i + n - 1] != ' ') ++n;
+                }
+                tokens.push_back(part.substr(i, std::min(n, part.size() - i)));
+                i += n;
+            }
+            std::vector<std::string> own;
+            std::string line;
+            for (const auto& t : tokens) {
+                const std::string next = line + t;
+                if (!line.empty() && advance(next, px) > fitWidth) {
+                    own.push_back(line);
+                    line = t;
+                } else {
+                    line = next;
+                }
+            }
+            if (!line.empty()) own.push_back(line);
+            if (own.size() > kMaxRuleLinesPerLanguage) {
+                own.resize(kMaxRuleLinesPerLanguage);
+                std::string& last = own.back();
+                while (!last.empty() && advance(last + "…", px) > fitWidth) {
+                    std::size_t cut = last.size() - 1;
+                    while (cut > 0 && (static_cast<unsigned char>(last[cut]) & 0xC0) == 0x80) --cut;  // a whole character
+                    last.resize(cut);
+                }
+                last += "…";
+            }
+            lines.insert(lines.end(), own.begin(), own.end());
+        }
+        return lines;
     }
 
     void fill(RectPx r, const cv::Scalar& c) { cv::rectangle(canvas, cv::Rect(r.x, r.y, r.width, r.height), c, cv::FILLED); }
@@ -263,8 +324,19 @@ struct Composer::Impl {
         bilingual({std::string(reasonTextZh(s.reason)), std::string(reasonTextEn(s.reason))}, reasonBox,
                   static_cast<int>(h() * kMaxReasonFontOfHeight), kMinReasonPx, ink, portrait() ? Align::Centre : Align::Left);
 
-        std::vector<std::pair<Bilingual, cv::Scalar>> rows;
+        struct Row {
+            Bilingual text;
+            cv::Scalar colour;
+            int maxPx = 1 << 20;  // the row's height decides, unless smaller
+        };
+        std::vector<Row> rows;
         if (s.testCard) rows.push_back({testCardText(), rgb(kReferRgb)});
+        // The failed rule, as the rule set words it: each language on its own rows, wrapped at one
+        // size for all its lines.
+        if (!s.ruleText.empty()) {
+            const int px = std::max(kMinTextPx, static_cast<int>(shortSide() * kRuleFontOfShortSide));
+            for (auto& line : wrapRuleText(s.ruleText, px, w() - 2 * m)) rows.push_back({Bilingual{std::move(line), ""}, kWhite, px});
+        }
         if (!s.holderMasked.empty()) rows.push_back({holderLine(s.holderMasked), kWhite});
         if (s.test) rows.push_back({testLine(*s.test), kWhite});
         if (s.decision == Decision::Refer) rows.push_back({seeStaff(), rgb(kReferRgb)});
@@ -274,9 +346,9 @@ struct Composer::Impl {
         const int slots = static_cast<int>(rows.size());
         const int rowH = slots == 0 ? 0 : std::min(static_cast<int>(h() * kRowOfHeight), (lowerH - countdownH) / slots);
         int y = lowerTop;
-        for (const auto& [b, colour] : rows) {
+        for (const auto& [b, colour, maxPx] : rows) {
             // One line "中文 · English" when it fits at a good size, else the two halves side by side.
-            text(b.zh + "   " + b.en, {m, y, w() - 2 * m, rowH}, rowH, kMinTextPx, colour,
+            text(b.en.empty() ? b.zh : b.zh + "   " + b.en, {m, y, w() - 2 * m, rowH}, std::min(rowH, maxPx), kMinTextPx, colour,
                  portrait() ? Align::Centre : Align::Left);
             y += rowH;
         }

@@ -32,6 +32,9 @@ struct ResultScreen {
     std::string holderMasked;         // as the service gave it ("张*"); empty = none
     std::optional<TestSummary> test;  // the test the decision rests on
     bool testCard = false;            // a diagnostics test card: never a PASS
+    // RULE_NOT_MET: the failed rule's identifier and description, "ID: zh / en" (or one language),
+    // as the rule set has it (verify::failedRuleText). No personal data.
+    std::string ruleText;
     MonoTime shownAt{};               // when the card appeared (countdown)
     std::chrono::milliseconds duration{3000};  // display.result_ms
 };

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <set>
 
 #include "firmware/ui/Texts.h"
@@ -155,6 +157,35 @@ TEST(Composer, AResultCardShowsOnlyDecisionReasonTestMaskedHolderAndCountdown) {
     EXPECT_EQ(shown, expected);
     EXPECT_EQ(test.en, "NAAT negative · 6 h ago");
     EXPECT_EQ(test.zh, "核酸 阴性 · 6 小时前");
+}
+
+TEST(Composer, AFailedRuleShowsItsDescriptionInBothLanguagesWrappedToFitAtEverySize) {
+    // The longest kind of description in the DCC rule sets, plus a Chinese translation.
+    const std::string rule =
+        "SN-CN-0002: 核酸检测样本采集时间须在到达前48小时以内，抗原检测不予认可 / The sample of a NAAT test must have been "
+        "taken no more than 48 hours before arrival; rapid antigen tests are not accepted for entry at this station";
+    for (const Size& size : kSizes) {
+        auto c = composer(size.w, size.h);
+        ASSERT_TRUE(c);
+        ResultScreen s = card(Reason::RuleNotMet);
+        s.ruleText = rule;
+        const Composition out = c->compose(s, {}, MonoTime{});
+        // The lines, joined without the spaces where they wrapped, read as the rule's text.
+        std::string joined;
+        for (const auto& t : out.texts) joined += t.text;
+        const auto squeeze = [](std::string v) {
+            v.erase(std::remove(v.begin(), v.end(), ' '), v.end());
+            return v;
+        };
+        const std::string zh = rule.substr(0, rule.find(" / "));
+        const std::string en = rule.substr(rule.find(" / ") + 3);
+        EXPECT_NE(std::string::npos, squeeze(joined).find(squeeze(zh))) << size.w << "x" << size.h << ": " << joined;
+        EXPECT_NE(std::string::npos, squeeze(joined).find(squeeze(en.substr(0, 60)))) << size.w << "x" << size.h << ": " << joined;
+        EXPECT_FALSE(drew(out, " / ")) << "each language on its own lines";
+        for (const auto& t : out.texts) {
+            EXPECT_TRUE(t.fits) << size.w << "x" << size.h << ": '" << t.text << "' at " << t.fontPx << " px";
+        }
+    }
 }
 
 TEST(Composer, SeeStaffOnlyOnRefer) {
