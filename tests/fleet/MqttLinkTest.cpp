@@ -19,6 +19,7 @@
 #include "tests/hcsim/TestPki.h"
 #include "tests/journal/JournalTestSupport.h"
 #include "tests/support/TestSupport.h"
+#include "tests/support/UpdateKey.h"
 
 namespace sentinel::fleet {
 namespace {
@@ -67,38 +68,9 @@ bool hasAll(const std::vector<Message>& m, std::int64_t n) {
     return static_cast<std::int64_t>(seen.size()) == n && (n == 0 || *seen.rbegin() == n);
 }
 
-struct UpdateKey {
-    EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-    ~UpdateKey() { EVP_PKEY_free(key); }
-    std::string publicPem() const {
-        BIO* bio = BIO_new(BIO_s_mem());
-        PEM_write_bio_PUBKEY(bio, key);
-        char* data = nullptr;
-        const long n = BIO_get_mem_data(bio, &data);
-        std::string pem(data, static_cast<std::size_t>(n));
-        BIO_free(bio);
-        return pem;
-    }
-    static std::string b64(std::string_view bytes) {
-        std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-        const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-        out.resize(static_cast<std::size_t>(n));
-        return out;
-    }
-    std::string signedCommand(const nlohmann::json& payload) const {
-        const std::string p = payload.dump();
-        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-        std::size_t len = 0;
-        EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key);
-        EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(p.data()), p.size());
-        std::string sig(len, '\0');
-        EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, reinterpret_cast<const unsigned char*>(p.data()),
-                       p.size());
-        sig.resize(len);
-        EVP_MD_CTX_free(ctx);
-        return nlohmann::json{{"format", kCommandFormat}, {"payload", b64(p)}, {"signature", b64(sig)}}.dump();
-    }
+// The update key signing fleet commands (§13).
+struct UpdateKey : sentinel::testing::UpdateKey {
+    std::string signedCommand(const nlohmann::json& payload) const { return envelope(kCommandFormat, payload.dump()); }
 };
 
 class MqttLinkTest : public ::testing::Test {
