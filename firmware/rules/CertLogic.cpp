@@ -16,7 +16,8 @@ using nlohmann::json;
 // parsed JSON never contains binaries, so a date-time cannot be forged by data or a literal.
 constexpr std::uint8_t kDateTimeSubtype = 0xD7;
 constexpr std::int64_t kMsPerSecond = 1000;
-constexpr std::int64_t kMsPerHour = 3600 * kMsPerSecond;
+constexpr std::int64_t kMsPerMinute = 60 * kMsPerSecond;
+constexpr std::int64_t kMsPerHour = 60 * kMsPerMinute;
 constexpr std::int64_t kMsPerDay = 24 * kMsPerHour;
 // ECMAScript Date range (ECMA-262 §21.4.1.1: ±8.64e15 ms), which plusTime's semantics come from.
 constexpr std::int64_t kMaxDateTimeMs = 8'640'000'000'000'000;
@@ -163,9 +164,20 @@ json toDateTimeOrFail(std::optional<std::int64_t> ms, std::string_view what) {
     return makeDateTime(*ms);
 }
 
+// Milliseconds per unit of the fixed-length units: the specification's day and hour, and the
+// extension units minute, second, millisecond (DESIGN §12: the built-in rules need the precision of
+// the [policy] keys, e.g. 0.5 h or 300 s); 0 for the calendar units year and month.
+std::int64_t fixedUnitMs(std::string_view unit) {
+    if (unit == "day") return kMsPerDay;
+    if (unit == "hour") return kMsPerHour;
+    if (unit == "minute") return kMsPerMinute;
+    if (unit == "second") return kMsPerSecond;
+    if (unit == "millisecond") return 1;
+    return 0;
+}
+
 std::int64_t plusTime(std::int64_t ms, std::int64_t amount, std::string_view unit) {
-    if (unit == "hour" || unit == "day") {
-        const std::int64_t step = unit == "hour" ? kMsPerHour : kMsPerDay;
+    if (const std::int64_t step = fixedUnitMs(unit); step != 0) {
         if (std::llabs(amount) > kMaxDateTimeMs / step) fail("plusTime: amount out of range");
         ms += amount * step;
     } else {
@@ -193,7 +205,7 @@ std::int64_t plusTime(std::int64_t ms, std::int64_t amount, std::string_view uni
 bool isTimeUnit(const json& v) {
     if (!v.is_string()) return false;
     const auto& s = v.get_ref<const json::string_t&>();
-    return s == "year" || s == "month" || s == "day" || s == "hour";
+    return s == "year" || s == "month" || fixedUnitMs(s) != 0;
 }
 
 // JavaScript `===` on the values CertLogic has: primitives by value, arrays/objects/date-times by
@@ -319,7 +331,8 @@ private:
             count(n == 3, "exactly 3");
             if (n >= 2 && !asInt(values[1])) add(e, "\"amount\" argument (#2) of \"plusTime\" must be an integer");
             if (n >= 3 && !isTimeUnit(values[2]))
-                add(e, "\"unit\" argument (#3) of \"plusTime\" must be a string equal to one of: year, month, day, hour");
+                add(e, "\"unit\" argument (#3) of \"plusTime\" must be a string equal to one of: year, month, day, hour"
+                       " (or the extensions minute, second, millisecond)");
         } else if (op == "extractFromUVCI") {
             count(n == 2, "exactly 2");
             if (n >= 2 && !asInt(values[1])) add(e, "\"index\" argument (#2) of \"extractFromUVCI\" must be an integer");
@@ -561,7 +574,7 @@ private:
             if (!text.get().is_string()) fail("date-time argument of plusTime must be a string, got " + jsText(text.get()));
             const std::int64_t amount = intOrFail(eval(args[1], scope).get(), "amount of plusTime");
             const Val unit = eval(args[2], scope);
-            if (!isTimeUnit(unit.get())) fail("unit of plusTime must be one of year, month, day, hour");
+            if (!isTimeUnit(unit.get())) fail("unit of plusTime must be one of year, month, day, hour, minute, second, millisecond");
             const auto ms = parseDateTimeMs(text.get().get_ref<const json::string_t&>());
             if (!ms) fail("plusTime: not a date(-time) in an allowed format");
             return Val::own(makeDateTime(plusTime(*ms, amount, unit.get().get_ref<const json::string_t&>())));
