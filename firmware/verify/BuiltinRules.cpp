@@ -94,6 +94,13 @@ json rule(const std::string& id, const std::string& country, const char* certifi
             {"Logic", std::move(logic)}};
 }
 
+// The §5 colours as a traveller reads them in Chinese; any other value as it is.
+std::vector<std::string> coloursZh(const std::vector<std::string>& colours) {
+    std::vector<std::string> out;
+    for (const auto& c : colours) out.push_back(c == "green" ? "绿码" : c == "yellow" ? "黄码" : c == "red" ? "红码" : c);
+    return out;
+}
+
 std::string joined(const std::vector<std::string>& items, const char* separator) {
     std::string out;
     for (const auto& s : items) out += (out.empty() ? "" : separator) + s;
@@ -127,7 +134,7 @@ std::shared_ptr<const BuiltinRules> makeBuiltinRules(const policy::PolicyConfig&
 
     // Online codes: the colour (HC1 certificates have no external.code and pass).
     push("General", Reason::CodeNotGreen, "An online health code's colour is one of: " + joined(policy.acceptStatus, ", "),
-         "在线健康码颜色须为：" + joined(policy.acceptStatus, "、"), json::array({"external.code.status"}),
+         "在线健康码须为：" + joined(coloursZh(policy.acceptStatus), "、"), json::array({"external.code.status"}),
          op("if", json::array({op("===", json::array({var("external.code.format"), "HK1"})),
                                op("in", json::array({var("external.code.status"), policy.acceptStatus})), true})));
     if (policy.requireTest) {
