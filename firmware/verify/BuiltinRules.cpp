@@ -117,8 +117,14 @@ std::shared_ptr<const BuiltinRules> makeBuiltinRules(const policy::PolicyConfig&
     const auto rat = policy::maxTestAge(TestType::Rat, policy);
     json acceptedTypes = json::array();
     std::vector<std::string> acceptedNames;
-    if (naat) acceptedTypes.push_back(kLoincNaat), acceptedNames.emplace_back("NAAT");
-    if (rat) acceptedTypes.push_back(kLoincRat), acceptedNames.emplace_back("RAT");
+    if (naat) {
+        acceptedTypes.push_back(kLoincNaat);
+        acceptedNames.emplace_back("NAAT");
+    }
+    if (rat) {
+        acceptedTypes.push_back(kLoincRat);
+        acceptedNames.emplace_back("RAT");
+    }
 
     json& rules = out->gateway = json::array();
     int generalNumber = 0, testNumber = 0;
@@ -162,10 +168,15 @@ std::shared_ptr<const BuiltinRules> makeBuiltinRules(const policy::PolicyConfig&
     json deadline = naat && rat ? op("if", json::array({op("===", json::array({var("current.tt"), kLoincNaat})),
                                                          dateTime(var("current.sc"), naatLimit), dateTime(var("current.sc"), ratLimit)}))
                                 : dateTime(var("current.sc"), rat ? ratLimit : naatLimit);
-    std::vector<std::string> limits;
-    std::vector<std::string> limitsZh;
-    if (naat) limits.push_back("NAAT " + enText(naatLimit)), limitsZh.push_back("核酸" + zhText(naatLimit));
-    if (rat) limits.push_back("RAT " + enText(ratLimit)), limitsZh.push_back("抗原" + zhText(ratLimit));
+    std::vector<std::string> limits, limitsZh;
+    if (naat) {
+        limits.push_back("NAAT " + enText(naatLimit));
+        limitsZh.push_back("核酸" + zhText(naatLimit));
+    }
+    if (rat) {
+        limits.push_back("RAT " + enText(ratLimit));
+        limitsZh.push_back("抗原" + zhText(ratLimit));
+    }
     push("Test", Reason::TestTooOld, "The sample was collected at most this long before the check: " + joined(limits, ", "),
          "采样至核验时间不得超过：" + joined(limitsZh, "、"), json::array({"t.0.sc", "t.0.tt"}),
          onDecisiveTest(acceptedTypes,
