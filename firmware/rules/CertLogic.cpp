@@ -483,7 +483,8 @@ private:
 
     Val operation(const json& e, const Scope& scope) {
         if (e.size() != 1) fail("expression object must have exactly one key");
-        const std::string& op = e.begin().key();
+        // A view: comparing it with a literal checks the length first (no strlen/memcmp per operator).
+        const std::string_view op = e.begin().key();
         const json& args = e.begin().value();
         if (op == "var") {
             if (!args.is_string()) fail(R"(not of the form { "var": "<path>" })");
@@ -492,7 +493,7 @@ private:
         if (!args.is_array()) fail(R"(operation not of the form { "<operator>": [ <values...> ] })");
         const std::size_t n = args.size();
         auto need = [&](bool ok) {
-            if (!ok) fail("wrong number of operands for \"" + op + "\"");
+            if (!ok) fail("wrong number of operands for \"" + std::string(op) + "\"");
         };
 
         if (op == "if") {
@@ -509,7 +510,7 @@ private:
                 Val v = eval(args[i], scope);
                 if (i + 1 == n) return v;
                 const bool t = truthy(v.get()), f = falsy(v.get());
-                if (!t && !f) fail("all operands of an \"" + op + "\" operation must be either truthy or falsy");
+                if (!t && !f) fail("all operands of an \"" + std::string(op) + "\" operation must be either truthy or falsy");
                 if (isAnd ? f : t) return v;
             }
         }
@@ -517,7 +518,7 @@ private:
             need(n == 1);
             const Val v = eval(args[0], scope);
             const bool t = truthy(v.get()), f = falsy(v.get());
-            if (!t && !f) fail("operand of " + op + " evaluates to something neither truthy, nor falsy: " + jsText(v.get()));
+            if (!t && !f) fail("operand of " + std::string(op) + " evaluates to something neither truthy, nor falsy: " + jsText(v.get()));
             return Val::own(op == "!" ? f : t);
         }
         if (op == "===" || op == "!==") {
@@ -624,7 +625,7 @@ private:
             }
             return accumulator;
         }
-        fail("unrecognised operator: \"" + op + "\"");
+        fail("unrecognised operator: \"" + std::string(op) + "\"");
     }
 
     const Limits& limits_;
