@@ -732,10 +732,27 @@ std::string formatDateTimeMs(std::int64_t epochMs) {
     rem %= 60000;
     const auto ss = rem / 1000;
     const auto ms = rem % 1000;
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(c.year), c.month, c.day,
-                  static_cast<long long>(hh), static_cast<long long>(mi), static_cast<long long>(ss), static_cast<long long>(ms));
-    return buf;
+    if (c.year < 0 || c.year > 9999) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(c.year), c.month,
+                      c.day, static_cast<long long>(hh), static_cast<long long>(mi), static_cast<long long>(ss),
+                      static_cast<long long>(ms));
+        return buf;
+    }
+    // The common case by hand: data objects format a date-time or two per decision, and snprintf
+    // was a fifth of the built-in rules' cost.
+    std::string out = "0000-00-00T00:00:00.000Z";
+    auto put = [&](std::size_t at, std::int64_t value, std::size_t digits) {
+        for (std::size_t i = digits; i-- > 0; value /= 10) out[at + i] = static_cast<char>('0' + value % 10);
+    };
+    put(0, c.year, 4);
+    put(5, c.month, 2);
+    put(8, c.day, 2);
+    put(11, hh, 2);
+    put(14, mi, 2);
+    put(17, ss, 2);
+    put(20, ms, 3);
+    return out;
 }
 
 std::vector<ValidationIssue> validate(const json& expression, const Limits& limits) {
