@@ -155,6 +155,7 @@ TEST(BuiltinRules, DecideExactlyAsPolicyEvaluateOnAGeneratedGrid) {
         if (HasFatalFailure()) return;
     }
     // The grid reaches every reason the policy gives, many times.
+    RecordProperty("cases", counts.cases);
     EXPECT_GT(counts.cases, 50000);
     for (const Reason r : {Reason::Ok, Reason::CodeNotGreen, Reason::NoTestResult, Reason::Malformed, Reason::TestTypeNotAccepted,
                            Reason::TestInFuture, Reason::TestPositive, Reason::TestTooOld}) {
