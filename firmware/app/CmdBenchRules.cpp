@@ -1,6 +1,7 @@
 // `sentinel bench rules [--json] [--rules PATH] [--country CC] [--decisions N]`: what the rules of
-// one decision cost (DESIGN §12): the built-in rules (policy::evaluate) and a loaded rule set
-// (selection, the §12 data object with the value sets, every applicable rule evaluated).
+// one decision cost (DESIGN §12): the built-in rules made from [policy] (the generated CertLogic
+// set, with policy::evaluate — the C++ reference — beside it) and a loaded rule set (selection, the
+// §12 data object with the value sets, every applicable rule evaluated).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,6 +13,7 @@
 #include "firmware/app/CliUtil.h"
 #include "firmware/app/RuleSetFile.h"
 #include "firmware/policy/Policy.h"
+#include "firmware/verify/BuiltinRules.h"
 #include "firmware/verify/RuleCheck.h"
 
 namespace sentinel::app {
@@ -22,7 +24,9 @@ using nlohmann::json;
 constexpr const char* kHelp = R"HELP(Usage: sentinel bench rules --rules PATH [--country CC] [--decisions N] [--json]
 
 Cost of the rules of one decision, in µs per decision (p50, p99 over N decisions, after a warm-up):
-  builtin   the built-in rules made from [policy] (policy::evaluate on one NAAT test)
+  builtin   the built-in rules made from the default [policy]: the generated CertLogic rules (7),
+            data object included, on one NAAT test (negative, 6 h old: every rule evaluated)
+  reference policy::evaluate, the C++ reference the built-in rules are tested against
   loaded    the rule set at PATH (file or folder, as rules.path): selection of the rules of CC for
             a test certificate valid now, the §12 data object (payload + external + value sets),
             every selected rule evaluated, on a complete DCC test payload (NAAT, negative, 6 h old)
@@ -31,7 +35,7 @@ Options:
   --rules PATH     rule set (e.g. ../shared/testdata/rules/business, which has the value sets)
   --country CC     whose rules apply (default: the country with the most rules in the set)
   --decisions N    decisions timed (default 20000)
-  --json           one JSON object {"builtin":{…},"loaded":{"set","country","rules","p50_us","p99_us",…}}
+  --json           one JSON object {"builtin":{…},"reference":{…},"loaded":{"set","country","rules","p50_us","p99_us",…}}
   --help           this text
 
 Exit status: 0 done, 1 the rule set could not be loaded, 2 usage.
@@ -140,7 +144,13 @@ int cmdBenchRules(const std::vector<std::string>& argv, CliContext& ctx) {
     t.result = "negative";
     input.tests.push_back(t);
     const policy::PolicyConfig config;
+    const auto builtinRules = verify::makeBuiltinRules(config, country);
+    const Reason builtinSample = verify::decideBuiltin(*builtinRules, input, now);
     const Timing builtin = timePerCall(decisions, [&] {
+        volatile int sink = static_cast<int>(verify::decideBuiltin(*builtinRules, input, now));
+        (void)sink;
+    });
+    const Timing reference = timePerCall(decisions, [&] {
         const auto r = policy::evaluate(input, now, config);
         volatile int sink = static_cast<int>(r.reason);
         (void)sink;
@@ -150,6 +160,9 @@ int cmdBenchRules(const std::vector<std::string>& argv, CliContext& ctx) {
         json j;
         j["decisions"] = decisions;
         j["builtin"] = timingJson(builtin);
+        j["builtin"]["rules_evaluated"] = builtinRules->set.rules.size();
+        j["builtin"]["reason"] = toString(builtinSample);
+        j["reference"] = timingJson(reference);
         j["loaded"] = timingJson(loaded);
         j["loaded"]["set"] = (*set)->label();
         j["loaded"]["country"] = country;
@@ -160,7 +173,11 @@ int cmdBenchRules(const std::vector<std::string>& argv, CliContext& ctx) {
     } else {
         char line[256];
         ctx.out << "rules per decision (" << decisions << " decisions)      p50 µs    p99 µs   mean µs\n";
-        std::snprintf(line, sizeof line, "built-in ([policy])                 %8.2f  %8.2f  %8.2f\n", builtin.p50, builtin.p99, builtin.mean);
+        std::snprintf(line, sizeof line, "built-in ([policy], %zu rules)        %8.2f  %8.2f  %8.2f\n", builtinRules->set.rules.size(),
+                      builtin.p50, builtin.p99, builtin.mean);
+        ctx.out << line;
+        std::snprintf(line, sizeof line, "reference (policy::evaluate)        %8.2f  %8.2f  %8.2f\n", reference.p50, reference.p99,
+                      reference.mean);
         ctx.out << line;
         std::snprintf(line, sizeof line, "%-35s %8.2f  %8.2f  %8.2f\n",
                       ((*set)->label() + " " + country + " (" + std::to_string(selected.size()) + " rules)").c_str(), loaded.p50,

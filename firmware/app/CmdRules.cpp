@@ -1,5 +1,6 @@
-// `sentinel rules test|eval|check` (DESIGN §4, §12).
+// `sentinel rules test|eval|check|builtin` (DESIGN §4, §12).
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "firmware/fleet/TrustBundle.h"
 #include "firmware/rules/CertLogic.h"
 #include "firmware/rules/RuleSet.h"
+#include "firmware/verify/BuiltinRules.h"
 
 namespace sentinel::app {
 namespace {
@@ -22,6 +24,7 @@ constexpr const char* kHelp = R"HELP(Usage: sentinel rules test [--json] RULE.js
        sentinel rules test [--json] RULE-FOLDER
        sentinel rules eval [--json] LOGIC.json DATA.json
        sentinel rules check [--json] RULESET
+       sentinel rules builtin [--json] [--config FILE]
 
 test   runs DCC-gateway rule tests: each TEST.json holds "payload", "external" and "expected"; the
        rule's Logic is evaluated on {"payload":…, "external":…} and must give "expected".
@@ -33,12 +36,20 @@ check  validates a rule set without applying it: a rule-set file (JSON array of 
        {"id","version","rules","valueSets"}) or a folder of COUNTRY/RULE-ID/rule.json (+ valueSets.json):
        gateway schema, CertLogic validity, bounds (size, depth, nodes, strings). Exit 1 on any problem.
        This is what `rules.path` loads.
+builtin
+       prints the built-in rules the kiosk uses without rules.path: CertLogic rules made from the
+       [policy] keys and rules.country of the configuration, in the order they are evaluated, each
+       with the reason its failure gives (the first failing rule decides). With --json: the rules
+       as a gateway rule-set file (a JSON array; `rules check` reads it back).
 
 Options:
   --json   one JSON object per line:
              test   {"test":FILE,"expected":b,"result":b,"ok":b}
              eval   {"result":VALUE} or {"error":"…"}
              check  {"set":"id/version","rules":n,"countries":{…},"ok":b,"issues":[{"where","message"}]}
+             builtin [ {"Identifier":…,"Logic":…,…}, … ]
+  --config FILE   (builtin) the configuration whose [policy] is used (default /etc/sentinel/sentinel.toml
+                  if it exists, else the defaults)
   --help   this text
 
 Exit status: 0 passed/valid, 1 a test failed, an evaluation error or an invalid rule set, 2 usage error.
@@ -182,17 +193,46 @@ int rulesCheck(const Args& args, CliContext& ctx) {
     return ok ? kExitOk : kExitFail;
 }
 
+int rulesBuiltin(const Args& args, CliContext& ctx) {
+    if (args.positionals.size() != 1) {
+        ctx.err << "sentinel rules builtin: takes no file (the rules come from --config)\n";
+        return kExitUsage;
+    }
+    const auto config = loadConfigOrReport(args, ctx);
+    if (!config) return kExitFail;
+    const auto builtin = verify::makeBuiltinRules(config->policy, config->rules.country);
+    if (args.has("--json")) {
+        ctx.out << builtin->gateway.dump() << '\n';
+    } else {
+        ctx.out << "built-in rules (" << builtin->set.rules.size() << ", evaluated in this order; the first that fails decides):\n";
+        for (std::size_t i = 0; i < builtin->set.rules.size(); ++i) {
+            const auto& r = builtin->set.rules[i];
+            char line[96];
+            std::snprintf(line, sizeof line, "%-11s %-8s %-23s ", r.identifier.c_str(), r.certificateType.c_str(),
+                          std::string(toString(builtin->reasons[i])).c_str());
+            ctx.out << line << r.descriptions.at("en") << '\n';
+        }
+    }
+    for (const auto& i : builtin->issues) ctx.err << "problem  " << i.where << ": " << i.message << '\n';
+    return builtin->issues.empty() ? kExitOk : kExitFail;
+}
+
 }  // namespace
 
 int cmdRules(const std::vector<std::string>& argv, CliContext& ctx) {
     int exitCode = kExitOk;
-    auto args = parseOrExit(argv, {{"--json"}, {}}, kHelp, ctx, exitCode);
+    auto args = parseOrExit(argv, {{"--json"}, {"--config"}}, kHelp, ctx, exitCode);
     if (!args) return exitCode;
     const std::string action = args->positionals.empty() ? "" : args->positionals[0];
+    if (action == "builtin") return rulesBuiltin(*args, ctx);
+    if (args->value("--config")) {
+        ctx.err << "sentinel rules " << action << ": --config is for `rules builtin` only\n";
+        return kExitUsage;
+    }
     if (action == "test") return rulesTest(*args, ctx);
     if (action == "eval") return rulesEval(*args, ctx);
     if (action == "check") return rulesCheck(*args, ctx);
-    ctx.err << "sentinel rules: say `test`, `eval` or `check`\n\n" << kHelp;
+    ctx.err << "sentinel rules: say `test`, `eval`, `check` or `builtin`\n\n" << kHelp;
     return kExitUsage;
 }
 

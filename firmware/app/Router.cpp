@@ -17,7 +17,8 @@ bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0
 
 }  // namespace
 
-CredentialRouter::CredentialRouter(const Clock& clock, RouterOptions options) : clock_(clock), options_(std::move(options)) {}
+CredentialRouter::CredentialRouter(const Clock& clock, RouterOptions options)
+    : clock_(clock), options_(std::move(options)), builtin_(verify::makeBuiltinRules(options_.policy, options_.rulesCountry)) {}
 
 Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
     Verdict v;
@@ -38,7 +39,8 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
     const std::shared_ptr<const TrustState> snapshot = options_.trustStore ? options_.trustStore->current() : nullptr;
     const trust::TrustList* trustList = snapshot ? snapshot->list.get() : options_.trust;
     const policy::PolicyConfig& policy = snapshot ? snapshot->policy : options_.policy;
-    const verify::RulesInForce rules{snapshot ? snapshot->rules : options_.rules, options_.rulesCountry};
+    const verify::RulesInForce rules{snapshot ? snapshot->rules : options_.rules, options_.rulesCountry,
+                                     snapshot ? snapshot->builtin : builtin_};
 
     if (startsWith(payload, credential::kHc1Prefix)) {
         bool stale = trustList == nullptr;

@@ -58,6 +58,7 @@ public:
 private:
     const Clock& clock_;
     RouterOptions options_;
+    std::shared_ptr<const verify::BuiltinRules> builtin_;  // of options_.policy (without trustStore)
 };
 
 }  // namespace sentinel::app

@@ -86,7 +86,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
         SLOG(kLog, Info) << "rule set " << configuredRules->label() << ": " << configuredRules->rules.size()
                          << " rule(s) from " << config.rules.path << " (country " << config.rules.country << ")";
     }
-    rt->trustStore_ = std::make_shared<TrustStore>(loaded.state, configuredRules);
+    rt->trustStore_ = std::make_shared<TrustStore>(loaded.state, configuredRules, config.rules.country);
     if (loaded.state->rules) {
         SLOG(kLog, Info) << "rule set " << loaded.state->rules->label() << " from the trust bundle";
     }
@@ -184,9 +184,12 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
         std::shared_ptr<const trust::TrustList> list = rt->testCardList_;
         const Clock* clk = &clock;
         const policy::PolicyConfig pol = config.policy;
-        ro.isTestCard = [list, clk, pol](std::string_view payload) {
+        verify::RulesInForce builtin;
+        builtin.country = config.rules.country;
+        builtin.builtin = verify::makeBuiltinRules(pol, builtin.country);
+        ro.isTestCard = [list, clk, pol, builtin](std::string_view payload) {
             // Signed by the test issuer: the signature stage passes against a list holding only it.
-            verify::OfflineContext ctx{list.get(), clk->now(), pol, false, std::string(32, 't'), false, {}};
+            verify::OfflineContext ctx{list.get(), clk->now(), pol, false, std::string(32, 't'), false, builtin};
             return verify::verifyHc1(payload, ctx).stages.signature.value_or(false);
         };
     }

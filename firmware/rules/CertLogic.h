@@ -9,8 +9,10 @@
 // Operations: var, if, ===, !==, !, !!, and, or, <, >, <=, >= (2 or 3 operands), in, +, plusTime
 // (year, month, day, hour), before, after, not-before, not-after (2 or 3 operands), reduce (the
 // lambda sees current, accumulator and — the "patched" reduce the specification allows — data),
-// extractFromUVCI, dccDateOfBirth. `!==`, `!!` and `or` are JsonLogic operations outside the
-// CertLogic specification, accepted with CertLogic's truthiness rules (extension, DESIGN §12).
+// extractFromUVCI, dccDateOfBirth. Extensions (DESIGN §12): `!==`, `!!` and `or`, JsonLogic
+// operations outside the CertLogic specification, accepted with CertLogic's truthiness rules; and
+// plusTime's fixed-length units minute, second and millisecond, which the built-in rules made from
+// [policy] need for limits such as 0.5 h or 300 s.
 
 #include <cstddef>
 #include <cstdint>

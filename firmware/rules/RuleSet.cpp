@@ -258,21 +258,23 @@ std::vector<const Rule*> selectRules(const RuleSet& set, std::string_view countr
     return out;  // by Identifier: a stable order for `rules.failed`
 }
 
+RuleResult evaluateRule(const Rule& rule, const json& data, const Limits& limits) {
+    RuleResult res;
+    res.rule = &rule;
+    auto v = evaluateValidated(rule.logic, data, limits);
+    if (!v) {
+        res.error = v.error().message;
+    } else {
+        res.passed = isTruthy(*v);
+        if (!res.passed && !isFalsy(*v)) res.error = "result is neither true nor false";
+    }
+    return res;
+}
+
 std::vector<RuleResult> evaluateRules(const std::vector<const Rule*>& rules, const json& data, const Limits& limits) {
     std::vector<RuleResult> out;
     out.reserve(rules.size());
-    for (const Rule* r : rules) {
-        RuleResult res;
-        res.rule = r;
-        auto v = evaluateValidated(r->logic, data, limits);
-        if (!v) {
-            res.error = v.error().message;
-        } else {
-            res.passed = isTruthy(*v);
-            if (!res.passed && !isFalsy(*v)) res.error = "result is neither true nor false";
-        }
-        out.push_back(std::move(res));
-    }
+    for (const Rule* r : rules) out.push_back(evaluateRule(*r, data, limits));
     return out;
 }
 

@@ -90,6 +90,9 @@ struct RuleResult {
     std::string error;  // why the rule failed by error (evaluation error, not a boolean), else empty
 };
 
+// Evaluates one rule on `data`: passes when its result is truthy; falsy, neither, or an evaluation
+// error fails it.
+RuleResult evaluateRule(const Rule& rule, const nlohmann::json& data, const Limits& limits = {});
 // Evaluates each rule on `data` (the CertLogic data object of §12). A rule passes when its result
 // is truthy; falsy, neither, or an evaluation error fails it.
 std::vector<RuleResult> evaluateRules(const std::vector<const Rule*>& rules, const nlohmann::json& data,

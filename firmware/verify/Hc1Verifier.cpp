@@ -193,10 +193,12 @@ DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx) {
         rec.stages.policy = false;
         return finish(Reason::Malformed);
     }
-    const auto outcome = policy::evaluate(policyInputOf(claims.dcc), ctx.now, ctx.policy);
-    rec.test = outcome.test;
-    Reason reason = outcome.reason;
-    if (ctx.rules.set) {
+    const policy::PolicyInput input = policyInputOf(claims.dcc);
+    rec.test = policy::testSummary(input, ctx.now, ctx.policy);
+    Reason reason = Reason::InternalError;
+    if (!ctx.rules.set) {
+        reason = decideBuiltin(*builtinRulesFor(ctx.rules.builtin, ctx.policy, ctx.rules.country), input, ctx.now);
+    } else {
         const auto check = checkRules(*ctx.rules.set, ctx.rules.country, certificateKindOf(claims.dcc), ctx.now,
                                       hcertPayloadJson(cose.payload), externalOf(claims, cose));
         rec.rules = check.outcome;

@@ -28,7 +28,8 @@ struct OfflineContext {
     // is still the first failure. The kiosk leaves this off: later stages stay null (not reached).
     bool evaluateAllStages = false;
     // §12: a loaded rule set decides instead of `policy` (which still picks the test shown in the
-    // record); rules.set nullptr = the built-in rules made from [policy].
+    // record); rules.set nullptr = the built-in rules made from `policy` (rules.builtin when it was
+    // made from this policy, else made for the decision).
     RulesInForce rules;
 };
 
@@ -45,7 +46,8 @@ struct OfflineContext {
 //   5. expiry: clock < iat or iat < DSC notBefore → DENY  CREDENTIAL_NOT_YET_VALID
 //              clock > exp or exp > DSC notAfter or no exp → DENY CREDENTIAL_EXPIRED
 //   6. DCC content unusable (t/v/r shape)         → DENY  MALFORMED (policy stage false)
-//      policy::evaluate                           → its reason, or with a loaded rule set (ctx.rules):
+//      the built-in rules made from ctx.policy    → their reason (exactly policy::evaluate's), or with a
+//      loaded rule set (ctx.rules.set):
 //      every applicable rule passes → OK, else   → DENY  RULE_NOT_MET (record.rules names them)
 //   7. a PASS resting on a stale trust list       → REFER TRUST_LIST_STALE (policy stage stays true)
 // A stale list does not soften a DENY: a bad signature or an old test is wrong whatever the list age.

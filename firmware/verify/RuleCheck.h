@@ -17,13 +17,17 @@
 #include "firmware/credential/Cbor.h"
 #include "firmware/policy/Policy.h"
 #include "firmware/rules/RuleSet.h"
+#include "firmware/verify/BuiltinRules.h"
 
 namespace sentinel::verify {
 
-// The rule set in force. `set` nullptr = the built-in rules made from [policy] (policy::evaluate).
+// The rule set in force. `set` nullptr = the built-in rules made from [policy] (BuiltinRules.h).
 struct RulesInForce {
     std::shared_ptr<const rules::RuleSet> set;
     std::string country = "CN";  // rules.country: the country of arrival whose rules apply
+    // The built-in rules of the policy snapshot, made once with it (TrustStore, Router). Used only
+    // when made from the decision's policy and country; otherwise the decision makes its own.
+    std::shared_ptr<const BuiltinRules> builtin;
 };
 
 // CBOR → JSON for rule evaluation: texts, integers, floats, booleans, null, arrays; map keys that

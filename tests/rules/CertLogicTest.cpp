@@ -24,6 +24,26 @@ TEST(CertLogic, PlusTimeFollowsTheSpecificationsLeapDayTable) {
     EXPECT_EQ(eval({{"plusTime", {"2021-01-31T10:00:00+02:00", -13, "month"}}}), "2019-12-31T08:00:00.000Z");
 }
 
+TEST(CertLogic, PlusTimeTakesTheExtensionUnitsMinuteSecondMillisecond) {
+    EXPECT_EQ(eval({{"plusTime", {"2021-06-01T00:00:00Z", 30, "minute"}}}), "2021-06-01T00:30:00.000Z");
+    EXPECT_EQ(eval({{"plusTime", {"2021-06-01T00:00:00Z", -300, "second"}}}), "2021-05-31T23:55:00.000Z");
+    EXPECT_EQ(eval({{"plusTime", {"2021-06-01T00:00:00.999Z", 1, "millisecond"}}}), "2021-06-01T00:00:01.000Z");
+    EXPECT_TRUE(validate({{"plusTime", {{{"var", "x"}}, 5, "second"}}}).empty());
+    EXPECT_FALSE(validate({{"plusTime", {{{"var", "x"}}, 5, "week"}}}).empty());
+}
+
+TEST(CertLogic, DateTimesAreFormattedWithMillisecondsAndReadBack) {
+    EXPECT_EQ(formatDateTimeMs(0), "1970-01-01T00:00:00.000Z");
+    EXPECT_EQ(formatDateTimeMs(-1), "1969-12-31T23:59:59.999Z");
+    EXPECT_EQ(formatDateTimeMs(1622505600123), "2021-06-01T00:00:00.123Z");
+    EXPECT_EQ(formatDateTimeMs(*parseDateTimeMs("9999-12-31T23:59:59.999Z")), "9999-12-31T23:59:59.999Z");
+    EXPECT_EQ(formatDateTimeMs(*parseDateTimeMs("0000-01-01T00:00:00Z")), "0000-01-01T00:00:00.000Z");
+    EXPECT_EQ(formatDateTimeMs(*parseDateTimeMs("9999-12-31T23:00:00Z") + 2 * 3'600'000), "10000-01-01T01:00:00.000Z");
+    for (std::int64_t ms = -86'400'000LL * 800; ms < 86'400'000LL * 40000; ms += 86'399'937LL * 7) {
+        ASSERT_EQ(ms, parseDateTimeMs(formatDateTimeMs(ms))) << ms;
+    }
+}
+
 TEST(CertLogic, DateTimesAcceptEveryOffsetFormAndTruncateFractionsToMilliseconds) {
     EXPECT_EQ(*parseDateTimeMs("2021-06-01T00:00:00Z"), 1622505600000);
     EXPECT_EQ(*parseDateTimeMs("2021-06-01T02:00:00+2"), 1622505600000);

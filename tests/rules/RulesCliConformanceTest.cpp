@@ -90,5 +90,21 @@ TEST(RulesCli, CheckAcceptsTheBusinessRuleFolderAndRefusesABrokenSet) {
     EXPECT_FALSE(json::parse(out)["ok"].get<bool>());
 }
 
+TEST(RulesCli, BuiltinPrintsTheConfiguredPolicyAsARuleSetThatCheckAccepts) {
+    testing::TempDir tmp;
+    std::ofstream(tmp.path() / "sentinel.toml") << "[policy]\nfuture_tolerance_s = 90\n[policy.max_test_age_h]\nnaat = 0.5\n"
+                                                   "[rules]\ncountry = \"DE\"\n";
+    std::string out;
+    ASSERT_EQ(kExitOk, run({"rules", "builtin", "--json", "--config", (tmp.path() / "sentinel.toml").string()}, out)) << out;
+    const json set = json::parse(out);
+    ASSERT_EQ(set.size(), 7u);
+    EXPECT_EQ(set[0]["Identifier"], "GR-DE-0001");
+    EXPECT_NE(set[6]["Logic"].dump().find(R"(30,"minute")"), std::string::npos);
+    std::ofstream(tmp.path() / "builtin.json") << out;
+    ASSERT_EQ(kExitOk, run({"rules", "check", (tmp.path() / "builtin.json").string()}, out)) << out;
+    ASSERT_EQ(kExitOk, run({"rules", "builtin", "--config", (tmp.path() / "sentinel.toml").string()}, out));
+    EXPECT_NE(out.find("TR-DE-0005  Test     TEST_TOO_OLD"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace sentinel::app

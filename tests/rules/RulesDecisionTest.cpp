@@ -217,5 +217,55 @@ TEST(RulesDecision, AStoreWithoutBundleRulesKeepsTheConfiguredRuleSet) {
     EXPECT_EQ(*set, store.current()->rules) << "a bundle without rules keeps rules.path's";
 }
 
+TEST(RulesDecision, TheBuiltInRulesOfAPolicySnapshotDecideHk1AndHc1WithTheirOwnReasons) {
+    auto sim = hcsim::HcSim::start({});
+    ASSERT_TRUE(sim.ok()) << sim.error().message;
+    testing::TempDir dir;
+    std::ofstream(dir / "ca.pem") << (*sim)->caPem();
+    net::CurlConfig cc;
+    cc.caFile = (dir / "ca.pem").string();
+    cc.pins = {(*sim)->pin()};
+    net::CurlTransport transport(cc);
+    SystemClock clock;
+    verify::OnlineConfig oc{(*sim)->baseUrl(), "BJ-WEST-07", std::string(hcsim::kDefaultDeviceToken), 300};
+    verify::OnlineVerifier online(transport, clock, oc, policy::PolicyConfig{});
+    const auto issuer = issuer::TestIssuer::generate("CN");
+    const UtcTime now = clock.now();
+    const std::string hc1SixHoursOld = issuer.issue(issuer::testCredential(TestType::Naat, now - 6h, false, now));
+
+    auto initial = std::make_shared<TrustState>();
+    initial->list = listOf(issuer);
+    auto store = std::make_shared<TrustStore>(initial);
+    ASSERT_TRUE(store->current()->builtin) << "the store makes the built-in rules with the snapshot";
+    EXPECT_EQ(store->current()->builtin->policy, policy::PolicyConfig{});
+    RouterOptions ro;
+    ro.trustStore = store;
+    ro.online = &online;
+    ro.subjectKey = "k";
+    CredentialRouter router(clock, ro);
+    EXPECT_EQ(Reason::Ok, router.verify(hcsim::codes::kGreen, clock.monotonic() + kBudget).record.reason);
+
+    // A stricter policy arrives (as a synced bundle's policy would): NAAT ≤ 4 h 30 min.
+    auto stricter = std::make_shared<TrustState>(*store->current());
+    stricter->policy.maxTestAgeNaatH = 4.5;
+    store->replace(stricter);
+    const auto snapshot = store->current();
+    ASSERT_TRUE(snapshot->builtin);
+    EXPECT_EQ(4.5, snapshot->builtin->policy.maxTestAgeNaatH) << "remade for the new policy";
+
+    const Verdict hk1 = router.verify(hcsim::codes::kGreen, clock.monotonic() + kBudget);
+    EXPECT_EQ("HK1", hk1.record.format);
+    EXPECT_EQ(Reason::TestTooOld, hk1.record.reason);
+    EXPECT_FALSE(hk1.record.rules) << "built-in decisions keep the record format";
+    ASSERT_TRUE(hk1.record.test);
+    EXPECT_EQ(TestType::Naat, hk1.record.test->type);
+    const Verdict hc1 = router.verify(hc1SixHoursOld, clock.monotonic() + kBudget);
+    EXPECT_EQ(Reason::TestTooOld, hc1.record.reason);
+    EXPECT_FALSE(hc1.record.rules);
+    EXPECT_EQ(std::string::npos, toJsonLine(hc1.record).find("\"rules\""));
+    EXPECT_EQ(Reason::CodeNotGreen, router.verify(hcsim::codes::kYellow, clock.monotonic() + kBudget).record.reason);
+    EXPECT_EQ(snapshot, store->current()) << "deciding does not make a new snapshot";
+}
+
 }  // namespace
 }  // namespace sentinel::app

@@ -118,6 +118,7 @@ const char* outcomeName(HttpOutcome o) {
 OnlineVerifier::OnlineVerifier(hal::HttpTransport& transport, const Clock& clock, OnlineConfig config,
                                policy::PolicyConfig policy)
     : transport_(transport), clock_(clock), config_(std::move(config)), policy_(std::move(policy)) {
+    builtin_.builtin = makeBuiltinRules(policy_, builtin_.country);
     // A token file usually ends with a newline; a header value must not carry one.
     constexpr std::string_view kSpace = " \t\r\n";
     auto& token = config_.deviceToken;
@@ -131,7 +132,7 @@ OnlineVerifier::OnlineVerifier(hal::HttpTransport& transport, const Clock& clock
 }
 
 OnlineResult OnlineVerifier::verify(std::string_view payload, MonoTime deadline, std::string_view subjectKey) {
-    return verify(payload, deadline, subjectKey, policy_, RulesInForce{});
+    return verify(payload, deadline, subjectKey, policy_, builtin_);
 }
 
 OnlineResult OnlineVerifier::verify(std::string_view payload, MonoTime deadline, std::string_view subjectKey,
@@ -207,12 +208,16 @@ OnlineResult OnlineVerifier::verify(std::string_view payload, MonoTime deadline,
     policy::PolicyInput input;
     input.statusColour = answer->status;
     input.tests = answer->tests;  // policy picks the newest test of an accepted type
-    const auto outcome = policy::evaluate(input, now, policy);
-    rec.test = outcome.test;
-    Reason reason = outcome.reason;
-    // §12: a loaded rule set decides the code the service calls acceptable (policy.accept_status
-    // still gates the colour: a rule set cannot turn a red code green).
-    if (rules.set && reason != Reason::CodeNotGreen) {
+    rec.test = policy::testSummary(input, now, policy);
+    // §12: the built-in rules made from `policy` decide (colour first), or a loaded rule set decides
+    // the code the service calls acceptable (policy.accept_status still gates the colour: a rule set
+    // cannot turn a red code green).
+    Reason reason = Reason::InternalError;
+    if (!rules.set) {
+        reason = decideBuiltin(*builtinRulesFor(rules.builtin, policy, rules.country), input, now);
+    } else if (!policy::acceptsColour(answer->status, policy)) {
+        reason = Reason::CodeNotGreen;
+    } else {
         rules::External external;
         external.code = json{{"format", "HK1"}, {"status", answer->status}};
         const auto kind = answer->tests.empty() ? rules::CertificateKind::None : rules::CertificateKind::Test;

@@ -3,16 +3,17 @@
 // decision record. Fail closed: every path ends with a reason.
 //
 //   200 + valid body      → clock check (|kiosk − server_time| > maxSkewS → REFER CLOCK_UNTRUSTED),
-//                           then policy::evaluate (colour → CODE_NOT_GREEN, newest accepted test)
+//                           then the built-in rules made from [policy] (BuiltinRules.h: colour →
+//                           CODE_NOT_GREEN, newest accepted test, … as policy::evaluate)
 //   404                   → DENY UNKNOWN_CODE
 //   401/403/other status, malformed or oversize body, redirect, TLS/pin, network → REFER BACKEND_ERROR
 //   no complete answer by the deadline → REFER BACKEND_TIMEOUT
 //   empty baseUrl         → REFER BACKEND_ERROR without touching the network
 //   not `HK1:` → DENY UNSUPPORTED_FORMAT; `HK1:` with a bad token (16–128 base64url) → DENY MALFORMED
 //
-// Test selection: the tests the policy accepts (type with a non-zero max age: NAAT by default) are
-// given to policy::evaluate, which decides on the newest of them; when none is accepted, all are
-// given (→ TEST_TYPE_NOT_ACCEPTED). So a newer antigen test does not hide a valid NAAT.
+// Test selection: the newest test of a type the policy accepts (a non-zero max age: NAAT by
+// default) decides; when none is accepted, the newest of all (→ TEST_TYPE_NOT_ACCEPTED). So a newer
+// antigen test does not hide a valid NAAT.
 //
 // Logging: reason, status class, latency and the subject hash only; never the token, the masked
 // name or ID, or the response body.
@@ -62,6 +63,7 @@ private:
     const Clock& clock_;
     OnlineConfig config_;
     policy::PolicyConfig policy_;
+    RulesInForce builtin_;  // the built-in rules of policy_, for verify() without a snapshot
     std::string url_;
 };
 
