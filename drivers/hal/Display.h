@@ -3,6 +3,7 @@
 // Backends: SDL2 (drivers/display/SdlDisplay: KMSDRM, X11, Wayland), PNG files
 // (drivers/display/PngDisplay), and fakes in tests/.
 
+#include <functional>
 #include <string>
 
 #include "firmware/base/Result.h"
@@ -14,6 +15,10 @@ struct ScreenTag {
     std::string name;        // "idle", "DENY-TEST_TOO_OLD", … (ui::screenName)
     bool newScreen = false;  // a different screen from the last one (not a preview/countdown refresh)
     bool result = false;     // a result card (a decision)
+    // Optional, for screens that are not result cards: true once a result card waits to be shown.
+    // A backend whose present() is slow (png: deflating a camera picture) may then stop and drop
+    // this screen, so that the result is not held up behind it. Called on the screen thread.
+    std::function<bool()> superseded;
 };
 
 class Display {

@@ -78,6 +78,7 @@ void KioskScreen::decided(const DecisionRecord& record, const Verdict& verdict, 
             ++shownResults_;  // counted as done: nobody waits on a dropped card
         }
         pending_.push_back(std::move(p));
+        resultWaiting_.store(true, std::memory_order_release);
     }
     wake_.notify_all();
 }
@@ -108,7 +109,8 @@ ScreenStats KioskScreen::stats() const {
 
 void KioskScreen::show(const ui::ScreenState& state, const GrayView& preview, bool newScreen, bool result) {
     ui::Composition c = composer_->compose(state, preview, Steady::now());
-    hal::ScreenTag tag{ui::screenName(state), newScreen, result};
+    hal::ScreenTag tag{ui::screenName(state), newScreen, result, {}};
+    if (!result) tag.superseded = [this] { return resultWaiting_.load(std::memory_order_acquire); };
     Status s = display_.present(c.image, tag);
     std::lock_guard lk(mutex_);
     ++stats_.composed;
@@ -154,6 +156,7 @@ void KioskScreen::loop(std::stop_token stop) {
         if (!pending_.empty()) {
             PendingResult p = std::move(pending_.front());
             pending_.pop_front();
+            resultWaiting_.store(!pending_.empty(), std::memory_order_release);
             lk.unlock();
             p.screen.shownAt = Steady::now();
             current = p.screen;

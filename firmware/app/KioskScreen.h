@@ -5,6 +5,7 @@
 // (no pixel copy), the decision by value. Every decision handed over is shown (queued in order,
 // at most kMaxQueued; older ones are dropped when the screen falls that far behind).
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -89,6 +90,9 @@ private:
     std::uint64_t alarmSerial_ = 0;
     ScreenStats stats_;
     std::condition_variable_any shown_;
+    // A result card waits (pending_ not empty): read by the display while it presents another
+    // screen (hal::ScreenTag::superseded), without the lock.
+    std::atomic<bool> resultWaiting_{false};
 
     std::jthread thread_;  // last: started after everything it uses
 };

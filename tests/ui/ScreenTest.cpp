@@ -153,9 +153,9 @@ TEST(PngDisplay, WritesEachNewScreenOnceAsNumberedFiles) {
     testing::TempDir dir;
     display::PngDisplay png({dir.path(), 800, 480, false});
     RgbImage img{800, 480, std::vector<std::uint8_t>(800 * 480 * 3, 0x80)};
-    ASSERT_TRUE(png.present(img, {"idle", true, false}));
-    ASSERT_TRUE(png.present(img, {"idle", false, false}));  // a refresh: not written
-    ASSERT_TRUE(png.present(img, {"DENY-TEST_TOO_OLD", true, true}));
+    ASSERT_TRUE(png.present(img, {"idle", true, false, {}}));
+    ASSERT_TRUE(png.present(img, {"idle", false, false, {}}));  // a refresh: not written
+    ASSERT_TRUE(png.present(img, {"DENY-TEST_TOO_OLD", true, true, {}}));
     EXPECT_TRUE(std::filesystem::exists(dir / "01-idle.png"));
     EXPECT_TRUE(std::filesystem::exists(dir / "02-DENY-TEST_TOO_OLD.png"));
     EXPECT_EQ(png.written(), 2);
@@ -180,12 +180,33 @@ TEST(PngDisplay, OurEncoderRoundTripsEveryPixelThroughADecoderOfItsOwn) {
     EXPECT_FALSE(display::encodeRgbPng(RgbImage{}));
 }
 
+TEST(PngDisplay, AScreenSupersededByAWaitingResultIsDroppedButAResultNever) {
+    testing::TempDir dir;
+    display::PngDisplay png({dir.path(), 800, 480, false});
+    RgbImage img{800, 480, std::vector<std::uint8_t>(800 * 480 * 3)};
+    for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = static_cast<std::uint8_t>((i * 7919u) >> 3);
+    int asked = 0;
+    hal::ScreenTag idle{"idle", true, false, [&] { return ++asked > 2; }};  // a result arrives mid-file
+    ASSERT_TRUE(png.present(img, idle));
+    EXPECT_GT(asked, 2);
+    EXPECT_EQ(png.written(), 0);
+    EXPECT_EQ(png.dropped(), 1);
+    EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+    // A result card is written whatever `superseded` says, and takes the next number.
+    hal::ScreenTag card{"DENY-TEST_TOO_OLD", true, true, [] { return true; }};
+    ASSERT_TRUE(png.present(img, card));
+    EXPECT_TRUE(std::filesystem::exists(dir / "01-DENY-TEST_TOO_OLD.png"));
+    auto back = display::readRgbImage(dir / "01-DENY-TEST_TOO_OLD.png");
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->pixels, img.pixels);
+}
+
 TEST(PngDisplay, ResultsOnlySkipsEverythingButResultCards) {
     testing::TempDir dir;
     display::PngDisplay png({dir.path(), 800, 480, true});
     RgbImage img{800, 480, std::vector<std::uint8_t>(800 * 480 * 3, 0x10)};
-    ASSERT_TRUE(png.present(img, {"idle", true, false}));
-    ASSERT_TRUE(png.present(img, {"PASS-OK", true, true}));
+    ASSERT_TRUE(png.present(img, {"idle", true, false, {}}));
+    ASSERT_TRUE(png.present(img, {"PASS-OK", true, true, {}}));
     EXPECT_TRUE(std::filesystem::exists(dir / "01-PASS-OK.png"));
     EXPECT_EQ(png.written(), 1);
 }
@@ -193,7 +214,7 @@ TEST(PngDisplay, ResultsOnlySkipsEverythingButResultCards) {
 TEST(PngDisplay, AnUnwritableFolderIsAnErrorNotACrash) {
     display::PngDisplay png({"/proc/sentinel-no-such-dir", 800, 480, false});
     RgbImage img{800, 480, std::vector<std::uint8_t>(800 * 480 * 3, 0x10)};
-    EXPECT_FALSE(png.present(img, {"idle", true, false}));
+    EXPECT_FALSE(png.present(img, {"idle", true, false, {}}));
 }
 
 }  // namespace

@@ -93,7 +93,7 @@ TEST(SdlOnXvfb, TheWindowShowsExactlyWhatThePngBackendWrites) {
 
     testing::TempDir dir;
     display::PngDisplay png({dir.path(), kW, kH, false});
-    ASSERT_TRUE(png.present(shot.image, {"DENY-TEST_TOO_OLD", true, true}));
+    ASSERT_TRUE(png.present(shot.image, {"DENY-TEST_TOO_OLD", true, true, {}}));
     auto written = display::readRgbImage(dir / "01-DENY-TEST_TOO_OLD.png");
     ASSERT_TRUE(written);
 
@@ -103,7 +103,7 @@ TEST(SdlOnXvfb, TheWindowShowsExactlyWhatThePngBackendWrites) {
         // The window maps asynchronously: present until the server shows the picture (bounded).
         const auto until = std::chrono::steady_clock::now() + 20s;
         while (std::chrono::steady_clock::now() < until) {
-            ASSERT_TRUE(sdl.present(shot.image, {"DENY-TEST_TOO_OLD", true, true}));
+            ASSERT_TRUE(sdl.present(shot.image, {"DENY-TEST_TOO_OLD", true, true, {}}));
             diff = meanAbsDiff(testing::captureRoot(x.name(), kW, kH), *written);
             if (diff < 0.5) break;
             std::this_thread::sleep_for(50ms);
@@ -120,10 +120,10 @@ TEST(SdlOnXvfb, AMissingDisplayIsAnErrorAndIsRetriedLaterWithoutBlocking) {
     ::unsetenv("WAYLAND_DISPLAY");
     display::SdlDisplay sdl({kW, kH, false, 60000ms});
     RgbImage img{kW, kH, std::vector<std::uint8_t>(kW * kH * 3, 0)};
-    auto first = sdl.present(img, {"idle", true, false});
+    auto first = sdl.present(img, {"idle", true, false, {}});
     EXPECT_FALSE(first);
     const auto t0 = std::chrono::steady_clock::now();
-    auto second = sdl.present(img, {"idle", false, false});
+    auto second = sdl.present(img, {"idle", false, false, {}});
     EXPECT_FALSE(second);
     EXPECT_NE(second.error().message.find("waiting to retry"), std::string::npos) << second.error().message;
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 100ms);
