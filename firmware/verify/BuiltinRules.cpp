@@ -7,6 +7,7 @@
 
 #include "firmware/base/Log.h"
 #include "firmware/rules/CertLogic.h"
+#include "firmware/verify/RuleCheck.h"
 
 namespace sentinel::verify {
 namespace {
@@ -14,11 +15,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kLog = "Rules";
-// §12 / HCERT value sets: LOINC test types, SNOMED CT results (as RuleCheck maps online tests).
-constexpr const char* kLoincNaat = "LP6464-4";
-constexpr const char* kLoincRat = "LP217198-3";
-constexpr const char* kSnomedNotDetected = "260415000";
-constexpr const char* kSnomedDetected = "260373001";
 // Gateway rule fields of the generated rules. Valid "always": from before any credential in
 // service to the end of the 4-digit years CertLogic date-times have.
 constexpr const char* kValidFrom = "2020-01-01T00:00:00Z";

@@ -21,12 +21,6 @@ constexpr std::array<std::string_view, 2> kOidTest{"1.3.6.1.4.1.1847.2021.1.1", 
 constexpr std::array<std::string_view, 2> kOidVaccination{"1.3.6.1.4.1.1847.2021.1.2", "1.3.6.1.4.1.0.1847.2021.1.2"};
 constexpr std::array<std::string_view, 2> kOidRecovery{"1.3.6.1.4.1.1847.2021.1.3", "1.3.6.1.4.1.0.1847.2021.1.3"};
 
-// LOINC codes of the DCC value set "test-type", SNOMED CT codes of "test-result".
-constexpr std::string_view kLoincNaat = "LP6464-4";
-constexpr std::string_view kLoincRat = "LP217198-3";
-constexpr std::string_view kSnomedNotDetected = "260415000";
-constexpr std::string_view kSnomedDetected = "260373001";
-
 bool hasAny(const std::vector<std::string>& ekus, const std::array<std::string_view, 2>& oids) {
     return std::any_of(ekus.begin(), ekus.end(),
                        [&](const std::string& e) { return std::find(oids.begin(), oids.end(), e) != oids.end(); });

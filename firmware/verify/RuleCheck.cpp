@@ -10,11 +10,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kLog = "Rules";
-// §12 / HCERT value sets: LOINC test types, SNOMED CT results.
-constexpr const char* kLoincNaat = "LP6464-4";
-constexpr const char* kLoincRat = "LP217198-3";
-constexpr const char* kSnomedNotDetected = "260415000";
-constexpr const char* kSnomedDetected = "260373001";
 
 }  // namespace
 

@@ -21,6 +21,12 @@
 
 namespace sentinel::verify {
 
+// §12 / HCERT value sets in the CertLogic data object: LOINC test types, SNOMED CT results.
+inline constexpr const char* kLoincNaat = "LP6464-4";
+inline constexpr const char* kLoincRat = "LP217198-3";
+inline constexpr const char* kSnomedNotDetected = "260415000";
+inline constexpr const char* kSnomedDetected = "260373001";
+
 // The rule set in force. `set` nullptr = the built-in rules made from [policy] (BuiltinRules.h).
 struct RulesInForce {
     std::shared_ptr<const rules::RuleSet> set;

@@ -22,6 +22,7 @@
 #include "firmware/verify/online/OnlineVerifier.h"
 #include "tests/hcsim/HcSim.h"
 #include "tests/support/TestSupport.h"
+#include "tests/support/UpdateKey.h"
 
 namespace sentinel::app {
 namespace {
@@ -61,39 +62,11 @@ std::shared_ptr<const trust::TrustList> listOf(const issuer::TestIssuer& issuer)
     return std::make_shared<const trust::TrustList>(std::move(list).value());
 }
 
-std::string b64(std::string_view bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
+std::string b64(std::string_view bytes) { return sentinel::testing::base64(bytes); }
 
 // The fleet's update key (P-256) and a bundle signed with it, as `openssl dgst -sha256 -sign` does.
-struct UpdateKey {
-    EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-    ~UpdateKey() { EVP_PKEY_free(key); }
-    std::string publicPem() const {
-        BIO* bio = BIO_new(BIO_s_mem());
-        PEM_write_bio_PUBKEY(bio, key);
-        char* data = nullptr;
-        const long n = BIO_get_mem_data(bio, &data);
-        std::string pem(data, static_cast<std::size_t>(n));
-        BIO_free(bio);
-        return pem;
-    }
-    std::string envelope(const std::string& payload) const {
-        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-        std::size_t len = 0;
-        EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key);
-        EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(payload.data()), payload.size());
-        std::string sig(len, '\0');
-        EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                       reinterpret_cast<const unsigned char*>(payload.data()), payload.size());
-        sig.resize(len);
-        EVP_MD_CTX_free(ctx);
-        return json{{"format", kBundleFormat}, {"payload", b64(payload)}, {"signature", b64(sig)}}.dump();
-    }
+struct UpdateKey : sentinel::testing::UpdateKey {
+    std::string envelope(const std::string& payload) const { return sentinel::testing::UpdateKey::envelope(kBundleFormat, payload); }
 };
 
 TEST(RulesDecision, ARuleSetLoadedFromRulesPathDecidesAnHc1Code) {
