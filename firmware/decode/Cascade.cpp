@@ -1,5 +1,7 @@
 #include "firmware/decode/Cascade.h"
 
+#include "firmware/decode/GridReader.h"
+
 #define ZX_USE_UTF8 1
 #include <ZXing/DecodeHints.h>
 #include <ZXing/ReadBarcode.h>
@@ -42,6 +44,8 @@ constexpr double kOutlineMinBlobShare = 0.08;    // of the region's area
 constexpr double kOutlineHullEpsilon = 0.01;     // of the hull's perimeter
 constexpr std::size_t kOutlineMaxHullPoints = 24;
 constexpr double kOutlineUpscale = 2.0;
+// Grey level at and above which a pixel is saturated (a glare spot's core, camera white).
+constexpr int kSaturatedLevel = 250;
 constexpr int kOutlineMinSidePx = 320;
 constexpr int kOutlineMaxSidePx = 560;  // ≥ 4.7 px per module up to version 25
 // Upscaled copies are skipped when they would exceed this many pixels (still photographs).
@@ -320,12 +324,13 @@ std::vector<std::vector<cv::Point2f>> locateQuads(const cv::Mat& gray) {
 }
 
 cv::Mat rectify(const cv::Mat& gray, const std::vector<cv::Point2f>& quad, int sidePx = kRectifySidePx,
-              int interpolation = cv::INTER_CUBIC) {
+              int interpolation = cv::INTER_CUBIC, cv::Matx33d* squareToFrame = nullptr) {
     const float quiet = static_cast<float>(sidePx * kRectifyQuietFraction);
     const float side = static_cast<float>(sidePx);
     const std::vector<cv::Point2f> target{{quiet, quiet}, {quiet + side, quiet}, {quiet + side, quiet + side},
                                           {quiet, quiet + side}};
     const cv::Mat h = cv::getPerspectiveTransform(quad, target);
+    if (squareToFrame != nullptr) *squareToFrame = cv::Matx33d(cv::Mat(h.inv()));
     const int outSide = static_cast<int>(side + 2 * quiet);
     cv::Mat out;
     // Replicated border: the quiet zone keeps the paper/screen tone around the code.
@@ -362,6 +367,14 @@ std::optional<std::vector<cv::Point2f>> outlineQuad(const cv::Mat& region) {
     const int window = std::max(3, int(side * kOutlineWindowFraction) | 1);
     cv::blur(edges, density, cv::Size(window, window));
     cv::threshold(density, mask, 255.0 * kEdgeFraction, 255, cv::THRESH_BINARY);
+    // A saturated glare spot hides the modules under it, not the symbol's extent: it counts as part
+    // of the blob it touches, so that the outline is not cut where the spot lies on the code.
+    cv::Mat saturated;
+    cv::threshold(region, saturated, kSaturatedLevel - 1, 255, cv::THRESH_BINARY);
+    if (cv::countNonZero(saturated) > 0) {
+        cv::dilate(saturated, saturated, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(window, window)));
+        cv::bitwise_or(mask, saturated, mask);
+    }
     std::vector<std::vector<cv::Point>> contours;
     cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
     const std::vector<cv::Point>* best = nullptr;
@@ -442,6 +455,23 @@ const cv::Mat& FrameContext::half() {
     return half_;
 }
 
+const std::vector<FrameContext::Outlined>& FrameContext::outlined() {
+    if (outlined_) return *outlined_;
+    outlined_.emplace();
+    for (const cv::Rect& r : regionsOf(*this)) {
+        auto quad = outlineQuad(gray_(r));
+        if (!quad) continue;
+        for (auto& q : *quad) q += cv::Point2f(float(r.x), float(r.y));
+        const int side = outlineSidePx(longestEdge(*quad));
+        const float quiet = float(side * kRectifyQuietFraction);
+        Outlined o;
+        o.square = rectify(gray_, *quad, side, cv::INTER_LINEAR, &o.squareToFrame);
+        o.box = cv::Rect2f(quiet, quiet, float(side), float(side));
+        outlined_->push_back(std::move(o));
+    }
+    return *outlined_;
+}
+
 const std::vector<cv::Rect>& FrameContext::candidates() {
     if (candidates_) return *candidates_;
     candidates_.emplace();
@@ -501,6 +531,7 @@ const std::vector<Variant>& cascade() {
         c.push_back({.name = "histogram", .binarizer = Binarizer::GlobalHistogram, .costHintMs = 3});
         c.push_back({.name = "inverted", .invert = true, .costHintMs = 3.5});
         c.push_back({.name = "roi-outline", .region = Outlined, .tryDownscale = false, .costHintMs = 8});
+        c.push_back({.name = "roi-grid", .region = Gridded, .costHintMs = 8});
         c.push_back({.name = "roi-x2", .region = Candidates, .scale = 2.0, .costHintMs = 6});
         c.push_back({.name = "roi-wiener", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = Wiener, .costHintMs = 12.0});
         c.push_back({.name = "roi-denoise", .region = Candidates, .scale = 2.0, .filter = Denoise, .costHintMs = 6.0});
@@ -543,7 +574,8 @@ double workMegapixels(const Variant& variant, FrameContext& frame) {
             }
             return mp;
         }
-        case Region::Outlined: {
+        case Region::Outlined:
+        case Region::Gridded: {
             // Edge density on the region, then reading a square of up to kOutlineMaxSidePx plus quiet zone
             // (the square's size is only known after the outline is found: the largest is assumed).
             double mp = 0;
@@ -583,17 +615,17 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame) {
                 }
                 break;
             case Region::Outlined:
-                for (const cv::Rect& r : regionsOf(frame)) {
-                    auto quad = outlineQuad(gray(r));
-                    if (!quad) continue;
-                    for (auto& q : *quad) q += cv::Point2f(float(r.x), float(r.y));
-                    const cv::Mat square = rectify(gray, *quad, outlineSidePx(longestEdge(*quad)), cv::INTER_LINEAR);
-#ifdef DECODE_DBG
-                    { static int k = 0; cv::imwrite("/tmp/decode-dbg/sq" + std::to_string(k++) + ".png", square);
-                      cv::Mat vis = gray.clone(); std::vector<cv::Point> qi(quad->begin(), quad->end()); cv::polylines(vis, qi, true, 255, 3); cv::rectangle(vis, r, 128, 2); cv::imwrite("/tmp/decode-dbg/vis" + std::to_string(k-1) + ".png", vis); }
-#endif
-                    readInto(applyFilter(square, variant.filter, variant.invert), variant, outcome);
+                for (const auto& o : frame.outlined()) {
+                    readInto(applyFilter(o.square, variant.filter, variant.invert), variant, outcome);
                     if (!outcome.payloads.empty()) break;
+                }
+                break;
+            case Region::Gridded:
+                for (const auto& o : frame.outlined()) {
+                    if (auto text = readGrid(o.square, o.box, variant.invert, gray, o.squareToFrame)) {
+                        outcome.payloads.push_back(std::move(*text));
+                        break;
+                    }
                 }
                 break;
             case Region::Located: {

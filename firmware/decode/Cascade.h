@@ -32,6 +32,7 @@ enum class Region {
     Candidates,  // each QR-like region (texture candidates and symbols ZXing saw but could not read)
     Located,     // each quad QRCodeDetector::detect finds, rectified to an upright square
     Outlined,    // each candidate region's symbol outline (a quadrilateral), rectified to an upright square
+    Gridded,     // the same squares, their module grid sampled by GridReader (no ZXing detector)
 };
 
 struct Variant {
@@ -63,8 +64,18 @@ public:
     // Regions where ZXing located a QR symbol it could not decode (frame coordinates).
     std::vector<cv::Rect>& symbols() { return symbols_; }
 
+    // A candidate region's symbol outline, rectified: the symbol lies roughly on `box` of `square`.
+    struct Outlined {
+        cv::Mat square;
+        cv::Rect2f box;
+        cv::Matx33d squareToFrame;
+    };
+    // The outlined squares of the frame's regions, computed once (the first variant that asks).
+    const std::vector<Outlined>& outlined();
+
 private:
     const cv::Mat& gray_;
+    std::optional<std::vector<Outlined>> outlined_;
     cv::Mat half_;
     std::optional<std::vector<cv::Rect>> candidates_;
     std::vector<cv::Rect> symbols_;

@@ -50,7 +50,8 @@ TEST(DecodeEngine, ReadsANominalCodeOnTheFirstFrame) {
 }
 
 // Issue 16: hard-level tilted frames (keystone 0.3–0.6) of the development seed that, on the
-// development set, only the outline rectification of a candidate region reads.
+// development set, only the outline rectification of a candidate region reads (roi-outline, or
+// roi-grid on the same square).
 TEST(DecodeEngine, RectifiesSteeplyTiltedCodesFromTheirOutline) {
     DecodeEngine engine;
     int read = 0;
@@ -61,7 +62,9 @@ TEST(DecodeEngine, RectifiesSteeplyTiltedCodesFromTheirOutline) {
         for (const auto& payload : got) EXPECT_EQ(payload, f->payload) << index;
         if (got == std::vector<std::string>{f->payload}) {
             ++read;
-            EXPECT_EQ(engine.lastReport().readBy, "roi-outline") << index;
+            // Read from the outline's square: by ZXing's detector there, or by sampling its grid.
+            const std::string& by = engine.lastReport().readBy;
+            EXPECT_TRUE(by == "roi-outline" || by == "roi-grid") << index << ": " << by;
         }
     }
     EXPECT_GE(read, 3);

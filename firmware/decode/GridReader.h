@@ -1,0 +1,30 @@
+#pragma once
+// Internal to firmware/decode: reads a QR symbol by sampling its module grid ourselves, for symbols
+// ZXing's own detector cannot locate (a finder pattern washed out by glare, edges spread by blur)
+// but whose outline is known. The sampled grid (one bit per module, the frame's own pixels
+// thresholded at each module's centre) goes to ZXing-cpp's QR decoder, which reads the format and
+// version information and corrects errors (Reed–Solomon); only a valid result is returned. No
+// module is synthesised: a module under a saturated spot is read as whatever the pixels show and
+// left to error correction.
+
+#include <opencv2/core.hpp>
+
+#include <optional>
+#include <string>
+
+namespace sentinel::decode::detail {
+
+// `square`: an 8-bit image in which the symbol's outer edge is roughly (within a few modules) the
+// axis-aligned square `box`, in any of the four orientations; the symbol's patterns are located
+// there. The modules are sampled from `frame` (8-bit), of which `square` is a resampled view
+// through `squareToFrame` (square → frame coordinates), or from `square` when `frame` is empty.
+// `inverted`: light modules on a dark ground. Returns the payload, or nothing.
+std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box, bool inverted,
+                                    const cv::Mat& frame = {}, const cv::Matx33d& squareToFrame = cv::Matx33d::eye());
+
+// ZXing-cpp's QR decoder on a module matrix (`dark`: 8-bit, non-zero = dark module, N x N with
+// N = 17 + 4·version): the payload when format information, version and error correction all
+// succeed, else nothing. Exposed for the tests.
+std::optional<std::string> decodeModules(const cv::Mat& dark);
+
+}  // namespace sentinel::decode::detail
