@@ -14,6 +14,7 @@
 #include <cmath>
 #include <exception>
 #include <numbers>
+#include <vector>
 
 namespace sentinel::decode::detail {
 namespace {
@@ -50,6 +51,7 @@ constexpr int kOutlineMinSidePx = 320;
 constexpr int kOutlineMaxSidePx = 560;  // ≥ 4.7 px per module up to version 25
 // Upscaled copies are skipped when they would exceed this many pixels (still photographs).
 constexpr double kMaxScaledPixels = 8.5e6;
+constexpr double kMaxUpscaledRegionPixels = 0.8e6;
 // CLAHE: clip limit and tile grid (tiles of ≈160x90 px at 720p: larger than a module, smaller than
 // a glare spot).
 constexpr double kClaheClipLimit = 3.0;
@@ -81,6 +83,9 @@ constexpr double kDenoiseSigmaPx = 2.0;
 // defocus is 0.55–0.75 module at 3.0–3.8 px/module ≈ 1.7–2.9 px) and noise-to-signal ratio.
 constexpr double kWienerSigmaPx = 2.2;
 constexpr double kWienerNoiseRatio = 0.01;
+// Regions larger than this are deconvolved at reduced size (≈ 4 ms for the DFTs at 0.25 MP on the
+// dev machine; a 0.5 MP region took up to 50 ms).
+constexpr double kMaxDeconvolvePixels = 0.25e6;
 // Motion deconvolution lengths (px at the frame's resolution; camsim hard motion is 1.4–2.2
 // modules at 3.0–3.8 px/module ≈ 4–8 px).
 constexpr double kMotionShortPx = 5.0;
@@ -108,22 +113,36 @@ ZXing::DecodeHints hintsFor(const Variant& v) {
     return hints;
 }
 
-cv::Mat wienerDeblur(const cv::Mat& in) {
+cv::Mat resampled(const cv::Mat& in, double scale) {
+    if (scale == 1.0) return in;
+    cv::Mat out;
+    cv::resize(in, out, cv::Size(), scale, scale, scale < 1.0 ? cv::INTER_AREA : cv::INTER_CUBIC);
+    return out;
+}
+
+cv::Mat wienerDeblur(const cv::Mat& in, double sigmaPx = kWienerSigmaPx) {
     cv::Mat f;
     in.convertTo(f, CV_32F);
     const int rows = cv::getOptimalDFTSize(in.rows), cols = cv::getOptimalDFTSize(in.cols);
     cv::copyMakeBorder(f, f, 0, rows - in.rows, 0, cols - in.cols, cv::BORDER_REPLICATE);
     cv::Mat spectrum;
     cv::dft(f, spectrum, cv::DFT_COMPLEX_OUTPUT);
-    const double k = 2.0 * std::numbers::pi * std::numbers::pi * kWienerSigmaPx * kWienerSigmaPx;
+    // The Gaussian's optical transfer function is separable: exp(−k(fx² + fy²)) = gx(fx)·gy(fy).
+    const double k = 2.0 * std::numbers::pi * std::numbers::pi * sigmaPx * sigmaPx;
+    std::vector<double> gx(static_cast<std::size_t>(cols)), gy(static_cast<std::size_t>(rows));
+    for (int x = 0; x < cols; ++x) {
+        const double fx = double(std::min(x, cols - x)) / cols;
+        gx[std::size_t(x)] = std::exp(-k * fx * fx);
+    }
     for (int y = 0; y < rows; ++y) {
         const double fy = double(std::min(y, rows - y)) / rows;
+        gy[std::size_t(y)] = std::exp(-k * fy * fy);
+    }
+    for (int y = 0; y < rows; ++y) {
         auto* row = spectrum.ptr<cv::Vec2f>(y);
         for (int x = 0; x < cols; ++x) {
-            const double fx = double(std::min(x, cols - x)) / cols;
-            const double h = std::exp(-k * (fx * fx + fy * fy));  // Gaussian optical transfer function
-            const float w = float(h / (h * h + kWienerNoiseRatio));
-            row[x] *= w;
+            const double h = gx[std::size_t(x)] * gy[std::size_t(y)];
+            row[x] *= float(h / (h * h + kWienerNoiseRatio));
         }
     }
     cv::Mat restored;
@@ -250,17 +269,25 @@ cv::Mat applyFilter(const cv::Mat& in, Filter filter, bool invert) {
             break;
         }
         case Filter::Wiener:
-            out = wienerDeblur(in);
-            break;
         case Filter::MotionShort:
-            out = motionDeblur(in, kMotionShortPx);
-            break;
         case Filter::MotionLong:
-            out = motionDeblur(in, kMotionLongPx);
+        case Filter::MotionEstimated: {
+            // Deconvolution costs a DFT of the whole region: a large region (a close, large-module
+            // code) is deconvolved at reduced size, its blur scaled alike, and brought back.
+            const double shrink = std::min(1.0, std::sqrt(kMaxDeconvolvePixels / double(in.total())));
+            const cv::Mat small = shrink < 1.0 ? resampled(in, shrink) : in;
+            cv::Mat restored;
+            if (filter == Filter::Wiener) restored = wienerDeblur(small, kWienerSigmaPx * shrink);
+            if (filter == Filter::MotionShort) restored = motionDeblur(small, kMotionShortPx * shrink);
+            if (filter == Filter::MotionLong) restored = motionDeblur(small, kMotionLongPx * shrink);
+            if (filter == Filter::MotionEstimated) restored = motionDeblur(small, 0.0);
+            if (shrink < 1.0) {
+                cv::resize(restored, out, in.size(), 0, 0, cv::INTER_LINEAR);
+            } else {
+                out = restored;
+            }
             break;
-        case Filter::MotionEstimated:
-            out = motionDeblur(in, 0.0);
-            break;
+        }
         case Filter::Stretch: {
             cv::Mat blurred;
             cv::GaussianBlur(in, blurred, cv::Size(), kSmoothSigmaPx);
@@ -302,13 +329,6 @@ void readInto(const cv::Mat& img, const Variant& v, VariantOutcome& outcome, Fra
     }
 }
 
-cv::Mat resampled(const cv::Mat& in, double scale) {
-    if (scale == 1.0) return in;
-    cv::Mat out;
-    cv::resize(in, out, cv::Size(), scale, scale, scale < 1.0 ? cv::INTER_AREA : cv::INTER_CUBIC);
-    return out;
-}
-
 // QRCodeDetector::detectMulti on a reduced copy; quads in full-resolution coordinates.
 std::vector<std::vector<cv::Point2f>> locateQuads(const cv::Mat& gray) {
     const double shrink = std::min(1.0, double(kLocateMaxSidePx) / std::max(gray.cols, gray.rows));
@@ -347,7 +367,7 @@ double quadArea(const cv::Point2f& a, const cv::Point2f& b, const cv::Point2f& c
 // The outline of the densest textured blob of `region` (the symbol: module edges everywhere) as
 // four corners in clockwise order (image coordinates), or nothing. Only geometry: the pixels ZXing reads are the
 // frame's own, resampled.
-std::optional<std::vector<cv::Point2f>> outlineQuad(const cv::Mat& region) {
+std::optional<std::vector<cv::Point2f>> outlineQuad(const cv::Mat& region, bool throughGlare) {
     const int side = std::min(region.cols, region.rows);
     if (side < 16) return std::nullopt;
     // Edge pixels: a morphological gradient above a share of the region's strong edges (the code's
@@ -367,11 +387,12 @@ std::optional<std::vector<cv::Point2f>> outlineQuad(const cv::Mat& region) {
     const int window = std::max(3, int(side * kOutlineWindowFraction) | 1);
     cv::blur(edges, density, cv::Size(window, window));
     cv::threshold(density, mask, 255.0 * kEdgeFraction, 255, cv::THRESH_BINARY);
-    // A saturated glare spot hides the modules under it, not the symbol's extent: it counts as part
-    // of the blob it touches, so that the outline is not cut where the spot lies on the code.
+    // throughGlare: a saturated glare spot hides the modules under it, not the symbol's extent: it
+    // counts as part of the blob it touches, so that the outline is not cut where the spot lies on
+    // the code.
     cv::Mat saturated;
-    cv::threshold(region, saturated, kSaturatedLevel - 1, 255, cv::THRESH_BINARY);
-    if (cv::countNonZero(saturated) > 0) {
+    if (throughGlare) cv::threshold(region, saturated, kSaturatedLevel - 1, 255, cv::THRESH_BINARY);
+    if (throughGlare && cv::countNonZero(saturated) > 0) {
         cv::dilate(saturated, saturated, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(window, window)));
         cv::bitwise_or(mask, saturated, mask);
     }
@@ -426,6 +447,15 @@ int outlineSidePx(double longestEdgePx) {
     return std::clamp(int(kOutlineUpscale * longestEdgePx), kOutlineMinSidePx, kOutlineMaxSidePx);
 }
 
+// A candidate region is enlarged by the variant's scale only up to kMaxUpscaledRegionPixels: a
+// region that large holds a code of large modules (ZXing's cost on a 2x copy of a 0.45 MP region
+// reached 3x its prediction), and never beyond kMaxScaledPixels.
+double regionScale(const Variant& v, const cv::Rect& r) {
+    const double area = double(r.area());
+    if (v.scale <= 1.0) return v.scale;
+    return std::min({v.scale, std::max(1.0, std::sqrt(kMaxUpscaledRegionPixels / area)), std::sqrt(kMaxScaledPixels / area)});
+}
+
 cv::Rect withMargin(const cv::Rect& r, const cv::Size& bounds) {
     const int mx = int(r.width * kRegionMarginFraction) + kRegionMarginPx;
     const int my = int(r.height * kRegionMarginFraction) + kRegionMarginPx;
@@ -459,7 +489,15 @@ const std::vector<FrameContext::Outlined>& FrameContext::outlined() {
     if (outlined_) return *outlined_;
     outlined_.emplace();
     for (const cv::Rect& r : regionsOf(*this)) {
-        auto quad = outlineQuad(gray_(r));
+        const cv::Mat region = gray_(r);
+        // Through the glare first; where a spot reaching beyond the symbol makes that outline no
+        // quadrilateral, the outline of the modules alone.
+        auto quad = outlineQuad(region, true);
+        if (!quad) {
+            double brightest = 0;
+            cv::minMaxLoc(region, nullptr, &brightest);
+            if (brightest >= kSaturatedLevel) quad = outlineQuad(region, false);
+        }
         if (!quad) continue;
         for (auto& q : *quad) q += cv::Point2f(float(r.x), float(r.y));
         const int side = outlineSidePx(longestEdge(*quad));
@@ -528,25 +566,27 @@ const std::vector<Variant>& cascade() {
         std::vector<Variant> c;
         c.push_back({.name = "half", .scale = 0.5, .costHintMs = 4.5});
         c.push_back({.name = "plain", .tryHarder = false, .tryDownscale = false, .costHintMs = 2.5});
-        c.push_back({.name = "histogram", .binarizer = Binarizer::GlobalHistogram, .costHintMs = 3});
-        c.push_back({.name = "inverted", .invert = true, .costHintMs = 3.5});
-        c.push_back({.name = "roi-outline", .region = Outlined, .tryDownscale = false, .costHintMs = 8});
-        c.push_back({.name = "roi-grid", .region = Gridded, .costHintMs = 8});
         c.push_back({.name = "roi-x2", .region = Candidates, .scale = 2.0, .costHintMs = 6});
+        c.push_back({.name = "roi-outline", .region = Outlined, .tryDownscale = false, .costHintMs = 8});
+        c.push_back({.name = "roi-outline-inverted", .region = Outlined, .invert = true, .tryDownscale = false, .costHintMs = 8});
+        c.push_back({.name = "roi-grid", .region = Gridded, .costHintMs = 8});
         c.push_back({.name = "roi-wiener", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = Wiener, .costHintMs = 12.0});
         c.push_back({.name = "roi-denoise", .region = Candidates, .scale = 2.0, .filter = Denoise, .costHintMs = 6.0});
         c.push_back({.name = "roi-motion", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = MotionEstimated, .costHintMs = 15.0});
+        c.push_back({.name = "histogram", .binarizer = Binarizer::GlobalHistogram, .costHintMs = 3});
+        c.push_back({.name = "inverted", .invert = true, .costHintMs = 3.5});
+        c.push_back({.name = "roi-grid-wiener", .region = Gridded, .filter = Wiener, .costHintMs = 14.0});
+        c.push_back({.name = "clahe", .filter = Clahe, .costHintMs = 7.5});
+        c.push_back({.name = "roi-grid-motion", .region = Gridded, .filter = MotionEstimated, .costHintMs = 16.0});
         c.push_back({.name = "roi-x2-adaptive", .region = Candidates, .scale = 2.0, .filter = AdaptiveThreshold, .costHintMs = 7});
         c.push_back({.name = "roi-deblur", .region = Candidates, .scale = 2.0, .filter = Deblur, .costHintMs = 8});
         c.push_back({.name = "roi-x2-smooth", .region = Candidates, .scale = 2.0, .filter = Smooth, .costHintMs = 6.5});
-        c.push_back({.name = "roi-outline-inverted", .region = Outlined, .invert = true, .tryDownscale = false, .costHintMs = 8});
         c.push_back({.name = "roi-x2-inverted", .region = Candidates, .scale = 2.0, .invert = true, .costHintMs = 6});
         c.push_back({.name = "adaptive", .filter = AdaptiveThreshold, .costHintMs = 5});
         c.push_back({.name = "roi-x2-sharpen", .region = Candidates, .scale = 2.0, .filter = Sharpen, .costHintMs = 7});
         c.push_back({.name = "roi-histogram", .region = Candidates, .scale = 2.0, .binarizer = Binarizer::GlobalHistogram, .costHintMs = 5});
         c.push_back({.name = "stretch", .filter = Stretch, .costHintMs = 5});
         c.push_back({.name = "roi-clahe", .region = Candidates, .scale = 2.0, .filter = Clahe, .costHintMs = 7.5});
-        c.push_back({.name = "clahe", .filter = Clahe, .costHintMs = 7.5});
         c.push_back({.name = "sharpen", .filter = Sharpen, .costHintMs = 7});
         c.push_back({.name = "smooth", .filter = Smooth, .costHintMs = 4.5});
         c.push_back({.name = "roi-x3", .region = Candidates, .scale = 3.0, .costHintMs = 6});
@@ -569,7 +609,7 @@ double workMegapixels(const Variant& variant, FrameContext& frame) {
         case Region::Candidates: {
             double mp = 0;
             for (const cv::Rect& r : regionsOf(frame)) {
-                const double scale = std::min(variant.scale, std::sqrt(kMaxScaledPixels / double(r.area())));
+                const double scale = regionScale(variant, r);
                 mp += double(r.area()) * scale * scale / 1e6;
             }
             return mp;
@@ -592,7 +632,7 @@ double workMegapixels(const Variant& variant, FrameContext& frame) {
     return frameMp;
 }
 
-VariantOutcome runVariant(const Variant& variant, FrameContext& frame) {
+VariantOutcome runVariant(const Variant& variant, FrameContext& frame, std::chrono::steady_clock::time_point deadline) {
     VariantOutcome outcome;
     const cv::Mat& gray = frame.gray();
     try {
@@ -605,7 +645,7 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame) {
                 break;
             case Region::Candidates:
                 for (const cv::Rect& r : regionsOf(frame)) {
-                    const double scale = std::min(variant.scale, std::sqrt(kMaxScaledPixels / double(r.area())));
+                    const double scale = regionScale(variant, r);
                     const cv::Mat img =
                         variant.filterFirst
                             ? resampled(applyFilter(gray(r), variant.filter, variant.invert), scale)
@@ -621,8 +661,28 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame) {
                 }
                 break;
             case Region::Gridded:
-                for (const auto& o : frame.outlined()) {
-                    if (auto text = readGrid(o.square, o.box, variant.invert, gray, o.squareToFrame)) {
+                if (variant.filter == Filter::None) {
+                    for (const auto& o : frame.outlined()) {
+                        if (auto text = readGrid(o.square, o.box, variant.invert, gray, o.squareToFrame, deadline)) {
+                            outcome.payloads.push_back(std::move(*text));
+                            break;
+                        }
+                    }
+                    break;
+                }
+                // Filtered (deconvolved) regions: outlined, rectified and sampled on the filtered
+                // pixels (the module centres of a blurred code are where the filter restores contrast).
+                for (const cv::Rect& r : regionsOf(frame)) {
+                    if (std::chrono::steady_clock::now() >= deadline) break;
+                    const cv::Mat filtered = applyFilter(gray(r), variant.filter, false);
+                    auto quad = outlineQuad(filtered, true);
+                    if (!quad) continue;
+                    const int side = outlineSidePx(longestEdge(*quad));
+                    const float quiet = float(side * kRectifyQuietFraction);
+                    cv::Matx33d squareToRegion;
+                    const cv::Mat square = rectify(filtered, *quad, side, cv::INTER_LINEAR, &squareToRegion);
+                    if (auto text = readGrid(square, cv::Rect2f(quiet, quiet, float(side), float(side)), variant.invert, filtered,
+                                             squareToRegion, deadline)) {
                         outcome.payloads.push_back(std::move(*text));
                         break;
                     }
@@ -641,6 +701,8 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame) {
         // A third-party failure on one variant is "nothing read" for that variant (STYLE rule 4).
         outcome.payloads.clear();
     }
+    outcome.timedOut = outcome.payloads.empty() && variant.region == Region::Gridded &&
+                       std::chrono::steady_clock::now() >= deadline;
     return outcome;
 }
 

@@ -4,6 +4,8 @@
 
 #include <opencv2/core.hpp>
 
+#include <chrono>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,13 +86,16 @@ private:
 struct VariantOutcome {
     std::vector<std::string> payloads;  // valid QR reads only (RS-corrected, format info verified)
     bool symbolSeen = false;            // a QR symbol was located but did not decode
+    bool timedOut = false;              // stopped at its deadline before it had tried everything
 };
 
 // Pixels (in millions) the variant hands to ZXing on this frame: the engine predicts a variant's
 // cost from it (candidate regions differ in size from frame to frame).
 double workMegapixels(const Variant& variant, FrameContext& frame);
 
-// Runs one variant (the frame is not modified). Catches every exception.
-VariantOutcome runVariant(const Variant& variant, FrameContext& frame);
+// Runs one variant (the frame is not modified). Catches every exception. Variants that sample the
+// module grid (GridReader, several ms of separable stages) give up at `deadline` and read nothing.
+VariantOutcome runVariant(const Variant& variant, FrameContext& frame,
+                          std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
 }  // namespace sentinel::decode::detail

@@ -29,11 +29,17 @@ constexpr int kIdleDutyCycle = 4;
 // in the long run, like the idle duty cycle).
 constexpr double kCreditRefillPerFrame = 0.25;
 // A variant whose estimate exceeds kLargestVariantOfBudget budgets is skipped and its estimate
-// decays by kSkippedCostDecay, so that it is measured again after a few passes. 1.5 budgets = 18 ms:
-// on a loaded CPU the 2x-region variants (≈6 ms idle) still run as a frame's first variant, and a
-// frame stays within the 33 ms period.
-constexpr double kLargestVariantOfBudget = 1.5;
+// decays by kSkippedCostDecay, so that it is measured again after a few passes. 2 budgets = 24 ms:
+// the deconvolve-and-sample-the-grid variants (≈ 20 ms idle; issue 16: defocus, motion, low light)
+// run as a frame's first variant, and with the cheap pass (≈ 1–3 ms) a frame stays within the
+// 33 ms period; on a loaded CPU they are skipped rather than overrun it.
+constexpr double kLargestVariantOfBudget = 2.0;
 constexpr double kSkippedCostDecay = 0.8;
+// Variants that can stop part-way (the module-grid readers) stop at this many budgets after the
+// frame began (26 ms for the default 12 ms), so that a frame whose variant costs more than it
+// predicted still ends within the 33 ms period of a 30 fps camera (the reader checks the clock
+// every millisecond or two).
+constexpr double kFrameDeadlineOfBudget = 26.0 / 12.0;
 
 // Scene-change detection on a thumbnail: mean absolute difference in grey levels above which the
 // frame shows a new scene (a phone entering the view changes far more than sensor noise, ≈2).
@@ -93,10 +99,10 @@ struct DecodeEngine::Impl {
     }
 
     // Runs variant `index`, learns its cost; returns its payloads.
-    detail::VariantOutcome run(std::size_t index, detail::FrameContext& frame) {
+    detail::VariantOutcome run(std::size_t index, detail::FrameContext& frame, Clock::time_point deadline = Clock::time_point::max()) {
         const double workMp = detail::workMegapixels(cascade()[index], frame);
         const auto t0 = Clock::now();
-        detail::VariantOutcome outcome = runVariant(cascade()[index], frame);
+        detail::VariantOutcome outcome = runVariant(cascade()[index], frame, deadline);
         const double ms = double(since(t0).count()) / 1000.0;
         SLOG(kLog, Debug) << "variant " << cascade()[index].name << " work_mp=" << workMp
                           << " predicted_ms=" << msPerMp[index] * workMp << " ms=" << ms;
@@ -151,16 +157,24 @@ struct DecodeEngine::Impl {
                 continue;
             }
             const double leftMs = budgetMs - double(since(t0).count()) / 1000.0;
-            // The first variant always runs (progress guarantee: its estimate is within 1.5 budgets,
+            // The first variant always runs (progress guarantee: its estimate is within 2 budgets,
             // so a frame costs at most the cheap pass plus that).
             if (ranExpensive && predictedMs > leftMs) break;
             pending.pop_front();
+            const bool first = !ranExpensive;
             ranExpensive = true;
-            outcome = run(i, context);
+            outcome = run(i, context,
+                          t0 + std::chrono::duration_cast<Clock::duration>(options.frameBudget * kFrameDeadlineOfBudget));
             if (!outcome.payloads.empty()) {
                 rememberWinner(i);
                 credits = double(options.escalationFrames);
                 return finish(t0, std::move(outcome.payloads));
+            }
+            if (outcome.timedOut) {
+                // Cut short behind other variants: it goes first on the next frame (as a frame's
+                // first variant it had its whole chance).
+                if (!first) pending.push_front(i);
+                break;
             }
         }
         return finish(t0, {});

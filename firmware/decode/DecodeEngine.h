@@ -25,7 +25,7 @@ namespace sentinel::decode {
 
 struct EngineOptions {
     // Soft per-frame work budget for decodeFrame(): a variant starts only if its predicted cost fits
-    // in what is left (the first one of a frame only needs to fit in 1.5 budgets). 33 ms is the
+    // in what is left (the first one of a frame only needs to fit in 2 budgets). 33 ms is the
     // period of a 30 fps camera; the margin covers the cheap pass, prediction error and a loaded CPU
     // (12 ms: p99 under 33 ms on the shared 2-core dev machine at load ≈7, with 1 read fewer of 220
     // hard-set codes than 14 ms; docs/PERFORMANCE.md).

@@ -10,6 +10,8 @@
 #include <array>
 #include <cmath>
 #include <complex>
+#include <tuple>
+#include <chrono>
 #include <exception>
 #include <vector>
 
@@ -46,6 +48,12 @@ constexpr double kMinModulePx = 2.0;
 // Module count: the spectrum of the edge profiles is searched at this resolution (cycles per box
 // side), and versions whose side lies within kModuleCountTolerance of the peak are tried.
 constexpr int kSpectrumOversample = 4;
+// The squares GridReader is given draw a module over ≥ 3.4 px (outline rectification upscales 2x,
+// codes of ≥ 1.7 px modules); the spectrum is searched down to this pitch, after a smoothing that
+// leaves such modules' edges.
+constexpr double kMinSpectrumModulePx = 3.0;
+constexpr double kSpectrumSmoothPx = 1.0;
+constexpr double kTrendWindowOfSide = 1.0 / 12;  // version 1: a module is 1/21 of the side
 constexpr double kModuleCountTolerance = 6.6;
 constexpr std::size_t kMaxModuleCounts = 4;
 constexpr std::size_t kMaxHypotheses = 2;  // of those, the ones whose grid is sampled and decoded
@@ -57,6 +65,28 @@ constexpr std::array<double, 2> kFitStepsModules{0.25, 0.125};
 // with the template; a clean pattern gives ≈ 0.9, random modules ≈ 0.3 at best).
 constexpr double kAnchorSearchModules = 2.25;
 constexpr double kAnchorSearchStepModules = 0.25;
+constexpr double kAlignmentCoarseStepModules = 0.5;
+// Finder patterns: searched in steps of kFinderCoarseStepModules at each of kFinderScales, then
+// in steps of kFinderFineStepModules around the best.
+constexpr double kFinderCoarseStepModules = 0.5;
+constexpr double kFinderFineStepModules = 0.125;
+constexpr std::array<double, 5> kFinderScales{0.8, 0.9, 1.0, 1.12, 1.25};
+// Finder scan: adaptive threshold over kFinderBinarizeModules modules (at least
+// kFinderBinarizeMinBlockPx, offset kFinderBinarizeOffset grey levels), every kFinderRowStep-th
+// row, run widths within kFinderRunTolerance of a module (ZXing's detector allows 0.5), at least
+// kFinderMinHits rows through the same pattern; a pattern counts for a corner within
+// kFinderMaxOffsetOfSide of the box's side from where the box puts it.
+constexpr double kFinderBinarizeModules = 8;
+constexpr int kFinderBinarizeMinBlockPx = 15;
+constexpr double kFinderBinarizeOffset = 2;
+constexpr int kFinderRowStep = 2;
+constexpr double kFinderRunTolerance = 0.5;
+constexpr int kFinderMinHits = 2;
+constexpr double kFinderMaxOffsetOfSide = 0.2;
+// The square is smoothed by kLandmarkSmoothPx before the patterns are looked for (its modules span
+// ≥ 3.4 px); the scan's threshold window assumes kTypicalModules across the box.
+constexpr double kLandmarkSmoothPx = 1.0;
+constexpr double kTypicalModules = 40;
 constexpr double kFinderMinMatch = 0.55;
 constexpr double kAlignmentMinMatch = 0.6;
 // Alignment patterns are searched within ±kAlignmentSearchModules of where the mapping grown so
@@ -65,6 +95,8 @@ constexpr double kAlignmentMinMatch = 0.6;
 constexpr double kAlignmentSearchModules = 2.0;
 constexpr double kAnchorRefineModules = 0.75;
 constexpr std::size_t kAffineUpToPoints = 6;
+// Three landmarks fix an affine grid: two finders and the one alignment pattern of versions 2–6.
+constexpr std::size_t kMinLandmarks = 3;
 // Samples are taken from the square smoothed by a Gaussian of this share of a module (noise).
 constexpr double kSmoothOfModule = 0.2;
 constexpr double kMinSmoothPx = 0.3;  // below this a Gaussian changes nothing measurable
@@ -86,6 +118,8 @@ std::array<cv::Point2f, 4> cornersOf(const cv::Rect2f& b) {
 double moduleCountPeak(const cv::Mat& img, const cv::Rect& box) {
     cv::Mat f;
     img(box).convertTo(f, CV_32F);
+    // Sensor noise has edges at every pixel: smooth it away first (a module spans ≥ 3 px here).
+    cv::GaussianBlur(f, f, cv::Size(), kSpectrumSmoothPx);
     cv::Mat dx, dy;
     cv::Sobel(f, dx, CV_32F, 1, 0, 1);
     cv::Sobel(f, dy, CV_32F, 0, 1, 1);
@@ -97,8 +131,12 @@ double moduleCountPeak(const cv::Mat& img, const cv::Rect& box) {
     py = py.t();
     auto spectrum = [](const cv::Mat& profile, int length) {
         cv::Mat padded = cv::Mat::zeros(1, length, CV_32F);
-        const cv::Scalar mean = cv::mean(profile);
-        cv::Mat centred = profile - mean[0];
+        // High-pass: the profile less its moving average over a few modules of the largest pitch
+        // (the symbol's extent and the lighting are slow; the module edges are not).
+        cv::Mat trend;
+        const int window = std::max(3, int(profile.cols * kTrendWindowOfSide) | 1);
+        cv::blur(profile, trend, cv::Size(window, 1), cv::Point(-1, -1), cv::BORDER_REFLECT);
+        cv::Mat centred = profile - trend;
         centred.copyTo(padded(cv::Rect(0, 0, profile.cols, 1)));
         cv::Mat out;
         cv::dft(padded, out, cv::DFT_COMPLEX_OUTPUT);
@@ -119,7 +157,7 @@ double moduleCountPeak(const cv::Mat& img, const cv::Rect& box) {
             const auto c = s.at<cv::Vec2f>(0, bin);
             return double(c[0]) * c[0] + double(c[1]) * c[1];
         };
-        if (double(std::min(sideX, sideY)) / cycles < kMinModulePx) break;
+        if (double(std::min(sideX, sideY)) / cycles < kMinSpectrumModulePx) break;
         const double p = power(sx, sideX) + power(sy, sideY);
         if (p > best) {
             best = p;
@@ -190,50 +228,289 @@ float bilinear(const cv::Mat& img, cv::Point2f p) {
            fy * ((1 - fx) * img.at<float>(y + 1, x) + fx * img.at<float>(y + 1, x + 1));
 }
 
-// Normalised correlation (−1..1) of a size x size module patch (module coordinates from `origin`,
-// mapped through `h` and displaced by `shift` px) with a pattern template; dark = small samples.
-template <int size>
-double patternMatch(const cv::Mat& img, const cv::Matx33d& h, cv::Point2f origin, cv::Point2f shift,
-                    float (*pattern)(int, int)) {
-    constexpr int kCells = size * size;
-    std::array<cv::Point2f, kCells> src, dst;
-    for (int y = 0; y < size; ++y)
-        for (int x = 0; x < size; ++x) src[std::size_t(y * size + x)] = origin + cv::Point2f(float(x) + 0.5f, float(y) + 0.5f);
-    cv::perspectiveTransform(src, dst, h);
-    double sum = 0, sumSq = 0, dot = 0, tSum = 0, tSq = 0;
-    for (int i = 0; i < kCells; ++i) {
-        const double dark = 255.0 - bilinear(img, dst[std::size_t(i)] + shift);
-        const double t = pattern(i % size, i / size);
-        sum += dark;
-        sumSq += dark * dark;
-        dot += dark * t;
-        tSum += t;
-        tSq += t * t;
-    }
-    const double var = sumSq / kCells - (sum / kCells) * (sum / kCells);
-    const double tVar = tSq / kCells - (tSum / kCells) * (tSum / kCells);
-    if (var <= 1.0 || tVar <= 0) return 0;
-    return (dot / kCells - (sum / kCells) * (tSum / kCells)) / std::sqrt(var * tVar);
+// `p` mapped through the homography `h`.
+cv::Point2f apply(const cv::Matx33d& h, cv::Point2f p) {
+    const cv::Vec3d q = h * cv::Vec3d(p.x, p.y, 1.0);
+    return cv::Point2f(float(q[0] / q[2]), float(q[1] / q[2]));
 }
 
-// Best displacement (px) of one pattern within ±reachModules, and its match.
-template <int size>
-std::pair<cv::Point2f, double> searchPattern(const cv::Mat& img, const cv::Matx33d& h, cv::Point2f origin,
-                                             double modulePx, double reachModules, float (*pattern)(int, int)) {
-    const int reach = int(std::ceil(reachModules / kAnchorSearchStepModules));
-    const float step = float(kAnchorSearchStepModules * modulePx);
+// Normalised correlation (−1..1) of samples with a ±1 template; dark = small samples.
+template <std::size_t kCells>
+double correlation(const cv::Mat& img, const std::array<cv::Point2f, kCells>& at, cv::Point2f shift,
+                   const std::array<float, kCells>& pattern) {
+    double sum = 0, sumSq = 0, dot = 0, tSum = 0, tSq = 0;
+    for (std::size_t i = 0; i < kCells; ++i) {
+        const double dark = 255.0 - bilinear(img, at[i] + shift);
+        sum += dark;
+        sumSq += dark * dark;
+        dot += dark * pattern[i];
+        tSum += pattern[i];
+        tSq += double(pattern[i]) * pattern[i];
+    }
+    const double n = double(kCells);
+    const double var = sumSq / n - (sum / n) * (sum / n);
+    const double tVar = tSq / n - (tSum / n) * (tSum / n);
+    if (var <= 1.0 || tVar <= 0) return 0;
+    return (dot / n - (sum / n) * (tSum / n)) / std::sqrt(var * tVar);
+}
+
+// Best displacement (px) of the alignment pattern whose 5 x 5 patch starts at module `origin`
+// (mapped through `h`) within ±reachModules, coarse then fine, and its match.
+std::pair<cv::Point2f, double> searchAlignment(const cv::Mat& img, const cv::Matx33d& h, cv::Point2f origin,
+                                               double modulePx, double reachModules) {
+    std::array<cv::Point2f, 25> src, at;
+    std::array<float, 25> pattern;
+    for (int y = 0; y < 5; ++y)
+        for (int x = 0; x < 5; ++x) {
+            src[std::size_t(y * 5 + x)] = origin + cv::Point2f(float(x) + 0.5f, float(y) + 0.5f);
+            pattern[std::size_t(y * 5 + x)] = alignmentTemplate(x, y);
+        }
+    for (std::size_t i = 0; i < src.size(); ++i) at[i] = apply(h, src[i]);
     double best = -1;
     cv::Point2f bestShift(0, 0);
-    for (int dy = -reach; dy <= reach; ++dy)
-        for (int dx = -reach; dx <= reach; ++dx) {
-            const cv::Point2f shift(float(dx) * step, float(dy) * step);
-            const double m = patternMatch<size>(img, h, origin, shift, pattern);
-            if (m > best) {
-                best = m;
-                bestShift = shift;
+    auto search = [&](cv::Point2f around, double reach, double stepModules) {
+        const int steps = int(std::ceil(reach / stepModules));
+        const float step = float(stepModules * modulePx);
+        for (int dy = -steps; dy <= steps; ++dy)
+            for (int dx = -steps; dx <= steps; ++dx) {
+                const cv::Point2f shift = around + cv::Point2f(float(dx) * step, float(dy) * step);
+                const double m = correlation(img, at, shift, pattern);
+                if (m > best) {
+                    best = m;
+                    bestShift = shift;
+                }
+            }
+    };
+    search({0, 0}, reachModules, kAlignmentCoarseStepModules);
+    search(bestShift, kAlignmentCoarseStepModules, kAnchorSearchStepModules / 2);
+    return {bestShift, best};
+}
+
+struct Finder {
+    cv::Point2f centre;  // square coordinates
+    double modulePx;     // the pattern's own module size
+};
+
+// Match of the finder template centred at `centre` with modules of `modulePx`, axis-aligned (the
+// square is rectified: a finder there is upright to within a few degrees).
+double finderMatchAt(const cv::Mat& img, cv::Point2f centre, double modulePx) {
+    static const std::array<float, 81> kPattern = [] {
+        std::array<float, 81> p{};
+        for (int i = 0; i < 81; ++i) p[std::size_t(i)] = finderTemplate(i % 9, i / 9);
+        return p;
+    }();
+    std::array<cv::Point2f, 81> at;
+    for (int y = 0; y < 9; ++y)
+        for (int x = 0; x < 9; ++x)
+            at[std::size_t(y * 9 + x)] = centre + cv::Point2f(float((x - 4) * modulePx), float((y - 4) * modulePx));
+    return correlation(img, at, {0, 0}, kPattern);
+}
+
+// The finder patterns at the four corners of `box` (clockwise from top-left): each searched within
+// ±kAnchorSearchModules of where a symbol filling the box with modules of `modulePx` has it, at
+// module sizes of kFinderScales times that (the outline and the module count are estimates),
+// coarse then fine.
+// `f` moved and resized (within half a module, ±5 %) to where the template matches best; nothing
+// below kFinderMinMatch.
+std::optional<Finder> refineFinder(const cv::Mat& img, const Finder& f) {
+    double best = finderMatchAt(img, f.centre, f.modulePx);
+    Finder out = f;
+    // Half a module in quarter steps at three sizes, then an eighth of a module around the best.
+    for (const auto& [reach, step, scales] :
+         {std::tuple{2, kFinderFineStepModules * 2, std::array<double, 3>{0.95, 1.0, 1.05}},
+          std::tuple{1, kFinderFineStepModules, std::array<double, 3>{1.0, 1.0, 1.0}}}) {
+        const Finder around = out;
+        for (double scale : scales)
+            for (int dy = -reach; dy <= reach; ++dy)
+                for (int dx = -reach; dx <= reach; ++dx) {
+                    const cv::Point2f c = around.centre + cv::Point2f(float(dx * step * f.modulePx), float(dy * step * f.modulePx));
+                    const double match = finderMatchAt(img, c, around.modulePx * scale);
+                    if (match > best) {
+                        best = match;
+                        out = Finder{c, around.modulePx * scale};
+                    }
+                }
+    }
+    if (best < kFinderMinMatch) return std::nullopt;
+    return out;
+}
+
+// The best finder pattern within ±kAnchorSearchModules of `expected`, at module sizes of
+// kFinderScales times `modulePx`, coarse then fine; nothing below kFinderMinMatch.
+std::optional<Finder> findFinderNear(const cv::Mat& img, cv::Point2f expected, double modulePx) {
+    double best = -1;
+    Finder f{expected, modulePx};
+    const int reach = int(std::ceil(kAnchorSearchModules / kFinderCoarseStepModules));
+    for (double scale : kFinderScales) {
+        const double m = modulePx * scale;
+        for (int dy = -reach; dy <= reach; ++dy)
+            for (int dx = -reach; dx <= reach; ++dx) {
+                const cv::Point2f c = expected + cv::Point2f(float(dx * kFinderCoarseStepModules * modulePx),
+                                                             float(dy * kFinderCoarseStepModules * modulePx));
+                const double match = finderMatchAt(img, c, m);
+                if (match > best) {
+                    best = match;
+                    f = Finder{c, m};
+                }
+            }
+    }
+    if (best < kFinderMinMatch) return std::nullopt;
+    return refineFinder(img, f);
+}
+
+// Whether five runs (dark, light, dark, light, dark) have the finder pattern's 1:1:3:1:1 widths;
+// the module size they give.
+std::optional<double> finderRuns(const std::array<int, 5>& r) {
+    const int total = r[0] + r[1] + r[2] + r[3] + r[4];
+    if (total < 7) return std::nullopt;
+    const double m = total / 7.0, tol = m * kFinderRunTolerance;
+    for (int i : {0, 1, 3, 4})
+        if (std::abs(r[std::size_t(i)] - m) > tol) return std::nullopt;
+    if (std::abs(r[2] - 3 * m) > 3 * tol) return std::nullopt;
+    return m;
+}
+
+// Vertical cross-check through (x, y), y in the core: the centre row and module size of the
+// pattern along column x, or nothing.
+std::optional<std::pair<double, double>> finderColumn(const cv::Mat& dark, int x, int y) {
+    auto at = [&](int yy) { return dark.at<std::uint8_t>(yy, x) != 0; };
+    std::array<int, 5> r{};
+    int top = y;
+    while (top > 0 && at(top - 1)) --top;  // core (dark) upwards
+    int bottom = y;
+    while (bottom + 1 < dark.rows && at(bottom + 1)) ++bottom;
+    r[2] = bottom - top + 1;
+    int yy = top - 1;
+    for (int i : {1, 0}) {  // light ring, then dark ring, upwards
+        const bool want = i == 0;
+        int n = 0;
+        while (yy >= 0 && at(yy) == want) {
+            ++n;
+            --yy;
+        }
+        r[std::size_t(i)] = n;
+    }
+    yy = bottom + 1;
+    for (int i : {3, 4}) {
+        const bool want = i == 4;
+        int n = 0;
+        while (yy < dark.rows && at(yy) == want) {
+            ++n;
+            ++yy;
+        }
+        r[std::size_t(i)] = n;
+    }
+    const auto m = finderRuns(r);
+    if (!m) return std::nullopt;
+    return std::make_pair((top + bottom) / 2.0, *m);
+}
+
+// Finder patterns anywhere in `img` (smoothed, CV_32F; dark = small): rows scanned for runs of
+// 1:1:3:1:1, each hit checked along its column, hits within two modules merged (at least two hits
+// each). Geometry only: the sampled values are never changed.
+std::vector<Finder> scanFinders(const cv::Mat& img, double modulePx) {
+    cv::Mat grey, dark;
+    img.convertTo(grey, CV_8U);
+    const int block = std::max(kFinderBinarizeMinBlockPx, int(kFinderBinarizeModules * modulePx) | 1);
+    cv::adaptiveThreshold(grey, dark, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, block, kFinderBinarizeOffset);
+    struct Hit {
+        cv::Point2d centre;
+        double modulePx;
+        int count;
+    };
+    std::vector<Hit> hits;
+    for (int y = 0; y < dark.rows; y += kFinderRowStep) {
+        const auto* row = dark.ptr<std::uint8_t>(y);
+        std::vector<std::pair<int, int>> runs;  // (start, length), alternating, first of either colour
+        int start = 0;
+        for (int x = 1; x <= dark.cols; ++x) {
+            if (x == dark.cols || (row[x] != 0) != (row[start] != 0)) {
+                runs.emplace_back(start, x - start);
+                start = x;
             }
         }
-    return {bestShift, best};
+        for (std::size_t i = 0; i + 5 <= runs.size(); ++i) {
+            if (row[runs[i].first] == 0) continue;  // must start dark
+            const std::array<int, 5> r{runs[i].second, runs[i + 1].second, runs[i + 2].second, runs[i + 3].second,
+                                       runs[i + 4].second};
+            const auto m = finderRuns(r);
+            if (!m) continue;
+            const int cx = runs[i + 2].first + runs[i + 2].second / 2;
+            const auto column = finderColumn(dark, cx, y);
+            if (!column || std::abs(column->second - *m) > kFinderRunTolerance * *m) continue;
+            const cv::Point2d c(cx, column->first);
+            const double mm = (*m + column->second) / 2;
+            bool merged = false;
+            for (auto& h : hits) {
+                if (cv::norm(h.centre - c) < 2 * h.modulePx) {
+                    h.centre = (h.centre * h.count + c) / (h.count + 1);
+                    h.modulePx = (h.modulePx * h.count + mm) / (h.count + 1);
+                    ++h.count;
+                    merged = true;
+                    break;
+                }
+            }
+            if (!merged) hits.push_back({c, mm, 1});
+        }
+    }
+    std::vector<Finder> out;
+    for (const auto& h : hits)
+        if (h.count >= kFinderMinHits) out.push_back(Finder{cv::Point2f(h.centre), h.modulePx});
+    return out;
+}
+
+// The finder patterns at the four corners of `box` (clockwise from top-left): of `scanned`, the one
+// nearest each corner's expected place (within kFinderMaxOffsetOfSide of the box's side; the
+// outline may be the phone's screen around the code, or cut by glare), refined by correlation with
+// the template (position and module size).
+std::array<std::optional<Finder>, 4> findFinders(const cv::Mat& img, const cv::Rect2f& box, double modulePx,
+                                                 const std::vector<Finder>& scanned) {
+    const float in = float(3.5 * modulePx);
+    const std::array<cv::Point2f, 4> expected{cv::Point2f(box.x + in, box.y + in), cv::Point2f(box.x + box.width - in, box.y + in),
+                                              cv::Point2f(box.x + box.width - in, box.y + box.height - in),
+                                              cv::Point2f(box.x + in, box.y + box.height - in)};
+    std::array<std::optional<Finder>, 4> found;
+    const double reach = kFinderMaxOffsetOfSide * std::min(box.width, box.height);
+    for (std::size_t k = 0; k < 4; ++k) {
+        const Finder* nearest = nullptr;
+        double distance = reach;
+        for (const auto& f : scanned) {
+            const double d = cv::norm(f.centre - expected[k]);
+            if (d < distance) {
+                distance = d;
+                nearest = &f;
+            }
+        }
+        if (nearest != nullptr) found[k] = refineFinder(img, *nearest);
+    }
+    // A finder the scan missed (blurred, or its ring broken by glare): the template searched where
+    // the box puts it. Not with three found already (the fourth corner has none).
+    if (std::count_if(found.begin(), found.end(), [](const auto& f) { return f.has_value(); }) < 3) {
+        for (std::size_t k = 0; k < 4; ++k)
+            if (!found[k]) found[k] = findFinderNear(img, expected[k], modulePx);
+    }
+    // One pattern may be nearest two corners: keep it for the nearer one.
+    for (std::size_t a = 0; a < 4; ++a)
+        for (std::size_t b = a + 1; b < 4; ++b)
+            if (found[a] && found[b] && cv::norm(found[a]->centre - found[b]->centre) < 2 * found[a]->modulePx) {
+                const bool keepA = cv::norm(found[a]->centre - expected[a]) <= cv::norm(found[b]->centre - expected[b]);
+                (keepA ? found[b] : found[a]).reset();
+            }
+    return found;
+}
+
+// The module count two adjacent finder patterns imply (their centres are N − 7 modules apart), or 0.
+double moduleCountFromFinders(const std::array<std::optional<Finder>, 4>& finders) {
+    double sum = 0;
+    int pairs = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+        const auto& a = finders[k];
+        const auto& b = finders[(k + 1) % 4];
+        if (!a || !b) continue;
+        sum += cv::norm(a->centre - b->centre) / ((a->modulePx + b->modulePx) / 2) + 7;
+        ++pairs;
+    }
+    return pairs == 0 ? 0.0 : sum / pairs;
 }
 
 // Centres of the alignment patterns along one axis (ISO/IEC 18004 Annex E): 6, then evenly spaced
@@ -255,10 +532,6 @@ cv::Point2f toGrid(cv::Point2f p, int n, std::size_t fourth) {
     return p;
 }
 
-cv::Point2f apply(const cv::Matx33d& h, cv::Point2f p) {
-    const cv::Vec3d q = h * cv::Vec3d(p.x, p.y, 1.0);
-    return cv::Point2f(float(q[0] / q[2]), float(q[1] / q[2]));
-}
 
 // The homography (h33 = 1) that maps `from` onto `to` with the least squared algebraic error
 // (direct linear transform; at least four points, not three on a line).
@@ -329,7 +602,8 @@ cv::Matx33d refit(const Landmarks& m, const cv::Matx33d& previous) {
 
 struct GridFit {
     cv::Matx33d moduleToSquare;
-    double score = 0;  // share of timing-pattern modules read as expected (0..1)
+    double score = 0;       // share of timing-pattern modules read as expected (0..1)
+    std::size_t fourth = 0;  // the grid corner without a finder pattern
 };
 
 // Share of the two timing patterns (row and column 6 between the finders: dark, light, ...) that
@@ -361,24 +635,22 @@ double timingScore(const cv::Mat& img, const cv::Matx33d& h, int n, std::size_t 
 // looked for at the four corners; for each corner without one that could be the fourth corner,
 // the alignment patterns are looked for from the finders outwards, the mapping refitted to all
 // landmarks found after each; the hypothesis whose timing patterns read best wins. Needs two
-// finder patterns (one may be lost under glare) and four landmarks; returns the module → square
+// finder patterns (one may be lost under glare) and three landmarks; returns the module → square
 // mapping and its timing score, or nothing.
-std::optional<GridFit> fitLandmarks(const cv::Mat& img, const std::array<cv::Point2f, 4>& outline, int n,
-                                    double modulePx) {
-    const auto grid = unitCorners(n);
-    const cv::Matx33d h0 = cv::getPerspectiveTransform(grid.data(), outline.data());
-    const float far = float(n - 8), centreFar = float(n) - 3.5f;
-    const std::array<cv::Point2f, 4> finderOrigin{cv::Point2f(-1, -1), cv::Point2f(far, -1), cv::Point2f(far, far),
-                                                  cv::Point2f(-1, far)};
+std::optional<GridFit> fitLandmarks(const cv::Mat& img, const std::array<std::optional<Finder>, 4>& finderAt, int n) {
+    const float centreFar = float(n) - 3.5f;
     const std::array<cv::Point2f, 4> finderCentre{cv::Point2f(3.5f, 3.5f), cv::Point2f(centreFar, 3.5f),
                                                   cv::Point2f(centreFar, centreFar), cv::Point2f(3.5f, centreFar)};
     std::array<std::optional<cv::Point2f>, 4> finder;
+    double modulePx = 0;
     for (std::size_t k = 0; k < 4; ++k) {
-        const auto [shift, match] = searchPattern<9>(img, h0, finderOrigin[k], modulePx, kAnchorSearchModules, finderTemplate);
-        if (match >= kFinderMinMatch) finder[k] = apply(h0, finderCentre[k]) + shift;
+        if (!finderAt[k]) continue;
+        finder[k] = finderAt[k]->centre;
+        modulePx += finderAt[k]->modulePx;
     }
     const auto foundFinders = std::count_if(finder.begin(), finder.end(), [](const auto& f) { return f.has_value(); });
     if (foundFinders < 2) return std::nullopt;
+    modulePx /= double(foundFinders);
     const int version = (n - 17) / 4;
     const auto positions = alignmentPositions(version);
     std::optional<GridFit> best;
@@ -409,29 +681,26 @@ std::optional<GridFit> fitLandmarks(const cv::Mat& img, const std::array<cv::Poi
         std::sort(pending.begin(), pending.end(), [&](cv::Point2f a, cv::Point2f b) { return nearest(a) < nearest(b); });
         Landmarks found = marks;
         for (const cv::Point2f& centre : pending) {
-            const auto [shift, match] =
-                searchPattern<5>(img, h, centre - cv::Point2f(2.5f, 2.5f), modulePx, kAlignmentSearchModules, alignmentTemplate);
+            const auto [shift, match] = searchAlignment(img, h, centre - cv::Point2f(2.5f, 2.5f), modulePx, kAlignmentSearchModules);
             if (match < kAlignmentMinMatch) continue;
             found.grid.push_back(centre);
             found.image.push_back(apply(h, centre) + shift);
             h = refit(found, h);
         }
-        if (found.grid.size() < 4) continue;
+        if (found.grid.size() < kMinLandmarks) continue;
         Landmarks refined = marks;
         for (const cv::Point2f& centre : pending) {
-            const auto [shift, match] =
-                searchPattern<5>(img, h, centre - cv::Point2f(2.5f, 2.5f), modulePx, kAnchorRefineModules, alignmentTemplate);
+            const auto [shift, match] = searchAlignment(img, h, centre - cv::Point2f(2.5f, 2.5f), modulePx, kAnchorRefineModules);
             if (match < kAlignmentMinMatch) continue;
             refined.grid.push_back(centre);
             refined.image.push_back(apply(h, centre) + shift);
         }
-        if (refined.grid.size() >= 4) {
+        if (refined.grid.size() >= kMinLandmarks) {
             h = refit(refined, h);
             found = refined;
         }
-        if (found.grid.size() < 4) continue;
         const double score = timingScore(img, h, n, fourth);
-        if (!best || score > best->score) best = GridFit{h, score};
+        if (!best || score > best->score) best = GridFit{h, score, fourth};
     }
     return best;
 }
@@ -458,7 +727,10 @@ std::array<cv::Point2f, 4> fitGrid(Sampler& sampler, std::array<cv::Point2f, 4> 
     return c;
 }
 
-std::optional<std::string> decodeRotations(cv::Mat dark) {
+// The module matrix decoded in each orientation, starting `turns` clockwise quarter turns from
+// the sampled one (the orientation the landmarks gave, tried first).
+std::optional<std::string> decodeRotations(cv::Mat dark, int turns) {
+    for (int t = 0; t < turns; ++t) cv::rotate(dark, dark, cv::ROTATE_90_CLOCKWISE);
     for (int r = 0; r < 4; ++r) {
         if (auto text = decodeModules(dark)) return text;
         cv::rotate(dark, dark, cv::ROTATE_90_CLOCKWISE);
@@ -487,17 +759,52 @@ std::optional<std::string> decodeModules(const cv::Mat& dark) {
 }
 
 std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box, bool inverted, const cv::Mat& frame,
-                                    const cv::Matx33d& squareToFrame) {
+                                    const cv::Matx33d& squareToFrame, std::chrono::steady_clock::time_point deadline) {
+    auto late = [&] { return std::chrono::steady_clock::now() >= deadline; };
     CV_Assert(square.type() == CV_8UC1 && (frame.empty() || frame.type() == CV_8UC1));
     const cv::Rect inner = cv::Rect(box) & cv::Rect(cv::Point(), square.size());
     if (inner.width < kMinModules * kMinModulePx || inner.height < kMinModules * kMinModulePx) return std::nullopt;
-    const double peak = moduleCountPeak(square, inner);
-    if (peak <= 0) return std::nullopt;
+    // The patterns are located on the square, smoothed a little against sensor noise.
+    cv::Mat smoothed;
+    square.convertTo(smoothed, CV_32F);
+    cv::GaussianBlur(smoothed, smoothed, cv::Size(), kLandmarkSmoothPx);
+    if (inverted) smoothed = 255.0 - smoothed;
+    const auto scanned = scanFinders(smoothed, std::min(box.width, box.height) / kTypicalModules);
+    if (late()) return std::nullopt;
+    // Module size: the finder patterns' own where the scan found any, else the edge spectrum's.
+    double peak = 0, modulePx = 0;
+    if (!scanned.empty()) {
+        std::vector<double> sizes;
+        for (const auto& f : scanned) sizes.push_back(f.modulePx);
+        std::nth_element(sizes.begin(), sizes.begin() + std::ptrdiff_t(sizes.size() / 2), sizes.end());
+        modulePx = sizes[sizes.size() / 2];
+    } else {
+        peak = moduleCountPeak(square, inner);
+        if (peak <= 0) return std::nullopt;
+        modulePx = std::min(box.width, box.height) / peak;
+    }
+    const auto finders = findFinders(smoothed, box, modulePx, scanned);
+    if (late()) return std::nullopt;
+    // Two adjacent finder patterns measure the module count (their centres are N − 7 modules apart)
+    // better than the spectrum (the box may be off by a few modules): the nearest versions.
     std::vector<int> counts;
-    for (int n = kMinModules; n <= kMaxModules; n += 4)
-        if (std::abs(n - peak) <= kModuleCountTolerance) counts.push_back(n);
-    std::sort(counts.begin(), counts.end(), [&](int a, int b) { return std::abs(a - peak) < std::abs(b - peak); });
-    if (counts.size() > kMaxModuleCounts) counts.resize(kMaxModuleCounts);
+    if (const double fromFinders = moduleCountFromFinders(finders); fromFinders > 0) {
+        const int v = int(std::lround((fromFinders - 17) / 4));
+        for (int d : {0, -1, 1}) {
+            const int n = 17 + 4 * (v + d);
+            if (n >= kMinModules && n <= kMaxModules) counts.push_back(n);
+        }
+        std::sort(counts.begin(), counts.end(),
+                  [&](int a, int b) { return std::abs(a - fromFinders) < std::abs(b - fromFinders); });
+    } else {
+        if (peak <= 0) peak = moduleCountPeak(square, inner);
+        if (peak <= 0) return std::nullopt;
+        for (int n = kMinModules; n <= kMaxModules; n += 4)
+            if (std::abs(n - peak) <= kModuleCountTolerance) counts.push_back(n);
+        std::sort(counts.begin(), counts.end(), [&](int a, int b) { return std::abs(a - peak) < std::abs(b - peak); });
+        if (counts.size() > kMaxModuleCounts) counts.resize(kMaxModuleCounts);
+    }
+    if (peak <= 0) peak = std::min(box.width, box.height) / modulePx;
 
     // Samples come from the frame itself where there is one (the square may have cut off part of
     // a symbol whose outline glare bit into): a region around the symbol, mapped from the square.
@@ -522,20 +829,18 @@ std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box
         int n;
         std::array<cv::Point2f, 4> corners;
         double score;
+        int turns = 0;  // clockwise quarter turns that bring the sampled grid upright (if known)
     };
     std::vector<Hypothesis> hypotheses;
-    const double meanModulePx = std::min(box.width, box.height) / peak;
-    cv::Mat smoothed;
-    square.convertTo(smoothed, CV_32F);
-    cv::GaussianBlur(smoothed, smoothed, cv::Size(), kSmoothOfModule * meanModulePx);
-    if (inverted) smoothed = 255.0 - smoothed;
+    const double meanModulePx = modulePx;
     for (int n : counts) {
-        const double modulePx = std::min(box.width, box.height) / n;
-        if (modulePx < kMinModulePx) continue;
+        if (late()) return std::nullopt;
+        if (std::min(box.width, box.height) / n < kMinModulePx) continue;
         Hypothesis hyp{n, cornersOf(box), -1};
-        if (const auto fit = fitLandmarks(smoothed, hyp.corners, n, modulePx)) {
+        if (const auto fit = fitLandmarks(smoothed, finders, n)) {
             for (std::size_t k = 0; k < 4; ++k) hyp.corners[k] = apply(fit->moduleToSquare, unitCorners(n)[k]);
             hyp.score = fit->score;
+            hyp.turns = int((4 - (fit->fourth + 2) % 4) % 4);
         }
         hypotheses.push_back(hyp);
     }
@@ -548,6 +853,7 @@ std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box
     if (sigma >= kMinSmoothPx) cv::GaussianBlur(source, source, cv::Size(), sigma);
     if (inverted) source = 255.0 - source;
     for (const Hypothesis& hyp : hypotheses) {
+        if (late()) return std::nullopt;
         Sampler sampler(source, toSource, hyp.n);
         const auto corners = fitGrid(sampler, hyp.corners, std::min(box.width, box.height) / hyp.n);
         const cv::Mat v = sampler.sample(corners);
@@ -555,7 +861,7 @@ std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box
             cv::Mat local;
             cv::blur(v, local, cv::Size(window, window), cv::Point(-1, -1), cv::BORDER_REPLICATE);
             cv::Mat dark = v < local;
-            if (auto text = decodeRotations(dark)) return text;
+            if (auto text = decodeRotations(dark, hyp.turns)) return text;
         }
     }
     return std::nullopt;

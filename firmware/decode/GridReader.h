@@ -9,6 +9,8 @@
 
 #include <opencv2/core.hpp>
 
+#include <chrono>
+
 #include <optional>
 #include <string>
 
@@ -18,9 +20,11 @@ namespace sentinel::decode::detail {
 // axis-aligned square `box`, in any of the four orientations; the symbol's patterns are located
 // there. The modules are sampled from `frame` (8-bit), of which `square` is a resampled view
 // through `squareToFrame` (square → frame coordinates), or from `square` when `frame` is empty.
-// `inverted`: light modules on a dark ground. Returns the payload, or nothing.
+// `inverted`: light modules on a dark ground. Returns the payload, or nothing (also once
+// `deadline` has passed: checked between stages of about a millisecond or two each).
 std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box, bool inverted,
-                                    const cv::Mat& frame = {}, const cv::Matx33d& squareToFrame = cv::Matx33d::eye());
+                                    const cv::Mat& frame = {}, const cv::Matx33d& squareToFrame = cv::Matx33d::eye(),
+                                    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
 // ZXing-cpp's QR decoder on a module matrix (`dark`: 8-bit, non-zero = dark module, N x N with
 // N = 17 + 4·version): the payload when format information, version and error correction all
