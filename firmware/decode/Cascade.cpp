@@ -576,7 +576,6 @@ const std::vector<Variant>& cascade() {
         c.push_back({.name = "histogram", .binarizer = Binarizer::GlobalHistogram, .costHintMs = 3});
         c.push_back({.name = "inverted", .invert = true, .costHintMs = 3.5});
         c.push_back({.name = "roi-grid-wiener", .region = Gridded, .filter = Wiener, .costHintMs = 14.0});
-        c.push_back({.name = "clahe", .filter = Clahe, .costHintMs = 7.5});
         c.push_back({.name = "roi-grid-motion", .region = Gridded, .filter = MotionEstimated, .costHintMs = 16.0});
         c.push_back({.name = "roi-x2-adaptive", .region = Candidates, .scale = 2.0, .filter = AdaptiveThreshold, .costHintMs = 7});
         c.push_back({.name = "roi-deblur", .region = Candidates, .scale = 2.0, .filter = Deblur, .costHintMs = 8});
@@ -587,6 +586,7 @@ const std::vector<Variant>& cascade() {
         c.push_back({.name = "roi-histogram", .region = Candidates, .scale = 2.0, .binarizer = Binarizer::GlobalHistogram, .costHintMs = 5});
         c.push_back({.name = "stretch", .filter = Stretch, .costHintMs = 5});
         c.push_back({.name = "roi-clahe", .region = Candidates, .scale = 2.0, .filter = Clahe, .costHintMs = 7.5});
+        c.push_back({.name = "clahe", .filter = Clahe, .costHintMs = 7.5});
         c.push_back({.name = "sharpen", .filter = Sharpen, .costHintMs = 7});
         c.push_back({.name = "smooth", .filter = Smooth, .costHintMs = 4.5});
         c.push_back({.name = "roi-x3", .region = Candidates, .scale = 3.0, .costHintMs = 6});

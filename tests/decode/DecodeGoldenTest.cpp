@@ -61,7 +61,7 @@ struct PhotoMinimum {
 };
 // Reached with the cascade of docs/PERFORMANCE.md (qrcode-2 holds 56 images with an expected text,
 // qrcode-3 holds 18; plain ZXing-cpp 1.4 reads 56 of the 74).
-const std::map<std::string, PhotoMinimum> kPhotoMinimum{{"qrcode-2", {51, 51}}, {"qrcode-3", {16, 16}}};
+const std::map<std::string, PhotoMinimum> kPhotoMinimum{{"qrcode-2", {51, 51}}, {"qrcode-3", {18, 16}}};
 
 TEST(DecodeGolden, QrPhotographs) {
     const fs::path root = testing::testdataDir() / "qr-photos";
@@ -103,7 +103,7 @@ TEST(DecodeGolden, QrPhotographs) {
         totalStill += still;
         totalLive += liveRead;
     }
-    EXPECT_GE(totalStill, 66) << "issue 8: at least 66 of the 74 photographs";
+    EXPECT_GE(totalStill, 69) << "issue 16: at least 69 of the 74 photographs";
 }
 
 // Simulated sets, generated at test time (fixed seed, distinct from the development seed the
@@ -169,10 +169,10 @@ void checkMinimums(camsim::Level level, const std::map<std::string, Minimum>& mi
 // frame. The still minimums (the whole cascade, deterministic) have no slack.
 TEST(DecodeGolden, SimulatedRealisticSet) {
     // Issue 16 simulator (keystone, small rotated codes, versions 15–25, saturating glare): a glare
-    // core over a finder pattern or beyond the error correction leaves one code of six unread.
+    // core over a finder pattern is read by sampling the grid from the other two (roi-grid).
     checkMinimums(camsim::Level::Realistic, {{"nominal", {6, 6}}, {"small", {6, 5}}, {"tilt", {6, 5}},
                                              {"rotation", {6, 5}}, {"defocus", {6, 5}}, {"motion", {6, 6}},
-                                             {"glare", {5, 4}}, {"lowlight", {6, 6}}, {"moire", {6, 6}},
+                                             {"glare", {6, 4}}, {"lowlight", {6, 6}}, {"moire", {6, 6}},
                                              {"inverted", {6, 5}}, {"jpeg", {6, 6}}});
 }
 
@@ -180,12 +180,12 @@ TEST(DecodeGolden, SimulatedHardSet) {
     // Hard motion blur (1.4–2.2 modules), saturated glare cores and the darkest low light stay the
     // weakest classes (docs/PERFORMANCE.md, gaps); the live minimums leave room for a loaded CI:
     // steep tilt is read by outline rectification, which a loaded machine (load ≈ 13 with two
-    // golden tests in parallel: 0 of 6 live) skips once its learned cost exceeds 1.5 budgets, and
+    // golden tests in parallel: 0 of 6 live) skips once its learned cost exceeds 2 budgets, and
     // the classes read after the first frames lose one or two more there; the still minimums
     // (deterministic, no slack) guard the variants.
-    checkMinimums(camsim::Level::Hard, {{"nominal", {6, 6}}, {"small", {6, 4}}, {"tilt", {3, 0}},
-                                        {"rotation", {6, 2}}, {"defocus", {6, 1}}, {"motion", {1, 0}},
-                                        {"glare", {2, 0}}, {"lowlight", {3, 0}}, {"moire", {6, 6}},
+    checkMinimums(camsim::Level::Hard, {{"nominal", {6, 6}}, {"small", {6, 4}}, {"tilt", {4, 0}},
+                                        {"rotation", {6, 2}}, {"defocus", {6, 1}}, {"motion", {3, 0}},
+                                        {"glare", {5, 0}}, {"lowlight", {3, 0}}, {"moire", {6, 6}},
                                         {"inverted", {6, 4}}, {"jpeg", {6, 4}}});
 }
 
