@@ -681,6 +681,7 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame, std::chro
                     const float quiet = float(side * kRectifyQuietFraction);
                     cv::Matx33d squareToRegion;
                     const cv::Mat square = rectify(filtered, *quad, side, cv::INTER_LINEAR, &squareToRegion);
+                    if (std::chrono::steady_clock::now() >= deadline) break;
                     if (auto text = readGrid(square, cv::Rect2f(quiet, quiet, float(side), float(side)), variant.invert, filtered,
                                              squareToRegion, deadline)) {
                         outcome.payloads.push_back(std::move(*text));

@@ -36,10 +36,10 @@ constexpr double kCreditRefillPerFrame = 0.25;
 constexpr double kLargestVariantOfBudget = 2.0;
 constexpr double kSkippedCostDecay = 0.8;
 // Variants that can stop part-way (the module-grid readers) stop at this many budgets after the
-// frame began (26 ms for the default 12 ms), so that a frame whose variant costs more than it
+// frame began (24 ms for the default 12 ms), so that a frame whose variant costs more than it
 // predicted still ends within the 33 ms period of a 30 fps camera (the reader checks the clock
 // every millisecond or two).
-constexpr double kFrameDeadlineOfBudget = 26.0 / 12.0;
+constexpr double kFrameDeadlineOfBudget = 2.0;
 
 // Scene-change detection on a thumbnail: mean absolute difference in grey levels above which the
 // frame shows a new scene (a phone entering the view changes far more than sensor noise, ≈2).

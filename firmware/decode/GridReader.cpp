@@ -758,8 +758,11 @@ std::optional<std::string> decodeModules(const cv::Mat& dark) {
     }
 }
 
-std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box, bool inverted, const cv::Mat& frame,
-                                    const cv::Matx33d& squareToFrame, std::chrono::steady_clock::time_point deadline) {
+namespace {
+
+std::optional<std::string> readGridPass(const cv::Mat& square, const cv::Rect2f& box, bool inverted, const cv::Mat& frame,
+                                        const cv::Matx33d& squareToFrame, std::chrono::steady_clock::time_point deadline,
+                                        bool again) {
     auto late = [&] { return std::chrono::steady_clock::now() >= deadline; };
     CV_Assert(square.type() == CV_8UC1 && (frame.empty() || frame.type() == CV_8UC1));
     const cv::Rect inner = cv::Rect(box) & cv::Rect(cv::Point(), square.size());
@@ -864,7 +867,31 @@ std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box
             if (auto text = decodeRotations(dark, hyp.turns)) return text;
         }
     }
-    return std::nullopt;
+    // The landmarks placed the symbol but its grid did not read: the outline was far off (glare cut
+    // it, or it was the phone's screen), so the square is distorted and three landmarks fit it only
+    // affinely. Once more on a square rectified from where the landmarks put the symbol's corners.
+    if (!again || hypotheses.empty() || hypotheses.front().score < 0 || late()) return std::nullopt;
+    const Hypothesis& best = hypotheses.front();
+    std::array<cv::Point2f, 4> inFrame;
+    for (std::size_t k = 0; k < 4; ++k) {
+        inFrame[k] = frame.empty() ? best.corners[k] : apply(squareToFrame, best.corners[k]);
+    }
+    const cv::Mat& from = frame.empty() ? square : frame;
+    const float side = std::min(box.width, box.height), quiet = box.x;
+    const std::array<cv::Point2f, 4> target{cv::Point2f(quiet, quiet), cv::Point2f(quiet + side, quiet),
+                                            cv::Point2f(quiet + side, quiet + side), cv::Point2f(quiet, quiet + side)};
+    const cv::Matx33d toSquare(cv::getPerspectiveTransform(inFrame.data(), target.data()));
+    cv::Mat resquare;
+    cv::warpPerspective(from, resquare, cv::Mat(toSquare), square.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    const cv::Matx33d resquareToFrame = toSquare.inv();
+    return readGridPass(resquare, cv::Rect2f(quiet, quiet, side, side), inverted, from, resquareToFrame, deadline, false);
+}
+
+}  // namespace
+
+std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box, bool inverted, const cv::Mat& frame,
+                                    const cv::Matx33d& squareToFrame, std::chrono::steady_clock::time_point deadline) {
+    return readGridPass(square, box, inverted, frame, squareToFrame, deadline, true);
 }
 
 }  // namespace sentinel::decode::detail
