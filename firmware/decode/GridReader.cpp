@@ -222,6 +222,11 @@ float alignmentTemplate(int x, int y) {
 }
 
 float bilinear(const cv::Mat& img, cv::Point2f p) {
+    // A mapping fitted to bad landmarks can put a sample anywhere (or nowhere): off the image it
+    // reads as the nearest edge pixel, not a number as light.
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) return 255.0f;
+    p.x = std::clamp(p.x, -1.0f, float(img.cols));
+    p.y = std::clamp(p.y, -1.0f, float(img.rows));
     const int x = std::clamp(int(p.x), 0, img.cols - 2), y = std::clamp(int(p.y), 0, img.rows - 2);
     const float fx = std::clamp(p.x - float(x), 0.0f, 1.0f), fy = std::clamp(p.y - float(y), 0.0f, 1.0f);
     return (1 - fy) * ((1 - fx) * img.at<float>(y, x) + fx * img.at<float>(y, x + 1)) +

@@ -67,6 +67,25 @@ TEST(GridReader, AMatrixOfNoiseDecodesToNothing) {
     EXPECT_EQ(readGrid(img, cv::Rect2f(40, 40, 320, 320), false), std::nullopt);
 }
 
+// Patterns that look like parts of a symbol: a chessboard (a strong module spectrum, no finder)
+// and three finder patterns with nothing between them (finders, no data): nothing is returned.
+TEST(GridReader, LookalikesReadAsNothing) {
+    cv::Mat chess(400, 400, CV_8UC1);
+    for (int y = 0; y < chess.rows; ++y)
+        for (int x = 0; x < chess.cols; ++x) chess.at<std::uint8_t>(y, x) = ((x / 8 + y / 8) % 2) != 0 ? 40 : 210;
+    EXPECT_EQ(readGrid(chess, cv::Rect2f(40, 40, 320, 320), false), std::nullopt);
+    cv::Mat finders = moduleMatrix(kPayload);
+    finders(cv::Rect(9, 9, kModules - 9, kModules - 9)).setTo(0);
+    finders(cv::Rect(9, 0, kModules - 17, 9)).setTo(0);
+    finders(cv::Rect(0, 9, 9, kModules - 17)).setTo(0);
+    EXPECT_EQ(decodeModules(finders), std::nullopt);
+    const cv::Mat img = render(finders, 4, 60);
+    EXPECT_EQ(readGrid(img, cv::Rect2f(60, 60, float(kModules * 4), float(kModules * 4)), false), std::nullopt);
+    // A box outside the image, and one too small for a version-1 symbol.
+    EXPECT_EQ(readGrid(img, cv::Rect2f(-500, -500, 100, 100), false), std::nullopt);
+    EXPECT_EQ(readGrid(img, cv::Rect2f(10, 10, 20, 20), false), std::nullopt);
+}
+
 TEST(GridReader, ReadsASymbolWhoseOutlineIsOffByOneAndAHalfModules) {
     const int px = 4, quiet = 60;
     const cv::Mat img = render(moduleMatrix(kPayload), px, quiet);
