@@ -684,22 +684,22 @@ std::optional<GridFit> fitLandmarks(const cv::Mat& img, const std::array<std::op
             return d;
         };
         std::sort(pending.begin(), pending.end(), [&](cv::Point2f a, cv::Point2f b) { return nearest(a) < nearest(b); });
-        Landmarks found = marks;
-        for (const cv::Point2f& centre : pending) {
-            const auto [shift, match] = searchAlignment(img, h, centre - cv::Point2f(2.5f, 2.5f), modulePx, kAlignmentSearchModules);
-            if (match < kAlignmentMinMatch) continue;
-            found.grid.push_back(centre);
-            found.image.push_back(apply(h, centre) + shift);
-            h = refit(found, h);
-        }
+        // The finders plus each alignment pattern found within ±reach of where `h` puts it
+        // (refitting `h` after each one when growing).
+        auto collect = [&](double reach, bool grow) {
+            Landmarks out = marks;
+            for (const cv::Point2f& centre : pending) {
+                const auto [shift, match] = searchAlignment(img, h, centre - cv::Point2f(2.5f, 2.5f), modulePx, reach);
+                if (match < kAlignmentMinMatch) continue;
+                out.grid.push_back(centre);
+                out.image.push_back(apply(h, centre) + shift);
+                if (grow) h = refit(out, h);
+            }
+            return out;
+        };
+        Landmarks found = collect(kAlignmentSearchModules, true);
         if (found.grid.size() < kMinLandmarks) continue;
-        Landmarks refined = marks;
-        for (const cv::Point2f& centre : pending) {
-            const auto [shift, match] = searchAlignment(img, h, centre - cv::Point2f(2.5f, 2.5f), modulePx, kAnchorRefineModules);
-            if (match < kAlignmentMinMatch) continue;
-            refined.grid.push_back(centre);
-            refined.image.push_back(apply(h, centre) + shift);
-        }
+        const Landmarks refined = collect(kAnchorRefineModules, false);
         if (refined.grid.size() >= kMinLandmarks) {
             h = refit(refined, h);
             found = refined;
