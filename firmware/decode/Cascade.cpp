@@ -462,6 +462,17 @@ cv::Rect withMargin(const cv::Rect& r, const cv::Size& bounds) {
     return cv::Rect(r.x - mx, r.y - my, r.width + 2 * mx, r.height + 2 * my) & cv::Rect(cv::Point(), bounds);
 }
 
+// `quad` (a symbol's outline in `image`) rectified to an upright square of twice its longest edge
+// inside a quiet zone; the mapping back to `image`.
+FrameContext::Outlined outlinedSquare(const cv::Mat& image, const std::vector<cv::Point2f>& quad) {
+    const int side = outlineSidePx(longestEdge(quad));
+    const float quiet = float(side * kRectifyQuietFraction);
+    FrameContext::Outlined o;
+    o.square = rectify(image, quad, side, cv::INTER_LINEAR, &o.squareToFrame);
+    o.box = cv::Rect2f(quiet, quiet, float(side), float(side));
+    return o;
+}
+
 // Overlapping regions are read once (the first, most likely one wins).
 std::vector<cv::Rect> regionsOf(FrameContext& frame) {
     std::vector<cv::Rect> regions;
@@ -500,12 +511,7 @@ const std::vector<FrameContext::Outlined>& FrameContext::outlined() {
         }
         if (!quad) continue;
         for (auto& q : *quad) q += cv::Point2f(float(r.x), float(r.y));
-        const int side = outlineSidePx(longestEdge(*quad));
-        const float quiet = float(side * kRectifyQuietFraction);
-        Outlined o;
-        o.square = rectify(gray_, *quad, side, cv::INTER_LINEAR, &o.squareToFrame);
-        o.box = cv::Rect2f(quiet, quiet, float(side), float(side));
-        outlined_->push_back(std::move(o));
+        outlined_->push_back(outlinedSquare(gray_, *quad));
     }
     return *outlined_;
 }
@@ -675,15 +681,11 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame, std::chro
                 for (const cv::Rect& r : regionsOf(frame)) {
                     if (std::chrono::steady_clock::now() >= deadline) break;
                     const cv::Mat filtered = applyFilter(gray(r), variant.filter, false);
-                    auto quad = outlineQuad(filtered, true);
+                    const auto quad = outlineQuad(filtered, true);
                     if (!quad) continue;
-                    const int side = outlineSidePx(longestEdge(*quad));
-                    const float quiet = float(side * kRectifyQuietFraction);
-                    cv::Matx33d squareToRegion;
-                    const cv::Mat square = rectify(filtered, *quad, side, cv::INTER_LINEAR, &squareToRegion);
+                    const FrameContext::Outlined o = outlinedSquare(filtered, *quad);
                     if (std::chrono::steady_clock::now() >= deadline) break;
-                    if (auto text = readGrid(square, cv::Rect2f(quiet, quiet, float(side), float(side)), variant.invert, filtered,
-                                             squareToRegion, deadline)) {
+                    if (auto text = readGrid(o.square, o.box, variant.invert, filtered, o.squareToFrame, deadline)) {
                         outcome.payloads.push_back(std::move(*text));
                         break;
                     }

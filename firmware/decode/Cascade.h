@@ -66,7 +66,8 @@ public:
     // Regions where ZXing located a QR symbol it could not decode (frame coordinates).
     std::vector<cv::Rect>& symbols() { return symbols_; }
 
-    // A candidate region's symbol outline, rectified: the symbol lies roughly on `box` of `square`.
+    // A candidate region's symbol outline, rectified: the symbol lies roughly on `box` of `square`;
+    // `squareToFrame` maps square coordinates to those of the image it was rectified from.
     struct Outlined {
         cv::Mat square;
         cv::Rect2f box;
