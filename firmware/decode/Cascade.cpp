@@ -578,7 +578,7 @@ const std::vector<Variant>& cascade() {
         c.push_back({.name = "roi-grid", .region = Gridded, .costHintMs = 8});
         c.push_back({.name = "roi-wiener", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = Wiener, .costHintMs = 12.0});
         c.push_back({.name = "roi-denoise", .region = Candidates, .scale = 2.0, .filter = Denoise, .costHintMs = 6.0});
-        c.push_back({.name = "roi-motion", .region = Candidates, .scale = 2.0, .filterFirst = true, .filter = MotionEstimated, .costHintMs = 15.0});
+        c.push_back({.name = "roi-motion", .region = Candidates, .scale = 1.5, .filterFirst = true, .filter = MotionEstimated, .costHintMs = 15.0});
         c.push_back({.name = "histogram", .binarizer = Binarizer::GlobalHistogram, .costHintMs = 3});
         c.push_back({.name = "inverted", .invert = true, .costHintMs = 3.5});
         c.push_back({.name = "roi-grid-wiener", .region = Gridded, .filter = Wiener, .costHintMs = 14.0});
