@@ -8,11 +8,11 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <complex>
-#include <tuple>
-#include <chrono>
 #include <exception>
+#include <tuple>
 #include <vector>
 
 // ZXing-cpp 1.4 exports its QR decoder (`QRCode::Decode`: module matrix in, format and version
