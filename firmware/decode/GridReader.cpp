@@ -168,9 +168,7 @@ double moduleCountPeak(const cv::Mat& img, const cv::Rect& box) {
 }
 
 // The symbol's corners in module coordinates, clockwise from its top-left.
-std::array<cv::Point2f, 4> unitCorners(int n) {
-    return {cv::Point2f(0, 0), cv::Point2f(float(n), 0), cv::Point2f(float(n), float(n)), cv::Point2f(0, float(n))};
-}
+std::array<cv::Point2f, 4> unitCorners(int n) { return cornersOf(cv::Rect2f(0, 0, float(n), float(n))); }
 
 class Sampler {
 public:
@@ -812,7 +810,6 @@ std::optional<std::string> readGridPass(const cv::Mat& square, const cv::Rect2f&
         std::sort(counts.begin(), counts.end(), [&](int a, int b) { return std::abs(a - peak) < std::abs(b - peak); });
         if (counts.size() > kMaxModuleCounts) counts.resize(kMaxModuleCounts);
     }
-    if (peak <= 0) peak = std::min(box.width, box.height) / modulePx;
 
     // Samples come from the frame itself where there is one (the square may have cut off part of
     // a symbol whose outline glare bit into): a region around the symbol, mapped from the square.
@@ -831,8 +828,8 @@ std::optional<std::string> readGridPass(const cv::Mat& square, const cv::Rect2f&
     }
     const cv::Mat& sourceImage = frame.empty() ? square : frame;
 
-    // One hypothesis per module count near the spectrum's peak: the mapping its landmarks give (else
-    // the box), tried in the order of how well its timing patterns read (a wrong count reads noise).
+    // One hypothesis per module count: the mapping its landmarks give (else the box), tried in the
+    // order of how well its timing patterns read (a wrong count reads noise).
     struct Hypothesis {
         int n;
         std::array<cv::Point2f, 4> corners;
@@ -840,13 +837,13 @@ std::optional<std::string> readGridPass(const cv::Mat& square, const cv::Rect2f&
         int turns = 0;  // clockwise quarter turns that bring the sampled grid upright (if known)
     };
     std::vector<Hypothesis> hypotheses;
-    const double meanModulePx = modulePx;
     for (int n : counts) {
         if (late()) return std::nullopt;
         if (std::min(box.width, box.height) / n < kMinModulePx) continue;
         Hypothesis hyp{n, cornersOf(box), -1};
         if (const auto fit = fitLandmarks(smoothed, finders, n)) {
-            for (std::size_t k = 0; k < 4; ++k) hyp.corners[k] = apply(fit->moduleToSquare, unitCorners(n)[k]);
+            const auto grid = unitCorners(n);
+            for (std::size_t k = 0; k < 4; ++k) hyp.corners[k] = apply(fit->moduleToSquare, grid[k]);
             hyp.score = fit->score;
             hyp.turns = int((4 - (fit->fourth + 2) % 4) % 4);
         }
@@ -857,7 +854,7 @@ std::optional<std::string> readGridPass(const cv::Mat& square, const cv::Rect2f&
 
     cv::Mat source;
     sourceImage(sourceRect).convertTo(source, CV_32F);
-    const double sigma = kSmoothOfModule * meanModulePx * sourceScale;
+    const double sigma = kSmoothOfModule * modulePx * sourceScale;
     if (sigma >= kMinSmoothPx) cv::GaussianBlur(source, source, cv::Size(), sigma);
     if (inverted) source = 255.0 - source;
     for (const Hypothesis& hyp : hypotheses) {
@@ -882,14 +879,14 @@ std::optional<std::string> readGridPass(const cv::Mat& square, const cv::Rect2f&
         inFrame[k] = frame.empty() ? best.corners[k] : apply(squareToFrame, best.corners[k]);
     }
     const cv::Mat& from = frame.empty() ? square : frame;
-    const float side = std::min(box.width, box.height), quiet = box.x;
-    const std::array<cv::Point2f, 4> target{cv::Point2f(quiet, quiet), cv::Point2f(quiet + side, quiet),
-                                            cv::Point2f(quiet + side, quiet + side), cv::Point2f(quiet, quiet + side)};
+    const float side = std::min(box.width, box.height);
+    const cv::Rect2f upright(box.x, box.y, side, side);
+    const auto target = cornersOf(upright);
     const cv::Matx33d toSquare(cv::getPerspectiveTransform(inFrame.data(), target.data()));
     cv::Mat resquare;
     cv::warpPerspective(from, resquare, cv::Mat(toSquare), square.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     const cv::Matx33d resquareToFrame = toSquare.inv();
-    return readGridPass(resquare, cv::Rect2f(quiet, quiet, side, side), inverted, from, resquareToFrame, deadline, false);
+    return readGridPass(resquare, upright, inverted, from, resquareToFrame, deadline, false);
 }
 
 }  // namespace
