@@ -83,6 +83,11 @@ constexpr double kDenoiseSigmaPx = 2.0;
 // defocus is 0.55–0.75 module at 3.0–3.8 px/module ≈ 1.7–2.9 px) and noise-to-signal ratio.
 constexpr double kWienerSigmaPx = 2.2;
 constexpr double kWienerNoiseRatio = 0.01;
+// The separable (per-axis) Wiener filter: its noise ratio (strong: defocus; gentle: defocus under
+// low-light noise, which the strong filter amplifies) and kernel reach.
+constexpr double kWienerAxisNoiseRatio = 0.03;
+constexpr double kWienerGentleAxisNoiseRatio = 0.08;
+constexpr double kWienerTapsOfSigma = 4.0;
 // Regions larger than this are deconvolved at reduced size (≈ 4 ms for the DFTs at 0.25 MP on the
 // dev machine; a 0.5 MP region took up to 50 ms).
 constexpr double kMaxDeconvolvePixels = 0.25e6;
@@ -120,35 +125,50 @@ cv::Mat resampled(const cv::Mat& in, double scale) {
     return out;
 }
 
-cv::Mat wienerDeblur(const cv::Mat& in, double sigmaPx = kWienerSigmaPx) {
+// Deconvolution by a point-spread function that is symmetric about the origin (a Gaussian, a line
+// centred on it): its transfer function H is real, so the Wiener filter H / (H² + K) is real too
+// and applies to the packed real spectrum (CCS) of the image. Three real DFTs in all, about half
+// the work of complex ones. `psf` is drawn by the caller on a rows x cols grid, wrapped around (0, 0).
+cv::Mat wienerRestore(const cv::Mat& in, const cv::Mat& psf) {
     cv::Mat f;
     in.convertTo(f, CV_32F);
-    const int rows = cv::getOptimalDFTSize(in.rows), cols = cv::getOptimalDFTSize(in.cols);
-    cv::copyMakeBorder(f, f, 0, rows - in.rows, 0, cols - in.cols, cv::BORDER_REPLICATE);
-    cv::Mat spectrum;
-    cv::dft(f, spectrum, cv::DFT_COMPLEX_OUTPUT);
-    // The Gaussian's optical transfer function is separable: exp(−k(fx² + fy²)) = gx(fx)·gy(fy).
-    const double k = 2.0 * std::numbers::pi * std::numbers::pi * sigmaPx * sigmaPx;
-    std::vector<double> gx(static_cast<std::size_t>(cols)), gy(static_cast<std::size_t>(rows));
-    for (int x = 0; x < cols; ++x) {
-        const double fx = double(std::min(x, cols - x)) / cols;
-        gx[std::size_t(x)] = std::exp(-k * fx * fx);
-    }
-    for (int y = 0; y < rows; ++y) {
-        const double fy = double(std::min(y, rows - y)) / rows;
-        gy[std::size_t(y)] = std::exp(-k * fy * fy);
-    }
-    for (int y = 0; y < rows; ++y) {
-        auto* row = spectrum.ptr<cv::Vec2f>(y);
-        for (int x = 0; x < cols; ++x) {
-            const double h = gx[std::size_t(x)] * gy[std::size_t(y)];
-            row[x] *= float(h / (h * h + kWienerNoiseRatio));
-        }
-    }
+    cv::copyMakeBorder(f, f, 0, psf.rows - in.rows, 0, psf.cols - in.cols, cv::BORDER_REPLICATE);
+    cv::Mat filter, spectrum;
+    cv::dft(psf, filter);
+    filter.forEach<float>([](float& h, const int*) { h = h / (h * h + float(kWienerNoiseRatio)); });
+    cv::dft(f, spectrum);
+    cv::mulSpectrums(spectrum, filter, spectrum, 0);
     cv::Mat restored;
     cv::idft(spectrum, restored, cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
     cv::Mat out;
     cv::normalize(restored(cv::Rect(0, 0, in.cols, in.rows)), out, 0, 255, cv::NORM_MINMAX, CV_8U);
+    return out;
+}
+
+// Gaussian defocus undone per axis: the 1-D Wiener filter g / (g² + k) of the Gaussian's transfer
+// function g, as a kernel of ±kWienerTapsOfSigma sigma, applied along rows and then columns (a
+// separable approximation of the 2-D filter: about 3 ms on a 0.36 MP region where the DFTs take 14).
+cv::Mat wienerDeblur(const cv::Mat& in, double noiseRatio, double sigmaPx = kWienerSigmaPx) {
+    const int radius = int(std::ceil(kWienerTapsOfSigma * sigmaPx));
+    constexpr int kSpectrum = 256;  // frequencies sampled for the kernel's inverse DFT
+    const double k = 2.0 * std::numbers::pi * std::numbers::pi * sigmaPx * sigmaPx;
+    cv::Mat kernel(2 * radius + 1, 1, CV_32F);
+    double sum = 0;
+    for (int t = -radius; t <= radius; ++t) {
+        double v = 0;
+        for (int i = 0; i < kSpectrum; ++i) {
+            const double f = double(std::min(i, kSpectrum - i)) / kSpectrum;
+            const double g = std::exp(-k * f * f);
+            v += g / (g * g + noiseRatio) * std::cos(2.0 * std::numbers::pi * i * t / kSpectrum);
+        }
+        kernel.at<float>(t + radius) = float(v);
+        sum += v;
+    }
+    kernel /= sum;
+    cv::Mat restored;
+    cv::sepFilter2D(in, restored, CV_32F, kernel, kernel, cv::Point(-1, -1), 0, cv::BORDER_REPLICATE);
+    cv::Mat out;
+    cv::normalize(restored, out, 0, 255, cv::NORM_MINMAX, CV_8U);
     return out;
 }
 
@@ -195,12 +215,11 @@ double motionLength(const cv::Mat& in, double a) {
 }
 
 cv::Mat motionDeblur(const cv::Mat& in, double lengthPx) {
-    cv::Mat f;
-    in.convertTo(f, CV_32F);
     const int rows = cv::getOptimalDFTSize(in.rows), cols = cv::getOptimalDFTSize(in.cols);
-    cv::copyMakeBorder(f, f, 0, rows - in.rows, 0, cols - in.cols, cv::BORDER_REPLICATE);
     const double a = motionDirection(in);
     if (lengthPx <= 0) lengthPx = motionLength(in, a);
+    // A line of n points centred on the origin: lround is symmetric (halves round away from zero),
+    // so the points at ±t mirror each other and the transfer function is real.
     cv::Mat psf = cv::Mat::zeros(rows, cols, CV_32F);
     const int n = std::max(2, int(std::lround(lengthPx)));
     for (int i = 0; i < n; ++i) {
@@ -208,26 +227,7 @@ cv::Mat motionDeblur(const cv::Mat& in, double lengthPx) {
         int x = int(std::lround(t * std::cos(a))), y = int(std::lround(t * std::sin(a)));
         psf.at<float>((y + rows) % rows, (x + cols) % cols) += 1.0f / float(n);
     }
-    cv::Mat spectrum, otf;
-    cv::dft(f, spectrum, cv::DFT_COMPLEX_OUTPUT);
-    cv::dft(psf, otf, cv::DFT_COMPLEX_OUTPUT);
-    for (int y = 0; y < rows; ++y) {
-        auto* s = spectrum.ptr<cv::Vec2f>(y);
-        const auto* h = otf.ptr<cv::Vec2f>(y);
-        for (int x = 0; x < cols; ++x) {
-            // W = conj(H) / (|H|² + K)
-            const float hr = h[x][0], hi = h[x][1];
-            const float d = hr * hr + hi * hi + float(kWienerNoiseRatio);
-            const float wr = hr / d, wi = -hi / d;
-            const float sr = s[x][0], si = s[x][1];
-            s[x] = cv::Vec2f(sr * wr - si * wi, sr * wi + si * wr);
-        }
-    }
-    cv::Mat restored;
-    cv::idft(spectrum, restored, cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
-    cv::Mat out;
-    cv::normalize(restored(cv::Rect(0, 0, in.cols, in.rows)), out, 0, 255, cv::NORM_MINMAX, CV_8U);
-    return out;
+    return wienerRestore(in, psf);
 }
 
 cv::Mat applyFilter(const cv::Mat& in, Filter filter, bool invert) {
@@ -269,6 +269,11 @@ cv::Mat applyFilter(const cv::Mat& in, Filter filter, bool invert) {
             break;
         }
         case Filter::Wiener:
+            out = wienerDeblur(in, kWienerAxisNoiseRatio);
+            break;
+        case Filter::WienerGentle:
+            out = wienerDeblur(in, kWienerGentleAxisNoiseRatio);
+            break;
         case Filter::MotionShort:
         case Filter::MotionLong:
         case Filter::MotionEstimated: {
@@ -277,7 +282,6 @@ cv::Mat applyFilter(const cv::Mat& in, Filter filter, bool invert) {
             const double shrink = std::min(1.0, std::sqrt(kMaxDeconvolvePixels / double(in.total())));
             const cv::Mat small = shrink < 1.0 ? resampled(in, shrink) : in;
             cv::Mat restored;
-            if (filter == Filter::Wiener) restored = wienerDeblur(small, kWienerSigmaPx * shrink);
             if (filter == Filter::MotionShort) restored = motionDeblur(small, kMotionShortPx * shrink);
             if (filter == Filter::MotionLong) restored = motionDeblur(small, kMotionLongPx * shrink);
             if (filter == Filter::MotionEstimated) restored = motionDeblur(small, 0.0);
@@ -583,6 +587,7 @@ const std::vector<Variant>& cascade() {
         c.push_back({.name = "inverted", .invert = true, .costHintMs = 3.5});
         c.push_back({.name = "roi-grid-wiener", .region = Gridded, .filter = Wiener, .costHintMs = 14.0});
         c.push_back({.name = "roi-grid-motion", .region = Gridded, .filter = MotionEstimated, .costHintMs = 16.0});
+        c.push_back({.name = "roi-grid-wiener-gentle", .region = Gridded, .filter = WienerGentle, .costHintMs = 14.0});
         c.push_back({.name = "roi-x2-adaptive", .region = Candidates, .scale = 2.0, .filter = AdaptiveThreshold, .costHintMs = 7});
         c.push_back({.name = "roi-deblur", .region = Candidates, .scale = 2.0, .filter = Deblur, .costHintMs = 8});
         c.push_back({.name = "roi-x2-smooth", .region = Candidates, .scale = 2.0, .filter = Smooth, .costHintMs = 6.5});
@@ -704,7 +709,7 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame, std::chro
         // A third-party failure on one variant is "nothing read" for that variant (STYLE rule 4).
         outcome.payloads.clear();
     }
-    outcome.timedOut = outcome.payloads.empty() && variant.region == Region::Gridded &&
+    outcome.timedOut = outcome.payloads.empty() && stopsAtDeadline(variant) &&
                        std::chrono::steady_clock::now() >= deadline;
     return outcome;
 }

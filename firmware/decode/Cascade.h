@@ -22,6 +22,7 @@ enum class Filter {
     Stretch,            // min/max stretch after a small blur: very low contrast
     Denoise,            // wider Gaussian blur, then min/max stretch: low light (few photons, much noise)
     Wiener,             // Wiener deconvolution of a Gaussian blur: strong defocus
+    WienerGentle,       // the same with more noise allowed for: defocus in low light
     MotionShort,        // Wiener deconvolution of a linear motion blur (direction estimated), 5 px
     MotionLong,         // the same, 8 px
     MotionEstimated,    // the same, with the blur's length estimated from the region
@@ -93,6 +94,10 @@ struct VariantOutcome {
 // Pixels (in millions) the variant hands to ZXing on this frame: the engine predicts a variant's
 // cost from it (candidate regions differ in size from frame to frame).
 double workMegapixels(const Variant& variant, FrameContext& frame);
+
+// Whether the variant stops at its deadline (the module-grid readers): its cost on a frame is
+// bounded by the deadline, not by its estimate.
+inline bool stopsAtDeadline(const Variant& v) { return v.region == Region::Gridded; }
 
 // Runs one variant (the frame is not modified). Catches every exception. Variants that sample the
 // module grid (GridReader, several ms of separable stages) give up at `deadline` and read nothing.

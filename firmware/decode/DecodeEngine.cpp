@@ -52,6 +52,8 @@ constexpr double kCostDecayWeight = 0.1;
 // Costs are learned only from runs with at least this much work (tiny regions are dominated by
 // fixed overheads).
 constexpr double kMinLearnMegapixels = 0.05;
+// Symbol locations carried from frame to frame within a scene.
+constexpr std::size_t kMaxSceneSymbols = 4;
 
 cv::Mat wrap(const GrayView& v) {
     return cv::Mat(v.heightPx, v.widthPx, CV_8UC1, const_cast<std::uint8_t*>(v.data),
@@ -72,6 +74,9 @@ struct DecodeEngine::Impl {
     double credits = 0;  // frames of escalation a QR-like texture region may still trigger
     long frameCount = 0;
     cv::Mat lastThumb;
+    // Where ZXing located a symbol it could not decode, on earlier frames of the current scene: the
+    // candidate regions of later frames start from them (as one still pass accumulates them).
+    std::vector<cv::Rect> sceneSymbols;
     FrameReport report;
 
     explicit Impl(EngineOptions o) : options(o), credits(double(o.escalationFrames)) {
@@ -122,7 +127,11 @@ struct DecodeEngine::Impl {
         report = {};
         ++frameCount;
         detail::FrameContext context(img);
-        if (sceneChanged(context)) pending.clear();  // a new scene starts the cascade from the top
+        if (sceneChanged(context)) {  // a new scene starts the cascade from the top
+            pending.clear();
+            sceneSymbols.clear();
+        }
+        context.symbols() = sceneSymbols;
         auto outcome = run(0, context);
         if (!outcome.payloads.empty()) {
             credits = double(options.escalationFrames);
@@ -141,7 +150,10 @@ struct DecodeEngine::Impl {
             escalate = true;
         }
         credits = std::min(double(options.escalationFrames), credits + kCreditRefillPerFrame);
-        if (!escalate) return finish(t0, {});
+        if (!escalate) {
+            keepSymbols(context);
+            return finish(t0, {});
+        }
 
         if (pending.empty()) refill();
         const double budgetMs = double(options.frameBudget.count()) / 1000.0;
@@ -149,9 +161,12 @@ struct DecodeEngine::Impl {
         while (!pending.empty()) {
             const std::size_t i = pending.front();
             const double predictedMs = predictMs(i, context);
-            if (predictedMs > budgetMs * kLargestVariantOfBudget) {
+            const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(options.frameBudget * kFrameDeadlineOfBudget);
+            const bool bounded = detail::stopsAtDeadline(cascade()[i]) && Clock::now() < deadline;
+            if (predictedMs > budgetMs * kLargestVariantOfBudget && !bounded) {
                 // Too slow for any frame on this machine now: skip it this pass, and let the
-                // estimate decay so that it is measured again later.
+                // estimate decay so that it is measured again later. (A variant that stops at its
+                // deadline is bounded by it: it runs as a frame's first variant.)
                 msPerMp[i] *= kSkippedCostDecay;
                 pending.pop_front();
                 continue;
@@ -163,8 +178,7 @@ struct DecodeEngine::Impl {
             pending.pop_front();
             const bool first = !ranExpensive;
             ranExpensive = true;
-            outcome = run(i, context,
-                          t0 + std::chrono::duration_cast<Clock::duration>(options.frameBudget * kFrameDeadlineOfBudget));
+            outcome = run(i, context, deadline);
             if (!outcome.payloads.empty()) {
                 rememberWinner(i);
                 credits = double(options.escalationFrames);
@@ -177,6 +191,7 @@ struct DecodeEngine::Impl {
                 break;
             }
         }
+        keepSymbols(context);
         return finish(t0, {});
     }
 
@@ -211,6 +226,17 @@ struct DecodeEngine::Impl {
             }
         }
         return finish(t0, {});
+    }
+
+    // The symbols this frame located, kept for the scene's next frames (the first kMaxSceneSymbols,
+    // one per place).
+    void keepSymbols(detail::FrameContext& context) {
+        for (const cv::Rect& r : context.symbols()) {
+            if (sceneSymbols.size() >= kMaxSceneSymbols) break;
+            const bool known = std::any_of(sceneSymbols.begin(), sceneSymbols.end(),
+                                           [&](const cv::Rect& q) { return (q & r).area() > 0.6 * std::min(q.area(), r.area()); });
+            if (!known) sceneSymbols.push_back(r);
+        }
     }
 
     std::vector<std::string> finish(Clock::time_point t0, std::vector<std::string> payloads) {
@@ -253,6 +279,7 @@ void DecodeEngine::reset() {
     impl_->credits = double(impl_->options.escalationFrames);
     impl_->frameCount = 0;
     impl_->lastThumb.release();
+    impl_->sceneSymbols.clear();
 }
 
 const FrameReport& DecodeEngine::lastReport() const { return impl_->report; }

@@ -60,6 +60,10 @@ constexpr std::size_t kMaxHypotheses = 2;  // of those, the ones whose grid is s
 // Grid fit: the four corners move in steps of these fractions of a module (coarse to fine), one
 // sweep per step, to maximise how far the module-centre samples lie from their local mean.
 constexpr std::array<double, 2> kFitStepsModules{0.25, 0.125};
+// A grid the landmarks placed (its timing patterns read at least kPlacedTimingScore) is within a
+// fraction of a module already: only the steps up to kPlacedFitStepModules.
+constexpr double kPlacedTimingScore = 0.8;
+constexpr double kPlacedFitStepModules = 0.125;
 // Anchoring: each landmark is searched within ±kAnchorSearchModules of where the outline puts it,
 // in steps of kAnchorSearchStepModules, and accepted above its least match (normalised correlation
 // with the template; a clean pattern gives ≈ 0.9, random modules ≈ 0.3 at best).
@@ -94,6 +98,9 @@ constexpr double kAlignmentMinMatch = 0.6;
 // affine below kAffineUpToPoints landmarks, a homography from there on.
 constexpr double kAlignmentSearchModules = 2.0;
 constexpr double kAnchorRefineModules = 0.75;
+// Once a homography fits (kAffineUpToPoints landmarks and more), it puts the next alignment pattern
+// within a module of where it lies: the search reach narrows to kGrownSearchModules.
+constexpr double kGrownSearchModules = 1.0;
 constexpr std::size_t kAffineUpToPoints = 6;
 // Three landmarks fix an affine grid: two finders and the one alignment pattern of versions 2–6.
 constexpr std::size_t kMinLandmarks = 3;
@@ -108,6 +115,13 @@ constexpr int kThresholdWindowModules = 7;
 constexpr int kWideThresholdWindowModules = 15;
 
 // The box's corners, clockwise from its top-left.
+// Whether the reader's deadline has passed (checked between its stages and inside the searches
+// that take more than a millisecond).
+struct Late {
+    std::chrono::steady_clock::time_point deadline;
+    bool operator()() const { return std::chrono::steady_clock::now() >= deadline; }
+};
+
 std::array<cv::Point2f, 4> cornersOf(const cv::Rect2f& b) {
     return {cv::Point2f(b.x, b.y), cv::Point2f(b.x + b.width, b.y), cv::Point2f(b.x + b.width, b.y + b.height),
             cv::Point2f(b.x, b.y + b.height)};
@@ -285,7 +299,10 @@ std::pair<cv::Point2f, double> searchAlignment(const cv::Mat& img, const cv::Mat
             }
     };
     search({0, 0}, reachModules, kAlignmentCoarseStepModules);
-    search(bestShift, kAlignmentCoarseStepModules, kAnchorSearchStepModules / 2);
+    // Fine, halving the step around the best so far (34 correlations where one ±0.5 module sweep
+    // at the finest step takes 81).
+    search(bestShift, kAlignmentCoarseStepModules, kAlignmentCoarseStepModules / 2);
+    search(bestShift, kAlignmentCoarseStepModules / 4, kAlignmentCoarseStepModules / 4);
     return {bestShift, best};
 }
 
@@ -320,7 +337,7 @@ std::optional<Finder> refineFinder(const cv::Mat& img, const Finder& f) {
     Finder out = f;
     // Half a module in quarter steps at three sizes, then an eighth of a module around the best.
     for (const auto& [reach, step, scales] :
-         {std::tuple{2, kFinderFineStepModules * 2, std::array<double, 3>{0.95, 1.0, 1.05}},
+         {std::tuple{2, kFinderFineStepModules * 2, std::array<double, 3>{0.92, 1.0, 1.08}},
           std::tuple{1, kFinderFineStepModules, std::array<double, 3>{1.0, 1.0, 1.0}}}) {
         const Finder around = out;
         for (double scale : scales)
@@ -467,7 +484,7 @@ std::vector<Finder> scanFinders(const cv::Mat& img, double modulePx) {
 // outline may be the phone's screen around the code, or cut by glare), refined by correlation with
 // the template (position and module size).
 std::array<std::optional<Finder>, 4> findFinders(const cv::Mat& img, const cv::Rect2f& box, double modulePx,
-                                                 const std::vector<Finder>& scanned) {
+                                                 const std::vector<Finder>& scanned, const Late& late) {
     const float in = float(3.5 * modulePx);
     const std::array<cv::Point2f, 4> expected{cv::Point2f(box.x + in, box.y + in), cv::Point2f(box.x + box.width - in, box.y + in),
                                               cv::Point2f(box.x + box.width - in, box.y + box.height - in),
@@ -489,7 +506,7 @@ std::array<std::optional<Finder>, 4> findFinders(const cv::Mat& img, const cv::R
     // A finder the scan missed (blurred, or its ring broken by glare): the template searched where
     // the box puts it. Not with three found already (the fourth corner has none).
     if (std::count_if(found.begin(), found.end(), [](const auto& f) { return f.has_value(); }) < 3) {
-        for (std::size_t k = 0; k < 4; ++k)
+        for (std::size_t k = 0; k < 4 && !late(); ++k)
             if (!found[k]) found[k] = findFinderNear(img, expected[k], modulePx);
     }
     // One pattern may be nearest two corners: keep it for the nearer one.
@@ -640,7 +657,8 @@ double timingScore(const cv::Mat& img, const cv::Matx33d& h, int n, std::size_t 
 // landmarks found after each; the hypothesis whose timing patterns read best wins. Needs two
 // finder patterns (one may be lost under glare) and three landmarks; returns the module → square
 // mapping and its timing score, or nothing.
-std::optional<GridFit> fitLandmarks(const cv::Mat& img, const std::array<std::optional<Finder>, 4>& finderAt, int n) {
+std::optional<GridFit> fitLandmarks(const cv::Mat& img, const std::array<std::optional<Finder>, 4>& finderAt, int n,
+                                    const Late& late) {
     const float centreFar = float(n) - 3.5f;
     const std::array<cv::Point2f, 4> finderCentre{cv::Point2f(3.5f, 3.5f), cv::Point2f(centreFar, 3.5f),
                                                   cv::Point2f(centreFar, centreFar), cv::Point2f(3.5f, centreFar)};
@@ -687,7 +705,9 @@ std::optional<GridFit> fitLandmarks(const cv::Mat& img, const std::array<std::op
         auto collect = [&](double reach, bool grow) {
             Landmarks out = marks;
             for (const cv::Point2f& centre : pending) {
-                const auto [shift, match] = searchAlignment(img, h, centre - cv::Point2f(2.5f, 2.5f), modulePx, reach);
+                if (late()) break;
+                const double within = grow && out.grid.size() >= kAffineUpToPoints ? std::min(reach, kGrownSearchModules) : reach;
+                const auto [shift, match] = searchAlignment(img, h, centre - cv::Point2f(2.5f, 2.5f), modulePx, within);
                 if (match < kAlignmentMinMatch) continue;
                 out.grid.push_back(centre);
                 out.image.push_back(apply(h, centre) + shift);
@@ -702,17 +722,20 @@ std::optional<GridFit> fitLandmarks(const cv::Mat& img, const std::array<std::op
             h = refit(refined, h);
             found = refined;
         }
+        if (late()) return std::nullopt;
         const double score = timingScore(img, h, n, fourth);
         if (!best || score > best->score) best = GridFit{h, score, fourth};
     }
     return best;
 }
 
-std::array<cv::Point2f, 4> fitGrid(Sampler& sampler, std::array<cv::Point2f, 4> c, double modulePx) {
+std::array<cv::Point2f, 4> fitGrid(Sampler& sampler, std::array<cv::Point2f, 4> c, double modulePx, bool placed,
+                                   const Late& late) {
     double best = sampler.score(c);
     for (double stepModules : kFitStepsModules) {
+        if (placed && stepModules > kPlacedFitStepModules) continue;
         const float step = float(stepModules * modulePx);
-        for (std::size_t k = 0; k < c.size(); ++k) {
+        for (std::size_t k = 0; k < c.size() && !late(); ++k) {
             for (int axis = 0; axis < 2; ++axis) {
                 for (float sign : {1.0f, -1.0f}) {
                     auto trial = c;
@@ -766,7 +789,7 @@ namespace {
 std::optional<std::string> readGridPass(const cv::Mat& square, const cv::Rect2f& box, bool inverted, const cv::Mat& frame,
                                         const cv::Matx33d& squareToFrame, std::chrono::steady_clock::time_point deadline,
                                         bool again) {
-    auto late = [&] { return std::chrono::steady_clock::now() >= deadline; };
+    const Late late{deadline};
     CV_Assert(square.type() == CV_8UC1 && (frame.empty() || frame.type() == CV_8UC1));
     const cv::Rect inner = cv::Rect(box) & cv::Rect(cv::Point(), square.size());
     if (inner.width < kMinModules * kMinModulePx || inner.height < kMinModules * kMinModulePx) return std::nullopt;
@@ -789,7 +812,7 @@ std::optional<std::string> readGridPass(const cv::Mat& square, const cv::Rect2f&
         if (peak <= 0) return std::nullopt;
         modulePx = std::min(box.width, box.height) / peak;
     }
-    const auto finders = findFinders(smoothed, box, modulePx, scanned);
+    const auto finders = findFinders(smoothed, box, modulePx, scanned, late);
     if (late()) return std::nullopt;
     // Two adjacent finder patterns measure the module count (their centres are N − 7 modules apart)
     // better than the spectrum (the box may be off by a few modules): the nearest versions.
@@ -841,7 +864,7 @@ std::optional<std::string> readGridPass(const cv::Mat& square, const cv::Rect2f&
         if (late()) return std::nullopt;
         if (std::min(box.width, box.height) / n < kMinModulePx) continue;
         Hypothesis hyp{n, cornersOf(box), -1};
-        if (const auto fit = fitLandmarks(smoothed, finders, n)) {
+        if (const auto fit = fitLandmarks(smoothed, finders, n, late)) {
             const auto grid = unitCorners(n);
             for (std::size_t k = 0; k < 4; ++k) hyp.corners[k] = apply(fit->moduleToSquare, grid[k]);
             hyp.score = fit->score;
@@ -860,7 +883,9 @@ std::optional<std::string> readGridPass(const cv::Mat& square, const cv::Rect2f&
     for (const Hypothesis& hyp : hypotheses) {
         if (late()) return std::nullopt;
         Sampler sampler(source, toSource, hyp.n);
-        const auto corners = fitGrid(sampler, hyp.corners, std::min(box.width, box.height) / hyp.n);
+        const auto corners =
+            fitGrid(sampler, hyp.corners, std::min(box.width, box.height) / hyp.n, hyp.score >= kPlacedTimingScore, late);
+        if (late()) return std::nullopt;
         const cv::Mat v = sampler.sample(corners);
         for (int window : {kThresholdWindowModules, kWideThresholdWindowModules}) {
             cv::Mat local;

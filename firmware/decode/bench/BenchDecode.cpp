@@ -18,6 +18,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "firmware/base/Log.h"
 #include "firmware/decode/DecodeEngine.h"
 
 namespace sentinel::decode {
@@ -53,6 +54,7 @@ struct Tally {
     std::vector<double> framesToRead;
     std::map<std::string, PeerTally> peers;
     std::map<std::string, int> readBy;  // variant that read, per scene read
+    std::vector<std::string> missed;    // images not read within the frames (per category only)
 };
 
 double msSince(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
@@ -159,6 +161,7 @@ nlohmann::json tallyJson(const Tally& t, bool full) {
     }
     j["misreads"] = t.misreads;
     if (full && !t.readBy.empty()) j["read_by"] = t.readBy;
+    if (!t.missed.empty()) j["missed"] = t.missed;
     if (!t.peers.empty()) j["peers"] = peersJson(t.peers);
     return j;
 }
@@ -248,6 +251,7 @@ int runBenchDecode(const std::vector<std::string>& args, std::ostream& out, std:
         cat.total++;
         if (!e.emptyScene) all.total++;
         const int frames = stillMode ? 1 : kFramesPerScene;
+        SLOG("Decode", Debug) << "scene " << e.image.string();  // ties the engine's per-frame lines to an image
         for (int frame = 1; frame <= frames; ++frame) {
             const auto t0 = Clock::now();
             const std::vector<std::string> got = stillMode ? engine.decodeStill(view) : engine.decodeFrame(view);
@@ -271,6 +275,7 @@ int runBenchDecode(const std::vector<std::string>& args, std::ostream& out, std:
                 all.readBy[engine.lastReport().readBy]++;
             }
             if (wrong || right) break;
+            if (frame == frames && !e.emptyScene) cat.missed.push_back(e.image.string());
         }
         if (!peers || e.emptyScene) continue;
         runPeer(all.peers["zxing"], cat.peers["zxing"], e, [&] {
