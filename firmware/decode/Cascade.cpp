@@ -88,9 +88,6 @@ constexpr double kWienerNoiseRatio = 0.01;
 constexpr double kWienerAxisNoiseRatio = 0.03;
 constexpr double kWienerGentleAxisNoiseRatio = 0.08;
 constexpr double kWienerTapsOfSigma = 4.0;
-// Regions larger than this are deconvolved at reduced size (≈ 4 ms for the DFTs at 0.25 MP on the
-// dev machine; a 0.5 MP region took up to 50 ms).
-constexpr double kMaxDeconvolvePixels = 0.25e6;
 // Motion deconvolution lengths (px at the frame's resolution; camsim hard motion is 1.4–2.2
 // modules at 3.0–3.8 px/module ≈ 4–8 px).
 constexpr double kMotionShortPx = 5.0;
@@ -99,6 +96,8 @@ constexpr double kMotionLongPx = 8.0;
 constexpr int kMotionMinLagPx = 3;
 constexpr int kMotionMaxLagPx = 16;
 constexpr int kMotionCropPx = 256;
+// The 1-D motion Wiener kernel reaches this many blur lengths either side.
+constexpr double kMotionTapsOfLength = 4.0;
 // Adaptive threshold window ≈ 6 modules at 4-5 px/module (must be odd).
 constexpr int kAdaptiveBlockPx = 25;
 
@@ -122,26 +121,6 @@ cv::Mat resampled(const cv::Mat& in, double scale) {
     if (scale == 1.0) return in;
     cv::Mat out;
     cv::resize(in, out, cv::Size(), scale, scale, scale < 1.0 ? cv::INTER_AREA : cv::INTER_CUBIC);
-    return out;
-}
-
-// Deconvolution by a point-spread function that is symmetric about the origin (a Gaussian, a line
-// centred on it): its transfer function H is real, so the Wiener filter H / (H² + K) is real too
-// and applies to the packed real spectrum (CCS) of the image. Three real DFTs in all, about half
-// the work of complex ones. `psf` is drawn by the caller on a rows x cols grid, wrapped around (0, 0).
-cv::Mat wienerRestore(const cv::Mat& in, const cv::Mat& psf) {
-    cv::Mat f;
-    in.convertTo(f, CV_32F);
-    cv::copyMakeBorder(f, f, 0, psf.rows - in.rows, 0, psf.cols - in.cols, cv::BORDER_REPLICATE);
-    cv::Mat filter, spectrum;
-    cv::dft(psf, filter);
-    filter.forEach<float>([](float& h, const int*) { h = h / (h * h + float(kWienerNoiseRatio)); });
-    cv::dft(f, spectrum);
-    cv::mulSpectrums(spectrum, filter, spectrum, 0);
-    cv::Mat restored;
-    cv::idft(spectrum, restored, cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
-    cv::Mat out;
-    cv::normalize(restored(cv::Rect(0, 0, in.cols, in.rows)), out, 0, 255, cv::NORM_MINMAX, CV_8U);
     return out;
 }
 
@@ -214,20 +193,47 @@ double motionLength(const cv::Mat& in, double a) {
     return bestLag;
 }
 
+// A linear motion blur undone along its own direction: the region is turned so that the blur
+// runs along the rows, each row is filtered by the 1-D Wiener filter B / (B² + K) of a box of the
+// blur's length (B(f) = sinc(f·L)), and the result is turned back. About 5 ms on a 0.36 MP region,
+// against 15 for the DFTs of the 2-D filter (a blur along one direction is one-dimensional).
 cv::Mat motionDeblur(const cv::Mat& in, double lengthPx) {
-    const int rows = cv::getOptimalDFTSize(in.rows), cols = cv::getOptimalDFTSize(in.cols);
     const double a = motionDirection(in);
     if (lengthPx <= 0) lengthPx = motionLength(in, a);
-    // A line of n points centred on the origin: lround is symmetric (halves round away from zero),
-    // so the points at ±t mirror each other and the transfer function is real.
-    cv::Mat psf = cv::Mat::zeros(rows, cols, CV_32F);
-    const int n = std::max(2, int(std::lround(lengthPx)));
-    for (int i = 0; i < n; ++i) {
-        const double t = i - (n - 1) / 2.0;
-        int x = int(std::lround(t * std::cos(a))), y = int(std::lround(t * std::sin(a)));
-        psf.at<float>((y + rows) % rows, (x + cols) % cols) += 1.0f / float(n);
+    const double length = std::max(2.0, lengthPx);
+    const int radius = int(std::ceil(kMotionTapsOfLength * length));
+    constexpr int kSpectrum = 512;  // frequencies sampled for the kernel's inverse DFT
+    std::vector<double> w(static_cast<std::size_t>(kSpectrum));
+    for (int i = 0; i < kSpectrum; ++i) {
+        const double x = std::numbers::pi * double(std::min(i, kSpectrum - i)) / kSpectrum * length;
+        const double b = x == 0 ? 1.0 : std::sin(x) / x;
+        w[std::size_t(i)] = b / (b * b + kWienerNoiseRatio);
     }
-    return wienerRestore(in, psf);
+    cv::Mat kernel(1, 2 * radius + 1, CV_32F);
+    double sum = 0;
+    for (int t = -radius; t <= radius; ++t) {
+        double v = 0;
+        for (int i = 0; i < kSpectrum; ++i) v += w[std::size_t(i)] * std::cos(2.0 * std::numbers::pi * i * t / kSpectrum);
+        kernel.at<float>(t + radius) = float(v);
+        sum += v;
+    }
+    kernel /= sum;
+    // Turn by the blur's angle about the centre, into a canvas that holds the whole turned region.
+    const cv::Point2f centre(float(in.cols) / 2, float(in.rows) / 2);
+    cv::Mat turn = cv::getRotationMatrix2D(centre, a * 180.0 / std::numbers::pi, 1.0);
+    const cv::Rect2f bounds = cv::RotatedRect(centre, cv::Size2f(in.size()), float(a * 180.0 / std::numbers::pi)).boundingRect2f();
+    turn.at<double>(0, 2) += bounds.width / 2 - centre.x;
+    turn.at<double>(1, 2) += bounds.height / 2 - centre.y;
+    cv::Mat turned, filtered, back;
+    cv::warpAffine(in, turned, turn, cv::Size(int(std::ceil(bounds.width)), int(std::ceil(bounds.height))), cv::INTER_LINEAR,
+                   cv::BORDER_REPLICATE);
+    cv::Mat f;
+    turned.convertTo(f, CV_32F);
+    cv::sepFilter2D(f, filtered, CV_32F, kernel, cv::Mat::ones(1, 1, CV_32F), cv::Point(-1, -1), 0, cv::BORDER_REPLICATE);
+    cv::warpAffine(filtered, back, turn, in.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    cv::Mat out;
+    cv::normalize(back, out, 0, 255, cv::NORM_MINMAX, CV_8U);
+    return out;
 }
 
 cv::Mat applyFilter(const cv::Mat& in, Filter filter, bool invert) {
@@ -275,23 +281,14 @@ cv::Mat applyFilter(const cv::Mat& in, Filter filter, bool invert) {
             out = wienerDeblur(in, kWienerGentleAxisNoiseRatio);
             break;
         case Filter::MotionShort:
-        case Filter::MotionLong:
-        case Filter::MotionEstimated: {
-            // Deconvolution costs a DFT of the whole region: a large region (a close, large-module
-            // code) is deconvolved at reduced size, its blur scaled alike, and brought back.
-            const double shrink = std::min(1.0, std::sqrt(kMaxDeconvolvePixels / double(in.total())));
-            const cv::Mat small = shrink < 1.0 ? resampled(in, shrink) : in;
-            cv::Mat restored;
-            if (filter == Filter::MotionShort) restored = motionDeblur(small, kMotionShortPx * shrink);
-            if (filter == Filter::MotionLong) restored = motionDeblur(small, kMotionLongPx * shrink);
-            if (filter == Filter::MotionEstimated) restored = motionDeblur(small, 0.0);
-            if (shrink < 1.0) {
-                cv::resize(restored, out, in.size(), 0, 0, cv::INTER_LINEAR);
-            } else {
-                out = restored;
-            }
+            out = motionDeblur(in, kMotionShortPx);
             break;
-        }
+        case Filter::MotionLong:
+            out = motionDeblur(in, kMotionLongPx);
+            break;
+        case Filter::MotionEstimated:
+            out = motionDeblur(in, 0.0);
+            break;
         case Filter::Stretch: {
             cv::Mat blurred;
             cv::GaussianBlur(in, blurred, cv::Size(), kSmoothSigmaPx);
