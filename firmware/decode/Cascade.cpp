@@ -640,6 +640,49 @@ double workMegapixels(const Variant& variant, FrameContext& frame) {
     return frameMp;
 }
 
+GridJob::GridJob(const Variant& variant, FrameContext& frame) : variant_(variant), gray_(frame.gray().clone()) {
+    if (variant.filter == Filter::None) {
+        outlined_ = frame.outlined();
+    } else {
+        regions_ = regionsOf(frame);
+    }
+}
+
+bool GridJob::step(std::chrono::steady_clock::time_point deadline) {
+    try {
+        for (;;) {
+            if (current_) {
+                if (!current_->step(deadline)) return false;
+                if (current_->result()) {
+                    result_ = current_->result();
+                    return true;
+                }
+                current_.reset();
+            }
+            const std::size_t total = variant_.filter == Filter::None ? outlined_.size() : regions_.size();
+            if (next_ >= total) return true;
+            if (std::chrono::steady_clock::now() >= deadline) return false;
+            if (variant_.filter == Filter::None) {
+                const auto& o = outlined_[next_++];
+                current_.emplace(o.square, o.box, variant_.invert, gray_, o.squareToFrame);
+                continue;
+            }
+            // Filtered (deconvolved) regions: outlined, rectified and sampled on the filtered pixels
+            // (the module centres of a blurred code are where the filter restores contrast).
+            const cv::Mat filtered = applyFilter(gray_(regions_[next_++]), variant_.filter, false);
+            const auto quad = outlineQuad(filtered, true);
+            if (!quad) continue;
+            const FrameContext::Outlined o = outlinedSquare(filtered, *quad);
+            current_.emplace(o.square, o.box, variant_.invert, filtered, o.squareToFrame);
+        }
+    } catch (const std::exception&) {
+        // A third-party failure is "nothing read" (STYLE rule 4).
+        current_.reset();
+        next_ = variant_.filter == Filter::None ? outlined_.size() : regions_.size();
+        return true;
+    }
+}
+
 VariantOutcome runVariant(const Variant& variant, FrameContext& frame, std::chrono::steady_clock::time_point deadline) {
     VariantOutcome outcome;
     const cv::Mat& gray = frame.gray();
@@ -668,31 +711,16 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame, std::chro
                     if (!outcome.payloads.empty()) break;
                 }
                 break;
-            case Region::Gridded:
-                if (variant.filter == Filter::None) {
-                    for (const auto& o : frame.outlined()) {
-                        if (auto text = readGrid(o.square, o.box, variant.invert, gray, o.squareToFrame, deadline)) {
-                            outcome.payloads.push_back(std::move(*text));
-                            break;
-                        }
-                    }
-                    break;
-                }
-                // Filtered (deconvolved) regions: outlined, rectified and sampled on the filtered
-                // pixels (the module centres of a blurred code are where the filter restores contrast).
-                for (const cv::Rect& r : regionsOf(frame)) {
-                    if (std::chrono::steady_clock::now() >= deadline) break;
-                    const cv::Mat filtered = applyFilter(gray(r), variant.filter, false);
-                    const auto quad = outlineQuad(filtered, true);
-                    if (!quad) continue;
-                    const FrameContext::Outlined o = outlinedSquare(filtered, *quad);
-                    if (std::chrono::steady_clock::now() >= deadline) break;
-                    if (auto text = readGrid(o.square, o.box, variant.invert, filtered, o.squareToFrame, deadline)) {
-                        outcome.payloads.push_back(std::move(*text));
-                        break;
-                    }
+            case Region::Gridded: {
+                auto job = std::make_shared<GridJob>(variant, frame);
+                const bool done = job->step(deadline);
+                if (job->result()) {
+                    outcome.payloads.push_back(*job->result());
+                } else if (!done) {
+                    outcome.unfinished = std::move(job);
                 }
                 break;
+            }
             case Region::Located: {
                 if (std::min(gray.cols, gray.rows) < kLocateMinSidePx) break;
                 cv::Mat filtered = applyFilter(gray, variant.filter, variant.invert);
@@ -706,8 +734,6 @@ VariantOutcome runVariant(const Variant& variant, FrameContext& frame, std::chro
         // A third-party failure on one variant is "nothing read" for that variant (STYLE rule 4).
         outcome.payloads.clear();
     }
-    outcome.timedOut = outcome.payloads.empty() && stopsAtDeadline(variant) &&
-                       std::chrono::steady_clock::now() >= deadline;
     return outcome;
 }
 

@@ -5,10 +5,12 @@
 #include <opencv2/core.hpp>
 
 #include <chrono>
-
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "firmware/decode/GridReader.h"
 
 namespace sentinel::decode::detail {
 
@@ -85,10 +87,31 @@ private:
     std::vector<cv::Rect> symbols_;
 };
 
+// A module-grid variant's work on one frame, which can stop at a deadline and go on at the next
+// (the frame's pixels are its own copy): each outlined (or deconvolved and outlined) region read in
+// turn by GridRead.
+class GridJob {
+public:
+    GridJob(const Variant& variant, FrameContext& frame);
+    // Works on until done or `deadline`; true once done.
+    bool step(std::chrono::steady_clock::time_point deadline);
+    // The payload, once done (nothing if no region read).
+    const std::optional<std::string>& result() const { return result_; }
+
+private:
+    const Variant& variant_;
+    cv::Mat gray_;                                  // the frame, copied
+    std::vector<FrameContext::Outlined> outlined_;  // unfiltered variants: the frame's outlines
+    std::vector<cv::Rect> regions_;                 // filtered variants: the candidate regions
+    std::size_t next_ = 0;                          // the next outline or region to read
+    std::optional<GridRead> current_;
+    std::optional<std::string> result_;
+};
+
 struct VariantOutcome {
     std::vector<std::string> payloads;  // valid QR reads only (RS-corrected, format info verified)
     bool symbolSeen = false;            // a QR symbol was located but did not decode
-    bool timedOut = false;              // stopped at its deadline before it had tried everything
+    std::shared_ptr<GridJob> unfinished;  // a grid variant stopped at its deadline: to go on with
 };
 
 // Pixels (in millions) the variant hands to ZXing on this frame: the engine predicts a variant's

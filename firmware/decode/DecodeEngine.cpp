@@ -77,6 +77,9 @@ struct DecodeEngine::Impl {
     // Where ZXing located a symbol it could not decode, on earlier frames of the current scene: the
     // candidate regions of later frames start from them (as one still pass accumulates them).
     std::vector<cv::Rect> sceneSymbols;
+    // A grid variant that stopped at a frame's deadline: it goes on first on the scene's next frames.
+    std::shared_ptr<detail::GridJob> job;
+    std::size_t jobVariant = 0;
     FrameReport report;
 
     explicit Impl(EngineOptions o) : options(o), credits(double(o.escalationFrames)) {
@@ -130,6 +133,7 @@ struct DecodeEngine::Impl {
         if (sceneChanged(context)) {  // a new scene starts the cascade from the top
             pending.clear();
             sceneSymbols.clear();
+            job.reset();
         }
         context.symbols() = sceneSymbols;
         auto outcome = run(0, context);
@@ -155,13 +159,33 @@ struct DecodeEngine::Impl {
             return finish(t0, {});
         }
 
-        if (pending.empty()) refill();
         const double budgetMs = double(options.frameBudget.count()) / 1000.0;
+        const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(options.frameBudget * kFrameDeadlineOfBudget);
         bool ranExpensive = false;
+        if (job && Clock::now() < deadline) {
+            // The grid variant cut short on an earlier frame goes on, as this frame's first variant.
+            ranExpensive = true;
+            const bool done = job->step(deadline);
+            ++report.variantsTried;
+            SLOG(kLog, Debug) << "variant " << cascade()[jobVariant].name << " resumed done=" << done;
+            if (job->result()) {
+                std::vector<std::string> payloads{*job->result()};
+                report.readBy = cascade()[jobVariant].name;
+                rememberWinner(jobVariant);
+                credits = double(options.escalationFrames);
+                job.reset();
+                return finish(t0, std::move(payloads));
+            }
+            if (!done) {
+                keepSymbols(context);
+                return finish(t0, {});
+            }
+            job.reset();
+        }
+        if (pending.empty()) refill();
         while (!pending.empty()) {
             const std::size_t i = pending.front();
             const double predictedMs = predictMs(i, context);
-            const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(options.frameBudget * kFrameDeadlineOfBudget);
             const bool bounded = detail::stopsAtDeadline(cascade()[i]) && Clock::now() < deadline;
             if (predictedMs > budgetMs * kLargestVariantOfBudget && !bounded) {
                 // Too slow for any frame on this machine now: skip it this pass, and let the
@@ -176,7 +200,6 @@ struct DecodeEngine::Impl {
             // so a frame costs at most the cheap pass plus that).
             if (ranExpensive && predictedMs > leftMs) break;
             pending.pop_front();
-            const bool first = !ranExpensive;
             ranExpensive = true;
             outcome = run(i, context, deadline);
             if (!outcome.payloads.empty()) {
@@ -184,10 +207,10 @@ struct DecodeEngine::Impl {
                 credits = double(options.escalationFrames);
                 return finish(t0, std::move(outcome.payloads));
             }
-            if (outcome.timedOut) {
-                // Cut short behind other variants: it goes first on the next frame (as a frame's
-                // first variant it had its whole chance).
-                if (!first) pending.push_front(i);
+            if (outcome.unfinished) {
+                // Cut short at the frame's deadline: it goes on from there on the next frame.
+                job = std::move(outcome.unfinished);
+                jobVariant = i;
                 break;
             }
         }
@@ -280,6 +303,7 @@ void DecodeEngine::reset() {
     impl_->frameCount = 0;
     impl_->lastThumb.release();
     impl_->sceneSymbols.clear();
+    impl_->job.reset();
 }
 
 const FrameReport& DecodeEngine::lastReport() const { return impl_->report; }

@@ -11,8 +11,10 @@
 #include <chrono>
 #include <cmath>
 #include <complex>
+#include <coroutine>
 #include <exception>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 // ZXing-cpp 1.4 exports its QR decoder (`QRCode::Decode`: module matrix in, format and version
@@ -786,139 +788,217 @@ std::optional<std::string> decodeModules(const cv::Mat& dark) {
 
 namespace {
 
-std::optional<std::string> readGridPass(const cv::Mat& square, const cv::Rect2f& box, bool inverted, const cv::Mat& frame,
-                                        const cv::Matx33d& squareToFrame, std::chrono::steady_clock::time_point deadline,
-                                        bool again) {
-    const Late late{deadline};
-    CV_Assert(square.type() == CV_8UC1 && (frame.empty() || frame.type() == CV_8UC1));
-    const cv::Rect inner = cv::Rect(box) & cv::Rect(cv::Point(), square.size());
-    if (inner.width < kMinModules * kMinModulePx || inner.height < kMinModules * kMinModulePx) return std::nullopt;
-    // The patterns are located on the square, smoothed a little against sensor noise.
-    cv::Mat smoothed;
-    square.convertTo(smoothed, CV_32F);
-    cv::GaussianBlur(smoothed, smoothed, cv::Size(), kLandmarkSmoothPx);
-    if (inverted) smoothed = 255.0 - smoothed;
-    const auto scanned = scanFinders(smoothed, std::min(box.width, box.height) / kTypicalModules);
-    if (late()) return std::nullopt;
-    // Module size: the finder patterns' own where the scan found any, else the edge spectrum's.
-    double peak = 0, modulePx = 0;
-    if (!scanned.empty()) {
-        std::vector<double> sizes;
-        for (const auto& f : scanned) sizes.push_back(f.modulePx);
-        std::nth_element(sizes.begin(), sizes.begin() + std::ptrdiff_t(sizes.size() / 2), sizes.end());
-        modulePx = sizes[sizes.size() / 2];
-    } else {
-        peak = moduleCountPeak(square, inner);
-        if (peak <= 0) return std::nullopt;
-        modulePx = std::min(box.width, box.height) / peak;
-    }
-    const auto finders = findFinders(smoothed, box, modulePx, scanned, late);
-    if (late()) return std::nullopt;
-    // Two adjacent finder patterns measure the module count (their centres are N − 7 modules apart)
-    // better than the spectrum (the box may be off by a few modules): the nearest versions.
-    std::vector<int> counts;
-    if (const double fromFinders = moduleCountFromFinders(finders); fromFinders > 0) {
-        const int v = int(std::lround((fromFinders - 17) / 4));
-        for (int d : {0, -1, 1}) {
-            const int n = 17 + 4 * (v + d);
-            if (n >= kMinModules && n <= kMaxModules) counts.push_back(n);
-        }
-        std::sort(counts.begin(), counts.end(),
-                  [&](int a, int b) { return std::abs(a - fromFinders) < std::abs(b - fromFinders); });
-    } else {
-        if (peak <= 0) peak = moduleCountPeak(square, inner);
-        if (peak <= 0) return std::nullopt;
-        for (int n = kMinModules; n <= kMaxModules; n += 4)
-            if (std::abs(n - peak) <= kModuleCountTolerance) counts.push_back(n);
-        std::sort(counts.begin(), counts.end(), [&](int a, int b) { return std::abs(a - peak) < std::abs(b - peak); });
-        if (counts.size() > kMaxModuleCounts) counts.resize(kMaxModuleCounts);
-    }
-
-    // Samples come from the frame itself where there is one (the square may have cut off part of
-    // a symbol whose outline glare bit into): a region around the symbol, mapped from the square.
-    cv::Rect sourceRect(cv::Point(), square.size());
-    cv::Matx33d toSource = cv::Matx33d::eye();
-    double sourceScale = 1.0;  // source px per square px
-    if (!frame.empty()) {
-        std::vector<cv::Point2f> ends;
-        const cv::Point2f centre(box.x + box.width / 2, box.y + box.height / 2);
-        for (const auto& c : cornersOf(box)) ends.push_back(apply(squareToFrame, centre + (c - centre) * kSourceMargin));
-        sourceRect = cv::boundingRect(ends) & cv::Rect(cv::Point(), frame.size());
-        if (sourceRect.width < 8 || sourceRect.height < 8) return std::nullopt;
-        toSource = cv::Matx33d(1, 0, -sourceRect.x, 0, 1, -sourceRect.y, 0, 0, 1) * squareToFrame;
-        const auto b = cornersOf(box);
-        sourceScale = cv::norm(apply(squareToFrame, b[2]) - apply(squareToFrame, b[0])) / cv::norm(b[2] - b[0]);
-    }
-    const cv::Mat& sourceImage = frame.empty() ? square : frame;
-
-    // One hypothesis per module count: the mapping its landmarks give (else the box), tried in the
-    // order of how well its timing patterns read (a wrong count reads noise).
-    struct Hypothesis {
-        int n;
-        std::array<cv::Point2f, 4> corners;
-        double score;
-        int turns = 0;  // clockwise quarter turns that bring the sampled grid upright (if known)
+// The reader as a coroutine: it suspends where its deadline passes (between stages, or where a
+// stage was cut short, which then runs again whole) and goes on from there when resumed with a new
+// one. An exception (OpenCV, ZXing) ends it with nothing read (STYLE rule 4).
+struct Coroutine {
+    struct promise_type {
+        std::optional<std::string> value;
+        Coroutine get_return_object() { return Coroutine{std::coroutine_handle<promise_type>::from_promise(*this)}; }
+        std::suspend_always initial_suspend() noexcept { return {}; }
+        std::suspend_always final_suspend() noexcept { return {}; }
+        void return_value(std::optional<std::string> v) { value = std::move(v); }
+        void unhandled_exception() noexcept { value.reset(); }
     };
-    std::vector<Hypothesis> hypotheses;
-    for (int n : counts) {
-        if (late()) return std::nullopt;
-        if (std::min(box.width, box.height) / n < kMinModulePx) continue;
-        Hypothesis hyp{n, cornersOf(box), -1};
-        if (const auto fit = fitLandmarks(smoothed, finders, n, late)) {
-            const auto grid = unitCorners(n);
-            for (std::size_t k = 0; k < 4; ++k) hyp.corners[k] = apply(fit->moduleToSquare, grid[k]);
-            hyp.score = fit->score;
-            hyp.turns = int((4 - (fit->fourth + 2) % 4) % 4);
+    Coroutine() = default;
+    explicit Coroutine(std::coroutine_handle<promise_type> h) : handle(h) {}
+    Coroutine(Coroutine&& o) noexcept : handle(std::exchange(o.handle, {})) {}
+    Coroutine& operator=(Coroutine&& o) noexcept {
+        if (this != &o) {
+            if (handle) handle.destroy();
+            handle = std::exchange(o.handle, {});
         }
-        hypotheses.push_back(hyp);
+        return *this;
     }
-    std::stable_sort(hypotheses.begin(), hypotheses.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
-    if (hypotheses.size() > kMaxHypotheses) hypotheses.resize(kMaxHypotheses);
+    Coroutine(const Coroutine&) = delete;
+    Coroutine& operator=(const Coroutine&) = delete;
+    ~Coroutine() {
+        if (handle) handle.destroy();
+    }
+    std::coroutine_handle<promise_type> handle;
+};
 
-    cv::Mat source;
-    sourceImage(sourceRect).convertTo(source, CV_32F);
-    const double sigma = kSmoothOfModule * modulePx * sourceScale;
-    if (sigma >= kMinSmoothPx) cv::GaussianBlur(source, source, cv::Size(), sigma);
-    if (inverted) source = 255.0 - source;
-    for (const Hypothesis& hyp : hypotheses) {
-        if (late()) return std::nullopt;
-        Sampler sampler(source, toSource, hyp.n);
-        const auto corners =
-            fitGrid(sampler, hyp.corners, std::min(box.width, box.height) / hyp.n, hyp.score >= kPlacedTimingScore, late);
-        if (late()) return std::nullopt;
-        const cv::Mat v = sampler.sample(corners);
-        for (int window : {kThresholdWindowModules, kWideThresholdWindowModules}) {
-            cv::Mat local;
-            cv::blur(v, local, cv::Size(window, window), cv::Point(-1, -1), cv::BORDER_REPLICATE);
-            cv::Mat dark = v < local;
-            if (auto text = decodeRotations(dark, hyp.turns)) return text;
+// The parameters are the coroutine's own copies (cv::Mat headers share the caller's pixels: the
+// caller keeps them unchanged while the read is unfinished). Two passes: the outline's square, then
+// (when the landmarks placed a grid that did not read) a square rectified from the landmarks.
+Coroutine readGridCoroutine(cv::Mat square, cv::Rect2f box, bool inverted, cv::Mat frame, cv::Matx33d squareToFrame,
+                            const Late& late) {
+    CV_Assert(square.type() == CV_8UC1 && (frame.empty() || frame.type() == CV_8UC1));
+    for (int pass = 0; pass < 2; ++pass) {
+        const cv::Rect inner = cv::Rect(box) & cv::Rect(cv::Point(), square.size());
+        if (inner.width < kMinModules * kMinModulePx || inner.height < kMinModules * kMinModulePx) co_return std::nullopt;
+        // The patterns are located on the square, smoothed a little against sensor noise.
+        cv::Mat smoothed;
+        square.convertTo(smoothed, CV_32F);
+        cv::GaussianBlur(smoothed, smoothed, cv::Size(), kLandmarkSmoothPx);
+        if (inverted) smoothed = 255.0 - smoothed;
+        if (late()) co_await std::suspend_always{};
+        const auto scanned = scanFinders(smoothed, std::min(box.width, box.height) / kTypicalModules);
+        if (late()) co_await std::suspend_always{};
+        // Module size: the finder patterns' own where the scan found any, else the edge spectrum's.
+        double peak = 0, modulePx = 0;
+        if (!scanned.empty()) {
+            std::vector<double> sizes;
+            for (const auto& f : scanned) sizes.push_back(f.modulePx);
+            std::nth_element(sizes.begin(), sizes.begin() + std::ptrdiff_t(sizes.size() / 2), sizes.end());
+            modulePx = sizes[sizes.size() / 2];
+        } else {
+            peak = moduleCountPeak(square, inner);
+            if (peak <= 0) co_return std::nullopt;
+            modulePx = std::min(box.width, box.height) / peak;
         }
+        auto finders = findFinders(smoothed, box, modulePx, scanned, late);
+        if (late()) {  // cut short: the stage again, whole, in the next slice
+            co_await std::suspend_always{};
+            finders = findFinders(smoothed, box, modulePx, scanned, late);
+            if (late()) co_return std::nullopt;  // longer than a whole slice
+        }
+        // Two adjacent finder patterns measure the module count (their centres are N − 7 modules apart)
+        // better than the spectrum (the box may be off by a few modules): the nearest versions.
+        std::vector<int> counts;
+        if (const double fromFinders = moduleCountFromFinders(finders); fromFinders > 0) {
+            const int v = int(std::lround((fromFinders - 17) / 4));
+            for (int d : {0, -1, 1}) {
+                const int n = 17 + 4 * (v + d);
+                if (n >= kMinModules && n <= kMaxModules) counts.push_back(n);
+            }
+            std::sort(counts.begin(), counts.end(),
+                      [&](int a, int b) { return std::abs(a - fromFinders) < std::abs(b - fromFinders); });
+        } else {
+            if (peak <= 0) peak = moduleCountPeak(square, inner);
+            if (peak <= 0) co_return std::nullopt;
+            for (int n = kMinModules; n <= kMaxModules; n += 4)
+                if (std::abs(n - peak) <= kModuleCountTolerance) counts.push_back(n);
+            std::sort(counts.begin(), counts.end(), [&](int a, int b) { return std::abs(a - peak) < std::abs(b - peak); });
+            if (counts.size() > kMaxModuleCounts) counts.resize(kMaxModuleCounts);
+        }
+
+        // Samples come from the frame itself where there is one (the square may have cut off part of
+        // a symbol whose outline glare bit into): a region around the symbol, mapped from the square.
+        cv::Rect sourceRect(cv::Point(), square.size());
+        cv::Matx33d toSource = cv::Matx33d::eye();
+        double sourceScale = 1.0;  // source px per square px
+        if (!frame.empty()) {
+            std::vector<cv::Point2f> ends;
+            const cv::Point2f centre(box.x + box.width / 2, box.y + box.height / 2);
+            for (const auto& c : cornersOf(box)) ends.push_back(apply(squareToFrame, centre + (c - centre) * kSourceMargin));
+            sourceRect = cv::boundingRect(ends) & cv::Rect(cv::Point(), frame.size());
+            if (sourceRect.width < 8 || sourceRect.height < 8) co_return std::nullopt;
+            toSource = cv::Matx33d(1, 0, -sourceRect.x, 0, 1, -sourceRect.y, 0, 0, 1) * squareToFrame;
+            const auto b = cornersOf(box);
+            sourceScale = cv::norm(apply(squareToFrame, b[2]) - apply(squareToFrame, b[0])) / cv::norm(b[2] - b[0]);
+        }
+        const cv::Mat& sourceImage = frame.empty() ? square : frame;
+
+        // One hypothesis per module count: the mapping its landmarks give (else the box), tried in the
+        // order of how well its timing patterns read (a wrong count reads noise).
+        struct Hypothesis {
+            int n;
+            std::array<cv::Point2f, 4> corners;
+            double score;
+            int turns = 0;  // clockwise quarter turns that bring the sampled grid upright (if known)
+        };
+        std::vector<Hypothesis> hypotheses;
+        for (int n : counts) {
+            if (late()) co_await std::suspend_always{};
+            if (std::min(box.width, box.height) / n < kMinModulePx) continue;
+            Hypothesis hyp{n, cornersOf(box), -1};
+            auto fit = fitLandmarks(smoothed, finders, n, late);
+            if (late()) {
+                co_await std::suspend_always{};
+                fit = fitLandmarks(smoothed, finders, n, late);
+                if (late()) co_return std::nullopt;
+            }
+            if (fit) {
+                const auto grid = unitCorners(n);
+                for (std::size_t k = 0; k < 4; ++k) hyp.corners[k] = apply(fit->moduleToSquare, grid[k]);
+                hyp.score = fit->score;
+                hyp.turns = int((4 - (fit->fourth + 2) % 4) % 4);
+            }
+            hypotheses.push_back(hyp);
+        }
+        std::stable_sort(hypotheses.begin(), hypotheses.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
+        if (hypotheses.size() > kMaxHypotheses) hypotheses.resize(kMaxHypotheses);
+
+        cv::Mat source;
+        sourceImage(sourceRect).convertTo(source, CV_32F);
+        const double sigma = kSmoothOfModule * modulePx * sourceScale;
+        if (sigma >= kMinSmoothPx) cv::GaussianBlur(source, source, cv::Size(), sigma);
+        if (inverted) source = 255.0 - source;
+        for (const Hypothesis& hyp : hypotheses) {
+            if (late()) co_await std::suspend_always{};
+            Sampler sampler(source, toSource, hyp.n);
+            const double hypModulePx = std::min(box.width, box.height) / hyp.n;
+            const bool placed = hyp.score >= kPlacedTimingScore;
+            auto corners = fitGrid(sampler, hyp.corners, hypModulePx, placed, late);
+            if (late()) {
+                co_await std::suspend_always{};
+                corners = fitGrid(sampler, hyp.corners, hypModulePx, placed, late);
+                if (late()) co_return std::nullopt;
+            }
+            const cv::Mat v = sampler.sample(corners);
+            for (int window : {kThresholdWindowModules, kWideThresholdWindowModules}) {
+                cv::Mat local;
+                cv::blur(v, local, cv::Size(window, window), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+                cv::Mat dark = v < local;
+                if (auto text = decodeRotations(dark, hyp.turns)) co_return text;
+            }
+        }
+        // The landmarks placed the symbol but its grid did not read: the outline was far off (glare
+        // cut it, or it was the phone's screen), so the square is distorted and three landmarks fit
+        // it only affinely. Once more on a square rectified from where the landmarks put the
+        // symbol's corners.
+        if (pass > 0 || hypotheses.empty() || hypotheses.front().score < 0) co_return std::nullopt;
+        if (late()) co_await std::suspend_always{};
+        const Hypothesis& best = hypotheses.front();
+        std::array<cv::Point2f, 4> inFrame;
+        for (std::size_t k = 0; k < 4; ++k) {
+            inFrame[k] = frame.empty() ? best.corners[k] : apply(squareToFrame, best.corners[k]);
+        }
+        const cv::Mat from = frame.empty() ? square : frame;
+        const float side = std::min(box.width, box.height);
+        const cv::Rect2f upright(box.x, box.y, side, side);
+        const auto target = cornersOf(upright);
+        const cv::Matx33d toSquare(cv::getPerspectiveTransform(inFrame.data(), target.data()));
+        cv::Mat resquare;
+        cv::warpPerspective(from, resquare, cv::Mat(toSquare), square.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        square = resquare;
+        box = upright;
+        frame = from;
+        squareToFrame = toSquare.inv();
     }
-    // The landmarks placed the symbol but its grid did not read: the outline was far off (glare cut
-    // it, or it was the phone's screen), so the square is distorted and three landmarks fit it only
-    // affinely. Once more on a square rectified from where the landmarks put the symbol's corners.
-    if (!again || hypotheses.empty() || hypotheses.front().score < 0 || late()) return std::nullopt;
-    const Hypothesis& best = hypotheses.front();
-    std::array<cv::Point2f, 4> inFrame;
-    for (std::size_t k = 0; k < 4; ++k) {
-        inFrame[k] = frame.empty() ? best.corners[k] : apply(squareToFrame, best.corners[k]);
-    }
-    const cv::Mat& from = frame.empty() ? square : frame;
-    const float side = std::min(box.width, box.height);
-    const cv::Rect2f upright(box.x, box.y, side, side);
-    const auto target = cornersOf(upright);
-    const cv::Matx33d toSquare(cv::getPerspectiveTransform(inFrame.data(), target.data()));
-    cv::Mat resquare;
-    cv::warpPerspective(from, resquare, cv::Mat(toSquare), square.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    const cv::Matx33d resquareToFrame = toSquare.inv();
-    return readGridPass(resquare, upright, inverted, from, resquareToFrame, deadline, false);
+    co_return std::nullopt;
 }
 
 }  // namespace
 
+struct GridRead::Task {
+    Coroutine coroutine;
+    Late late{};
+};
+
+GridRead::GridRead(cv::Mat square, cv::Rect2f box, bool inverted, cv::Mat frame, cv::Matx33d squareToFrame)
+    : task_(std::make_unique<Task>()) {
+    task_->coroutine = readGridCoroutine(std::move(square), box, inverted, std::move(frame), squareToFrame, task_->late);
+}
+GridRead::~GridRead() = default;
+GridRead::GridRead(GridRead&&) noexcept = default;
+GridRead& GridRead::operator=(GridRead&&) noexcept = default;
+
+bool GridRead::step(std::chrono::steady_clock::time_point deadline) {
+    auto& h = task_->coroutine.handle;
+    task_->late.deadline = deadline;
+    if (!h.done()) h.resume();
+    return h.done();
+}
+
+const std::optional<std::string>& GridRead::result() const { return task_->coroutine.handle.promise().value; }
+
 std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box, bool inverted, const cv::Mat& frame,
                                     const cv::Matx33d& squareToFrame, std::chrono::steady_clock::time_point deadline) {
-    return readGridPass(square, box, inverted, frame, squareToFrame, deadline, true);
+    GridRead read(square, box, inverted, frame, squareToFrame);
+    if (!read.step(deadline)) return std::nullopt;
+    return read.result();
 }
 
 }  // namespace sentinel::decode::detail

@@ -10,7 +10,7 @@
 #include <opencv2/core.hpp>
 
 #include <chrono>
-
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -25,6 +25,28 @@ namespace sentinel::decode::detail {
 std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box, bool inverted,
                                     const cv::Mat& frame = {}, const cv::Matx33d& squareToFrame = cv::Matx33d::eye(),
                                     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+
+// readGrid that can stop at a deadline and go on later from where it stopped (a frame's slice of
+// time ends; the next frame of the same scene continues): the same result as one uninterrupted
+// readGrid. The images are shared (cv::Mat headers), not copied: the caller keeps them unchanged
+// until the read is done.
+class GridRead {
+public:
+    GridRead(cv::Mat square, cv::Rect2f box, bool inverted, cv::Mat frame = {}, cv::Matx33d squareToFrame = cv::Matx33d::eye());
+    ~GridRead();
+    GridRead(GridRead&&) noexcept;
+    GridRead& operator=(GridRead&&) noexcept;
+
+    // Works on until done or `deadline` (checked between stages of a millisecond or two; a stage
+    // cut short runs again whole on the next step); true once done.
+    bool step(std::chrono::steady_clock::time_point deadline);
+    // The payload, once done (nothing if the symbol did not read).
+    const std::optional<std::string>& result() const;
+
+private:
+    struct Task;
+    std::unique_ptr<Task> task_;
+};
 
 // ZXing-cpp's QR decoder on a module matrix (`dark`: 8-bit, non-zero = dark module, N x N with
 // N = 17 + 4·version): the payload when format information, version and error correction all
