@@ -1,5 +1,6 @@
 #include "firmware/decode/Cascade.h"
 
+#include "firmware/base/Log.h"
 #include "firmware/decode/GridReader.h"
 
 #define ZX_USE_UTF8 1
@@ -96,8 +97,14 @@ constexpr double kMotionLongPx = 8.0;
 constexpr int kMotionMinLagPx = 3;
 constexpr int kMotionMaxLagPx = 16;
 constexpr int kMotionCropPx = 256;
-// The 1-D motion Wiener kernel reaches this many blur lengths either side.
-constexpr double kMotionTapsOfLength = 4.0;
+// Motion deconvolution works on at most this many pixels of region (the turned canvas is up to
+// twice as large; ≈ 15 ms at this size on the dev machine).
+constexpr double kMaxMotionDeblurPixels = 0.25e6;
+// A filtered grid variant's deconvolution and outline of a region, first estimate (ms per
+// megapixel of region on the dev machine: the Wiener filter is separable, the motion filter turns
+// the region and runs row DFTs on a canvas up to twice its size).
+constexpr double kWienerPrepHintMsPerMp = 12.0;
+constexpr double kMotionPrepHintMsPerMp = 70.0;
 // Adaptive threshold window ≈ 6 modules at 4-5 px/module (must be odd).
 constexpr int kAdaptiveBlockPx = 25;
 
@@ -193,46 +200,38 @@ double motionLength(const cv::Mat& in, double a) {
     return bestLag;
 }
 
-// A linear motion blur undone along its own direction: the region is turned so that the blur
-// runs along the rows, each row is filtered by the 1-D Wiener filter B / (B² + K) of a box of the
-// blur's length (B(f) = sinc(f·L)), and the result is turned back. About 5 ms on a 0.36 MP region,
-// against 15 for the DFTs of the 2-D filter (a blur along one direction is one-dimensional).
-cv::Mat motionDeblur(const cv::Mat& in, double lengthPx) {
+// A linear motion blur of length L along direction a undone by the Wiener filter B / (B² + K) of
+// its transfer function, B(f) = sinc(L · f·(cos a, sin a)): real (the blur is symmetric about its
+// centre) and known in closed form, so one forward and one inverse DFT of the region. A region
+// larger than kMaxMotionDeblurPixels is deconvolved at reduced size (its blur scaled alike) and
+// brought back.
+cv::Mat motionDeblur(const cv::Mat& full, double lengthPx) {
+    const double shrink = std::min(1.0, std::sqrt(kMaxMotionDeblurPixels / double(full.total())));
+    const cv::Mat in = resampled(full, shrink);
     const double a = motionDirection(in);
-    if (lengthPx <= 0) lengthPx = motionLength(in, a);
-    const double length = std::max(2.0, lengthPx);
-    const int radius = int(std::ceil(kMotionTapsOfLength * length));
-    constexpr int kSpectrum = 512;  // frequencies sampled for the kernel's inverse DFT
-    std::vector<double> w(static_cast<std::size_t>(kSpectrum));
-    for (int i = 0; i < kSpectrum; ++i) {
-        const double x = std::numbers::pi * double(std::min(i, kSpectrum - i)) / kSpectrum * length;
-        const double b = x == 0 ? 1.0 : std::sin(x) / x;
-        w[std::size_t(i)] = b / (b * b + kWienerNoiseRatio);
-    }
-    cv::Mat kernel(1, 2 * radius + 1, CV_32F);
-    double sum = 0;
-    for (int t = -radius; t <= radius; ++t) {
-        double v = 0;
-        for (int i = 0; i < kSpectrum; ++i) v += w[std::size_t(i)] * std::cos(2.0 * std::numbers::pi * i * t / kSpectrum);
-        kernel.at<float>(t + radius) = float(v);
-        sum += v;
-    }
-    kernel /= sum;
-    // Turn by the blur's angle about the centre, into a canvas that holds the whole turned region.
-    const cv::Point2f centre(float(in.cols) / 2, float(in.rows) / 2);
-    cv::Mat turn = cv::getRotationMatrix2D(centre, a * 180.0 / std::numbers::pi, 1.0);
-    const cv::Rect2f bounds = cv::RotatedRect(centre, cv::Size2f(in.size()), float(a * 180.0 / std::numbers::pi)).boundingRect2f();
-    turn.at<double>(0, 2) += bounds.width / 2 - centre.x;
-    turn.at<double>(1, 2) += bounds.height / 2 - centre.y;
-    cv::Mat turned, filtered, back;
-    cv::warpAffine(in, turned, turn, cv::Size(int(std::ceil(bounds.width)), int(std::ceil(bounds.height))), cv::INTER_LINEAR,
-                   cv::BORDER_REPLICATE);
+    const double length = std::max(2.0, lengthPx > 0 ? lengthPx * shrink : motionLength(in, a));
     cv::Mat f;
-    turned.convertTo(f, CV_32F);
-    cv::sepFilter2D(f, filtered, CV_32F, kernel, cv::Mat::ones(1, 1, CV_32F), cv::Point(-1, -1), 0, cv::BORDER_REPLICATE);
-    cv::warpAffine(filtered, back, turn, in.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    in.convertTo(f, CV_32F);
+    const int rows = cv::getOptimalDFTSize(in.rows), cols = cv::getOptimalDFTSize(in.cols);
+    cv::copyMakeBorder(f, f, 0, rows - in.rows, 0, cols - in.cols, cv::BORDER_REPLICATE);
+    cv::Mat spectrum;
+    cv::dft(f, spectrum, cv::DFT_COMPLEX_OUTPUT);
+    const double c = std::cos(a) * length * std::numbers::pi, s = std::sin(a) * length * std::numbers::pi;
+    for (int y = 0; y < rows; ++y) {
+        auto* row = spectrum.ptr<cv::Vec2f>(y);
+        const double fy = double(y <= rows / 2 ? y : y - rows) / rows;
+        for (int x = 0; x < cols; ++x) {
+            const double fx = double(x <= cols / 2 ? x : x - cols) / cols;
+            const double t = fx * c + fy * s;
+            const double b = t == 0 ? 1.0 : std::sin(t) / t;
+            row[x] *= float(b / (b * b + kWienerNoiseRatio));
+        }
+    }
+    cv::Mat restored;
+    cv::idft(spectrum, restored, cv::DFT_SCALE | cv::DFT_REAL_OUTPUT);
     cv::Mat out;
-    cv::normalize(back, out, 0, 255, cv::NORM_MINMAX, CV_8U);
+    cv::normalize(restored(cv::Rect(0, 0, in.cols, in.rows)), out, 0, 255, cv::NORM_MINMAX, CV_8U);
+    if (shrink < 1.0) cv::resize(out, out, full.size(), 0, 0, cv::INTER_LINEAR);
     return out;
 }
 
@@ -640,7 +639,11 @@ double workMegapixels(const Variant& variant, FrameContext& frame) {
     return frameMp;
 }
 
-GridJob::GridJob(const Variant& variant, FrameContext& frame) : variant_(variant), gray_(frame.gray().clone()) {
+GridJob::GridJob(const Variant& variant, FrameContext& frame)
+    : variant_(variant),
+      gray_(frame.gray().clone()),
+      prepMsPerMp_(variant.filter == Filter::Wiener || variant.filter == Filter::WienerGentle ? kWienerPrepHintMsPerMp
+                                                                                               : kMotionPrepHintMsPerMp) {
     if (variant.filter == Filter::None) {
         outlined_ = frame.outlined();
     } else {
@@ -649,12 +652,15 @@ GridJob::GridJob(const Variant& variant, FrameContext& frame) : variant_(variant
 }
 
 bool GridJob::step(std::chrono::steady_clock::time_point deadline) {
+    bool worked = false;  // whether this slice has done any work yet
     try {
         for (;;) {
             if (current_) {
+                worked = true;
                 if (!current_->step(deadline)) return false;
                 if (current_->result()) {
                     result_ = current_->result();
+                    placement_ = current_->placement();
                     return true;
                 }
                 current_.reset();
@@ -669,17 +675,43 @@ bool GridJob::step(std::chrono::steady_clock::time_point deadline) {
             }
             // Filtered (deconvolved) regions: outlined, rectified and sampled on the filtered pixels
             // (the module centres of a blurred code are where the filter restores contrast).
-            const cv::Mat filtered = applyFilter(gray_(regions_[next_++]), variant_.filter, false);
+            // The deconvolution and outline (tens of ms on a large region) cannot stop part-way: they
+            // start in this slice only if their estimate fits in what is left of it, or the slice
+            // has just begun.
+            const cv::Rect& r = regions_[next_];
+            const auto start = std::chrono::steady_clock::now();
+            const double mp = double(r.area()) / 1e6;
+            if (worked && start + std::chrono::microseconds(std::int64_t(prepMsPerMp_ * mp * 1000.0)) > deadline) return false;
+            ++next_;
+            const cv::Mat filtered = applyFilter(gray_(r), variant_.filter, false);
             const auto quad = outlineQuad(filtered, true);
+            worked = true;
+            const double prepMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+            prepMsPerMp_ = prepMs / std::max(mp, 1e-3);
+            SLOG("Decode", Debug) << "grid region " << variant_.name << " " << r.width << "x" << r.height << " prepared_ms=" << prepMs;
             if (!quad) continue;
             const FrameContext::Outlined o = outlinedSquare(filtered, *quad);
             current_.emplace(o.square, o.box, variant_.invert, filtered, o.squareToFrame);
+            currentRegion_ = r;
         }
     } catch (const std::exception&) {
         // A third-party failure is "nothing read" (STYLE rule 4).
         current_.reset();
         next_ = variant_.filter == Filter::None ? outlined_.size() : regions_.size();
         return true;
+    }
+}
+
+bool GridJob::holdsOn(FrameContext& frame) const {
+    if (!result_ || !placement_) return false;
+    try {
+        const cv::Mat& gray = frame.gray();
+        if (gray.size() != gray_.size()) return false;
+        const cv::Mat image =
+            variant_.filter == Filter::None ? gray : applyFilter(gray(currentRegion_), variant_.filter, false);
+        return readPlaced(image, *placement_) == result_;
+    } catch (const std::exception&) {
+        return false;  // a third-party failure: not confirmed (STYLE rule 4)
     }
 }
 

@@ -97,6 +97,9 @@ public:
     bool step(std::chrono::steady_clock::time_point deadline);
     // The payload, once done (nothing if no region read).
     const std::optional<std::string>& result() const { return result_; }
+    // Whether the result also reads on `frame` (the scene's current frame, when the job was begun on
+    // an earlier one): the same grid placement sampled from its pixels decodes to the same payload.
+    bool holdsOn(FrameContext& frame) const;
 
 private:
     const Variant& variant_;
@@ -104,8 +107,11 @@ private:
     std::vector<FrameContext::Outlined> outlined_;  // unfiltered variants: the frame's outlines
     std::vector<cv::Rect> regions_;                 // filtered variants: the candidate regions
     std::size_t next_ = 0;                          // the next outline or region to read
+    double prepMsPerMp_;                            // a filtered region's deconvolution and outline, estimated
     std::optional<GridRead> current_;
+    cv::Rect currentRegion_;  // filtered variants: the region current_ reads (frame coordinates)
     std::optional<std::string> result_;
+    std::optional<GridPlacement> placement_;
 };
 
 struct VariantOutcome {

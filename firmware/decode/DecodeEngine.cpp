@@ -168,6 +168,15 @@ struct DecodeEngine::Impl {
             const bool done = job->step(deadline);
             ++report.variantsTried;
             SLOG(kLog, Debug) << "variant " << cascade()[jobVariant].name << " resumed done=" << done;
+            // Begun on an earlier frame: its result counts only if the current frame shows the
+            // same symbol where the job found it (a scene change the thumbnail missed, one phone
+            // taking another's place, must not pass the earlier phone's code).
+            if (job->result() && !job->holdsOn(context)) {
+                SLOG(kLog, Debug) << "variant " << cascade()[jobVariant].name << " read on an earlier frame, not on this one";
+                job.reset();
+                keepSymbols(context);
+                return finish(t0, {});
+            }
             if (job->result()) {
                 std::vector<std::string> payloads{*job->result()};
                 report.readBy = cascade()[jobVariant].name;

@@ -822,7 +822,7 @@ struct Coroutine {
 // caller keeps them unchanged while the read is unfinished). Two passes: the outline's square, then
 // (when the landmarks placed a grid that did not read) a square rectified from the landmarks.
 Coroutine readGridCoroutine(cv::Mat square, cv::Rect2f box, bool inverted, cv::Mat frame, cv::Matx33d squareToFrame,
-                            const Late& late) {
+                            const Late& late, std::optional<GridPlacement>& placement) {
     CV_Assert(square.type() == CV_8UC1 && (frame.empty() || frame.type() == CV_8UC1));
     for (int pass = 0; pass < 2; ++pass) {
         const cv::Rect inner = cv::Rect(box) & cv::Rect(cv::Point(), square.size());
@@ -941,7 +941,13 @@ Coroutine readGridCoroutine(cv::Mat square, cv::Rect2f box, bool inverted, cv::M
                 cv::Mat local;
                 cv::blur(v, local, cv::Size(window, window), cv::Point(-1, -1), cv::BORDER_REPLICATE);
                 cv::Mat dark = v < local;
-                if (auto text = decodeRotations(dark, hyp.turns)) co_return text;
+                if (auto text = decodeRotations(dark, hyp.turns)) {
+                    const auto grid = unitCorners(hyp.n);
+                    const cv::Matx33d moduleToSquare(cv::getPerspectiveTransform(grid.data(), corners.data()));
+                    placement = GridPlacement{(frame.empty() ? cv::Matx33d::eye() : squareToFrame) * moduleToSquare, hyp.n,
+                                              sigma, inverted, window, hyp.turns};
+                    co_return text;
+                }
             }
         }
         // The landmarks placed the symbol but its grid did not read: the outline was far off (glare
@@ -975,11 +981,13 @@ Coroutine readGridCoroutine(cv::Mat square, cv::Rect2f box, bool inverted, cv::M
 struct GridRead::Task {
     Coroutine coroutine;
     Late late{};
+    std::optional<GridPlacement> placement;
 };
 
 GridRead::GridRead(cv::Mat square, cv::Rect2f box, bool inverted, cv::Mat frame, cv::Matx33d squareToFrame)
     : task_(std::make_unique<Task>()) {
-    task_->coroutine = readGridCoroutine(std::move(square), box, inverted, std::move(frame), squareToFrame, task_->late);
+    task_->coroutine =
+        readGridCoroutine(std::move(square), box, inverted, std::move(frame), squareToFrame, task_->late, task_->placement);
 }
 GridRead::~GridRead() = default;
 GridRead::GridRead(GridRead&&) noexcept = default;
@@ -993,6 +1001,32 @@ bool GridRead::step(std::chrono::steady_clock::time_point deadline) {
 }
 
 const std::optional<std::string>& GridRead::result() const { return task_->coroutine.handle.promise().value; }
+
+const std::optional<GridPlacement>& GridRead::placement() const { return task_->placement; }
+
+std::optional<std::string> readPlaced(const cv::Mat& image, const GridPlacement& p) {
+    try {
+        CV_Assert(image.type() == CV_8UC1 && p.modules >= kMinModules && p.modules <= kMaxModules);
+        // The pixels around the grid (the smoothing's reach beyond it), as the reader sampled them.
+        std::vector<cv::Point2f> ends;
+        for (const auto& c : unitCorners(p.modules)) ends.push_back(apply(p.moduleToImage, c));
+        const int reach = int(std::ceil(3 * p.smoothPx)) + 2;
+        const cv::Rect crop = (cv::boundingRect(ends) + cv::Size(2 * reach, 2 * reach) - cv::Point(reach, reach)) &
+                              cv::Rect(cv::Point(), image.size());
+        if (crop.width < 8 || crop.height < 8) return std::nullopt;
+        cv::Mat source;
+        image(crop).convertTo(source, CV_32F);
+        if (p.smoothPx >= kMinSmoothPx) cv::GaussianBlur(source, source, cv::Size(), p.smoothPx);
+        if (p.inverted) source = 255.0 - source;
+        Sampler sampler(source, cv::Matx33d(1, 0, -crop.x, 0, 1, -crop.y, 0, 0, 1) * p.moduleToImage, p.modules);
+        const cv::Mat v = sampler.sample(unitCorners(p.modules));
+        cv::Mat local;
+        cv::blur(v, local, cv::Size(p.window, p.window), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+        return decodeRotations(v < local, p.turns);
+    } catch (const std::exception&) {
+        return std::nullopt;  // a third-party failure is "nothing read" (STYLE rule 4)
+    }
+}
 
 std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box, bool inverted, const cv::Mat& frame,
                                     const cv::Matx33d& squareToFrame, std::chrono::steady_clock::time_point deadline) {

@@ -26,6 +26,22 @@ std::optional<std::string> readGrid(const cv::Mat& square, const cv::Rect2f& box
                                     const cv::Mat& frame = {}, const cv::Matx33d& squareToFrame = cv::Matx33d::eye(),
                                     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
+// Where a read placed the module grid, and how it sampled it: enough to read the same symbol
+// again from another image of the same scene (readPlaced).
+struct GridPlacement {
+    cv::Matx33d moduleToImage;  // module coordinates (0..modules) → the sampled image's pixels
+    int modules = 0;            // N = 17 + 4·version
+    double smoothPx = 0;        // Gaussian applied before sampling
+    bool inverted = false;
+    int window = 0;             // the local-mean threshold's width, in modules
+    int turns = 0;              // clockwise quarter turns tried first
+};
+
+// The symbol at `p` read from `image` (8-bit, the same coordinates as the image the placement was
+// found on): the payload when it decodes, else nothing. Confirms that a read made on an earlier
+// frame still holds on the current one.
+std::optional<std::string> readPlaced(const cv::Mat& image, const GridPlacement& p);
+
 // readGrid that can stop at a deadline and go on later from where it stopped (a frame's slice of
 // time ends; the next frame of the same scene continues): the same result as one uninterrupted
 // readGrid. The images are shared (cv::Mat headers), not copied: the caller keeps them unchanged
@@ -42,6 +58,8 @@ public:
     bool step(std::chrono::steady_clock::time_point deadline);
     // The payload, once done (nothing if the symbol did not read).
     const std::optional<std::string>& result() const;
+    // Where the grid that read was placed (with the result).
+    const std::optional<GridPlacement>& placement() const;
 
 private:
     struct Task;

@@ -8,6 +8,7 @@
 #include <ZXing/ReadBarcode.h>
 #include <opencv2/imgproc.hpp>
 
+#include <chrono>
 #include <string>
 
 namespace sentinel::decode::detail {
@@ -137,6 +138,48 @@ TEST(GridReader, SamplesTheFrameThroughTheSquaresMapping) {
     const float side = float(kModules * px * scale);
     const cv::Rect2f box(30, 30, side, side);
     EXPECT_EQ(readGrid(square, box, false, frame, frameToSquare.inv()), kPayload);
+}
+
+// A read cut short by its deadline goes on from where it stopped: stopped at its first check (a
+// deadline already past), then resumed, it reads what one uninterrupted read does.
+TEST(GridReader, AReadStoppedAtItsDeadlineGoesOnWhenResumed) {
+    const int px = 4, quiet = 60;
+    cv::Mat img = render(moduleMatrix(kPayload), px, quiet);
+    cv::circle(img, cv::Point(quiet + (kModules - 4) * px, quiet + 4 * px), 6 * px, cv::Scalar(255), cv::FILLED);
+    const cv::Rect2f box(quiet, quiet, float(kModules) * px, float(kModules) * px);
+    GridRead read(img, box, false);
+    const auto past = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    EXPECT_FALSE(read.step(past));
+    EXPECT_FALSE(read.step(past));  // no slice at all: no progress, but no harm
+    EXPECT_FALSE(read.result().has_value());
+    EXPECT_TRUE(read.step(std::chrono::steady_clock::time_point::max()));
+    EXPECT_EQ(read.result(), kPayload);
+    ASSERT_TRUE(read.placement().has_value());
+    EXPECT_EQ(read.placement()->modules, kModules);
+}
+
+// A read's placement confirms it on another image of the scene: the same symbol there reads again;
+// another symbol in its place (one phone taking another's place) does not read as the first.
+TEST(GridReader, APlacementReadsTheSameSymbolAgainAndNotAnother) {
+    const int px = 4, quiet = 60;
+    const cv::Mat img = render(moduleMatrix(kPayload), px, quiet);
+    const cv::Rect2f box(quiet, quiet, float(kModules) * px, float(kModules) * px);
+    GridRead read(img, box, false);
+    ASSERT_TRUE(read.step(std::chrono::steady_clock::time_point::max()));
+    ASSERT_EQ(read.result(), kPayload);
+    const GridPlacement placement = *read.placement();
+    cv::Mat noisy = img.clone();
+    cv::Mat noise(img.size(), CV_16SC1);
+    cv::randn(noise, 0, 6);
+    noisy.convertTo(noisy, CV_16SC1);
+    noisy += noise;
+    noisy.convertTo(noisy, CV_8UC1);
+    EXPECT_EQ(readPlaced(noisy, placement), kPayload);  // the next frame: the same scene, new sensor noise
+    const std::string other = "HC1:" + std::string(440, 'Q');
+    const cv::Mat swapped = render(moduleMatrix(other), px, quiet);
+    ASSERT_EQ(moduleMatrix(other).cols, kModules);
+    EXPECT_NE(readPlaced(swapped, placement), kPayload);
+    EXPECT_EQ(readPlaced(cv::Mat(img.size(), CV_8UC1, cv::Scalar(128)), placement), std::nullopt);
 }
 
 }  // namespace

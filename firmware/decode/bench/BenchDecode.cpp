@@ -55,6 +55,7 @@ struct Tally {
     std::map<std::string, PeerTally> peers;
     std::map<std::string, int> readBy;  // variant that read, per scene read
     std::vector<std::string> missed;    // images not read within the frames (per category only)
+    std::vector<std::string> misread;   // images read as something else (per category only)
 };
 
 double msSince(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
@@ -162,6 +163,7 @@ nlohmann::json tallyJson(const Tally& t, bool full) {
     j["misreads"] = t.misreads;
     if (full && !t.readBy.empty()) j["read_by"] = t.readBy;
     if (!t.missed.empty()) j["missed"] = t.missed;
+    if (!t.misread.empty()) j["misread"] = t.misread;
     if (!t.peers.empty()) j["peers"] = peersJson(t.peers);
     return j;
 }
@@ -263,6 +265,8 @@ int runBenchDecode(const std::vector<std::string>& args, std::ostream& out, std:
             const bool right = !e.emptyScene && std::find(got.begin(), got.end(), e.expected) != got.end();
             const bool wrong = !got.empty() && !right;
             if (wrong) {
+                cat.misread.push_back(e.image.string());
+                SLOG("Decode", Debug) << "misread by " << engine.lastReport().readBy;
                 cat.misreads++;
                 if (!e.emptyScene) all.misreads++;
             }
