@@ -101,10 +101,12 @@ constexpr int kMotionCropPx = 256;
 // twice as large; ≈ 15 ms at this size on the dev machine).
 constexpr double kMaxMotionDeblurPixels = 0.25e6;
 // A filtered grid variant's deconvolution and outline of a region, first estimate (ms per
-// megapixel of region on the dev machine: the Wiener filter is separable, the motion filter turns
-// the region and runs row DFTs on a canvas up to twice its size).
+// megapixel of region on the dev machine: the Wiener filter is separable, the motion filter a DFT
+// pair on up to kMaxMotionDeblurPixels); learned from each region after that.
 constexpr double kWienerPrepHintMsPerMp = 12.0;
-constexpr double kMotionPrepHintMsPerMp = 70.0;
+constexpr double kMotionPrepHintMsPerMp = 50.0;
+// Reading a placed grid again (GridJob::holdsOn) on an unfiltered frame, ms.
+constexpr double kConfirmMs = 2.0;
 // Adaptive threshold window ≈ 6 modules at 4-5 px/module (must be odd).
 constexpr int kAdaptiveBlockPx = 25;
 
@@ -216,15 +218,25 @@ cv::Mat motionDeblur(const cv::Mat& full, double lengthPx) {
     cv::copyMakeBorder(f, f, 0, rows - in.rows, 0, cols - in.cols, cv::BORDER_REPLICATE);
     cv::Mat spectrum;
     cv::dft(f, spectrum, cv::DFT_COMPLEX_OUTPUT);
+    // B = sin(t) / t with t = tx + ty (tx from the column's frequency, ty from the row's):
+    // sin(tx + ty) from the sines and cosines of each, tabulated once per column and per row.
     const double c = std::cos(a) * length * std::numbers::pi, s = std::sin(a) * length * std::numbers::pi;
+    std::vector<float> tx(static_cast<std::size_t>(cols)), sx(tx.size()), cx(tx.size());
+    for (int x = 0; x < cols; ++x) {
+        const double t = double(x <= cols / 2 ? x : x - cols) / cols * c;
+        tx[std::size_t(x)] = float(t);
+        sx[std::size_t(x)] = float(std::sin(t));
+        cx[std::size_t(x)] = float(std::cos(t));
+    }
+    const float k = float(kWienerNoiseRatio);
     for (int y = 0; y < rows; ++y) {
         auto* row = spectrum.ptr<cv::Vec2f>(y);
-        const double fy = double(y <= rows / 2 ? y : y - rows) / rows;
+        const double t = double(y <= rows / 2 ? y : y - rows) / rows * s;
+        const float ty = float(t), sy = float(std::sin(t)), cy = float(std::cos(t));
         for (int x = 0; x < cols; ++x) {
-            const double fx = double(x <= cols / 2 ? x : x - cols) / cols;
-            const double t = fx * c + fy * s;
-            const double b = t == 0 ? 1.0 : std::sin(t) / t;
-            row[x] *= float(b / (b * b + kWienerNoiseRatio));
+            const float sum = tx[std::size_t(x)] + ty;
+            const float b = std::abs(sum) < 1e-6f ? 1.0f : (sx[std::size_t(x)] * cy + cx[std::size_t(x)] * sy) / sum;
+            row[x] *= b / (b * b + k);
         }
     }
     cv::Mat restored;
@@ -652,6 +664,16 @@ GridJob::GridJob(const Variant& variant, FrameContext& frame)
 }
 
 bool GridJob::step(std::chrono::steady_clock::time_point deadline) {
+    if (!done_) done_ = work(deadline);
+    return done_;
+}
+
+double GridJob::holdsOnMs() const {
+    if (variant_.filter == Filter::None) return kConfirmMs;
+    return kConfirmMs + prepMsPerMp_ * double(currentRegion_.area()) / 1e6;
+}
+
+bool GridJob::work(std::chrono::steady_clock::time_point deadline) {
     bool worked = false;  // whether this slice has done any work yet
     try {
         for (;;) {

@@ -100,8 +100,13 @@ public:
     // Whether the result also reads on `frame` (the scene's current frame, when the job was begun on
     // an earlier one): the same grid placement sampled from its pixels decodes to the same payload.
     bool holdsOn(FrameContext& frame) const;
+    // What holdsOn costs, estimated (ms): a filtered variant deconvolves the region again.
+    double holdsOnMs() const;
+    bool done() const { return done_; }
 
 private:
+    bool work(std::chrono::steady_clock::time_point deadline);
+
     const Variant& variant_;
     cv::Mat gray_;                                  // the frame, copied
     std::vector<FrameContext::Outlined> outlined_;  // unfiltered variants: the frame's outlines
@@ -112,6 +117,7 @@ private:
     cv::Rect currentRegion_;  // filtered variants: the region current_ reads (frame coordinates)
     std::optional<std::string> result_;
     std::optional<GridPlacement> placement_;
+    bool done_ = false;
 };
 
 struct VariantOutcome {

@@ -165,12 +165,19 @@ struct DecodeEngine::Impl {
         if (job && Clock::now() < deadline) {
             // The grid variant cut short on an earlier frame goes on, as this frame's first variant.
             ranExpensive = true;
+            const bool finishedBefore = job->done();
             const bool done = job->step(deadline);
             ++report.variantsTried;
             SLOG(kLog, Debug) << "variant " << cascade()[jobVariant].name << " resumed done=" << done;
             // Begun on an earlier frame: its result counts only if the current frame shows the
             // same symbol where the job found it (a scene change the thumbnail missed, one phone
             // taking another's place, must not pass the earlier phone's code).
+            if (job->result() && !finishedBefore &&
+                Clock::now() + std::chrono::microseconds(std::int64_t(job->holdsOnMs() * 1000)) > deadline) {
+                // Read, but confirming it would overrun this frame: it is confirmed first on the next.
+                keepSymbols(context);
+                return finish(t0, {});
+            }
             if (job->result() && !job->holdsOn(context)) {
                 SLOG(kLog, Debug) << "variant " << cascade()[jobVariant].name << " read on an earlier frame, not on this one";
                 job.reset();
