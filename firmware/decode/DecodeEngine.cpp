@@ -187,6 +187,7 @@ struct DecodeEngine::Impl {
             if (job->result()) {
                 std::vector<std::string> payloads{*job->result()};
                 report.readBy = cascade()[jobVariant].name;
+                report.resumed = true;
                 rememberWinner(jobVariant);
                 credits = double(options.escalationFrames);
                 job.reset();

@@ -41,6 +41,7 @@ struct FrameReport {
     int variantsTried = 0;
     std::string readBy;            // name of the variant that read, empty if none
     bool symbolSeen = false;       // a QR symbol was located (even if it did not decode)
+    bool resumed = false;          // the read finished a grid variant begun on an earlier frame
     std::chrono::microseconds elapsed{0};
 };
 
