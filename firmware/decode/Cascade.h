@@ -135,7 +135,8 @@ double workMegapixels(const Variant& variant, FrameContext& frame);
 inline bool stopsAtDeadline(const Variant& v) { return v.region == Region::Gridded; }
 
 // Runs one variant (the frame is not modified). Catches every exception. Variants that sample the
-// module grid (GridReader, several ms of separable stages) give up at `deadline` and read nothing.
+// module grid (GridReader, stages of a millisecond or two) stop at `deadline` and hand back their
+// unfinished job, to go on with on a later frame.
 VariantOutcome runVariant(const Variant& variant, FrameContext& frame,
                           std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 

@@ -136,6 +136,11 @@ struct DecodeEngine::Impl {
             job.reset();
         }
         context.symbols() = sceneSymbols;
+        // Nothing read on this frame: the symbols it located are kept for the scene's next frames.
+        auto nothing = [&] {
+            keepSymbols(context);
+            return finish(t0, {});
+        };
         auto outcome = run(0, context);
         if (!outcome.payloads.empty()) {
             credits = double(options.escalationFrames);
@@ -154,10 +159,7 @@ struct DecodeEngine::Impl {
             escalate = true;
         }
         credits = std::min(double(options.escalationFrames), credits + kCreditRefillPerFrame);
-        if (!escalate) {
-            keepSymbols(context);
-            return finish(t0, {});
-        }
+        if (!escalate) return nothing();
 
         const double budgetMs = double(options.frameBudget.count()) / 1000.0;
         const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(options.frameBudget * kFrameDeadlineOfBudget);
@@ -175,14 +177,12 @@ struct DecodeEngine::Impl {
             if (job->result() && !finishedBefore &&
                 Clock::now() + std::chrono::microseconds(std::int64_t(job->holdsOnMs() * 1000)) > deadline) {
                 // Read, but confirming it would overrun this frame: it is confirmed first on the next.
-                keepSymbols(context);
-                return finish(t0, {});
+                return nothing();
             }
             if (job->result() && !job->holdsOn(context)) {
                 SLOG(kLog, Debug) << "variant " << cascade()[jobVariant].name << " read on an earlier frame, not on this one";
                 job.reset();
-                keepSymbols(context);
-                return finish(t0, {});
+                return nothing();
             }
             if (job->result()) {
                 std::vector<std::string> payloads{*job->result()};
@@ -193,10 +193,7 @@ struct DecodeEngine::Impl {
                 job.reset();
                 return finish(t0, std::move(payloads));
             }
-            if (!done) {
-                keepSymbols(context);
-                return finish(t0, {});
-            }
+            if (!done) return nothing();
             job.reset();
         }
         if (pending.empty()) refill();
@@ -231,8 +228,7 @@ struct DecodeEngine::Impl {
                 break;
             }
         }
-        keepSymbols(context);
-        return finish(t0, {});
+        return nothing();
     }
 
     // The half-size pass can miss a second, smaller code beside the one it read (a code nested in

@@ -235,7 +235,7 @@ TEST(DecodeEngine, AGridReadFinishedAfterThePhoneChangedDoesNotPassTheEarlierCod
     const auto still = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
     int framesToRead = 0;
     EngineOptions small;
-    for (int share : {10, 20, 40}) {
+    for (int share : {5, 10, 20, 40}) {
         small.frameBudget = std::max(still / share, std::chrono::microseconds(3000));
         DecodeEngine alone(small);
         for (int i = 1; i <= 120 && framesToRead == 0; ++i) {
