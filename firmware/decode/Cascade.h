@@ -106,6 +106,7 @@ public:
 
 private:
     bool work(std::chrono::steady_clock::time_point deadline);
+    std::size_t regionCount() const { return variant_.filter == Filter::None ? outlined_.size() : regions_.size(); }
 
     const Variant& variant_;
     cv::Mat gray_;                                  // the frame, copied

@@ -188,10 +188,8 @@ struct DecodeEngine::Impl {
                 std::vector<std::string> payloads{*job->result()};
                 report.readBy = cascade()[jobVariant].name;
                 report.resumed = true;
-                rememberWinner(jobVariant);
-                credits = double(options.escalationFrames);
                 job.reset();
-                return finish(t0, std::move(payloads));
+                return accept(jobVariant, t0, std::move(payloads));
             }
             if (!done) return nothing();
             job.reset();
@@ -216,11 +214,7 @@ struct DecodeEngine::Impl {
             pending.pop_front();
             ranExpensive = true;
             outcome = run(i, context, deadline);
-            if (!outcome.payloads.empty()) {
-                rememberWinner(i);
-                credits = double(options.escalationFrames);
-                return finish(t0, std::move(outcome.payloads));
-            }
+            if (!outcome.payloads.empty()) return accept(i, t0, std::move(outcome.payloads));
             if (outcome.unfinished) {
                 // Cut short at the frame's deadline: it goes on from there on the next frame.
                 job = std::move(outcome.unfinished);
@@ -262,6 +256,14 @@ struct DecodeEngine::Impl {
             }
         }
         return finish(t0, {});
+    }
+
+    // Variant `index` read `payloads` on this frame: it goes first on the next scenes, and the
+    // escalation credits refill.
+    std::vector<std::string> accept(std::size_t index, Clock::time_point t0, std::vector<std::string> payloads) {
+        rememberWinner(index);
+        credits = double(options.escalationFrames);
+        return finish(t0, std::move(payloads));
     }
 
     // The symbols this frame located, kept for the scene's next frames (the first kMaxSceneSymbols,

@@ -766,6 +766,14 @@ std::optional<std::string> decodeRotations(cv::Mat dark, int turns) {
     return std::nullopt;
 }
 
+// Module-centre samples thresholded at the mean of a window x window module neighbourhood, decoded
+// from `turns` quarter turns on.
+std::optional<std::string> decodeSamples(const cv::Mat& v, int window, int turns) {
+    cv::Mat local;
+    cv::blur(v, local, cv::Size(window, window), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+    return decodeRotations(v < local, turns);
+}
+
 }  // namespace
 
 std::optional<std::string> decodeModules(const cv::Mat& dark) {
@@ -938,10 +946,7 @@ Coroutine readGridCoroutine(cv::Mat square, cv::Rect2f box, bool inverted, cv::M
             }
             const cv::Mat v = sampler.sample(corners);
             for (int window : {kThresholdWindowModules, kWideThresholdWindowModules}) {
-                cv::Mat local;
-                cv::blur(v, local, cv::Size(window, window), cv::Point(-1, -1), cv::BORDER_REPLICATE);
-                cv::Mat dark = v < local;
-                if (auto text = decodeRotations(dark, hyp.turns)) {
+                if (auto text = decodeSamples(v, window, hyp.turns)) {
                     const auto grid = unitCorners(hyp.n);
                     const cv::Matx33d moduleToSquare(cv::getPerspectiveTransform(grid.data(), corners.data()));
                     placement = GridPlacement{(frame.empty() ? cv::Matx33d::eye() : squareToFrame) * moduleToSquare, hyp.n,
@@ -1019,10 +1024,7 @@ std::optional<std::string> readPlaced(const cv::Mat& image, const GridPlacement&
         if (p.smoothPx >= kMinSmoothPx) cv::GaussianBlur(source, source, cv::Size(), p.smoothPx);
         if (p.inverted) source = 255.0 - source;
         Sampler sampler(source, cv::Matx33d(1, 0, -crop.x, 0, 1, -crop.y, 0, 0, 1) * p.moduleToImage, p.modules);
-        const cv::Mat v = sampler.sample(unitCorners(p.modules));
-        cv::Mat local;
-        cv::blur(v, local, cv::Size(p.window, p.window), cv::Point(-1, -1), cv::BORDER_REPLICATE);
-        return decodeRotations(v < local, p.turns);
+        return decodeSamples(sampler.sample(unitCorners(p.modules)), p.window, p.turns);
     } catch (const std::exception&) {
         return std::nullopt;  // a third-party failure is "nothing read" (STYLE rule 4)
     }
