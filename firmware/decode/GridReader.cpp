@@ -104,6 +104,12 @@ constexpr double kAnchorRefineModules = 0.75;
 // within a module of where it lies: the search reach narrows to kGrownSearchModules.
 constexpr double kGrownSearchModules = 1.0;
 constexpr std::size_t kAffineUpToPoints = 6;
+// An affine grid's perspective terms (per symbol side: how much farther one side is than the
+// other) are searched within ±kMaxPerspective in steps of kPerspectiveStep; no side is taken to
+// be nearer than kMinDepthRatio of the other.
+constexpr double kMaxPerspective = 0.7;
+constexpr double kPerspectiveStep = 0.1;
+constexpr double kMinDepthRatio = 0.3;
 // Three landmarks fix an affine grid: two finders and the one alignment pattern of versions 2–6.
 constexpr std::size_t kMinLandmarks = 3;
 // Samples are taken from the square smoothed by a Gaussian of this share of a module (noise).
@@ -595,30 +601,38 @@ cv::Matx33d similarityThrough(const Landmarks& m) {
     return cv::Matx33d(a.real(), -a.imag(), b.real(), a.imag(), a.real(), b.imag(), 0, 0, 1);
 }
 
+// The least-squares mapping from module coordinates to the square through the landmarks whose
+// perspective terms are fixed at (p, q) per symbol side (n modules): the homography
+// [a; p/n q/n 1], where w = 1 + (p·x + q·y)/n makes image · w an affine function of the module
+// coordinates, solved for its six parameters. (0, 0) is the least-squares affine map.
+std::optional<cv::Matx33d> affineWithPerspective(const Landmarks& m, double p, double q, int n) {
+    const int rows = int(m.grid.size()) * 2;
+    cv::Mat a(rows, 6, CV_64F, cv::Scalar(0)), b(rows, 1, CV_64F);
+    const double pn = p / n, qn = q / n;
+    for (int i = 0; i < int(m.grid.size()); ++i) {
+        const auto& g = m.grid[std::size_t(i)];
+        const auto& u = m.image[std::size_t(i)];
+        const double w = 1 + pn * g.x + qn * g.y;
+        a.at<double>(2 * i, 0) = g.x;
+        a.at<double>(2 * i, 1) = g.y;
+        a.at<double>(2 * i, 2) = 1;
+        a.at<double>(2 * i + 1, 3) = g.x;
+        a.at<double>(2 * i + 1, 4) = g.y;
+        a.at<double>(2 * i + 1, 5) = 1;
+        b.at<double>(2 * i) = u.x * w;
+        b.at<double>(2 * i + 1) = u.y * w;
+    }
+    cv::Mat x;
+    if (!cv::solve(a, b, x, cv::DECOMP_SVD)) return std::nullopt;
+    const auto* v = x.ptr<double>();
+    return cv::Matx33d(v[0], v[1], v[2], v[3], v[4], v[5], pn, qn, 1);
+}
+
 // Least squares over all landmarks: affine while they are few (a homography's two perspective terms
 // are ill-determined by landmarks near one edge), then a homography.
-cv::Matx33d refit(const Landmarks& m, const cv::Matx33d& previous) {
+cv::Matx33d refit(const Landmarks& m, const cv::Matx33d& previous, int n) {
     if (m.grid.size() < 3) return previous;
-    if (m.grid.size() < kAffineUpToPoints) {
-        // Least-squares affine: solve for the 6 parameters.
-        cv::Mat a(int(m.grid.size()) * 2, 6, CV_64F, cv::Scalar(0)), b(int(m.grid.size()) * 2, 1, CV_64F);
-        for (int i = 0; i < int(m.grid.size()); ++i) {
-            const auto& g = m.grid[std::size_t(i)];
-            const auto& p = m.image[std::size_t(i)];
-            a.at<double>(2 * i, 0) = g.x;
-            a.at<double>(2 * i, 1) = g.y;
-            a.at<double>(2 * i, 2) = 1;
-            a.at<double>(2 * i + 1, 3) = g.x;
-            a.at<double>(2 * i + 1, 4) = g.y;
-            a.at<double>(2 * i + 1, 5) = 1;
-            b.at<double>(2 * i) = p.x;
-            b.at<double>(2 * i + 1) = p.y;
-        }
-        cv::Mat x;
-        if (!cv::solve(a, b, x, cv::DECOMP_SVD)) return previous;
-        const auto* q = x.ptr<double>();
-        return cv::Matx33d(q[0], q[1], q[2], q[3], q[4], q[5], 0, 0, 1);
-    }
+    if (m.grid.size() < kAffineUpToPoints) return affineWithPerspective(m, 0, 0, n).value_or(previous);
     return leastSquaresHomography(m.grid, m.image).value_or(previous);
 }
 
@@ -626,6 +640,7 @@ struct GridFit {
     cv::Matx33d moduleToSquare;
     double score = 0;       // share of timing-pattern modules read as expected (0..1)
     std::size_t fourth = 0;  // the grid corner without a finder pattern
+    Landmarks landmarks;     // those the mapping was fitted to
 };
 
 // Share of the two timing patterns (row and column 6 between the finders: dark, light, ...) that
@@ -713,7 +728,7 @@ std::optional<GridFit> fitLandmarks(const cv::Mat& img, const std::array<std::op
                 if (match < kAlignmentMinMatch) continue;
                 out.grid.push_back(centre);
                 out.image.push_back(apply(h, centre) + shift);
-                if (grow) h = refit(out, h);
+                if (grow) h = refit(out, h, n);
             }
             return out;
         };
@@ -721,12 +736,12 @@ std::optional<GridFit> fitLandmarks(const cv::Mat& img, const std::array<std::op
         if (found.grid.size() < kMinLandmarks) continue;
         const Landmarks refined = collect(kAnchorRefineModules, false);
         if (refined.grid.size() >= kMinLandmarks) {
-            h = refit(refined, h);
+            h = refit(refined, h, n);
             found = refined;
         }
         if (late()) return std::nullopt;
         const double score = timingScore(img, h, n, fourth);
-        if (!best || score > best->score) best = GridFit{h, score, fourth};
+        if (!best || score > best->score) best = GridFit{h, score, fourth, found};
     }
     return best;
 }
@@ -753,6 +768,45 @@ std::array<cv::Point2f, 4> fitGrid(Sampler& sampler, std::array<cv::Point2f, 4> 
         }
     }
     return c;
+}
+
+// The corners of the grid through `marks` (three to five landmarks: an affine fit) with the
+// perspective terms whose samples split most cleanly (Sampler::score), or `start` where none
+// does better. A symbol held at a steep angle whose outline glare cut stays foreshortened in its
+// square (its finder patterns' module sizes differ by up to half): an affine grid is then modules
+// off at the corner farthest from the landmarks. Each term is searched over ±kMaxPerspective per
+// side in steps of kPerspectiveStep, then around the best at half and a quarter of that.
+std::array<cv::Point2f, 4> searchPerspective(Sampler& sampler, const Landmarks& marks, int n, const std::array<cv::Point2f, 4>& start,
+                                             const Late& late) {
+    const auto grid = unitCorners(n);
+    std::array<cv::Point2f, 4> best = start;
+    double bestScore = sampler.score(start);
+    double bestP = 0, bestQ = 0;
+    auto trial = [&](double p, double q) {
+        // w at the corners: 1, 1 + p, 1 + p + q, 1 + q; the far side no more than kMinDepthRatio as near.
+        if (std::min({1 + p, 1 + q, 1 + p + q}) < kMinDepthRatio) return;
+        const auto h = affineWithPerspective(marks, p, q, n);
+        if (!h) return;
+        std::array<cv::Point2f, 4> c;
+        for (std::size_t k = 0; k < 4; ++k) c[k] = apply(*h, grid[k]);
+        const double s = sampler.score(c);
+        if (s > bestScore) {
+            bestScore = s;
+            best = c;
+            bestP = p;
+            bestQ = q;
+        }
+    };
+    const int steps = int(std::lround(kMaxPerspective / kPerspectiveStep));
+    for (int i = -steps; i <= steps && !late(); ++i)
+        for (int j = -steps; j <= steps; ++j) trial(i * kPerspectiveStep, j * kPerspectiveStep);
+    for (double step : {kPerspectiveStep / 2, kPerspectiveStep / 4}) {
+        const double p0 = bestP, q0 = bestQ;
+        for (int i = -1; i <= 1 && !late(); ++i)
+            for (int j = -1; j <= 1; ++j)
+                if (i != 0 || j != 0) trial(p0 + i * step, q0 + j * step);
+    }
+    return best;
 }
 
 // The module matrix decoded in each orientation, starting `turns` clockwise quarter turns from
@@ -905,12 +959,13 @@ Coroutine readGridCoroutine(cv::Mat square, cv::Rect2f box, bool inverted, cv::M
             std::array<cv::Point2f, 4> corners;
             double score;
             int turns = 0;  // clockwise quarter turns that bring the sampled grid upright (if known)
+            Landmarks landmarks;  // those the mapping was fitted to (none: the box)
         };
         std::vector<Hypothesis> hypotheses;
         for (int n : counts) {
             if (late()) co_await std::suspend_always{};
             if (std::min(box.width, box.height) / n < kMinModulePx) continue;
-            Hypothesis hyp{n, cornersOf(box), -1};
+            Hypothesis hyp{n, cornersOf(box), -1, 0, {}};
             auto fit = fitLandmarks(smoothed, finders, n, late);
             if (late()) {
                 co_await std::suspend_always{};
@@ -922,6 +977,7 @@ Coroutine readGridCoroutine(cv::Mat square, cv::Rect2f box, bool inverted, cv::M
                 for (std::size_t k = 0; k < 4; ++k) hyp.corners[k] = apply(fit->moduleToSquare, grid[k]);
                 hyp.score = fit->score;
                 hyp.turns = int((4 - (fit->fourth + 2) % 4) % 4);
+                hyp.landmarks = std::move(fit->landmarks);
             }
             hypotheses.push_back(hyp);
         }
@@ -938,10 +994,16 @@ Coroutine readGridCoroutine(cv::Mat square, cv::Rect2f box, bool inverted, cv::M
             Sampler sampler(source, toSource, hyp.n);
             const double hypModulePx = std::min(box.width, box.height) / hyp.n;
             const bool placed = hyp.score >= kPlacedTimingScore;
-            auto corners = fitGrid(sampler, hyp.corners, hypModulePx, placed, late);
+            // Three to five landmarks fit the grid only affinely: its keystone is searched for first.
+            const bool affine = hyp.landmarks.grid.size() >= kMinLandmarks && hyp.landmarks.grid.size() < kAffineUpToPoints;
+            auto place = [&] {
+                const auto start = affine ? searchPerspective(sampler, hyp.landmarks, hyp.n, hyp.corners, late) : hyp.corners;
+                return fitGrid(sampler, start, hypModulePx, placed, late);
+            };
+            auto corners = place();
             if (late()) {
                 co_await std::suspend_always{};
-                corners = fitGrid(sampler, hyp.corners, hypModulePx, placed, late);
+                corners = place();
                 if (late()) co_return std::nullopt;
             }
             const cv::Mat v = sampler.sample(corners);
