@@ -771,43 +771,65 @@ std::array<cv::Point2f, 4> fitGrid(Sampler& sampler, std::array<cv::Point2f, 4> 
 }
 
 // The corners of the grid through `marks` (three to five landmarks: an affine fit) with the
-// perspective terms whose samples split most cleanly (Sampler::score), or `start` where none
+// perspective terms whose samples split most cleanly (Sampler::score), or the start where none
 // does better. A symbol held at a steep angle whose outline glare cut stays foreshortened in its
 // square (its finder patterns' module sizes differ by up to half): an affine grid is then modules
 // off at the corner farthest from the landmarks. Each term is searched over ±kMaxPerspective per
-// side in steps of kPerspectiveStep, then around the best at half and a quarter of that.
-std::array<cv::Point2f, 4> searchPerspective(Sampler& sampler, const Landmarks& marks, int n, const std::array<cv::Point2f, 4>& start,
-                                             const Late& late) {
-    const auto grid = unitCorners(n);
-    std::array<cv::Point2f, 4> best = start;
-    double bestScore = sampler.score(start);
-    double bestP = 0, bestQ = 0;
-    auto trial = [&](double p, double q) {
+// side in steps of kPerspectiveStep, then around the best at half and a quarter of that. Hundreds
+// of trials on a large symbol outlast a frame's slice: the search stops at the deadline and goes
+// on from the next trial when run again.
+class PerspectiveSearch {
+public:
+    PerspectiveSearch(const Landmarks& marks, int n, const std::array<cv::Point2f, 4>& start)
+        : marks_(marks), n_(n), grid_(unitCorners(n)), best_(start) {}
+
+    // Works on until done (true) or late.
+    bool run(Sampler& sampler, const Late& late) {
+        if (next_ == 0) bestScore_ = sampler.score(best_);
+        const int steps = int(std::lround(kMaxPerspective / kPerspectiveStep));
+        const int side = 2 * steps + 1, coarse = side * side;
+        constexpr int kRefinements = 2, kAround = 8;
+        for (; next_ < coarse + kRefinements * kAround; ++next_) {
+            if (late()) return false;
+            if (next_ < coarse) {
+                trial(sampler, (next_ / side - steps) * kPerspectiveStep, (next_ % side - steps) * kPerspectiveStep);
+                continue;
+            }
+            // Around the best so far at half, then a quarter of the step: the 8 neighbours.
+            const int r = (next_ - coarse) / kAround, k = (next_ - coarse) % kAround;
+            if (k == 0) around_ = {bestP_, bestQ_};
+            const double step = kPerspectiveStep / (2 << r);
+            const int cell = k < 4 ? k : k + 1;  // of the 3 x 3 neighbourhood, not its centre
+            trial(sampler, around_.first + (cell / 3 - 1) * step, around_.second + (cell % 3 - 1) * step);
+        }
+        return true;
+    }
+    const std::array<cv::Point2f, 4>& corners() const { return best_; }
+
+private:
+    void trial(Sampler& sampler, double p, double q) {
         // w at the corners: 1, 1 + p, 1 + p + q, 1 + q; the far side no more than kMinDepthRatio as near.
         if (std::min({1 + p, 1 + q, 1 + p + q}) < kMinDepthRatio) return;
-        const auto h = affineWithPerspective(marks, p, q, n);
+        const auto h = affineWithPerspective(marks_, p, q, n_);
         if (!h) return;
         std::array<cv::Point2f, 4> c;
-        for (std::size_t k = 0; k < 4; ++k) c[k] = apply(*h, grid[k]);
+        for (std::size_t k = 0; k < 4; ++k) c[k] = apply(*h, grid_[k]);
         const double s = sampler.score(c);
-        if (s > bestScore) {
-            bestScore = s;
-            best = c;
-            bestP = p;
-            bestQ = q;
+        if (s > bestScore_) {
+            bestScore_ = s;
+            best_ = c;
+            bestP_ = p;
+            bestQ_ = q;
         }
-    };
-    const int steps = int(std::lround(kMaxPerspective / kPerspectiveStep));
-    for (int i = -steps; i <= steps && !late(); ++i)
-        for (int j = -steps; j <= steps; ++j) trial(i * kPerspectiveStep, j * kPerspectiveStep);
-    for (double step : {kPerspectiveStep / 2, kPerspectiveStep / 4}) {
-        const double p0 = bestP, q0 = bestQ;
-        for (int i = -1; i <= 1 && !late(); ++i)
-            for (int j = -1; j <= 1; ++j)
-                if (i != 0 || j != 0) trial(p0 + i * step, q0 + j * step);
     }
-    return best;
-}
+
+    const Landmarks& marks_;
+    int n_;
+    std::array<cv::Point2f, 4> grid_, best_;
+    double bestScore_ = 0, bestP_ = 0, bestQ_ = 0;
+    std::pair<double, double> around_{0, 0};
+    int next_ = 0;
+};
 
 // The module matrix decoded in each orientation, starting `turns` clockwise quarter turns from
 // the sampled one (the orientation the landmarks gave, tried first).
@@ -994,16 +1016,19 @@ Coroutine readGridCoroutine(cv::Mat square, cv::Rect2f box, bool inverted, cv::M
             Sampler sampler(source, toSource, hyp.n);
             const double hypModulePx = std::min(box.width, box.height) / hyp.n;
             const bool placed = hyp.score >= kPlacedTimingScore;
-            // Three to five landmarks fit the grid only affinely: its keystone is searched for first.
-            const bool affine = hyp.landmarks.grid.size() >= kMinLandmarks && hyp.landmarks.grid.size() < kAffineUpToPoints;
-            auto place = [&] {
-                const auto start = affine ? searchPerspective(sampler, hyp.landmarks, hyp.n, hyp.corners, late) : hyp.corners;
-                return fitGrid(sampler, start, hypModulePx, placed, late);
-            };
-            auto corners = place();
+            // Three to five landmarks fit the grid only affinely: its keystone is searched for first
+            // (over as many slices as it takes).
+            auto start = hyp.corners;
+            if (hyp.landmarks.grid.size() >= kMinLandmarks && hyp.landmarks.grid.size() < kAffineUpToPoints) {
+                PerspectiveSearch search(hyp.landmarks, hyp.n, hyp.corners);
+                while (!search.run(sampler, late)) co_await std::suspend_always{};
+                start = search.corners();
+                if (late()) co_await std::suspend_always{};
+            }
+            auto corners = fitGrid(sampler, start, hypModulePx, placed, late);
             if (late()) {
                 co_await std::suspend_always{};
-                corners = place();
+                corners = fitGrid(sampler, start, hypModulePx, placed, late);
                 if (late()) co_return std::nullopt;
             }
             const cv::Mat v = sampler.sample(corners);
