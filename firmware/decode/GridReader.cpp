@@ -780,19 +780,18 @@ std::array<cv::Point2f, 4> fitGrid(Sampler& sampler, std::array<cv::Point2f, 4> 
 // on from the next trial when run again.
 class PerspectiveSearch {
 public:
-    PerspectiveSearch(const Landmarks& marks, int n, const std::array<cv::Point2f, 4>& start)
-        : marks_(marks), n_(n), grid_(unitCorners(n)), best_(start) {}
+    PerspectiveSearch(Sampler& sampler, const Landmarks& marks, int n, const std::array<cv::Point2f, 4>& start)
+        : sampler_(sampler), marks_(marks), n_(n), grid_(unitCorners(n)), best_(start), bestScore_(sampler.score(start)) {}
 
     // Works on until done (true) or late.
-    bool run(Sampler& sampler, const Late& late) {
-        if (next_ == 0) bestScore_ = sampler.score(best_);
+    bool run(const Late& late) {
         const int steps = int(std::lround(kMaxPerspective / kPerspectiveStep));
         const int side = 2 * steps + 1, coarse = side * side;
         constexpr int kRefinements = 2, kAround = 8;
         for (; next_ < coarse + kRefinements * kAround; ++next_) {
             if (late()) return false;
             if (next_ < coarse) {
-                trial(sampler, (next_ / side - steps) * kPerspectiveStep, (next_ % side - steps) * kPerspectiveStep);
+                trial((next_ / side - steps) * kPerspectiveStep, (next_ % side - steps) * kPerspectiveStep);
                 continue;
             }
             // Around the best so far at half, then a quarter of the step: the 8 neighbours.
@@ -800,21 +799,21 @@ public:
             if (k == 0) around_ = {bestP_, bestQ_};
             const double step = kPerspectiveStep / (2 << r);
             const int cell = k < 4 ? k : k + 1;  // of the 3 x 3 neighbourhood, not its centre
-            trial(sampler, around_.first + (cell / 3 - 1) * step, around_.second + (cell % 3 - 1) * step);
+            trial(around_.first + (cell / 3 - 1) * step, around_.second + (cell % 3 - 1) * step);
         }
         return true;
     }
     const std::array<cv::Point2f, 4>& corners() const { return best_; }
 
 private:
-    void trial(Sampler& sampler, double p, double q) {
+    void trial(double p, double q) {
         // w at the corners: 1, 1 + p, 1 + p + q, 1 + q; the far side no more than kMinDepthRatio as near.
         if (std::min({1 + p, 1 + q, 1 + p + q}) < kMinDepthRatio) return;
         const auto h = affineWithPerspective(marks_, p, q, n_);
         if (!h) return;
         std::array<cv::Point2f, 4> c;
         for (std::size_t k = 0; k < 4; ++k) c[k] = apply(*h, grid_[k]);
-        const double s = sampler.score(c);
+        const double s = sampler_.score(c);
         if (s > bestScore_) {
             bestScore_ = s;
             best_ = c;
@@ -823,10 +822,11 @@ private:
         }
     }
 
+    Sampler& sampler_;
     const Landmarks& marks_;
     int n_;
     std::array<cv::Point2f, 4> grid_, best_;
-    double bestScore_ = 0, bestP_ = 0, bestQ_ = 0;
+    double bestScore_, bestP_ = 0, bestQ_ = 0;
     std::pair<double, double> around_{0, 0};
     int next_ = 0;
 };
@@ -1020,8 +1020,8 @@ Coroutine readGridCoroutine(cv::Mat square, cv::Rect2f box, bool inverted, cv::M
             // (over as many slices as it takes).
             auto start = hyp.corners;
             if (hyp.landmarks.grid.size() >= kMinLandmarks && hyp.landmarks.grid.size() < kAffineUpToPoints) {
-                PerspectiveSearch search(hyp.landmarks, hyp.n, hyp.corners);
-                while (!search.run(sampler, late)) co_await std::suspend_always{};
+                PerspectiveSearch search(sampler, hyp.landmarks, hyp.n, hyp.corners);
+                while (!search.run(late)) co_await std::suspend_always{};
                 start = search.corners();
                 if (late()) co_await std::suspend_always{};
             }
