@@ -56,6 +56,12 @@ nlohmann::json toJson(const DecisionRecord& r) {
     j["subject"] = r.subject.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.subject);
     if (r.rules) j["rules"] = {{"set", r.rules->set}, {"failed", r.rules->failed}};
     if (r.overrides) j["overrides"] = *r.overrides;
+    if (r.staff) j["staff"] = *r.staff;
+    j["route"] = r.route ? nlohmann::json(*r.route) : nlohmann::json(nullptr);
+    if (r.risk) j["risk"] = {{"level", r.risk->level}, {"list", r.risk->list}};
+    if (!r.policyVersion.empty()) j["policy_version"] = r.policyVersion;
+    if (r.revocation) j["revocation"] = {{"type", *r.revocation}};
+    if (r.binding) j["binding"] = *r.binding;
     return j;
 }
 

@@ -39,10 +39,16 @@ struct RulesOutcome {
     std::vector<std::string> failed;  // rule identifiers, e.g. "TR-CN-0001"
 };
 
+// §14: the risk level a decision found among the holder's stays and the list that said so (never a region).
+struct RiskOutcome {
+    std::string level;  // "high" | "medium" | "low"
+    std::string list;   // the list's version, e.g. "2026-12-08.1"
+};
+
 struct DecisionRecord {
     Decision decision = Decision::Deny;
     Reason reason = Reason::InternalError;
-    std::string format;  // "HC1", "HK1", or "" when unknown
+    std::string format;  // "HC1", "HK1", "ID", "MRZ", "TEST" (a test card, §13.1), or "" when unknown
     std::optional<TestSummary> test;
     std::optional<std::string> code;  // online status colour ("green", …)
     Stages stages;
@@ -51,6 +57,14 @@ struct DecisionRecord {
     std::string file;     // `scan` only: the image the record came from
     std::optional<RulesOutcome> rules;     // §12: present when a loaded rule set decided
     std::optional<std::int64_t> overrides;  // §11: STAFF_OVERRIDE records: seq of the overridden record
+    std::optional<std::string> staff;       // §11: the operator-assigned staff number of an override
+    std::optional<std::string> route;       // §14: "isolation" | "observation" | "testing" | "staff"; null = none
+    std::optional<RiskOutcome> risk;        // §14: present when a risk-area list was applied
+    // §13.1: the bundle that supplied the policy in force (its issued_at) or "config"; empty = not
+    // known to the component that made the record (desk commands print it only when set).
+    std::string policyVersion;
+    std::optional<std::string> revocation;  // §17: the hash type that matched ("UCI", …)
+    std::optional<std::string> binding;     // §15: "match" | "mismatch" | "none" (holder binding)
 
     // Sets reason and the decision it implies (decisionFor).
     void decide(Reason r);

@@ -45,6 +45,25 @@ constexpr std::array kReasons{
                "设备存储故障，请联系工作人员"},
     ReasonInfo{Reason::RuleNotMet, "RULE_NOT_MET", "Entry rule not met", "不符合通行规则"},
     ReasonInfo{Reason::StaffOverride, "STAFF_OVERRIDE", "Opened by staff", "工作人员已放行"},
+    ReasonInfo{Reason::RiskAreaHigh, "RISK_AREA_HIGH", "Recent stay in a high-risk area", "近期到访高风险地区"},
+    ReasonInfo{Reason::RiskAreaMedium, "RISK_AREA_MEDIUM", "Recent stay in a medium-risk area", "近期到访中风险地区"},
+    ReasonInfo{Reason::TestResultPending, "TEST_RESULT_PENDING", "Test result not yet available", "核酸结果尚未出具"},
+    ReasonInfo{Reason::RiskListStale, "RISK_LIST_STALE", "Risk-area list out of date — see staff",
+               "风险地区名单过期，请联系工作人员"},
+    ReasonInfo{Reason::BackendUnavailable, "BACKEND_UNAVAILABLE", "Service unavailable — see staff",
+               "服务暂不可用，请联系工作人员"},
+    ReasonInfo{Reason::TravelUnknown, "TRAVEL_UNKNOWN", "Travel history unavailable — see staff",
+               "行程信息不可用，请联系工作人员"},
+    ReasonInfo{Reason::DocumentUnreadable, "DOCUMENT_UNREADABLE", "Document could not be read — please try again",
+               "证件无法读取，请重新刷卡"},
+    ReasonInfo{Reason::HolderMismatch, "HOLDER_MISMATCH", "Certificate does not match the document", "凭证与证件不符"},
+    ReasonInfo{Reason::HolderNotChecked, "HOLDER_NOT_CHECKED", "Identity not checked — see staff",
+               "未核验身份，请联系工作人员"},
+    ReasonInfo{Reason::Revoked, "REVOKED", "Certificate revoked", "凭证已被撤销"},
+    ReasonInfo{Reason::RevocationListStale, "REVOCATION_LIST_STALE", "Revocation list out of date — see staff",
+               "撤销列表过期，请联系工作人员"},
+    ReasonInfo{Reason::BackendNotConfigured, "BACKEND_NOT_CONFIGURED", "Online check not set up here — see staff",
+               "本机未配置在线核验，请联系工作人员"},
 };
 
 const ReasonInfo& info(Reason r) {
@@ -92,7 +111,17 @@ Decision decisionFor(Reason r) {
         case Reason::BackendError:
         case Reason::ClockUntrusted:
         case Reason::InternalError:
-        case Reason::JournalFault: return Decision::Refer;
+        case Reason::JournalFault:
+        case Reason::RiskAreaHigh:
+        case Reason::RiskAreaMedium:
+        case Reason::TestResultPending:
+        case Reason::RiskListStale:
+        case Reason::BackendUnavailable:
+        case Reason::TravelUnknown:
+        case Reason::DocumentUnreadable:
+        case Reason::HolderNotChecked:
+        case Reason::RevocationListStale:
+        case Reason::BackendNotConfigured: return Decision::Refer;
         default: return Decision::Deny;
     }
 }

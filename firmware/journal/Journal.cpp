@@ -30,6 +30,7 @@ constexpr std::int64_t kMsPerHour = 3600 * 1000;
 constexpr std::size_t kMaxSubjectChars = 128;  // SHA-512 hex at most; HMAC-SHA-256 gives 64
 constexpr std::size_t kMaxFormatChars = 8;
 constexpr std::size_t kMaxCodeChars = 16;
+constexpr std::size_t kMaxLabelChars = 40;  // an RFC 3339 time with fractions, a list version, a staff number
 
 std::string readBootId() {
     std::ifstream in(kBootIdPath);
@@ -45,6 +46,11 @@ bool allOf(const std::string& s, std::size_t maxLen, bool (*ok)(char)) {
 bool isLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 bool isFormatChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 bool isCodeChar(char c) { return c >= 'a' && c <= 'z'; }
+// Labels: staff numbers, routes, list versions, RFC 3339 times ("2026-12-08.1", "2026-12-07T20:00:00Z").
+bool isLabelChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == ':' ||
+           c == '_' || c == '+';
+}
 
 Status validate(const DecisionRecord& r) {
     if (!allOf(r.subject, kMaxSubjectChars, isLowerHex)) {
@@ -57,6 +63,16 @@ Status validate(const DecisionRecord& r) {
     if (r.test && !allOf(r.test->result, kMaxCodeChars, isCodeChar)) {
         return makeError("refusing to store a malformed test result");
     }
+    // Short identifiers only: none of these may carry personal data or free text.
+    for (const auto* field : {&r.staff, &r.route, &r.revocation, &r.binding}) {
+        if (*field && (field->value().empty() || !allOf(**field, kMaxLabelChars, isLabelChar))) {
+            return makeError("refusing to store a malformed staff, route, revocation or binding field");
+        }
+    }
+    if (r.risk && (!allOf(r.risk->level, kMaxCodeChars, isCodeChar) || !allOf(r.risk->list, kMaxLabelChars, isLabelChar))) {
+        return makeError("refusing to store a malformed risk outcome");
+    }
+    if (!allOf(r.policyVersion, kMaxLabelChars, isLabelChar)) return makeError("refusing to store a malformed policy_version");
     // §11: a STAFF_OVERRIDE record names the record it overrides, and only such a record does.
     if ((r.reason == Reason::StaffOverride) != r.overrides.has_value() || (r.overrides && *r.overrides < 1)) {
         return makeError("refusing to store a STAFF_OVERRIDE without the seq it overrides (or overrides without one)");
@@ -225,8 +241,10 @@ Result<std::int64_t> Journal::append(const DecisionRecord& record) {
     }
     auto ins = db.prepare(
         "INSERT INTO decisions(utc_ms, mono_ms, boot_id, kiosk_id, format, decision, reason, test_type, "
-        "test_age_h, test_result, code, stages, decode_ms, verify_ms, backend_ms, total_ms, subject, overrides) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+        "test_age_h, test_result, code, stages, decode_ms, verify_ms, backend_ms, total_ms, subject, overrides, "
+        "staff, route, risk_level, risk_list, policy_version, revocation, binding) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
+        "?24, ?25)");
     if (!ins.valid()) return fail("prepare");
     ins.bind(1, static_cast<std::int64_t>(utcMs));
     ins.bind(2, static_cast<std::int64_t>(monoMs));
@@ -252,6 +270,16 @@ Result<std::int64_t> Journal::append(const DecisionRecord& record) {
     ins.bind(16, record.latency.totalMs);
     if (record.subject.empty()) ins.bindNull(17); else ins.bind(17, record.subject);
     if (record.overrides) ins.bind(18, *record.overrides); else ins.bindNull(18);
+    auto bindOpt = [&ins](int i, const std::optional<std::string>& v) {
+        if (v) ins.bind(i, *v); else ins.bindNull(i);
+    };
+    bindOpt(19, record.staff);
+    bindOpt(20, record.route);
+    bindOpt(21, record.risk ? std::optional<std::string>(record.risk->level) : std::nullopt);
+    bindOpt(22, record.risk ? std::optional<std::string>(record.risk->list) : std::nullopt);
+    bindOpt(23, record.policyVersion.empty() ? std::nullopt : std::optional<std::string>(record.policyVersion));
+    bindOpt(24, record.revocation);
+    bindOpt(25, record.binding);
     if (ins.step() != SQLITE_DONE) return fail("insert");
     const std::int64_t seq = sqlite3_last_insert_rowid(db.get());
 

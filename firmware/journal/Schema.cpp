@@ -44,6 +44,11 @@ double nearestRank(const std::vector<double>& sorted, double p) {
 
 constexpr std::int64_t kMsPerHour = 3600 * 1000;
 
+// Columns added after version 1, in the order they were added (name, SQL type).
+constexpr std::pair<std::string_view, std::string_view> kAddedColumns[] = {
+    {"overrides", "INTEGER"}, {"staff", "TEXT"},          {"route", "TEXT"},      {"risk_level", "TEXT"},
+    {"risk_list", "TEXT"},    {"policy_version", "TEXT"}, {"revocation", "TEXT"}, {"binding", "TEXT"}};
+
 }  // namespace
 
 Status createSchema(Connection& db) {
@@ -79,7 +84,14 @@ CREATE TABLE IF NOT EXISTS decisions (
     backend_ms  REAL,
     total_ms    REAL,
     subject     TEXT,
-    overrides   INTEGER
+    overrides   INTEGER,
+    staff       TEXT,
+    route       TEXT,
+    risk_level  TEXT,
+    risk_list   TEXT,
+    policy_version TEXT,
+    revocation  TEXT,
+    binding     TEXT
 );
 CREATE INDEX IF NOT EXISTS decisions_by_utc ON decisions(utc_ms);
 CREATE TABLE IF NOT EXISTS decode_failures (
@@ -98,10 +110,14 @@ CREATE TABLE IF NOT EXISTS upload_state (
 INSERT OR IGNORE INTO upload_state(id, acked_through) VALUES (1, 0);
 )sql") + "PRAGMA user_version = " + std::to_string(kSchemaVersion) + ";\nCOMMIT;\n");
     if (!st) return st;
-    // Version 1 files: decisions.overrides (the seq a STAFF_OVERRIDE record overrides).
-    auto has = db.queryInt("SELECT count(*) FROM pragma_table_info('decisions') WHERE name = 'overrides'");
-    if (!has) return has.error();
-    if (*has == 0) return db.exec("ALTER TABLE decisions ADD COLUMN overrides INTEGER");
+    // Older files: the columns added since (version 1 lacks overrides, version 2 the rest).
+    for (const auto& [name, type] : kAddedColumns) {
+        auto has = db.queryInt("SELECT count(*) FROM pragma_table_info('decisions') WHERE name = '" + std::string(name) + "'");
+        if (!has) return has.error();
+        if (*has == 0) {
+            if (auto added = db.exec("ALTER TABLE decisions ADD COLUMN " + std::string(name) + " " + std::string(type)); !added) return added;
+        }
+    }
     return Ok{};
 }
 
@@ -171,7 +187,8 @@ Result<JournalStats> computeStats(Connection& db, std::optional<UtcTime> since) 
 Result<std::vector<JournalEntry>> readEntries(Connection& db, std::int64_t fromSeq, std::size_t limit) {
     auto s = db.prepare(
         "SELECT seq, utc_ms, mono_ms, boot_id, kiosk_id, format, decision, reason, test_type, test_age_h, "
-        "test_result, code, stages, decode_ms, verify_ms, backend_ms, total_ms, subject, overrides "
+        "test_result, code, stages, decode_ms, verify_ms, backend_ms, total_ms, subject, overrides, "
+        "staff, route, risk_level, risk_list, policy_version, revocation, binding "
         "FROM decisions WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
     if (!s.valid()) return db.error("read");
     s.bind(1, fromSeq);
@@ -204,6 +221,12 @@ Result<std::vector<JournalEntry>> readEntries(Connection& db, std::int64_t fromS
         r.latency.totalMs = s.columnOptDouble(16);
         r.subject = s.columnOptText(17).value_or("");
         if (!s.columnIsNull(18)) r.overrides = s.columnInt(18);
+        r.staff = s.columnOptText(19);
+        r.route = s.columnOptText(20);
+        if (auto level = s.columnOptText(21)) r.risk = RiskOutcome{*level, s.columnOptText(22).value_or("")};
+        r.policyVersion = s.columnOptText(23).value_or("");
+        r.revocation = s.columnOptText(24);
+        r.binding = s.columnOptText(25);
         out.push_back(std::move(e));
     }
     if (rc != SQLITE_DONE) return db.error("read");

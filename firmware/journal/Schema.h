@@ -15,9 +15,10 @@
 
 namespace sentinel::journal::detail {
 
-// PRAGMA user_version. 2: decisions.overrides (§11). Columns are added by presence, not by version
-// number, so an older file gains them whatever version it claims.
-inline constexpr int kSchemaVersion = 2;
+// PRAGMA user_version. 2: decisions.overrides (§11). 3: staff, route, risk_level, risk_list,
+// policy_version, revocation, binding (§11, §13.1, §14, §15, §17). Columns are added by presence,
+// not by version number, so an older file gains them whatever version it claims.
+inline constexpr int kSchemaVersion = 3;
 inline constexpr int kBusyTimeoutMs = 2000;  // writer/uploader/stats contention: transactions last ms
 
 Status createSchema(Connection& db);

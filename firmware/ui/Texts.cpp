@@ -76,7 +76,10 @@ const Reason kReasons[] = {
     Reason::KeyUsageMismatch, Reason::CredentialExpired, Reason::CredentialNotYetValid, Reason::Malformed,
     Reason::UnsupportedFormat, Reason::TrustListStale, Reason::BackendTimeout, Reason::BackendError,
     Reason::ClockUntrusted, Reason::Replayed, Reason::InternalError, Reason::JournalFault, Reason::RuleNotMet,
-    Reason::StaffOverride};
+    Reason::StaffOverride, Reason::RiskAreaHigh, Reason::RiskAreaMedium, Reason::TestResultPending,
+    Reason::RiskListStale, Reason::BackendUnavailable, Reason::TravelUnknown, Reason::DocumentUnreadable,
+    Reason::HolderMismatch, Reason::HolderNotChecked, Reason::Revoked, Reason::RevocationListStale,
+    Reason::BackendNotConfigured};
 
 bool known(std::string_view language) {
     for (auto l : kPromptLanguages) {
