@@ -1,5 +1,7 @@
 #include "firmware/app/Backends.h"
 
+#include "drivers/net/CurlTransport.h"
+
 #include <unistd.h>
 
 #include <iostream>
@@ -16,7 +18,7 @@
 
 namespace sentinel::app {
 
-Result<std::unique_ptr<hal::Camera>> makeCamera(const Config& config, int repeatEach) {
+Result<std::unique_ptr<hal::Camera>> makeCamera(const kiosk::Config& config, int repeatEach) {
     const std::string& src = config.camera.source;
     if (src.rfind("replay:", 0) == 0) {
         camera::ReplayOptions opts;
@@ -38,8 +40,8 @@ Result<std::unique_ptr<hal::Camera>> makeCamera(const Config& config, int repeat
     return Error{"camera.source: unknown source '" + src + "'"};
 }
 
-indicator::GpioOptions gpioOptionsFrom(const Config& config) {
-    const GpioConfig& g = config.indicator.gpio;
+indicator::GpioOptions gpioOptionsFrom(const kiosk::Config& config) {
+    const kiosk::GpioConfig& g = config.indicator.gpio;
     indicator::GpioOptions o;
     o.chip = g.chip;
     o.offsets[static_cast<int>(indicator::Line::Green)] = g.green;
@@ -52,7 +54,7 @@ indicator::GpioOptions gpioOptionsFrom(const Config& config) {
     return o;
 }
 
-Result<std::unique_ptr<indicator::GpioLines>> openGpioLines(const Config& config) {
+Result<std::unique_ptr<indicator::GpioLines>> openGpioLines(const kiosk::Config& config) {
     const std::string& chip = config.indicator.gpio.chip;
     // "sim:FILE" is the simulated chip (benches, tests): line changes are logged to FILE.
     if (chip.rfind("sim:", 0) == 0) return indicator::openSimGpioLines(chip.substr(4));
@@ -61,7 +63,7 @@ Result<std::unique_ptr<indicator::GpioLines>> openGpioLines(const Config& config
 
 std::filesystem::path simButtonPath(const std::string& simLogFile) { return simLogFile + ".button"; }
 
-Result<std::unique_ptr<indicator::StaffButton>> makeStaffButton(const Config& config, std::function<void()> onPress) {
+Result<std::unique_ptr<indicator::StaffButton>> makeStaffButton(const kiosk::Config& config, std::function<void()> onPress) {
     if (config.staff.buttonLine < 0) return std::unique_ptr<indicator::StaffButton>();
     const std::string& chip = config.indicator.gpio.chip;
     Result<std::unique_ptr<indicator::InputLine>> line =
@@ -72,7 +74,7 @@ Result<std::unique_ptr<indicator::StaffButton>> makeStaffButton(const Config& co
     return std::make_unique<indicator::StaffButton>(std::move(line).value(), std::move(onPress));
 }
 
-Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std::ostream& console) {
+Result<std::unique_ptr<hal::Indicator>> makeIndicator(const kiosk::Config& config, std::ostream& console) {
     auto multi = std::make_unique<indicator::MultiIndicator>();
     // GPIO first: its constructor drives the relay shut before anything else happens.
     for (const auto& name : config.indicator.backends) {
@@ -90,7 +92,7 @@ Result<std::unique_ptr<hal::Indicator>> makeIndicator(const Config& config, std:
     return std::unique_ptr<hal::Indicator>(std::move(multi));
 }
 
-Result<std::unique_ptr<hal::Display>> makeDisplay(const Config& config) {
+Result<std::unique_ptr<hal::Display>> makeDisplay(const kiosk::Config& config) {
     const std::string& b = config.display.backend;
     if (b == "off") return std::unique_ptr<hal::Display>();
     if (b.rfind("png:", 0) == 0) {
@@ -109,12 +111,22 @@ Result<std::unique_ptr<hal::Display>> makeDisplay(const Config& config) {
     return Error{"display.backend: unknown backend '" + b + "'"};
 }
 
-Result<std::unique_ptr<hal::Voice>> makeVoice(const Config& config) {
+Result<std::unique_ptr<hal::Voice>> makeVoice(const kiosk::Config& config) {
     const std::string& b = config.voice.backend;
     if (b == "off") return std::unique_ptr<hal::Voice>();
     if (b.rfind("wav:", 0) == 0) return std::unique_ptr<hal::Voice>(std::make_unique<audio::WavVoice>(b.substr(4)));
     if (b == "alsa") return std::unique_ptr<hal::Voice>(std::make_unique<audio::AlsaVoice>(config.voice.device));
     return Error{"voice.backend: unknown backend '" + b + "'"};
+}
+
+kiosk::HttpsTransportFactory httpsTransport() {
+    return [](const kiosk::HttpsSettings& settings) -> std::unique_ptr<hal::HttpTransport> {
+        net::CurlConfig cc;
+        cc.caFile = settings.caFile;
+        cc.caPem = settings.caPem;
+        cc.pins = settings.pins;
+        return std::make_unique<net::CurlTransport>(cc);
+    };
 }
 
 }  // namespace sentinel::app

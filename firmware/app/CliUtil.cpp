@@ -22,15 +22,15 @@ std::optional<Args> parseOrExit(const std::vector<std::string>& args, const ArgS
     return std::move(parsed).value();
 }
 
-std::optional<Config> loadConfigOrReport(const Args& args, CliContext& ctx, bool requireFile) {
+std::optional<kiosk::Config> loadConfigOrReport(const Args& args, CliContext& ctx, bool requireFile) {
     std::optional<std::string> path = args.value("--config");
     if (!path && (requireFile || std::filesystem::exists(kDefaultConfigPath))) path = kDefaultConfigPath;
     if (!path) {
-        Config defaults;
+        kiosk::Config defaults;
         log::configure(defaults.log.levels);
         return defaults;
     }
-    auto cfg = loadConfig(*path);
+    auto cfg = kiosk::loadConfig(*path);
     if (!cfg) {
         ctx.err << ctx.program << ": configuration error: " << cfg.error().message << '\n';
         return std::nullopt;

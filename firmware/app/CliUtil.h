@@ -2,13 +2,15 @@
 // Helpers shared by the subcommands: help handling, argument errors, configuration loading.
 
 #include <optional>
+
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "firmware/app/Args.h"
 #include "firmware/app/Cli.h"
-#include "firmware/app/Config.h"
+#include "firmware/kiosk/Config.h"
 
 namespace sentinel::app {
 
@@ -19,8 +21,12 @@ std::optional<Args> parseOrExit(const std::vector<std::string>& args, const ArgS
 
 // Loads --config FILE if given, else the default path if it exists, else the built-in defaults.
 // Errors are printed (naming file, line and key) and returned as nullopt.
-std::optional<Config> loadConfigOrReport(const Args& args, CliContext& ctx, bool requireFile = false);
+std::optional<kiosk::Config> loadConfigOrReport(const Args& args, CliContext& ctx, bool requireFile = false);
 
 constexpr const char* kDefaultConfigPath = "/etc/sentinel/sentinel.toml";
+
+// The checks a fleet "diag" command runs inside the running kiosk (CmdDiag.cpp): the ones that touch
+// no hardware (config, state_dir, clock, trust, trust_sync, journal, fleet), as `diag --json` lists them.
+nlohmann::json diagnosticsReport(const kiosk::Config& config);
 
 }  // namespace sentinel::app

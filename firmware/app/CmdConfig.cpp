@@ -26,7 +26,7 @@ int cmdConfig(const std::vector<std::string>& argv, CliContext& ctx) {
     if (!args) return exitCode;
     const std::string action = args->positionals.empty() ? "" : args->positionals[0];
     if (action == "reference") {
-        ctx.out << configReferenceMarkdown();
+        ctx.out << kiosk::configReferenceMarkdown();
         return kExitOk;
     }
     if (action == "check") {

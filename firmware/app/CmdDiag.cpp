@@ -14,15 +14,16 @@
 #include "drivers/indicator/GpioIndicator.h"
 #include "drivers/net/CurlTransport.h"
 #include "firmware/app/Backends.h"
-#include "firmware/app/ClockTrust.h"
+#include "firmware/kiosk/TrustLoader.h"
+#include "firmware/kiosk/ClockTrust.h"
 #include "firmware/app/CliUtil.h"
-#include "firmware/app/Runtime.h"
-#include "firmware/app/TestCard.h"
+#include "firmware/kiosk/Runtime.h"
+#include "firmware/issuer/TestCard.h"
 #include "drivers/audio/AlsaVoice.h"
-#include "firmware/app/KioskVoice.h"
-#include "firmware/fleet/TrustBundle.h"
+#include "firmware/ui/KioskVoice.h"
+#include "firmware/kiosk/TrustBundle.h"
 #include "firmware/fleet/TrustSync.h"
-#include "firmware/app/FleetWiring.h"
+#include "firmware/fleet/FleetParts.h"
 #include "firmware/fleet/MqttLink.h"
 #include "firmware/diag/CameraCheck.h"
 #include "firmware/ui/Composer.h"
@@ -88,7 +89,7 @@ constexpr const char* kProbeCode = "HK1:SENTINEL-DIAG-PROBE-0000";
 
 // State shared by the checks (and kept alive by them if one is abandoned).
 struct Shared {
-    Config cfg;
+    kiosk::Config cfg;
     SystemClock clock;
     std::mutex mutex;
     std::shared_ptr<hal::Camera> camera;  // opened by the camera check, reused by decode
@@ -109,8 +110,8 @@ std::string uuid4() {
     return out;
 }
 
-std::shared_ptr<const trust::TrustList> testIssuerList(const Config& cfg, std::optional<issuer::TestIssuer>& issuerOut) {
-    auto ti = issuer::TestIssuer::load(cfg.kiosk.stateDir / kTestIssuerDir);
+std::shared_ptr<const trust::TrustList> testIssuerList(const kiosk::Config& cfg, std::optional<issuer::TestIssuer>& issuerOut) {
+    auto ti = issuer::TestIssuer::load(cfg.kiosk.stateDir / kiosk::kTestIssuerDir);
     if (!ti) return nullptr;
     auto list = trust::TrustList::fromCertificates({{ti->certificateDer(), ti->country(), std::nullopt}});
     if (!list) return nullptr;
@@ -128,7 +129,7 @@ diag::TestCardRecogniser recogniserFor(std::shared_ptr<const trust::TrustList> l
 
 // display.backend: the font renders a screen at the configured size; where the screen goes exists.
 // Never opens the screen itself (the running kiosk holds it).
-Outcome checkDisplay(const Config& cfg) {
+Outcome checkDisplay(const kiosk::Config& cfg) {
     const std::string& b = cfg.display.backend;
     if (b == "off") return Outcome::ok("off (no screen)");
     auto composer = ui::Composer::create({cfg.display.width, cfg.display.height, ui::kDefaultFontPath, ui::kDefaultFontFace});
@@ -157,10 +158,10 @@ Outcome checkDisplay(const Config& cfg) {
 
 // voice.backend: the prompts are installed; for alsa the device opens. A missing sound card is a
 // warning: the kiosk decides without a voice.
-Outcome checkVoice(const Config& cfg) {
+Outcome checkVoice(const kiosk::Config& cfg) {
     const std::string& b = cfg.voice.backend;
     if (b == "off") return Outcome::ok("off (silent)");
-    const auto prompts = locatePrompts();
+    const auto prompts = ui::locatePrompts();
     if (prompts.empty()) return Outcome::warn("no voice prompts found", "reinstall the package (/usr/share/sentinel/prompts) or set SENTINEL_PROMPTS_DIR");
     if (b == "alsa") {
         if (auto e = audio::AlsaVoice::probe(cfg.voice.device); !e.empty()) {
@@ -171,7 +172,7 @@ Outcome checkVoice(const Config& cfg) {
     return Outcome::ok(b + ", prompts in " + prompts.string());
 }
 
-Outcome checkConfig(const Config& cfg) {
+Outcome checkConfig(const kiosk::Config& cfg) {
     const std::string where = cfg.file.empty() ? "built-in defaults (no configuration file)" : cfg.file.string();
     std::string detail = where + ": valid";
     std::vector<std::pair<std::string, std::string>> warnings;  // problem, remedy
@@ -193,7 +194,7 @@ Outcome checkConfig(const Config& cfg) {
                              "install the fleet's trust update public key at trust.update_key");
     std::optional<issuer::TestIssuer> ti;
     if (auto list = testIssuerList(cfg, ti); list && ti) {
-        LoadedTrust loaded = loadTrustState(cfg);
+        kiosk::LoadedTrust loaded = kiosk::loadTrustState(cfg);
         if (loaded.state->list && !loaded.state->list->findByKid(ti->kid()).empty())
             return Outcome::fail(detail + "; the device TEST issuer is in the trust list",
                                  "remove test-issuer-cert.pem from trust.path: test cards must never be trusted");
@@ -248,7 +249,7 @@ Outcome checkDecode(const std::shared_ptr<Shared>& s) {
             if (l) list = std::make_shared<const trust::TrustList>(std::move(l).value());
             note = " (throw-away issuer: run `sentinel testcard` to create the device's)";
         }
-        Outcome o = diag::decodeRenderedTestCard(issueTestCard(*ti, s->clock.now(), 0), recogniserFor(list));
+        Outcome o = diag::decodeRenderedTestCard(issuer::issueTestCard(*ti, s->clock.now(), 0), recogniserFor(list));
         o.detail += note;
         return o;
     }
@@ -286,7 +287,7 @@ Outcome checkIndicator(const std::shared_ptr<Shared>& s, bool includeRelay) {
 }
 
 Outcome checkServiceAndSkew(const std::shared_ptr<Shared>& s) {
-    const Config& cfg = s->cfg;
+    const kiosk::Config& cfg = s->cfg;
     if (cfg.online.baseUrl.empty()) return diag::checkService("", {});
     net::CurlConfig cc;
     cc.caFile = cfg.online.caFile;
@@ -299,7 +300,7 @@ Outcome checkServiceAndSkew(const std::shared_ptr<Shared>& s) {
     if (out.status == diag::Status::Fail) return out;
 
     // One request to read server_time (clock skew) and to check that the device token is accepted.
-    auto token = readFile(cfg.online.tokenFile);
+    auto token = kiosk::readFile(cfg.online.tokenFile);
     if (!token) return Outcome::fail(out.detail + "; token: " + token.error().message, "install online.token_file");
     std::string t = *token;
     while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
@@ -335,19 +336,19 @@ Outcome checkServiceAndSkew(const std::shared_ptr<Shared>& s) {
 }
 
 Outcome checkClock(const std::shared_ptr<Shared>& s) {
-    UtcTime floor = buildTime();
+    UtcTime floor = kiosk::buildTime();
     std::string floorFrom = "build time";
     if (auto st = journal::readJournalStats(s->cfg.journal.path, std::nullopt); st && st->newest && *st->newest > floor) {
         floor = *st->newest;
         floorFrom = "newest journal record";
     }
-    ClockTrust trust(s->clock, probeClockSignals, floor, s->cfg.clock.maxUnsyncedH);
-    const ClockTrustState st = trust.state();
+    kiosk::ClockTrust trust(s->clock, kiosk::probeClockSignals, floor, s->cfg.clock.maxUnsyncedH);
+    const kiosk::ClockTrustState st = trust.state();
     diag::ClockFacts f;
     f.trusted = st.trusted;
     f.trustDetail = st.detail + "; floor " + formatRfc3339(floor) + " (" + floorFrom + ")";
     f.maxSkewS = s->cfg.clock.maxSkewS;
-    f.enforced = requireSyncFor(s->cfg, true);  // clock.require_sync, as `run` applies it
+    f.enforced = kiosk::requireSyncFor(s->cfg, true);  // clock.require_sync, as `run` applies it
     {
         std::lock_guard lock(s->mutex);
         f.skewS = s->skewS;
@@ -357,7 +358,7 @@ Outcome checkClock(const std::shared_ptr<Shared>& s) {
 }
 
 Outcome checkTrust(const std::shared_ptr<Shared>& s) {
-    LoadedTrust loaded = loadTrustState(s->cfg);
+    kiosk::LoadedTrust loaded = kiosk::loadTrustState(s->cfg);
     diag::TrustFacts f;
     f.source = loaded.state->source;
     f.now = s->clock.now();
@@ -372,22 +373,22 @@ Outcome checkTrust(const std::shared_ptr<Shared>& s) {
 }
 
 Outcome checkTrustSync(const std::shared_ptr<Shared>& s) {
-    const Config& cfg = s->cfg;
-    const auto installed = bundleDir(cfg) / kBundleFile;
+    const kiosk::Config& cfg = s->cfg;
+    const auto installed = kiosk::bundleDir(cfg) / kiosk::kBundleFile;
     std::error_code ec;
     const bool haveBundle = std::filesystem::exists(installed, ec);
     if (cfg.trust.syncUrl.empty()) {
         return Outcome::ok(std::string("not configured (trust.sync_url empty): the list is managed with `sentinel trust import`") +
                            (haveBundle ? "; an installed bundle is still in force" : ""));
     }
-    auto key = readFile(cfg.trust.updateKey);
+    auto key = kiosk::readFile(cfg.trust.updateKey);
     if (!key) return Outcome::fail("trust.update_key: " + key.error().message, "install the fleet's update public key");
     if (!haveBundle)
         return Outcome::warn("no bundle synced yet from " + cfg.trust.syncUrl,
                              "run `sentinel trust sync` and read its message; check the network");
-    auto envelope = readFile(installed);
+    auto envelope = kiosk::readFile(installed);
     if (!envelope) return Outcome::fail(envelope.error().message, "run `sentinel trust sync`");
-    auto bundle = verifyBundle(*envelope, *key);
+    auto bundle = kiosk::verifyBundle(*envelope, *key);
     if (!bundle)
         return Outcome::fail(installed.string() + ": " + bundle.error().message + " (trust.path is used instead)",
                              "check trust.update_key is the fleet's current key, then `sentinel trust sync`");
@@ -397,9 +398,9 @@ Outcome checkTrustSync(const std::shared_ptr<Shared>& s) {
 }
 
 Outcome checkFleet(const std::shared_ptr<Shared>& s) {
-    const Config& cfg = s->cfg;
+    const kiosk::Config& cfg = s->cfg;
     if (cfg.fleet.brokerUrl.empty()) return Outcome::ok("not configured (fleet.broker_url empty): no fleet link");
-    auto options = linkOptionsFrom(cfg);
+    auto options = fleet::linkOptionsFrom(cfg);
     if (!options) return Outcome::fail(options.error().message, "make fleet.password_file readable by the kiosk user");
     auto r = fleet::probeBroker(*options, kFleetProbe);
     if (r) return Outcome::ok(*r + " as " + cfg.kiosk.id);
@@ -429,7 +430,7 @@ std::vector<diag::Check> softwareChecks(const std::shared_ptr<Shared>& s) {
 
 }  // namespace
 
-nlohmann::json diagnosticsReport(const Config& config) {
+nlohmann::json diagnosticsReport(const kiosk::Config& config) {
     auto s = std::make_shared<Shared>();
     s->cfg = config;
     auto report = diag::runChecks(softwareChecks(s));

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/app/CliUtil.h"
-#include "firmware/app/RuleSetFile.h"
-#include "firmware/fleet/TrustBundle.h"
+#include "firmware/kiosk/RuleSetFile.h"
+#include "firmware/kiosk/TrustBundle.h"
 #include "firmware/rules/CertLogic.h"
 #include "firmware/rules/RuleSet.h"
 #include "firmware/verify/BuiltinRules.h"
@@ -68,7 +68,7 @@ Result<json> readJsonFile(const std::string& path) {
     } else {
         std::error_code ec;
         if (const auto size = fs::file_size(path, ec); !ec && size > kMaxDocumentBytes) return Error{path + ": too large"};
-        auto read = readFile(path);
+        auto read = kiosk::readFile(path);
         if (!read) return read.error();
         text = std::move(read).value();
     }
@@ -168,7 +168,7 @@ int rulesCheck(const Args& args, CliContext& ctx) {
         ctx.err << "sentinel rules check: give one RULESET (file or folder)\n";
         return kExitUsage;
     }
-    const auto parsed = readRuleSet(args.positionals[1]);
+    const auto parsed = kiosk::readRuleSet(args.positionals[1]);
     json countries = json::object();
     for (const auto& r : parsed.set.rules) {
         auto& c = countries[r.country];

@@ -4,14 +4,14 @@
 
 #include "firmware/app/Backends.h"
 #include "firmware/app/CliUtil.h"
-#include "firmware/app/ControlServer.h"
+#include "firmware/control/ControlServer.h"
 #include "firmware/app/EngineDecoder.h"
-#include "firmware/app/FleetWiring.h"
-#include "firmware/app/KioskScreen.h"
-#include "firmware/app/KioskVoice.h"
-#include "firmware/app/KioskStatus.h"
+#include "firmware/fleet/FleetParts.h"
+#include "firmware/ui/KioskScreen.h"
+#include "firmware/ui/KioskVoice.h"
+#include "firmware/control/KioskStatus.h"
 #include "firmware/app/Output.h"
-#include "firmware/app/Runtime.h"
+#include "firmware/kiosk/Runtime.h"
 #include "firmware/app/ServiceNotify.h"
 #include "firmware/fleet/MqttLink.h"
 #include "firmware/fleet/TrustSync.h"
@@ -51,9 +51,9 @@ constexpr std::chrono::seconds kScreenDrain{5};
 extern "C" void onStopSignal(int) { gStop = true; }
 
 // The parts of `sentinel status` the loop does not see (called on the control socket's thread).
-StatusSources statusSources(const Config& cfg, Runtime& rt, const hal::Camera& camera, const Clock& clock,
+control::StatusSources statusSources(const kiosk::Config& cfg, kiosk::Runtime& rt, const hal::Camera& camera, const Clock& clock,
                             const fleet::MqttLink* link) {
-    StatusSources s;
+    control::StatusSources s;
     if (link) {
         // The link's own counters (thread-safe snapshot): never waits on the broker.
         s.fleet = [link] {
@@ -71,7 +71,7 @@ StatusSources statusSources(const Config& cfg, Runtime& rt, const hal::Camera& c
     s.camera = camera.describe();
     s.diagnosticsMode = cfg.kiosk.diagnosticsMode;
     s.overrideWindowS = cfg.staff.overrideWindowS;
-    std::shared_ptr<TrustStore> store = rt.trustStore();
+    std::shared_ptr<kiosk::TrustStore> store = rt.trustStore();
     std::string trustError = rt.trustError();
     s.trust = [store, trustError, &clock] {
         auto snap = store->current();
@@ -87,7 +87,7 @@ StatusSources statusSources(const Config& cfg, Runtime& rt, const hal::Camera& c
         j["error"] = snap && snap->list ? "" : trustError;
         return j;
     };
-    ClockTrust* ct = rt.clockTrust();
+    kiosk::ClockTrust* ct = rt.clockTrust();
     s.clock = [ct] {
         if (!ct) return nlohmann::json{{"trusted", true}, {"detail", "not checked for this camera source (clock.require_sync)"}};
         auto st = ct->state();
@@ -113,12 +113,12 @@ StatusSources statusSources(const Config& cfg, Runtime& rt, const hal::Camera& c
 
 // The control socket's commands: `status` answers at once; `override` goes to the decision thread
 // and is answered from there.
-ControlHandler controlHandler(KioskStatus& status, Kiosk& kiosk) {
-    return [&status, &kiosk](const nlohmann::json& req, ControlReply reply) {
+control::ControlHandler controlHandler(control::KioskStatus& status, kiosk::Kiosk& kiosk) {
+    return [&status, &kiosk](const nlohmann::json& req, control::ControlReply reply) {
         const std::string cmd = req.at("cmd").get<std::string>();
         if (cmd == "status") return reply({{"ok", true}, {"status", status.report()}});
         if (cmd == "override") {
-            return kiosk.requestOverride([reply](const StaffOverrideOutcome& o) {
+            return kiosk.requestOverride([reply](const kiosk::StaffOverrideOutcome& o) {
                 reply({{"ok", true}, {"opened", o.opened}, {"seq", o.seq}, {"overrides", o.overrides}, {"detail", o.detail}});
             });
         }
@@ -148,14 +148,14 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
         return kExitUsage;
     }
     SystemClock clock;
-    RuntimeOptions ro;
+    kiosk::RuntimeOptions ro;
+    ro.httpsTransport = httpsTransport();
     ro.openJournal = true;
-    ro.startUploader = true;
     ro.requireDeviceSecret = true;
     // Live decisions need trusted time (ClockTrust): clock.require_sync, by default on for a live
     // camera and off for a replay source (a bench: recorded frames, no traveller at the gate).
-    ro.requireTrustedClock = requireSyncFor(*cfg, true);
-    auto rt = Runtime::create(*cfg, clock, ro);
+    ro.requireTrustedClock = kiosk::requireSyncFor(*cfg, true);
+    auto rt = kiosk::Runtime::create(*cfg, clock, ro);
     if (!rt) {
         ctx.err << "sentinel run: " << rt.error().message << '\n';
         return kExitUsage;
@@ -175,9 +175,9 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
         ctx.err << "sentinel run: " << display.error().message << '\n';
         return kExitUsage;
     }
-    std::unique_ptr<KioskScreen> screen;
+    std::unique_ptr<ui::KioskScreen> screen;
     if (*display) {
-        auto made = makeKioskScreen(*cfg, **display);
+        auto made = ui::makeKioskScreen(*cfg, **display);
         if (!made) {
             ctx.err << "sentinel run: " << made.error().message << '\n';
             return kExitUsage;
@@ -190,13 +190,13 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
         ctx.err << "sentinel run: " << voice.error().message << '\n';
         return kExitUsage;
     }
-    std::unique_ptr<KioskVoice> announcer;
+    std::unique_ptr<ui::KioskVoice> announcer;
     if (*voice) {
-        const auto prompts = locatePrompts();
+        const auto prompts = ui::locatePrompts();
         if (prompts.empty()) {
             SLOG("Kiosk", Warn) << "voice: no prompt files found (set SENTINEL_PROMPTS_DIR); the kiosk stays silent";
         }
-        announcer = std::make_unique<KioskVoice>(**voice, prompts, cfg->voice.languages);
+        announcer = std::make_unique<ui::KioskVoice>(**voice, prompts, cfg->voice.languages);
     }
 
     struct sigaction sa {};
@@ -206,13 +206,13 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     sigaction(SIGINT, &sa, nullptr);
 
     // Trust-list/policy sync in the background: decisions read the store, never wait for the network.
-    std::unique_ptr<TrustSyncWorker> syncWorker;
+    std::unique_ptr<fleet::TrustSyncWorker> syncWorker;
     if (!cfg->trust.syncUrl.empty()) {
-        auto settings = syncSettingsFrom(*cfg);
+        auto settings = fleet::syncSettingsFrom(*cfg);
         if (!settings) {
             SLOG("TrustSync", Error) << settings.error().message << " (no trust sync)";
         } else {
-            syncWorker = std::make_unique<TrustSyncWorker>((*rt)->trustStore(), makeSyncTransport(*settings), *settings,
+            syncWorker = std::make_unique<fleet::TrustSyncWorker>((*rt)->trustStore(), fleet::makeSyncTransport(*settings), *settings,
                                                            cfg->policy, (*rt)->bundleIssuedAt(),
                                                            std::chrono::minutes{cfg->trust.syncIntervalMin});
         }
@@ -220,15 +220,16 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
 
     // Fleet link and metrics: observers of the loop, on their own threads (declared before the kiosk:
     // observers outlive it).
-    auto fleetParts = FleetParts::start(*cfg, clock, (*rt)->trustStore(), syncWorker.get(), (*camera)->describe());
+    auto fleetParts = fleet::FleetParts::start(*cfg, clock, (*rt)->trustStore(), syncWorker.get(), (*camera)->describe(),
+                                              diagnosticsReport);
     if (!fleetParts) {
         ctx.err << "sentinel run: " << fleetParts.error().message << '\n';
         return kExitUsage;
     }
 
     EngineDecoder decoder;
-    KioskStatus status(clock, statusSources(*cfg, **rt, **camera, clock, (*fleetParts)->link()));  // outlives the kiosk (observer)
-    Kiosk kiosk(**camera, decoder, (*rt)->router(), **indicator, (*rt)->sink(), clock, (*rt)->kioskOptions());
+    control::KioskStatus status(clock, statusSources(*cfg, **rt, **camera, clock, (*fleetParts)->link()));  // outlives the kiosk (observer)
+    kiosk::Kiosk kiosk(**camera, decoder, (*rt)->router(), **indicator, (*rt)->sink(), clock, (*rt)->kioskOptions());
     // The traveller first: screen and voice, then the fleet link.
     if (screen) kiosk.addObserver(screen.get());
     if (announcer) kiosk.addObserver(announcer.get());
@@ -237,11 +238,11 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
 
     // Staff at the gate (§11): the control socket and the staff button. Neither is needed to decide,
     // so a failure is logged and shown in the status, and the kiosk runs on.
-    std::unique_ptr<ControlServer> control;
+    std::unique_ptr<control::ControlServer> control;
     if (!cfg->staff.controlSocket.empty()) {
-        ControlServerOptions co;
+        control::ControlServerOptions co;
         co.path = cfg->staff.controlSocket;
-        auto server = ControlServer::start(co, controlHandler(status, kiosk));
+        auto server = control::ControlServer::start(co, controlHandler(status, kiosk));
         if (server) {
             control = std::move(server).value();
         } else {
@@ -255,7 +256,7 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
         status.alarm("staff_button", button.error().message, false);
     }
     if (json) {
-        kiosk.onDecision = [&](const DecisionRecord& r, const Verdict&) { printRecord(ctx.out, r, true); };
+        kiosk.onDecision = [&](const DecisionRecord& r, const kiosk::Verdict&) { printRecord(ctx.out, r, true); };
     }
     // systemd: READY once everything is up; WATCHDOG only while frames are processed.
     ServiceNotifier notifier(clock);

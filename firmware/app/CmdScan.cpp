@@ -2,9 +2,10 @@
 #include <nlohmann/json.hpp>
 
 #include "drivers/camera/ImageFile.h"
+#include "firmware/app/Backends.h"
 #include "firmware/app/CliUtil.h"
 #include "firmware/app/Output.h"
-#include "firmware/app/Runtime.h"
+#include "firmware/kiosk/Runtime.h"
 #include "firmware/decode/DecodeEngine.h"
 
 namespace sentinel::app {
@@ -37,7 +38,9 @@ int cmdScan(const std::vector<std::string>& argv, CliContext& ctx) {
     auto cfg = loadConfigOrReport(*args, ctx);
     if (!cfg) return kExitUsage;
     SystemClock clock;
-    auto rt = Runtime::create(*cfg, clock, {});
+    kiosk::RuntimeOptions ro;
+    ro.httpsTransport = httpsTransport();
+    auto rt = kiosk::Runtime::create(*cfg, clock, ro);
     if (!rt) {
         ctx.err << "sentinel scan: " << rt.error().message << '\n';
         return kExitUsage;
@@ -66,7 +69,7 @@ int cmdScan(const std::vector<std::string>& argv, CliContext& ctx) {
             continue;
         }
         for (const auto& payload : payloads) {
-            Verdict v = (*rt)->router().verify(payload, seen + std::chrono::milliseconds{cfg->budget.decisionMs});
+            kiosk::Verdict v = (*rt)->router().verify(payload, seen + std::chrono::milliseconds{cfg->budget.decisionMs});
             v.record.file = file;
             v.record.latency.decodeMs = decodeMs;
             v.record.latency.totalMs = std::chrono::duration<double, std::milli>(clock.monotonic() - seen).count();

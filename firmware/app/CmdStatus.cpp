@@ -1,8 +1,8 @@
 // `sentinel status [--json] [--config FILE]` and `sentinel staff override [--json] [--config FILE]`:
 // the CLI side of the control socket (DESIGN §11).
 #include "firmware/app/CliUtil.h"
-#include "firmware/app/ControlServer.h"
-#include "firmware/app/KioskStatus.h"
+#include "firmware/control/ControlServer.h"
+#include "firmware/control/KioskStatus.h"
 
 namespace sentinel::app {
 namespace {
@@ -43,7 +43,7 @@ error.
 
 // The CLI waits a little longer than the kiosk's own reply timeout, so the kiosk's answer (even
 // "timeout") arrives rather than the CLI giving up first.
-constexpr std::chrono::milliseconds kAnswerTimeout = kControlReplyTimeout + std::chrono::seconds{2};
+constexpr std::chrono::milliseconds kAnswerTimeout = control::kControlReplyTimeout + std::chrono::seconds{2};
 
 }  // namespace
 
@@ -61,7 +61,7 @@ int cmdStatus(const std::vector<std::string>& argv, CliContext& ctx) {
         ctx.err << "sentinel status: staff.control_socket is empty: the kiosk has no control socket\n";
         return kExitFail;
     }
-    auto answer = controlRequest(cfg->staff.controlSocket, {{"cmd", "status"}}, kAnswerTimeout);
+    auto answer = control::controlRequest(cfg->staff.controlSocket, {{"cmd", "status"}}, kAnswerTimeout);
     if (!answer) {
         ctx.err << "sentinel status: " << answer.error().message << '\n';
         return kExitFail;
@@ -73,7 +73,7 @@ int cmdStatus(const std::vector<std::string>& argv, CliContext& ctx) {
     if (args->has("--json")) {
         ctx.out << (*answer)["status"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     } else {
-        ctx.out << renderStatusTable((*answer)["status"]);
+        ctx.out << control::renderStatusTable((*answer)["status"]);
     }
     return kExitOk;
 }
@@ -92,7 +92,7 @@ int cmdStaff(const std::vector<std::string>& argv, CliContext& ctx) {
         ctx.err << "sentinel staff override: staff.control_socket is empty: the kiosk has no control socket\n";
         return kExitFail;
     }
-    auto answer = controlRequest(cfg->staff.controlSocket, {{"cmd", "override"}}, kAnswerTimeout);
+    auto answer = control::controlRequest(cfg->staff.controlSocket, {{"cmd", "override"}}, kAnswerTimeout);
     if (!answer) {
         ctx.err << "sentinel staff override: " << answer.error().message << " — nothing opened\n";
         return kExitFail;

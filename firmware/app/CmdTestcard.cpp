@@ -3,9 +3,9 @@
 #include <filesystem>
 
 #include "firmware/app/CliUtil.h"
-#include "firmware/app/Runtime.h"
-#include "firmware/app/TestCard.h"
-#include "firmware/fleet/TrustBundle.h"
+#include "firmware/kiosk/Runtime.h"
+#include "firmware/issuer/TestCard.h"
+#include "firmware/kiosk/TrustBundle.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/render/QrRender.h"
 
@@ -61,15 +61,15 @@ int cmdTestcard(const std::vector<std::string>& argv, CliContext& ctx) {
 
     SystemClock clock;
     bool created = false;
-    auto issuer = loadOrCreateTestIssuer(cfg->kiosk.stateDir / kTestIssuerDir, created);
+    auto issuer = issuer::loadOrCreateTestIssuer(cfg->kiosk.stateDir / kiosk::kTestIssuerDir, created);
     if (!issuer) {
         ctx.err << "sentinel testcard: " << issuer.error().message << '\n';
         return kExitFail;
     }
-    if (created) ctx.out << "created the device test issuer in " << (cfg->kiosk.stateDir / kTestIssuerDir).string() << '\n';
+    if (created) ctx.out << "created the device test issuer in " << (cfg->kiosk.stateDir / kiosk::kTestIssuerDir).string() << '\n';
     for (int i = 1; i <= count; ++i) {
-        const std::string payload = issueTestCard(*issuer, clock.now(), i);
-        auto qr = render::renderQr(payload, render::EcLevel::M, kTestCardModulePx, kTestCardQuietModules);
+        const std::string payload = issuer::issueTestCard(*issuer, clock.now(), i);
+        auto qr = render::renderQr(payload, render::EcLevel::M, issuer::kTestCardModulePx, issuer::kTestCardQuietModules);
         if (!qr) {
             ctx.err << "sentinel testcard: " << qr.error().message << '\n';
             return kExitFail;
@@ -79,12 +79,12 @@ int cmdTestcard(const std::vector<std::string>& argv, CliContext& ctx) {
             ctx.err << "sentinel testcard: " << w.error().message << '\n';
             return kExitFail;
         }
-        if (auto w = writeFileAtomically(out / ("testcard-" + std::to_string(i) + ".txt"), payload + "\n"); !w) {
+        if (auto w = kiosk::writeFileAtomically(out / ("testcard-" + std::to_string(i) + ".txt"), payload + "\n"); !w) {
             ctx.err << "sentinel testcard: " << w.error().message << '\n';
             return kExitFail;
         }
         ctx.out << png.string() << " (" << qr->widthPx << "x" << qr->heightPx << " px; print at 100%, about "
-                << qr->widthPx * 254 / (kTestCardPrintDpi * 10) << " mm wide at " << kTestCardPrintDpi << " dpi)\n";
+                << qr->widthPx * 254 / (issuer::kTestCardPrintDpi * 10) << " mm wide at " << issuer::kTestCardPrintDpi << " dpi)\n";
     }
     if (!cfg->kiosk.diagnosticsMode) {
         ctx.out << "note: kiosk.diagnostics_mode is false in " << (cfg->file.empty() ? "the defaults" : cfg->file.string())

@@ -10,6 +10,7 @@
 
 #include "firmware/app/CliUtil.h"
 #include "firmware/fleet/TrustSync.h"
+#include "firmware/kiosk/TrustLoader.h"
 #include "firmware/trust/TrustList.h"
 
 namespace sentinel::app {
@@ -47,8 +48,8 @@ std::string base64(const std::vector<uint8_t>& bytes) {
     return out;
 }
 
-int trustList(const Args& args, const Config& cfg, CliContext& ctx) {
-    LoadedTrust loaded = loadTrustState(cfg);
+int trustList(const Args& args, const kiosk::Config& cfg, CliContext& ctx) {
+    kiosk::LoadedTrust loaded = kiosk::loadTrustState(cfg);
     const auto& st = *loaded.state;
     const UtcTime now = SystemClock().now();
     nlohmann::json j;
@@ -100,7 +101,7 @@ int trustList(const Args& args, const Config& cfg, CliContext& ctx) {
     return kExitOk;
 }
 
-int trustImport(const Args& args, const Config& cfg, CliContext& ctx) {
+int trustImport(const Args& args, const kiosk::Config& cfg, CliContext& ctx) {
     if (args.positionals.size() != 2) {
         ctx.err << "sentinel trust import: give exactly one FILE\n\n" << kHelp;
         return kExitUsage;
@@ -111,7 +112,7 @@ int trustImport(const Args& args, const Config& cfg, CliContext& ctx) {
         ctx.err << "sentinel trust import: " << checked.error().message << " (nothing changed)\n";
         return kExitFail;
     }
-    auto contents = readFile(src);
+    auto contents = kiosk::readFile(src);
     if (!contents) {
         ctx.err << "sentinel trust import: " << contents.error().message << '\n';
         return kExitFail;
@@ -131,28 +132,28 @@ int trustImport(const Args& args, const Config& cfg, CliContext& ctx) {
             }
         }
     }
-    if (auto w = writeFileAtomically(written, *contents); !w) {
+    if (auto w = kiosk::writeFileAtomically(written, *contents); !w) {
         ctx.err << "sentinel trust import: " << w.error().message << " (nothing changed)\n";
         return kExitFail;
     }
     auto after = trust::TrustList::load(target);
     ctx.out << "imported " << checked->size() << " certificate(s) into " << written.string() << "; trust.path now holds "
             << (after ? std::to_string(after->size()) : std::string("?")) << '\n';
-    if (std::filesystem::exists(bundleDir(cfg) / kBundleFile, ec)) {
-        ctx.out << "note: a synced bundle in " << bundleDir(cfg).string() << " is in force and takes precedence over trust.path\n";
+    if (std::filesystem::exists(kiosk::bundleDir(cfg) / kiosk::kBundleFile, ec)) {
+        ctx.out << "note: a synced bundle in " << kiosk::bundleDir(cfg).string() << " is in force and takes precedence over trust.path\n";
     }
     return kExitOk;
 }
 
-int trustSync(const Config& cfg, CliContext& ctx) {
-    auto settings = syncSettingsFrom(cfg);
+int trustSync(const kiosk::Config& cfg, CliContext& ctx) {
+    auto settings = fleet::syncSettingsFrom(cfg);
     if (!settings) {
         ctx.err << "sentinel trust sync: " << settings.error().message << '\n';
         return kExitUsage;
     }
-    LoadedTrust loaded = loadTrustState(cfg);
-    auto transport = makeSyncTransport(*settings);
-    auto r = syncOnce(*transport, *settings, loaded.bundleIssuedAt, std::chrono::steady_clock::now() + kSyncDeadline);
+    kiosk::LoadedTrust loaded = kiosk::loadTrustState(cfg);
+    auto transport = fleet::makeSyncTransport(*settings);
+    auto r = fleet::syncOnce(*transport, *settings, loaded.bundleIssuedAt, std::chrono::steady_clock::now() + kSyncDeadline);
     if (!r) {
         ctx.err << "sentinel trust sync: " << r.error().message << "; the list in force is unchanged (" << loaded.state->source << ")\n";
         return kExitFail;

@@ -2,9 +2,10 @@
 #include <iostream>
 #include <iterator>
 
+#include "firmware/app/Backends.h"
 #include "firmware/app/CliUtil.h"
 #include "firmware/app/Output.h"
-#include "firmware/app/Runtime.h"
+#include "firmware/kiosk/Runtime.h"
 #include "firmware/base/QrLimits.h"
 
 namespace sentinel::app {
@@ -47,7 +48,9 @@ int cmdVerify(const std::vector<std::string>& argv, CliContext& ctx) {
     }
     while (!payload.empty() && (payload.back() == '\n' || payload.back() == '\r' || payload.back() == ' ')) payload.pop_back();
 
-    RuntimeOptions ro;
+    kiosk::RuntimeOptions ro;
+
+    ro.httpsTransport = httpsTransport();
     ro.trustPath = args->value("--trust");
     ro.evaluateAllStages = true;  // the record shows every stage, as the conformance vectors expect
     if (auto at = args->value("--at")) {
@@ -61,13 +64,13 @@ int cmdVerify(const std::vector<std::string>& argv, CliContext& ctx) {
     auto cfg = loadConfigOrReport(*args, ctx);
     if (!cfg) return kExitUsage;
     SystemClock clock;
-    auto rt = Runtime::create(*cfg, clock, ro);
+    auto rt = kiosk::Runtime::create(*cfg, clock, ro);
     if (!rt) {
         ctx.err << "sentinel verify: " << rt.error().message << '\n';
         return kExitUsage;
     }
     const MonoTime deadline = clock.monotonic() + std::chrono::milliseconds{cfg->budget.decisionMs};
-    Verdict v = (*rt)->router().verify(payload, deadline);
+    kiosk::Verdict v = (*rt)->router().verify(payload, deadline);
     v.record.latency.totalMs = v.record.latency.verifyMs;
     printRecord(ctx.out, v.record, args->has("--json"));
     return v.record.decision == Decision::Pass ? kExitOk : kExitFail;

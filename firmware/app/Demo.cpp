@@ -7,11 +7,12 @@
 #include "drivers/camera/ReplayCamera.h"
 #include "drivers/display/PngDisplay.h"
 #include "drivers/indicator/ConsoleIndicator.h"
+#include "firmware/app/Backends.h"
 #include "firmware/app/EngineDecoder.h"
 #include "firmware/app/HcsimProcess.h"
-#include "firmware/app/Kiosk.h"
-#include "firmware/app/KioskScreen.h"
-#include "firmware/app/Runtime.h"
+#include "firmware/kiosk/Kiosk.h"
+#include "firmware/ui/KioskScreen.h"
+#include "firmware/kiosk/Runtime.h"
 #include "firmware/base/Log.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/journal/Journal.h"
@@ -100,12 +101,12 @@ std::vector<DemoCase> onlineCases() {
 }
 
 // Remembers which demo case each payload is, and what the kiosk decided for it.
-class RecordingVerifier final : public CredentialVerifier {
+class RecordingVerifier final : public kiosk::CredentialVerifier {
 public:
-    RecordingVerifier(CredentialVerifier& inner, const std::vector<DemoCase>& cases) : inner_(inner) {
+    RecordingVerifier(kiosk::CredentialVerifier& inner, const std::vector<DemoCase>& cases) : inner_(inner) {
         for (std::size_t i = 0; i < cases.size(); ++i) index_[cases[i].payload] = i;
     }
-    Verdict verify(std::string_view payload, MonoTime deadline) override {
+    kiosk::Verdict verify(std::string_view payload, MonoTime deadline) override {
         auto it = index_.find(std::string(payload));
         lastCase = it == index_.end() ? -1 : static_cast<int>(it->second);
         return inner_.verify(payload, deadline);
@@ -113,7 +114,7 @@ public:
     int lastCase = -1;
 
 private:
-    CredentialVerifier& inner_;
+    kiosk::CredentialVerifier& inner_;
     std::map<std::string, std::size_t> index_;
 };
 
@@ -193,7 +194,7 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
         }
     }
 
-    Config cfg;
+    kiosk::Config cfg;
     cfg.kiosk.id = "DEMO-01";
     cfg.kiosk.stateDir = options.workDir / "state";
     cfg.camera.source = "replay:" + frames.string();
@@ -210,10 +211,12 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
     fs::remove(cfg.journal.path + "-wal", ec);
     fs::remove(cfg.journal.path + "-shm", ec);
 
-    RuntimeOptions ro;
+    kiosk::RuntimeOptions ro;
+
+    ro.httpsTransport = httpsTransport();
     ro.openJournal = true;
     ro.onlineToken = HcsimProcess::kDeviceToken;
-    auto rt = Runtime::create(cfg, clock, ro);
+    auto rt = kiosk::Runtime::create(cfg, clock, ro);
     if (!rt) {
         err << "sentinel demo: " << rt.error().message << '\n';
         return 1;
@@ -229,14 +232,14 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
     indicator::ConsoleIndicator console(out, options.colour);
     EngineDecoder decoder;
     RecordingVerifier recorder((*rt)->router(), cases);
-    Kiosk kiosk(**cam, decoder, recorder, console, (*rt)->sink(), clock, (*rt)->kioskOptions());
+    kiosk::Kiosk kiosk(**cam, decoder, recorder, console, (*rt)->sink(), clock, (*rt)->kioskOptions());
 
     out << "Sentinel demo: " << cases.size() << " codes on a replay camera (1280x720, " << kDemoFps
         << " fps): HC1 signed by a demo-only test issuer"
         << (service ? ", HK1 answered by the reference health-code service at " + service->baseUrl() : std::string())
         << "\n\n";
     std::unique_ptr<display::PngDisplay> shots;
-    std::unique_ptr<KioskScreen> screen;
+    std::unique_ptr<ui::KioskScreen> screen;
     if (!options.screenshots.empty()) {
         display::PngOptions po;
         po.dir = options.screenshots;
@@ -250,15 +253,15 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
             return 1;
         }
         shots = std::make_unique<display::PngDisplay>(po);
-        KioskScreenOptions so;
+        ui::KioskScreenOptions so;
         so.preview = false;  // only result cards are written
-        screen = std::make_unique<KioskScreen>(*shots, std::move(composer).value(), so);
+        screen = std::make_unique<ui::KioskScreen>(*shots, std::move(composer).value(), so);
         kiosk.addObserver(screen.get());
     }
     std::vector<int> decided(cases.size(), 0);
     std::vector<double> latencies;
     int unexpected = 0;
-    kiosk.onDecision = [&](const DecisionRecord& r, const Verdict&) {
+    kiosk.onDecision = [&](const DecisionRecord& r, const kiosk::Verdict&) {
         const int i = recorder.lastCase;
         if (r.latency.totalMs) latencies.push_back(*r.latency.totalMs);
         if (i < 0) {
@@ -278,7 +281,7 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
     kiosk.run(stop);
     if (screen) {
         if (!screen->waitResultsShown(kScreenDrain)) err << "sentinel demo: the screen did not show every decision in time\n";
-        const ScreenStats st = screen->stats();
+        const ui::ScreenStats st = screen->stats();
         if (!st.lastError.empty()) err << "sentinel demo: --screenshots: " << st.lastError << '\n';
         screen.reset();
         out << "Screens: " << shots->written() << " written to " << options.screenshots.string() << '\n';

@@ -1,12 +1,12 @@
 #pragma once
-// The live decode engine as the kiosk loop's FrameDecoder.
+// The live decode engine as the kiosk loop's FrameDecoder (the camera's QR codes): the app wires them.
 
-#include "firmware/app/Kiosk.h"
+#include "firmware/kiosk/Kiosk.h"
 #include "firmware/decode/DecodeEngine.h"
 
 namespace sentinel::app {
 
-class EngineDecoder final : public FrameDecoder {
+class EngineDecoder final : public kiosk::FrameDecoder {
 public:
     std::vector<std::string> decode(const GrayView& frame) override { return engine_.decodeFrame(frame); }
     bool symbolSeenUnread() const override { return engine_.lastReport().symbolSeen && engine_.lastReport().readBy.empty(); }

@@ -49,7 +49,7 @@ constexpr std::array kReasons{
     ReasonInfo{Reason::RiskAreaMedium, "RISK_AREA_MEDIUM", "Recent stay in a medium-risk area", "近期到访中风险地区"},
     ReasonInfo{Reason::TestResultPending, "TEST_RESULT_PENDING", "Test result not yet available", "核酸结果尚未出具"},
     ReasonInfo{Reason::RiskListStale, "RISK_LIST_STALE", "Risk-area list out of date — see staff",
-               "风险地区名单过期，请联系工作人员"},
+               "风险名单过期，请联系工作人员"},
     ReasonInfo{Reason::BackendUnavailable, "BACKEND_UNAVAILABLE", "Service unavailable — see staff",
                "服务暂不可用，请联系工作人员"},
     ReasonInfo{Reason::TravelUnknown, "TRAVEL_UNKNOWN", "Travel history unavailable — see staff",
@@ -63,7 +63,7 @@ constexpr std::array kReasons{
     ReasonInfo{Reason::RevocationListStale, "REVOCATION_LIST_STALE", "Revocation list out of date — see staff",
                "撤销列表过期，请联系工作人员"},
     ReasonInfo{Reason::BackendNotConfigured, "BACKEND_NOT_CONFIGURED", "Online check not set up here — see staff",
-               "本机未配置在线核验，请联系工作人员"},
+               "未配置在线核验，请联系工作人员"},
 };
 
 const ReasonInfo& info(Reason r) {

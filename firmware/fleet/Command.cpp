@@ -3,13 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/base/Log.h"
-#include "firmware/fleet/TrustBundle.h"
+#include "firmware/kiosk/TrustBundle.h"
 #include "firmware/trust/Base64.h"
 
 namespace sentinel::fleet {
 namespace {
 
-constexpr std::size_t kMaxCommandBytes = app::kMaxBundleBytes + 4096;  // a bundle plus the command around it
+constexpr std::size_t kMaxCommandBytes = kiosk::kMaxBundleBytes + 4096;  // a bundle plus the command around it
 constexpr std::size_t kMaxIdLength = 64;
 
 }  // namespace
@@ -27,7 +27,7 @@ Result<Command> verifyCommand(std::string_view envelope, std::string_view update
     auto signature = trust::decodeBase64(env["signature"].get<std::string>());
     if (!payloadBytes || !signature) return makeError("command payload or signature is not base64");
     const std::string payloadText(payloadBytes->begin(), payloadBytes->end());
-    if (auto v = app::verifySignature(payloadText, *signature, updateKeyPem); !v) return makeError("command " + v.error().message);
+    if (auto v = kiosk::verifySignature(payloadText, *signature, updateKeyPem); !v) return makeError("command " + v.error().message);
 
     auto p = nlohmann::json::parse(payloadText, nullptr, false);
     if (p.is_discarded() || !p.is_object()) return makeError("signed command payload is not a JSON object");
@@ -52,7 +52,7 @@ Result<Command> verifyCommand(std::string_view envelope, std::string_view update
 }
 
 CommandLedger::CommandLedger(std::filesystem::path file) : file_(std::move(file)) {
-    auto text = app::readFile(file_);
+    auto text = kiosk::readFile(file_);
     if (!text) return;  // none yet
     auto j = nlohmann::json::parse(*text, nullptr, false);
     if (!j.is_object()) return;
@@ -68,7 +68,7 @@ bool CommandLedger::admit(const Command& command, UtcTime now) {
     seen_[command.id] = command.expiresAt;
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [id, at] : seen_) j[id] = formatRfc3339(at);
-    if (auto st = app::writeFileAtomically(file_, j.dump()); !st) {
+    if (auto st = kiosk::writeFileAtomically(file_, j.dump()); !st) {
         SLOG("Fleet", Warn) << "command ledger: " << st.error().message;
     }
     return true;

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/base/Log.h"
-#include "firmware/fleet/TrustBundle.h"
+#include "firmware/kiosk/TrustBundle.h"
 
 namespace sentinel::fleet {
 namespace {
@@ -37,13 +37,13 @@ std::string number(double v) {
 
 Metrics::Metrics(const Clock& clock) : clock_(clock), lastSnapshot_(clock.monotonic()) {}
 
-void Metrics::frameProcessed(const hal::Frame&, const app::FrameObservation& what) {
+void Metrics::frameProcessed(const hal::Frame&, const kiosk::FrameObservation& what) {
     std::lock_guard lock(mutex_);
     ++counts_.frames;
     if (what.symbolSeenUnread && !what.decoded) ++counts_.decodeFailures;
 }
 
-void Metrics::decided(const DecisionRecord& record, const app::Verdict&, std::int64_t) {
+void Metrics::decided(const DecisionRecord& record, const kiosk::Verdict&, std::int64_t) {
     const double ms = record.latency.totalMs.value_or(0.0);
     std::lock_guard lock(mutex_);
     ++counts_.decisions[{std::string(toString(record.decision)), std::string(toString(record.reason))}];
@@ -171,7 +171,7 @@ void TextfileWriter::stop() {
 
 void TextfileWriter::writeOnce() {
     const std::string text = toPrometheusText(metrics_.snapshot(gauges_()), kioskId_);
-    if (auto st = app::writeFileAtomically(path_, text); !st) {
+    if (auto st = kiosk::writeFileAtomically(path_, text); !st) {
         SLOG(kLog, Warn) << "metrics.textfile: " << st.error().message;
     }
 }

@@ -19,7 +19,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "firmware/app/Kiosk.h"
+#include "firmware/kiosk/Kiosk.h"
 #include "firmware/base/Time.h"
 
 namespace sentinel::fleet {
@@ -49,11 +49,11 @@ struct MetricsSnapshot {
     Gauges gauges;
 };
 
-class Metrics : public app::KioskObserver {
+class Metrics : public kiosk::KioskObserver {
 public:
     explicit Metrics(const Clock& clock);
-    void frameProcessed(const hal::Frame& frame, const app::FrameObservation& what) override;
-    void decided(const DecisionRecord& record, const app::Verdict& verdict, std::int64_t seq) override;
+    void frameProcessed(const hal::Frame& frame, const kiosk::FrameObservation& what) override;
+    void decided(const DecisionRecord& record, const kiosk::Verdict& verdict, std::int64_t seq) override;
     void alarm(std::string_view what, std::string_view detail, bool cleared) override;
 
     // Counters so far, and frames per second since the previous call. `gauges` are copied in.

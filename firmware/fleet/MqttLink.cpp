@@ -14,7 +14,7 @@
 #include <mosquitto.h>
 
 #include "firmware/base/Log.h"
-#include "firmware/fleet/TrustBundle.h"
+#include "firmware/kiosk/TrustBundle.h"
 #include "firmware/journal/Journal.h"
 #include "firmware/journal/Schema.h"
 #include "firmware/journal/Sqlite.h"
@@ -176,7 +176,7 @@ struct MqttLink::Impl {
 
     // --- the outbox mark ------------------------------------------------------------------------
     std::int64_t loadMark() {
-        auto text = app::readFile(options.stateDir / kOutboxFile);
+        auto text = kiosk::readFile(options.stateDir / kOutboxFile);
         if (!text) return 0;
         auto j = nlohmann::json::parse(*text, nullptr, false);
         if (!j.is_object() || j.value("journal_id", "") != journalId) return 0;  // a fresh journal starts over
@@ -184,7 +184,7 @@ struct MqttLink::Impl {
     }
     void saveMark(std::int64_t seq) {
         const nlohmann::json j{{"journal_id", journalId}, {"acked_seq", seq}};
-        if (auto s = app::writeFileAtomically(options.stateDir / kOutboxFile, j.dump()); !s) {
+        if (auto s = kiosk::writeFileAtomically(options.stateDir / kOutboxFile, j.dump()); !s) {
             SLOG(kLog, Warn) << "outbox mark: " << s.error().message;
         }
     }
@@ -596,7 +596,7 @@ Result<std::unique_ptr<MqttLink>> MqttLink::start(LinkOptions options, LinkHooks
 
 MqttLink::~MqttLink() { stop(0ms); }
 
-void MqttLink::decided(const DecisionRecord&, const app::Verdict&, std::int64_t seq) {
+void MqttLink::decided(const DecisionRecord&, const kiosk::Verdict&, std::int64_t seq) {
     if (seq <= 0) return;
     std::int64_t cur = impl_->newestSeq.load();
     while (seq > cur && !impl_->newestSeq.compare_exchange_weak(cur, seq)) {

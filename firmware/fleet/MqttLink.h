@@ -33,7 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "firmware/app/Kiosk.h"
+#include "firmware/kiosk/Kiosk.h"
 #include "firmware/base/Result.h"
 #include "firmware/base/Time.h"
 #include "firmware/fleet/Command.h"
@@ -104,7 +104,7 @@ struct LinkStatus {
 // or an error that names the cause and the remedy (certificate, password, address).
 Result<std::string> probeBroker(const LinkOptions& options, std::chrono::milliseconds timeout);
 
-class MqttLink : public app::KioskObserver {
+class MqttLink : public kiosk::KioskObserver {
 public:
     // Starts the thread; the first connection attempt happens at once. Errors: bad URL, unreadable
     // journal, libmosquitto failing to initialise.
@@ -113,7 +113,7 @@ public:
     MqttLink(const MqttLink&) = delete;
     MqttLink& operator=(const MqttLink&) = delete;
 
-    void decided(const DecisionRecord& record, const app::Verdict& verdict, std::int64_t seq) override;
+    void decided(const DecisionRecord& record, const kiosk::Verdict& verdict, std::int64_t seq) override;
     void alarm(std::string_view what, std::string_view detail, bool cleared) override;
 
     // Gives the link at most `drain` to publish what is committed (only while it is connected or

@@ -4,9 +4,10 @@
 
 #include "drivers/net/CurlTransport.h"
 #include "firmware/base/Log.h"
+#include "firmware/kiosk/TrustLoader.h"
 #include "firmware/trust/TrustList.h"
 
-namespace sentinel::app {
+namespace sentinel::fleet {
 namespace {
 
 constexpr const char* kLog = "TrustSync";
@@ -15,53 +16,8 @@ constexpr std::chrono::seconds kSyncDeadline{30};
 
 }  // namespace
 
-std::filesystem::path bundleDir(const Config& config) { return config.kiosk.stateDir / kBundleDir; }
-
-std::shared_ptr<const TrustState> stateFromBundle(const TrustBundle& bundle, const policy::PolicyConfig& basePolicy,
-                                                  const std::string& where) {
-    auto st = std::make_shared<TrustState>();
-    st->list = bundle.list;
-    st->policy = applyPolicyOverrides(basePolicy, bundle.policyOverrides);
-    st->rules = bundle.rules;  // nullptr: TrustStore keeps rules.path's (or the built-in rules)
-    st->source = "bundle " + where + " (issued " + formatRfc3339(bundle.issuedAt) + ")";
-    return st;
-}
-
-LoadedTrust loadTrustState(const Config& config, const std::optional<std::string>& trustPathOverride) {
-    LoadedTrust out;
-    if (!trustPathOverride) {
-        const auto file = bundleDir(config) / kBundleFile;
-        std::error_code ec;
-        if (std::filesystem::exists(file, ec)) {
-            auto key = readFile(config.trust.updateKey);
-            auto envelope = readFile(file);
-            if (key && envelope) {
-                auto bundle = verifyBundle(*envelope, *key);
-                if (bundle) {
-                    out.bundleIssuedAt = bundle->issuedAt;
-                    out.state = stateFromBundle(*bundle, config.policy, file.string());
-                    return out;
-                }
-                SLOG(kLog, Error) << file.string() << ": " << bundle.error().message << "; falling back to trust.path";
-            } else {
-                SLOG(kLog, Error) << file.string() << ": " << (key ? envelope.error().message : key.error().message)
-                                  << "; falling back to trust.path";
-            }
-        }
-    }
-    const std::string path = trustPathOverride.value_or(config.trust.path);
-    auto st = std::make_shared<TrustState>();
-    st->policy = config.policy;
-    st->source = path;
-    auto list = trust::TrustList::load(path);
-    if (list) {
-        st->list = std::make_shared<const trust::TrustList>(std::move(list).value());
-    } else {
-        out.error = list.error().message;
-    }
-    out.state = std::move(st);
-    return out;
-}
+using kiosk::Config;
+using kiosk::readFile;
 
 Result<SyncSettings> syncSettingsFrom(const Config& config) {
     if (config.trust.syncUrl.empty()) return Error{"trust.sync_url is empty: sync is not configured"};
@@ -70,7 +26,7 @@ Result<SyncSettings> syncSettingsFrom(const Config& config) {
     SyncSettings s;
     s.url = config.trust.syncUrl;
     s.updateKeyPem = std::move(key).value();
-    s.dir = bundleDir(config);
+    s.dir = kiosk::bundleDir(config);
     s.kioskId = config.kiosk.id;
     s.caFile = config.trust.syncCaFile;
     return s;
@@ -79,7 +35,7 @@ Result<SyncSettings> syncSettingsFrom(const Config& config) {
 std::unique_ptr<hal::HttpTransport> makeSyncTransport(const SyncSettings& settings) {
     net::CurlConfig cc;
     cc.caFile = settings.caFile;
-    cc.maxBodyBytes = kMaxBundleBytes;
+    cc.maxBodyBytes = kiosk::kMaxBundleBytes;
     return std::make_unique<net::CurlTransport>(cc);
 }
 
@@ -95,13 +51,13 @@ Result<SyncOutcome> syncOnce(hal::HttpTransport& transport, const SyncSettings& 
         return Error{"fetch failed: " + (resp.detail.empty() ? std::string("no response") : resp.detail)};
     if (resp.status == 204) return SyncOutcome{false, "no newer bundle (204)", std::nullopt};
     if (resp.status != 200) return Error{"fetch failed: HTTP " + std::to_string(resp.status)};
-    auto bundle = verifyBundle(resp.body, settings.updateKeyPem);
+    auto bundle = kiosk::verifyBundle(resp.body, settings.updateKeyPem);
     if (!bundle) return Error{"refused: " + bundle.error().message};
     if (currentIssuedAt && bundle->issuedAt <= *currentIssuedAt) {
         return SyncOutcome{false, "up to date (served bundle issued " + formatRfc3339(bundle->issuedAt) + " is not newer)",
                            std::nullopt};
     }
-    if (auto st = installBundle(settings.dir, resp.body); !st) return Error{"install failed: " + st.error().message};
+    if (auto st = kiosk::installBundle(settings.dir, resp.body); !st) return Error{"install failed: " + st.error().message};
     SyncOutcome out;
     out.updated = true;
     out.detail = "installed bundle issued " + formatRfc3339(bundle->issuedAt) + " with " +
@@ -110,7 +66,7 @@ Result<SyncOutcome> syncOnce(hal::HttpTransport& transport, const SyncSettings& 
     return out;
 }
 
-TrustSyncWorker::TrustSyncWorker(std::shared_ptr<TrustStore> store, std::unique_ptr<hal::HttpTransport> transport,
+TrustSyncWorker::TrustSyncWorker(std::shared_ptr<kiosk::TrustStore> store, std::unique_ptr<hal::HttpTransport> transport,
                                  SyncSettings settings, policy::PolicyConfig basePolicy,
                                  std::optional<UtcTime> currentIssuedAt, std::chrono::minutes interval)
     : store_(std::move(store)),
@@ -142,7 +98,7 @@ void TrustSyncWorker::loop() {
             SLOG(kLog, Warn) << "trust sync: " << r.error().message << " (the list in force stays)";
         } else if (r->updated) {
             currentIssuedAt_ = r->bundle->issuedAt;
-            store_->replace(stateFromBundle(*r->bundle, basePolicy_, (settings_.dir / kBundleFile).string()));
+            store_->replace(kiosk::stateFromBundle(*r->bundle, basePolicy_, (settings_.dir / kiosk::kBundleFile).string()));
             ++updates_;
             SLOG(kLog, Info) << "trust sync: " << r->detail;
         } else {
@@ -162,4 +118,4 @@ void TrustSyncWorker::syncNow() {
     cv_.notify_all();
 }
 
-}  // namespace sentinel::app
+}  // namespace sentinel::fleet

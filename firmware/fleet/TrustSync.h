@@ -18,26 +18,13 @@
 #include <thread>
 
 #include "drivers/hal/HttpTransport.h"
-#include "firmware/app/Config.h"
-#include "firmware/fleet/TrustBundle.h"
-#include "firmware/app/TrustStore.h"
+#include "firmware/kiosk/Config.h"
+#include "firmware/kiosk/TrustBundle.h"
+#include "firmware/kiosk/TrustStore.h"
 #include "firmware/base/Result.h"
 #include "firmware/base/Time.h"
 
-namespace sentinel::app {
-
-// state_dir/trust
-std::filesystem::path bundleDir(const Config& config);
-
-// What is in force at start-up: the installed bundle when one verifies with trust.update_key, else
-// trust.path (or `trustPathOverride`, `--trust`, which always wins). `list` is null when nothing
-// could be loaded; `error` then says why.
-struct LoadedTrust {
-    std::shared_ptr<const TrustState> state;
-    std::optional<UtcTime> bundleIssuedAt;  // set when the state came from a bundle
-    std::string error;
-};
-LoadedTrust loadTrustState(const Config& config, const std::optional<std::string>& trustPathOverride = std::nullopt);
+namespace sentinel::fleet {
 
 struct SyncSettings {
     std::string url;           // trust.sync_url
@@ -54,7 +41,7 @@ std::unique_ptr<hal::HttpTransport> makeSyncTransport(const SyncSettings& settin
 struct SyncOutcome {
     bool updated = false;  // a newer bundle was verified and installed
     std::string detail;
-    std::optional<TrustBundle> bundle;  // when updated
+    std::optional<kiosk::TrustBundle> bundle;  // when updated
 };
 
 // One fetch → verify → install. Errors leave the bundle in force untouched.
@@ -62,13 +49,13 @@ Result<SyncOutcome> syncOnce(hal::HttpTransport& transport, const SyncSettings& 
                              std::optional<UtcTime> currentIssuedAt, MonoTime deadline);
 
 // SyncSettings from configuration (reads trust.update_key). Error when sync is not configured.
-Result<SyncSettings> syncSettingsFrom(const Config& config);
+Result<SyncSettings> syncSettingsFrom(const kiosk::Config& config);
 
 // Background sync for `run`: every interval, syncOnce and, on an update, swap the store. Never
 // touches the decision path except through TrustStore::replace. Stops promptly on stop()/destruction.
 class TrustSyncWorker {
 public:
-    TrustSyncWorker(std::shared_ptr<TrustStore> store, std::unique_ptr<hal::HttpTransport> transport, SyncSettings settings,
+    TrustSyncWorker(std::shared_ptr<kiosk::TrustStore> store, std::unique_ptr<hal::HttpTransport> transport, SyncSettings settings,
                     policy::PolicyConfig basePolicy, std::optional<UtcTime> currentIssuedAt, std::chrono::minutes interval);
     ~TrustSyncWorker();
     void stop();
@@ -79,7 +66,7 @@ public:
 private:
     void loop();
 
-    std::shared_ptr<TrustStore> store_;
+    std::shared_ptr<kiosk::TrustStore> store_;
     std::unique_ptr<hal::HttpTransport> transport_;
     SyncSettings settings_;
     policy::PolicyConfig basePolicy_;
@@ -93,8 +80,4 @@ private:
     std::thread thread_;
 };
 
-// The TrustState a verified bundle puts in force.
-std::shared_ptr<const TrustState> stateFromBundle(const TrustBundle& bundle, const policy::PolicyConfig& basePolicy,
-                                                  const std::string& where);
-
-}  // namespace sentinel::app
+}  // namespace sentinel::fleet

@@ -5,10 +5,10 @@
 
 #include <fstream>
 
-#include "firmware/app/ClockTrust.h"
-#include "firmware/app/Config.h"
-#include "firmware/app/Router.h"
-#include "firmware/app/Runtime.h"
+#include "firmware/kiosk/ClockTrust.h"
+#include "firmware/kiosk/Config.h"
+#include "firmware/kiosk/Router.h"
+#include "firmware/kiosk/Runtime.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/trust/TrustList.h"
 #include "tests/support/TestSupport.h"
@@ -24,48 +24,48 @@ constexpr std::chrono::duration<double, std::ratio<3600>> kWeek{168.0};
 const UtcTime kNow{std::chrono::seconds{1795000000}};
 
 TEST(ClockTrustRules, NtpSynchronisedIsTrusted) {
-    ClockSignals s;
+    kiosk::ClockSignals s;
     s.kernelSynced = true;
-    EXPECT_TRUE(evaluateClockTrust(s, kNow, kNow - 24h, kWeek).trusted);
+    EXPECT_TRUE(kiosk::evaluateClockTrust(s, kNow, kNow - 24h, kWeek).trusted);
 }
 
 TEST(ClockTrustRules, TimesyncdFlagAloneIsTrusted) {
-    ClockSignals s;
+    kiosk::ClockSignals s;
     s.kernelSynced = false;
     s.timesyncFlag = true;
-    EXPECT_TRUE(evaluateClockTrust(s, kNow, kNow - 24h, kWeek).trusted);
+    EXPECT_TRUE(kiosk::evaluateClockTrust(s, kNow, kNow - 24h, kWeek).trusted);
 }
 
 TEST(ClockTrustRules, RtcWithARecentSyncIsTrustedAnOldSyncIsNot) {
-    ClockSignals s;
+    kiosk::ClockSignals s;
     s.kernelSynced = false;
     s.rtcPresent = true;
     s.lastSync = kNow - 100h;
-    EXPECT_TRUE(evaluateClockTrust(s, kNow, kNow - 200h, kWeek).trusted);
+    EXPECT_TRUE(kiosk::evaluateClockTrust(s, kNow, kNow - 200h, kWeek).trusted);
     s.lastSync = kNow - 169h;
-    auto st = evaluateClockTrust(s, kNow, kNow - 200h, kWeek);
+    auto st = kiosk::evaluateClockTrust(s, kNow, kNow - 200h, kWeek);
     EXPECT_FALSE(st.trusted);
     EXPECT_THAT(st.detail, HasSubstr("last NTP sync"));
 }
 
 TEST(ClockTrustRules, NoSyncAndNoRtcIsUntrusted) {
-    EXPECT_FALSE(evaluateClockTrust(ClockSignals{false, false, std::nullopt, false}, kNow, kNow - 1h, kWeek).trusted);
+    EXPECT_FALSE(kiosk::evaluateClockTrust(kiosk::ClockSignals{false, false, std::nullopt, false}, kNow, kNow - 1h, kWeek).trusted);
 }
 
 TEST(ClockTrustRules, TimeBeforeTheFloorIsUntrustedEvenWhenSynchronised) {
-    ClockSignals s;
+    kiosk::ClockSignals s;
     s.kernelSynced = true;
-    auto st = evaluateClockTrust(s, kNow, kNow + 2h, kWeek);
+    auto st = kiosk::evaluateClockTrust(s, kNow, kNow + 2h, kWeek);
     EXPECT_FALSE(st.trusted);
     EXPECT_THAT(st.detail, HasSubstr("earlier than"));
-    EXPECT_TRUE(evaluateClockTrust(s, kNow, kNow + 30s, kWeek).trusted) << "within the NTP step tolerance";
+    EXPECT_TRUE(kiosk::evaluateClockTrust(s, kNow, kNow + 30s, kWeek).trusted) << "within the NTP step tolerance";
 }
 
 TEST(ClockTrust, AClockThatJumpsBackBehindWhatItTrustedBecomesUntrusted) {
     ManualClock clock(kNow);
-    ClockSignals synced;
+    kiosk::ClockSignals synced;
     synced.kernelSynced = true;
-    ClockTrust trust(clock, [&] { return synced; }, kNow - 24h, 168, 10s);
+    kiosk::ClockTrust trust(clock, [&] { return synced; }, kNow - 24h, 168, 10s);
     EXPECT_TRUE(trust.trusted());
     clock.advance(1h);
     EXPECT_TRUE(trust.trusted());
@@ -76,9 +76,9 @@ TEST(ClockTrust, AClockThatJumpsBackBehindWhatItTrustedBecomesUntrusted) {
 TEST(ClockTrust, ReprobesTheSystemOnlyAfterTheRecheckInterval) {
     ManualClock clock(kNow);
     int probes = 0;
-    ClockSignals s;
+    kiosk::ClockSignals s;
     s.kernelSynced = true;
-    ClockTrust trust(clock, [&] { ++probes; return s; }, kNow - 1h, 168, 10s);
+    kiosk::ClockTrust trust(clock, [&] { ++probes; return s; }, kNow - 1h, 168, 10s);
     EXPECT_TRUE(trust.trusted());
     s.kernelSynced = false;  // NTP lost
     clock.advance(5s);
@@ -90,15 +90,15 @@ TEST(ClockTrust, ReprobesTheSystemOnlyAfterTheRecheckInterval) {
 
 TEST(ClockTrust, RaisedFloorFromTheJournalApplies) {
     ManualClock clock(kNow);
-    ClockSignals s;
+    kiosk::ClockSignals s;
     s.kernelSynced = true;
-    ClockTrust trust(clock, [&] { return s; }, kNow - 1h, 168, 10s);
+    kiosk::ClockTrust trust(clock, [&] { return s; }, kNow - 1h, 168, 10s);
     trust.raiseFloor(kNow + 3h);  // a record written at a later time than the clock now says
     EXPECT_FALSE(trust.trusted());
 }
 
 TEST(ClockTrust, BuildTimeIsRecentAndNotInTheFuture) {
-    const UtcTime built = buildTime();
+    const UtcTime built = kiosk::buildTime();
     EXPECT_GT(built, UtcTime{std::chrono::seconds{1700000000}});  // after 2023-11
     EXPECT_LE(built, SystemClock().now() + 1min);
 }
@@ -111,11 +111,11 @@ TEST(RouterClock, UntrustedClockTurnsAPassIntoReferClockUntrusted) {
     ASSERT_TRUE(list.ok());
     const std::string good = issuer.issue(issuer::testCredential(TestType::Naat, kNow - 2h, false, kNow));
     bool trusted = true;
-    RouterOptions o;
+    kiosk::RouterOptions o;
     o.trust = &*list;
     o.subjectKey = std::string(32, 'k');
     o.clockTrusted = [&] { return trusted; };
-    CredentialRouter router(clock, o);
+    kiosk::CredentialRouter router(clock, o);
     EXPECT_EQ(Decision::Pass, router.verify(good, clock.monotonic() + 5s).record.decision);
     trusted = false;
     auto v = router.verify(good, clock.monotonic() + 5s);
@@ -127,20 +127,20 @@ TEST(RouterClock, UntrustedClockTurnsAPassIntoReferClockUntrusted) {
 // set, it decides for `run` whatever the camera.
 TEST(RequireSync, UnsetFollowsTheCameraAndTheKeyOverridesIt) {
     auto parse = [](const std::string& text) {
-        auto c = parseConfig(text, "t.toml");
+        auto c = kiosk::parseConfig(text, "t.toml");
         EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
-        return c.ok() ? *c : Config{};
+        return c.ok() ? *c : kiosk::Config{};
     };
-    const Config live = parse("[camera]\nsource = \"v4l2:/dev/video0\"\n");
-    const Config replay = parse("[camera]\nsource = \"replay:/tmp/frames\"\n");
-    EXPECT_TRUE(requireSyncFor(live, true));
-    EXPECT_FALSE(requireSyncFor(live, false)) << "desk commands never need NTP unless told";
-    EXPECT_FALSE(requireSyncFor(replay, true));
-    const Config replayOn = parse("[camera]\nsource = \"replay:/tmp/frames\"\n[clock]\nrequire_sync = true\n");
-    const Config liveOff = parse("[camera]\nsource = \"v4l2:/dev/video0\"\n[clock]\nrequire_sync = false\n");
-    EXPECT_TRUE(requireSyncFor(replayOn, true));
-    EXPECT_TRUE(requireSyncFor(replayOn, false));
-    EXPECT_FALSE(requireSyncFor(liveOff, true));
+    const kiosk::Config live = parse("[camera]\nsource = \"v4l2:/dev/video0\"\n");
+    const kiosk::Config replay = parse("[camera]\nsource = \"replay:/tmp/frames\"\n");
+    EXPECT_TRUE(kiosk::requireSyncFor(live, true));
+    EXPECT_FALSE(kiosk::requireSyncFor(live, false)) << "desk commands never need NTP unless told";
+    EXPECT_FALSE(kiosk::requireSyncFor(replay, true));
+    const kiosk::Config replayOn = parse("[camera]\nsource = \"replay:/tmp/frames\"\n[clock]\nrequire_sync = true\n");
+    const kiosk::Config liveOff = parse("[camera]\nsource = \"v4l2:/dev/video0\"\n[clock]\nrequire_sync = false\n");
+    EXPECT_TRUE(kiosk::requireSyncFor(replayOn, true));
+    EXPECT_TRUE(kiosk::requireSyncFor(replayOn, false));
+    EXPECT_FALSE(kiosk::requireSyncFor(liveOff, true));
 }
 
 // The key as `run` applies it, through the runtime the kiosk uses: a replay kiosk with
@@ -153,15 +153,15 @@ TEST(RequireSync, AReplayKioskWithTheKeySetRefersOnAnUnsyncedClock) {
     std::ofstream(dir / "trust" / "dsc.pem") << issuer.certificatePem();
     const std::string payload = issuer.issue(issuer::testCredential(TestType::Naat, clock.now() - 2h, false, clock.now()));
     auto decide = [&](const std::string& extra) {
-        auto cfg = parseConfig("[kiosk]\nstate_dir = \"" + (dir / "state").string() + "\"\n[camera]\nsource = \"replay:" +
+        auto cfg = kiosk::parseConfig("[kiosk]\nstate_dir = \"" + (dir / "state").string() + "\"\n[camera]\nsource = \"replay:" +
                                    (dir / "frames").string() + "\"\n[trust]\npath = \"" + (dir / "trust").string() + "\"\n" +
                                    extra,
                                "t.toml");
         EXPECT_TRUE(cfg.ok());
-        RuntimeOptions ro;
-        ro.requireTrustedClock = requireSyncFor(*cfg, true);
-        ro.clockSignals = [] { return ClockSignals{false, false, std::nullopt, false}; };  // never synced, no RTC
-        auto rt = Runtime::create(*cfg, clock, ro);
+        kiosk::RuntimeOptions ro;
+        ro.requireTrustedClock = kiosk::requireSyncFor(*cfg, true);
+        ro.clockSignals = [] { return kiosk::ClockSignals{false, false, std::nullopt, false}; };  // never synced, no RTC
+        auto rt = kiosk::Runtime::create(*cfg, clock, ro);
         EXPECT_TRUE(rt.ok()) << (rt.ok() ? "" : rt.error().message);
         return (*rt)->router().verify(payload, clock.monotonic() + 5s).record;
     };

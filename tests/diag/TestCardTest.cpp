@@ -9,10 +9,10 @@
 #include "drivers/indicator/ConsoleIndicator.h"
 #include "drivers/indicator/GpioIndicator.h"
 #include "drivers/indicator/MultiIndicator.h"
-#include "firmware/app/Runtime.h"
-#include "firmware/app/TestCard.h"
+#include "firmware/kiosk/Runtime.h"
+#include "firmware/issuer/TestCard.h"
 #include "firmware/issuer/TestIssuer.h"
-#include "tests/app/Fakes.h"
+#include "tests/kiosk/Fakes.h"
 #include "tests/support/TestSupport.h"
 
 namespace sentinel::app {
@@ -43,16 +43,16 @@ protected:
         std::filesystem::create_directories(dir / "trust");
         std::ofstream(dir / "trust" / "dsc.pem") << realIssuer.certificatePem();
         bool created = false;
-        auto ti = loadOrCreateTestIssuer(dir / "state" / kTestIssuerDir, created);
+        auto ti = issuer::loadOrCreateTestIssuer(dir / "state" / kiosk::kTestIssuerDir, created);
         ASSERT_TRUE(ti.ok()) << ti.error().message;
         ASSERT_TRUE(created);
-        card = issueTestCard(*ti, clock.now(), 1);
+        card = issuer::issueTestCard(*ti, clock.now(), 1);
         cfg.kiosk.stateDir = dir / "state";
         cfg.trust.path = (dir / "trust").string();
     }
-    std::unique_ptr<Runtime> runtime(bool diagnostics) {
+    std::unique_ptr<kiosk::Runtime> runtime(bool diagnostics) {
         cfg.kiosk.diagnosticsMode = diagnostics;
-        auto rt = Runtime::create(cfg, clock, {});
+        auto rt = kiosk::Runtime::create(cfg, clock, {});
         EXPECT_TRUE(rt.ok()) << rt.error().message;
         return std::move(rt).value();
     }
@@ -75,7 +75,7 @@ protected:
         indicator::MultiIndicator indicators;
         indicators.add(std::make_unique<indicator::GpioIndicator>(std::move(lines), indicator::GpioOptions{}));
         indicators.add(std::make_unique<indicator::ConsoleIndicator>(console, false));
-        Kiosk kiosk(camera, decoder, rt->router(), indicators, nullptr, clock, rt->kioskOptions());
+        kiosk::Kiosk kiosk(camera, decoder, rt->router(), indicators, nullptr, clock, rt->kioskOptions());
         std::atomic<bool> stop{false};
         kiosk.run(stop);
         std::lock_guard lock(raw->mutex);
@@ -85,16 +85,16 @@ protected:
     TempDir dir;
     ManualClock clock{UtcTime{std::chrono::seconds{1795000000}}};
     issuer::TestIssuer realIssuer = issuer::TestIssuer::generate("AT");
-    Config cfg;
+    kiosk::Config cfg;
     std::string card;
 };
 
 TEST_F(TestCards, TheTestIssuerIsKeptInStateDirAndReloaded) {
     bool created = true;
-    auto again = loadOrCreateTestIssuer(dir / "state" / kTestIssuerDir, created);
+    auto again = issuer::loadOrCreateTestIssuer(dir / "state" / kiosk::kTestIssuerDir, created);
     ASSERT_TRUE(again.ok());
     EXPECT_FALSE(created);
-    EXPECT_TRUE(std::filesystem::exists(dir / "state" / kTestIssuerDir / "test-issuer-key.pem"));
+    EXPECT_TRUE(std::filesystem::exists(dir / "state" / kiosk::kTestIssuerDir / "test-issuer-key.pem"));
 }
 
 TEST_F(TestCards, InServiceATestCardIsNotAPass) {
@@ -117,7 +117,7 @@ TEST_F(TestCards, InDiagnosticsModeATestCardIsRecognisedAsSuch) {
 TEST_F(TestCards, ACardFromAnotherDevicesTestIssuerIsNotATestCard) {
     auto rt = runtime(true);
     auto other = issuer::TestIssuer::generate("XX");
-    auto v = rt->router().verify(issueTestCard(other, clock.now(), 1), clock.monotonic() + 5s);
+    auto v = rt->router().verify(issuer::issueTestCard(other, clock.now(), 1), clock.monotonic() + 5s);
     EXPECT_FALSE(v.testCard);
     EXPECT_EQ(Reason::UnknownIssuer, v.record.reason);
 }

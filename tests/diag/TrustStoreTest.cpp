@@ -4,8 +4,8 @@
 
 #include <thread>
 
-#include "firmware/app/Router.h"
-#include "firmware/app/TrustStore.h"
+#include "firmware/kiosk/Router.h"
+#include "firmware/kiosk/TrustStore.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/trust/TrustList.h"
 #include "tests/support/TestSupport.h"
@@ -16,11 +16,11 @@ namespace {
 using namespace std::chrono_literals;
 using sentinel::testing::ManualClock;
 
-std::shared_ptr<const TrustState> stateWith(std::vector<const issuer::TestIssuer*> issuers, UtcTime issued) {
+std::shared_ptr<const kiosk::TrustState> stateWith(std::vector<const issuer::TestIssuer*> issuers, UtcTime issued) {
     std::vector<trust::CertificateInput> in;
     for (const auto* i : issuers) in.push_back({i->certificateDer(), i->country(), std::nullopt});
     auto list = trust::TrustList::fromCertificates(std::move(in), issued);
-    auto st = std::make_shared<TrustState>();
+    auto st = std::make_shared<kiosk::TrustState>();
     st->list = std::make_shared<const trust::TrustList>(std::move(list).value());
     return st;
 }
@@ -31,11 +31,11 @@ TEST(TrustStore, DecisionsDuringSwapsSeeEitherTheOldOrTheNewListWhole) {
     auto b = issuer::TestIssuer::generate("DE");
     auto withoutB = stateWith({&a}, clock.now() - 1h);
     auto withB = stateWith({&a, &b}, clock.now() - 1h);
-    auto store = std::make_shared<TrustStore>(withoutB);
-    RouterOptions o;
+    auto store = std::make_shared<kiosk::TrustStore>(withoutB);
+    kiosk::RouterOptions o;
     o.trustStore = store;
     o.subjectKey = std::string(32, 'k');
-    CredentialRouter router(clock, o);
+    kiosk::CredentialRouter router(clock, o);
     const std::string fromB = b.issue(issuer::testCredential(TestType::Naat, clock.now() - 2h, false, clock.now()));
 
     std::atomic<bool> stop{false};
@@ -58,12 +58,12 @@ TEST(TrustStore, DecisionsDuringSwapsSeeEitherTheOldOrTheNewListWhole) {
 TEST(TrustStore, AStaleSwappedInListRefersTrustListStale) {
     ManualClock clock;
     auto a = issuer::TestIssuer::generate("AT");
-    auto store = std::make_shared<TrustStore>(stateWith({&a}, clock.now() - 1h));
-    RouterOptions o;
+    auto store = std::make_shared<kiosk::TrustStore>(stateWith({&a}, clock.now() - 1h));
+    kiosk::RouterOptions o;
     o.trustStore = store;
     o.trustMaxAgeH = 72;
     o.subjectKey = std::string(32, 'k');
-    CredentialRouter router(clock, o);
+    kiosk::CredentialRouter router(clock, o);
     const std::string good = a.issue(issuer::testCredential(TestType::Naat, clock.now() - 2h, false, clock.now()));
     EXPECT_EQ(Decision::Pass, router.verify(good, clock.monotonic() + 5s).record.decision);
     store->replace(stateWith({&a}, clock.now() - 73h));
@@ -75,13 +75,13 @@ TEST(TrustStore, AStaleSwappedInListRefersTrustListStale) {
 TEST(TrustStore, PolicyFromTheStoreIsUsed) {
     ManualClock clock;
     auto a = issuer::TestIssuer::generate("AT");
-    auto st = std::const_pointer_cast<TrustState>(stateWith({&a}, clock.now() - 1h));
+    auto st = std::const_pointer_cast<kiosk::TrustState>(stateWith({&a}, clock.now() - 1h));
     st->policy.maxTestAgeNaatH = 24;  // a bundle tightened the policy
-    auto store = std::make_shared<TrustStore>(st);
-    RouterOptions o;
+    auto store = std::make_shared<kiosk::TrustStore>(st);
+    kiosk::RouterOptions o;
     o.trustStore = store;
     o.subjectKey = std::string(32, 'k');
-    CredentialRouter router(clock, o);
+    kiosk::CredentialRouter router(clock, o);
     const std::string day2 = a.issue(issuer::testCredential(TestType::Naat, clock.now() - 30h, false, clock.now()));
     EXPECT_EQ(Reason::TestTooOld, router.verify(day2, clock.monotonic() + 5s).record.reason);
 }

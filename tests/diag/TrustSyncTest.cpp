@@ -15,8 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/app/Cli.h"
-#include "firmware/app/Router.h"
-#include "firmware/fleet/TrustBundle.h"
+#include "firmware/kiosk/Router.h"
+#include "firmware/kiosk/TrustBundle.h"
 #include "firmware/fleet/TrustSync.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/trust/TrustList.h"
@@ -49,7 +49,7 @@ std::string payloadFor(const std::vector<const issuer::TestIssuer*>& issuers, Ut
 }
 
 std::string envelope(const std::string& payload, const std::string& signature) {
-    return nlohmann::json{{"format", kBundleFormat}, {"payload", b64(payload)}, {"signature", b64(signature)}}.dump();
+    return nlohmann::json{{"format", kiosk::kBundleFormat}, {"payload", b64(payload)}, {"signature", b64(signature)}}.dump();
 }
 
 const UtcTime kT0{std::chrono::seconds{1795000000}};
@@ -58,12 +58,12 @@ TEST(TrustBundle, AGoodSignatureVerifiesAndCarriesListAndPolicy) {
     UpdateKey key;
     auto a = issuer::TestIssuer::generate("AT");
     const std::string p = payloadFor({&a}, kT0, {{"max_test_age_h.naat", 24}, {"accept_status", {"green", "yellow"}}});
-    auto b = verifyBundle(envelope(p, key.sign(p)), key.publicPem());
+    auto b = kiosk::verifyBundle(envelope(p, key.sign(p)), key.publicPem());
     ASSERT_TRUE(b.ok()) << b.error().message;
     EXPECT_EQ(1u, b->list->size());
     EXPECT_EQ(kT0, b->issuedAt);
     EXPECT_EQ(kT0, b->list->issuedAt());
-    auto pol = applyPolicyOverrides(policy::PolicyConfig{}, b->policyOverrides);
+    auto pol = kiosk::applyPolicyOverrides(policy::PolicyConfig{}, b->policyOverrides);
     EXPECT_DOUBLE_EQ(24.0, pol.maxTestAgeNaatH);
     EXPECT_EQ((std::vector<std::string>{"green", "yellow"}), pol.acceptStatus);
     EXPECT_TRUE(pol.requireTest) << "keys not in the bundle keep the configured value";
@@ -75,7 +75,7 @@ TEST(TrustBundle, ATamperedPayloadIsRefused) {
     auto evil = issuer::TestIssuer::generate("XX");
     const std::string p = payloadFor({&a}, kT0);
     const std::string swapped = payloadFor({&a, &evil}, kT0);
-    auto b = verifyBundle(envelope(swapped, key.sign(p)), key.publicPem());
+    auto b = kiosk::verifyBundle(envelope(swapped, key.sign(p)), key.publicPem());
     ASSERT_FALSE(b.ok());
     EXPECT_THAT(b.error().message, HasSubstr("signature"));
 }
@@ -84,32 +84,32 @@ TEST(TrustBundle, ABundleSignedByAnotherKeyIsRefused) {
     UpdateKey pinned, other;
     auto a = issuer::TestIssuer::generate("AT");
     const std::string p = payloadFor({&a}, kT0);
-    EXPECT_FALSE(verifyBundle(envelope(p, other.sign(p)), pinned.publicPem()).ok());
+    EXPECT_FALSE(kiosk::verifyBundle(envelope(p, other.sign(p)), pinned.publicPem()).ok());
 }
 
 TEST(TrustBundle, SignedButInvalidPolicyIsRefused) {
     UpdateKey key;
     auto a = issuer::TestIssuer::generate("AT");
     const std::string bad = payloadFor({&a}, kT0, {{"max_test_age_h.naat", 100000}});
-    auto b = verifyBundle(envelope(bad, key.sign(bad)), key.publicPem());
+    auto b = kiosk::verifyBundle(envelope(bad, key.sign(bad)), key.publicPem());
     ASSERT_FALSE(b.ok());
     EXPECT_THAT(b.error().message, HasSubstr("out of range"));
     const std::string unknown = payloadFor({&a}, kT0, {{"open_gate_always", true}});
-    EXPECT_FALSE(verifyBundle(envelope(unknown, key.sign(unknown)), key.publicPem()).ok());
+    EXPECT_FALSE(kiosk::verifyBundle(envelope(unknown, key.sign(unknown)), key.publicPem()).ok());
 }
 
 TEST(TrustBundle, GarbageIsRefused) {
     UpdateKey key;
-    EXPECT_FALSE(verifyBundle("", key.publicPem()).ok());
-    EXPECT_FALSE(verifyBundle("{\"format\":\"other\"}", key.publicPem()).ok());
-    EXPECT_FALSE(verifyBundle(envelope("{}", "sig"), "not a key").ok());
+    EXPECT_FALSE(kiosk::verifyBundle("", key.publicPem()).ok());
+    EXPECT_FALSE(kiosk::verifyBundle("{\"format\":\"other\"}", key.publicPem()).ok());
+    EXPECT_FALSE(kiosk::verifyBundle(envelope("{}", "sig"), "not a key").ok());
 }
 
 TEST(TrustBundle, InstallKeepsThePreviousBundle) {
     TempDir dir;
-    ASSERT_TRUE(installBundle(dir / "trust", "first").ok());
-    ASSERT_TRUE(installBundle(dir / "trust", "second").ok());
-    std::ifstream cur(dir / "trust" / kBundleFile), prev(dir / "trust" / kPreviousBundleFile);
+    ASSERT_TRUE(kiosk::installBundle(dir / "trust", "first").ok());
+    ASSERT_TRUE(kiosk::installBundle(dir / "trust", "second").ok());
+    std::ifstream cur(dir / "trust" / kiosk::kBundleFile), prev(dir / "trust" / kiosk::kPreviousBundleFile);
     std::string c, p;
     cur >> c;
     prev >> p;
@@ -175,23 +175,23 @@ protected:
         std::ofstream(dir / "update-key.pem") << key.publicPem();
         settings.url = server->url();
         settings.updateKeyPem = key.publicPem();
-        settings.dir = dir / "state" / kBundleDir;
+        settings.dir = dir / "state" / kiosk::kBundleDir;
         settings.kioskId = "BJ-WEST-07";
         settings.caFile = (dir / "pki" / "ca.pem").string();
-        transport = makeSyncTransport(settings);
+        transport = fleet::makeSyncTransport(settings);
     }
     std::string signedBundle(const std::vector<const issuer::TestIssuer*>& issuers, UtcTime at) {
         const std::string p = payloadFor(issuers, at);
         return envelope(p, key.sign(p));
     }
-    Result<SyncOutcome> sync(std::optional<UtcTime> have) {
-        return syncOnce(*transport, settings, have, std::chrono::steady_clock::now() + 10s);
+    Result<fleet::SyncOutcome> sync(std::optional<UtcTime> have) {
+        return fleet::syncOnce(*transport, settings, have, std::chrono::steady_clock::now() + 10s);
     }
 
     TempDir dir;
     UpdateKey key;
     std::unique_ptr<BundleServer> server;
-    SyncSettings settings;
+    fleet::SyncSettings settings;
     std::unique_ptr<hal::HttpTransport> transport;
     issuer::TestIssuer a = issuer::TestIssuer::generate("AT");
     issuer::TestIssuer b = issuer::TestIssuer::generate("DE");
@@ -202,7 +202,7 @@ TEST_F(TrustSyncOverHttps, AGoodBundleIsInstalledAndTheRequestSaysWhatWeHave) {
     auto r = sync(kT0 - 24h);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_TRUE(r->updated);
-    EXPECT_TRUE(std::filesystem::exists(settings.dir / kBundleFile));
+    EXPECT_TRUE(std::filesystem::exists(settings.dir / kiosk::kBundleFile));
     auto req = nlohmann::json::parse(server->lastRequest());
     EXPECT_EQ("BJ-WEST-07", req["kiosk_id"]);
     EXPECT_EQ(formatRfc3339(kT0 - 24h), req["have_issued_at"]);
@@ -211,7 +211,7 @@ TEST_F(TrustSyncOverHttps, AGoodBundleIsInstalledAndTheRequestSaysWhatWeHave) {
 TEST_F(TrustSyncOverHttps, ABadSignatureIsRefusedAndTheOldBundleStaysInForce) {
     server->serve(signedBundle({&a}, kT0));
     ASSERT_TRUE(sync(std::nullopt).ok());
-    std::ifstream before(settings.dir / kBundleFile);
+    std::ifstream before(settings.dir / kiosk::kBundleFile);
     const std::string installed((std::istreambuf_iterator<char>(before)), {});
 
     const std::string p = payloadFor({&a, &b}, kT0 + 1h);
@@ -221,7 +221,7 @@ TEST_F(TrustSyncOverHttps, ABadSignatureIsRefusedAndTheOldBundleStaysInForce) {
     auto r = sync(kT0);
     ASSERT_FALSE(r.ok());
     EXPECT_THAT(r.error().message, HasSubstr("refused"));
-    std::ifstream after(settings.dir / kBundleFile);
+    std::ifstream after(settings.dir / kiosk::kBundleFile);
     EXPECT_EQ(installed, std::string((std::istreambuf_iterator<char>(after)), {}));
 }
 
@@ -230,7 +230,7 @@ TEST_F(TrustSyncOverHttps, AnOlderOrEqualBundleIsNotInstalled) {
     auto r = sync(kT0);
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->updated);
-    EXPECT_FALSE(std::filesystem::exists(settings.dir / kBundleFile));
+    EXPECT_FALSE(std::filesystem::exists(settings.dir / kiosk::kBundleFile));
 }
 
 TEST_F(TrustSyncOverHttps, NoContentMeansNothingNewer) {
@@ -245,7 +245,7 @@ TEST_F(TrustSyncOverHttps, AnUntrustedServerCertificateIsAFetchFailure) {
     ASSERT_TRUE(other.ok());
     std::ofstream(dir / "other-ca.pem") << other->caCertPem;
     settings.caFile = (dir / "other-ca.pem").string();
-    transport = makeSyncTransport(settings);
+    transport = fleet::makeSyncTransport(settings);
     server->serve(signedBundle({&a}, kT0));
     auto r = sync(std::nullopt);
     ASSERT_FALSE(r.ok());
@@ -254,21 +254,21 @@ TEST_F(TrustSyncOverHttps, AnUntrustedServerCertificateIsAFetchFailure) {
 
 TEST_F(TrustSyncOverHttps, TheWorkerSwapsTheStoreAndTheRouterDecidesWithTheNewList) {
     ManualClock clock(kT0 + 1h);
-    auto initial = std::make_shared<TrustState>();
+    auto initial = std::make_shared<kiosk::TrustState>();
     auto listA = trust::TrustList::fromCertificates({{a.certificateDer(), "AT", std::nullopt}}, kT0 - 1h);
     ASSERT_TRUE(listA.ok());
     initial->list = std::make_shared<const trust::TrustList>(std::move(listA).value());
-    auto store = std::make_shared<TrustStore>(initial);
-    RouterOptions ro;
+    auto store = std::make_shared<kiosk::TrustStore>(initial);
+    kiosk::RouterOptions ro;
     ro.trustStore = store;
     ro.subjectKey = std::string(32, 'k');
-    CredentialRouter router(clock, ro);
+    kiosk::CredentialRouter router(clock, ro);
     const std::string fromB = b.issue(issuer::testCredential(TestType::Naat, clock.now() - 2h, false, clock.now()));
     EXPECT_EQ(Reason::UnknownIssuer, router.verify(fromB, clock.monotonic() + 5s).record.reason);
 
     server->serve(signedBundle({&a, &b}, kT0));
     {
-        TrustSyncWorker worker(store, makeSyncTransport(settings), settings, policy::PolicyConfig{}, kT0 - 1h, 60min);
+        fleet::TrustSyncWorker worker(store, fleet::makeSyncTransport(settings), settings, policy::PolicyConfig{}, kT0 - 1h, 60min);
         server->waitServed(1);
         worker.stop();  // returns once the first sync has finished
         EXPECT_EQ(1u, worker.updates());
@@ -278,17 +278,17 @@ TEST_F(TrustSyncOverHttps, TheWorkerSwapsTheStoreAndTheRouterDecidesWithTheNewLi
 }
 
 TEST_F(TrustSyncOverHttps, TheWorkerKeepsTheOldListWhenTheSignatureIsBad) {
-    auto initial = std::make_shared<TrustState>();
+    auto initial = std::make_shared<kiosk::TrustState>();
     auto listA = trust::TrustList::fromCertificates({{a.certificateDer(), "AT", std::nullopt}}, kT0 - 1h);
     ASSERT_TRUE(listA.ok());
     initial->list = std::make_shared<const trust::TrustList>(std::move(listA).value());
-    auto store = std::make_shared<TrustStore>(initial);
+    auto store = std::make_shared<kiosk::TrustStore>(initial);
     const auto inForce = store->current();  // `initial` with the built-in rules of its policy
     const std::string p = payloadFor({&a, &b}, kT0);
     UpdateKey attacker;
     server->serve(envelope(p, attacker.sign(p)));
     {
-        TrustSyncWorker worker(store, makeSyncTransport(settings), settings, policy::PolicyConfig{}, kT0 - 1h, 60min);
+        fleet::TrustSyncWorker worker(store, fleet::makeSyncTransport(settings), settings, policy::PolicyConfig{}, kT0 - 1h, 60min);
         server->waitServed(1);
         worker.stop();
         EXPECT_EQ(0u, worker.updates());
@@ -308,7 +308,7 @@ TEST_F(TrustSyncOverHttps, TheCommandRefusesABadSignatureWithExitOne) {
     CliContext ctx{out, err};
     EXPECT_EQ(kExitFail, runCli({"sentinel", "trust", "sync", "--config", (dir / "sentinel.toml").string()}, ctx));
     EXPECT_THAT(err.str(), HasSubstr("refused"));
-    EXPECT_FALSE(std::filesystem::exists(dir / "state" / kBundleDir / kBundleFile));
+    EXPECT_FALSE(std::filesystem::exists(dir / "state" / kiosk::kBundleDir / kiosk::kBundleFile));
 
     server->serve(signedBundle({&a}, kT0));
     std::ostringstream out2, err2;

@@ -11,9 +11,9 @@
 #include <cstdlib>
 #include <thread>
 
-#include "firmware/app/Kiosk.h"
+#include "firmware/kiosk/Kiosk.h"
 #include "firmware/app/ServiceNotify.h"
-#include "tests/app/Fakes.h"
+#include "tests/kiosk/Fakes.h"
 #include "tests/support/TestSupport.h"
 
 namespace sentinel::app {
@@ -27,9 +27,9 @@ using sentinel::testing::FakeShot;
 using sentinel::testing::ManualClock;
 using sentinel::testing::TempDir;
 
-class NoVerifier final : public CredentialVerifier {
+class NoVerifier final : public kiosk::CredentialVerifier {
 public:
-    Verdict verify(std::string_view, MonoTime) override { return {}; }
+    kiosk::Verdict verify(std::string_view, MonoTime) override { return {}; }
 };
 
 // Binds a datagram socket and points NOTIFY_SOCKET / WATCHDOG_USEC at it.
@@ -86,7 +86,7 @@ TEST(Watchdog, ReadyThenPingsWhileFramesFlowAndNoPingsWhenTheCameraStalls) {
     FakeDecoder decoder;
     NoVerifier verifier;
     FakeIndicator indicator;
-    Kiosk kiosk(camera, decoder, verifier, indicator, nullptr, clock, {});
+    kiosk::Kiosk kiosk(camera, decoder, verifier, indicator, nullptr, clock, {});
     kiosk.onProgress = [&] { notifier.progress(); };
 
     notifier.ready("test");
@@ -96,14 +96,14 @@ TEST(Watchdog, ReadyThenPingsWhileFramesFlowAndNoPingsWhenTheCameraStalls) {
 
     // Frames flow for ~2 s: a ping at least every period/4 = 500 ms.
     camera.pushFrames({}, 60);
-    for (int i = 0; i < 60; ++i) ASSERT_EQ(Kiosk::Step::Frame, kiosk.step());
+    for (int i = 0; i < 60; ++i) ASSERT_EQ(kiosk::Kiosk::Step::Frame, kiosk.step());
     msgs = systemd.drain();
     EXPECT_GE(FakeSystemd::count(msgs, "WATCHDOG=1"), 3);
     EXPECT_LE(FakeSystemd::count(msgs, "WATCHDOG=1"), 5) << "pings are paced, not one per frame";
 
     // The camera stalls: grabs time out for ~5 s (longer than WatchdogSec). No ping may go out.
     for (int i = 0; i < 150; ++i) camera.push(FakeShot{{}, hal::GrabStatus::Timeout});
-    for (int i = 0; i < 150; ++i) ASSERT_EQ(Kiosk::Step::Idle, kiosk.step());
+    for (int i = 0; i < 150; ++i) ASSERT_EQ(kiosk::Kiosk::Step::Idle, kiosk.step());
     EXPECT_EQ(0, FakeSystemd::count(systemd.drain(), "WATCHDOG=1"));
 
     // Frames again: pings resume.
@@ -141,7 +141,7 @@ TEST(Watchdog, ALoopStuckInsideTheCameraSendsNoPing) {
     FakeDecoder decoder;
     NoVerifier verifier;
     FakeIndicator indicator;
-    Kiosk kiosk(camera, decoder, verifier, indicator, nullptr, clock, {});
+    kiosk::Kiosk kiosk(camera, decoder, verifier, indicator, nullptr, clock, {});
     kiosk.onProgress = [&] { notifier.progress(); };
     std::atomic<bool> stop{false};
     std::thread loop([&] { kiosk.run(stop); });

@@ -41,7 +41,7 @@ TEST(Metrics, DecisionsAreCountedByDecisionAndReasonWithALatencyHistogram) {
     m.decided(makeRecord(Reason::Ok, 3.0), {}, 1);
     m.decided(makeRecord(Reason::Ok, 40.0), {}, 2);
     m.decided(makeRecord(Reason::TestTooOld, 7000.0), {}, 3);
-    app::FrameObservation unread;
+    kiosk::FrameObservation unread;
     unread.symbolSeenUnread = true;
     m.frameProcessed({}, unread);
     m.frameProcessed({}, {});

@@ -13,10 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "drivers/net/CurlTransport.h"
-#include "firmware/app/Router.h"
-#include "firmware/app/RuleSetFile.h"
-#include "firmware/fleet/TrustBundle.h"
-#include "firmware/fleet/TrustSync.h"
+#include "firmware/kiosk/Router.h"
+#include "firmware/kiosk/RuleSetFile.h"
+#include "firmware/kiosk/TrustBundle.h"
+#include "firmware/kiosk/TrustLoader.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/trust/TrustList.h"
 #include "firmware/verify/online/OnlineVerifier.h"
@@ -66,13 +66,13 @@ std::string b64(std::string_view bytes) { return sentinel::testing::base64(bytes
 
 // The fleet's update key (P-256) and a bundle signed with it, as `openssl dgst -sha256 -sign` does.
 struct UpdateKey : sentinel::testing::UpdateKey {
-    std::string envelope(const std::string& payload) const { return sentinel::testing::UpdateKey::envelope(kBundleFormat, payload); }
+    std::string envelope(const std::string& payload) const { return sentinel::testing::UpdateKey::envelope(kiosk::kBundleFormat, payload); }
 };
 
 TEST(RulesDecision, ARuleSetLoadedFromRulesPathDecidesAnHc1Code) {
     testing::TempDir dir;
     std::ofstream(dir / "cn.json") << naatWithin4hRuleSet().dump();
-    auto set = loadRuleSet(dir / "cn.json");
+    auto set = kiosk::loadRuleSet(dir / "cn.json");
     ASSERT_TRUE(set.ok()) << set.error().message;
 
     SystemClock clock;
@@ -82,17 +82,17 @@ TEST(RulesDecision, ARuleSetLoadedFromRulesPathDecidesAnHc1Code) {
     const std::string sixHoursOld = issuer.issue(issuer::testCredential(TestType::Naat, now - 6h, false, now));
     const std::string twoHoursOld = issuer.issue(issuer::testCredential(TestType::Naat, now - 2h, false, now));
 
-    RouterOptions builtin;
+    kiosk::RouterOptions builtin;
     builtin.trust = list.get();
     builtin.subjectKey = "k";
-    CredentialRouter withPolicy(clock, builtin);
+    kiosk::CredentialRouter withPolicy(clock, builtin);
     EXPECT_EQ(Reason::Ok, withPolicy.verify(sixHoursOld, clock.monotonic() + kBudget).record.reason)
         << "the built-in rules (48 h) pass it";
 
-    RouterOptions loaded = builtin;
+    kiosk::RouterOptions loaded = builtin;
     loaded.rules = *set;
-    CredentialRouter withRules(clock, loaded);
-    const Verdict denied = withRules.verify(sixHoursOld, clock.monotonic() + kBudget);
+    kiosk::CredentialRouter withRules(clock, loaded);
+    const kiosk::Verdict denied = withRules.verify(sixHoursOld, clock.monotonic() + kBudget);
     EXPECT_EQ(Decision::Deny, denied.record.decision);
     EXPECT_EQ(Reason::RuleNotMet, denied.record.reason);
     ASSERT_TRUE(denied.record.rules);
@@ -102,7 +102,7 @@ TEST(RulesDecision, ARuleSetLoadedFromRulesPathDecidesAnHc1Code) {
     EXPECT_EQ(false, denied.record.stages.policy);
     EXPECT_NE(std::string::npos, toJsonLine(denied.record).find(R"("rules":{"failed":["TR-CN-0001"],"set":"CN-test/1.0.0"})"));
 
-    const Verdict passed = withRules.verify(twoHoursOld, clock.monotonic() + kBudget);
+    const kiosk::Verdict passed = withRules.verify(twoHoursOld, clock.monotonic() + kBudget);
     EXPECT_EQ(Reason::Ok, passed.record.reason);
     ASSERT_TRUE(passed.record.rules);
     EXPECT_TRUE(passed.record.rules->failed.empty());
@@ -125,14 +125,14 @@ TEST(RulesDecision, ARuleSetSyncedInATrustBundleDecidesAnHk1AndAnHc1CodeFromOneS
     const UtcTime now = clock.now();
     const std::string hc1SixHoursOld = issuer.issue(issuer::testCredential(TestType::Naat, now - 6h, false, now));
 
-    auto initial = std::make_shared<TrustState>();
+    auto initial = std::make_shared<kiosk::TrustState>();
     initial->list = listOf(issuer);
-    auto store = std::make_shared<TrustStore>(initial);
-    RouterOptions ro;
+    auto store = std::make_shared<kiosk::TrustStore>(initial);
+    kiosk::RouterOptions ro;
     ro.trustStore = store;
     ro.online = &online;
     ro.subjectKey = "k";
-    CredentialRouter router(clock, ro);
+    kiosk::CredentialRouter router(clock, ro);
 
     // Before the sync: the built-in rules (NAAT ≤ 48 h) pass the service's 6 h old negative NAAT.
     EXPECT_EQ(Reason::Ok, router.verify(hcsim::codes::kGreen, clock.monotonic() + kBudget).record.reason);
@@ -144,19 +144,19 @@ TEST(RulesDecision, ARuleSetSyncedInATrustBundleDecidesAnHk1AndAnHc1CodeFromOneS
     const json payload = {{"issued_at", formatRfc3339(now)},
                           {"trust_list", {{"certificates", {{{"der", b64(std::string(der.begin(), der.end()))}, {"country", "CN"}}}}}},
                           {"rules", naatWithin4hRuleSet()}};
-    auto bundle = verifyBundle(key.envelope(payload.dump()), key.publicPem());
+    auto bundle = kiosk::verifyBundle(key.envelope(payload.dump()), key.publicPem());
     ASSERT_TRUE(bundle.ok()) << bundle.error().message;
     ASSERT_TRUE(bundle->rules);
-    store->replace(stateFromBundle(*bundle, policy::PolicyConfig{}, "test"));
+    store->replace(kiosk::stateFromBundle(*bundle, policy::PolicyConfig{}, "test"));
 
-    const Verdict hk1 = router.verify(hcsim::codes::kGreen, clock.monotonic() + kBudget);
+    const kiosk::Verdict hk1 = router.verify(hcsim::codes::kGreen, clock.monotonic() + kBudget);
     EXPECT_EQ("HK1", hk1.record.format);
     EXPECT_EQ(Reason::RuleNotMet, hk1.record.reason);
     ASSERT_TRUE(hk1.record.rules);
     EXPECT_EQ(std::vector<std::string>{"TR-CN-0001"}, hk1.record.rules->failed);
     EXPECT_EQ("TR-CN-0001: 核酸检测须在4小时内 / NAAT within 4 h", hk1.ruleText);
 
-    const Verdict hc1 = router.verify(hc1SixHoursOld, clock.monotonic() + kBudget);
+    const kiosk::Verdict hc1 = router.verify(hc1SixHoursOld, clock.monotonic() + kBudget);
     EXPECT_EQ(Reason::RuleNotMet, hc1.record.reason);
     ASSERT_TRUE(hc1.record.rules);
     EXPECT_EQ(hk1.record.rules->set, hc1.record.rules->set);
@@ -174,7 +174,7 @@ TEST(RulesDecision, ABundleWithAnInvalidRuleSetIsRefusedWhole) {
     const json payload = {{"issued_at", "2026-11-22T08:00:00Z"},
                           {"trust_list", {{"certificates", {{{"der", b64(std::string(der.begin(), der.end()))}}}}}},
                           {"rules", rules}};
-    auto bundle = verifyBundle(key.envelope(payload.dump()), key.publicPem());
+    auto bundle = kiosk::verifyBundle(key.envelope(payload.dump()), key.publicPem());
     ASSERT_FALSE(bundle.ok());
     EXPECT_NE(std::string::npos, bundle.error().message.find("rules"));
 }
@@ -182,11 +182,11 @@ TEST(RulesDecision, ABundleWithAnInvalidRuleSetIsRefusedWhole) {
 TEST(RulesDecision, AStoreWithoutBundleRulesKeepsTheConfiguredRuleSet) {
     testing::TempDir dir;
     std::ofstream(dir / "cn.json") << naatWithin4hRuleSet().dump();
-    auto set = loadRuleSet(dir / "cn.json");
+    auto set = kiosk::loadRuleSet(dir / "cn.json");
     ASSERT_TRUE(set.ok());
-    TrustStore store(std::make_shared<TrustState>(), *set);
+    kiosk::TrustStore store(std::make_shared<kiosk::TrustState>(), *set);
     EXPECT_EQ(*set, store.current()->rules);
-    store.replace(std::make_shared<TrustState>());
+    store.replace(std::make_shared<kiosk::TrustState>());
     EXPECT_EQ(*set, store.current()->rules) << "a bundle without rules keeps rules.path's";
 }
 
@@ -206,33 +206,33 @@ TEST(RulesDecision, TheBuiltInRulesOfAPolicySnapshotDecideHk1AndHc1WithTheirOwnR
     const UtcTime now = clock.now();
     const std::string hc1SixHoursOld = issuer.issue(issuer::testCredential(TestType::Naat, now - 6h, false, now));
 
-    auto initial = std::make_shared<TrustState>();
+    auto initial = std::make_shared<kiosk::TrustState>();
     initial->list = listOf(issuer);
-    auto store = std::make_shared<TrustStore>(initial);
+    auto store = std::make_shared<kiosk::TrustStore>(initial);
     ASSERT_TRUE(store->current()->builtin) << "the store makes the built-in rules with the snapshot";
     EXPECT_EQ(store->current()->builtin->policy, policy::PolicyConfig{});
-    RouterOptions ro;
+    kiosk::RouterOptions ro;
     ro.trustStore = store;
     ro.online = &online;
     ro.subjectKey = "k";
-    CredentialRouter router(clock, ro);
+    kiosk::CredentialRouter router(clock, ro);
     EXPECT_EQ(Reason::Ok, router.verify(hcsim::codes::kGreen, clock.monotonic() + kBudget).record.reason);
 
     // A stricter policy arrives (as a synced bundle's policy would): NAAT ≤ 4 h 30 min.
-    auto stricter = std::make_shared<TrustState>(*store->current());
+    auto stricter = std::make_shared<kiosk::TrustState>(*store->current());
     stricter->policy.maxTestAgeNaatH = 4.5;
     store->replace(stricter);
     const auto snapshot = store->current();
     ASSERT_TRUE(snapshot->builtin);
     EXPECT_EQ(4.5, snapshot->builtin->policy.maxTestAgeNaatH) << "remade for the new policy";
 
-    const Verdict hk1 = router.verify(hcsim::codes::kGreen, clock.monotonic() + kBudget);
+    const kiosk::Verdict hk1 = router.verify(hcsim::codes::kGreen, clock.monotonic() + kBudget);
     EXPECT_EQ("HK1", hk1.record.format);
     EXPECT_EQ(Reason::TestTooOld, hk1.record.reason);
     EXPECT_FALSE(hk1.record.rules) << "built-in decisions keep the record format";
     ASSERT_TRUE(hk1.record.test);
     EXPECT_EQ(TestType::Naat, hk1.record.test->type);
-    const Verdict hc1 = router.verify(hc1SixHoursOld, clock.monotonic() + kBudget);
+    const kiosk::Verdict hc1 = router.verify(hc1SixHoursOld, clock.monotonic() + kBudget);
     EXPECT_EQ(Reason::TestTooOld, hc1.record.reason);
     EXPECT_FALSE(hc1.record.rules);
     EXPECT_EQ(std::string::npos, toJsonLine(hc1.record).find("\"rules\""));

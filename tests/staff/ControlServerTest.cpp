@@ -1,6 +1,6 @@
 // The control socket (DESIGN §11): line JSON with a version, bounded requests, per-client
 // timeouts, a few clients, asynchronous answers, permission bits, stale sockets, removal on exit.
-#include "firmware/app/ControlServer.h"
+#include "firmware/control/ControlServer.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -84,18 +84,18 @@ private:
 
 struct ControlSocket : ::testing::Test {
     testing::TempDir dir;
-    ControlServerOptions options;
+    control::ControlServerOptions options;
     std::mutex mutex;
     std::condition_variable cv;
-    std::vector<ControlReply> held;  // "hold" requests: answered by the test later
+    std::vector<control::ControlReply> held;  // "hold" requests: answered by the test later
 
     ControlSocket() {
         options.path = dir / "control.sock";
         options.clientTimeout = 3s;
         options.replyTimeout = 3s;
     }
-    ControlHandler handler() {
-        return [this](const nlohmann::json& req, ControlReply reply) {
+    control::ControlHandler handler() {
+        return [this](const nlohmann::json& req, control::ControlReply reply) {
             const std::string cmd = req["cmd"];
             if (cmd == "echo") return reply({{"ok", true}, {"echo", req.value("text", "")}});
             if (cmd == "hold") {
@@ -108,8 +108,8 @@ struct ControlSocket : ::testing::Test {
             reply({{"ok", false}, {"error", "unknown command"}});
         };
     }
-    std::unique_ptr<ControlServer> start() {
-        auto s = ControlServer::start(options, handler());
+    std::unique_ptr<control::ControlServer> start() {
+        auto s = control::ControlServer::start(options, handler());
         EXPECT_TRUE(s.ok()) << (s ? "" : s.error().message);
         return s ? std::move(s).value() : nullptr;
     }
@@ -121,7 +121,7 @@ struct ControlSocket : ::testing::Test {
 
 TEST_F(ControlSocket, AnswersAVersionedRequestLine) {
     auto server = start();
-    auto answer = controlRequest(options.path, {{"cmd", "echo"}, {"text", "hi"}}, kWait);
+    auto answer = control::controlRequest(options.path, {{"cmd", "echo"}, {"text", "hi"}}, kWait);
     ASSERT_TRUE(answer.ok()) << answer.error().message;
     EXPECT_EQ(1, (*answer)["v"]);
     EXPECT_EQ(true, (*answer)["ok"]);
@@ -156,7 +156,7 @@ TEST_F(ControlSocket, AnOversizedLineIsRefusedAndTheConnectionClosed) {
     EXPECT_THAT(a["error"].get<std::string>(), HasSubstr("longer than 64 bytes"));
     EXPECT_TRUE(c.closedWithin(kWait));
     // The server is fine.
-    EXPECT_TRUE(controlRequest(options.path, {{"cmd", "echo"}}, kWait).ok());
+    EXPECT_TRUE(control::controlRequest(options.path, {{"cmd", "echo"}}, kWait).ok());
 }
 
 TEST_F(ControlSocket, ASlowClientIsClosedAfterTheClientTimeoutAndOthersAreServedMeanwhile) {
@@ -164,7 +164,7 @@ TEST_F(ControlSocket, ASlowClientIsClosedAfterTheClientTimeoutAndOthersAreServed
     auto server = start();
     RawClient slow(options.path);
     ASSERT_TRUE(slow.send("{\"v\":1,\"cmd\":"));  // half a request, then nothing
-    auto answer = controlRequest(options.path, {{"cmd", "echo"}, {"text", "fast"}}, kWait);
+    auto answer = control::controlRequest(options.path, {{"cmd", "echo"}, {"text", "fast"}}, kWait);
     ASSERT_TRUE(answer.ok()) << answer.error().message;
     EXPECT_EQ("fast", (*answer)["echo"]);
     EXPECT_TRUE(slow.closedWithin(kWait));
@@ -197,7 +197,7 @@ TEST_F(ControlSocket, ClientsThatConnectAndSendNothingCannotLockStaffOut) {
     RawClient a(options.path), b(options.path);
     ASSERT_TRUE(a.send("{\"v\":1,"));  // half a request each, then nothing
     ASSERT_TRUE(b.send("{"));
-    auto answer = controlRequest(options.path, {{"cmd", "echo"}, {"text", "staff"}}, kWait);
+    auto answer = control::controlRequest(options.path, {{"cmd", "echo"}, {"text", "staff"}}, kWait);
     ASSERT_TRUE(answer.ok()) << answer.error().message;
     EXPECT_EQ("staff", (*answer)["echo"]);
     // The one idle longest made room.
@@ -232,7 +232,7 @@ TEST_F(ControlSocket, ALateAnswerForAClientThatLeftIsDropped) {
         ASSERT_TRUE(waitHeld(1));
     }
     held[0]({{"ok", true}});  // nobody to deliver to: no crash, nothing leaks into others
-    auto answer = controlRequest(options.path, {{"cmd", "echo"}, {"text", "next"}}, kWait);
+    auto answer = control::controlRequest(options.path, {{"cmd", "echo"}, {"text", "next"}}, kWait);
     ASSERT_TRUE(answer.ok());
     EXPECT_EQ("next", (*answer)["echo"]);
 }
@@ -276,24 +276,24 @@ TEST_F(ControlSocket, AStaleSocketFromACrashIsReplaced) {
         ::close(fd);
     }
     ASSERT_TRUE(std::filesystem::is_socket(options.path));
-    auto failed = controlRequest(options.path, {{"cmd", "echo"}}, kWait);
+    auto failed = control::controlRequest(options.path, {{"cmd", "echo"}}, kWait);
     ASSERT_FALSE(failed.ok());
     EXPECT_THAT(failed.error().message, HasSubstr("nobody is listening"));
     auto server = start();
-    EXPECT_TRUE(controlRequest(options.path, {{"cmd", "echo"}}, kWait).ok());
+    EXPECT_TRUE(control::controlRequest(options.path, {{"cmd", "echo"}}, kWait).ok());
 }
 
 TEST_F(ControlSocket, ALiveSocketOrAPlainFileIsNotTaken) {
     auto first = start();
-    auto second = ControlServer::start(options, handler());
+    auto second = control::ControlServer::start(options, handler());
     ASSERT_FALSE(second.ok());
     EXPECT_THAT(second.error().message, HasSubstr("another process is serving it"));
-    EXPECT_TRUE(controlRequest(options.path, {{"cmd", "echo"}}, kWait).ok());  // the first still serves
+    EXPECT_TRUE(control::controlRequest(options.path, {{"cmd", "echo"}}, kWait).ok());  // the first still serves
 
-    ControlServerOptions other = options;
+    control::ControlServerOptions other = options;
     other.path = dir / "file.sock";
     std::ofstream(other.path) << "not a socket";
-    auto onFile = ControlServer::start(other, handler());
+    auto onFile = control::ControlServer::start(other, handler());
     ASSERT_FALSE(onFile.ok());
     EXPECT_THAT(onFile.error().message, HasSubstr("not a socket"));
     EXPECT_TRUE(std::filesystem::is_regular_file(other.path));
@@ -301,14 +301,14 @@ TEST_F(ControlSocket, ALiveSocketOrAPlainFileIsNotTaken) {
 
 TEST_F(ControlSocket, AMissingDirectoryIsAnErrorAndIsNotCreated) {
     options.path = dir / "missing" / "control.sock";
-    auto s = ControlServer::start(options, handler());
+    auto s = control::ControlServer::start(options, handler());
     ASSERT_FALSE(s.ok());
     EXPECT_THAT(s.error().message, HasSubstr("does not exist"));
     EXPECT_FALSE(std::filesystem::exists(dir / "missing"));
 }
 
 TEST_F(ControlSocket, TheClientSaysWhenNoKioskIsRunning) {
-    auto r = controlRequest(options.path, {{"cmd", "status"}}, kWait);
+    auto r = control::controlRequest(options.path, {{"cmd", "status"}}, kWait);
     ASSERT_FALSE(r.ok());
     EXPECT_THAT(r.error().message, HasSubstr("is `sentinel run` running?"));
 }

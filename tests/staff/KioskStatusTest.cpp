@@ -1,5 +1,5 @@
 // `sentinel status` content (DESIGN §11): live state from the loop, no personal data.
-#include "firmware/app/KioskStatus.h"
+#include "firmware/control/KioskStatus.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,15 +15,15 @@ using ::testing::Not;
 
 struct Status : ::testing::Test {
     testing::ManualClock clock;
-    StatusSources sources;
+    control::StatusSources sources;
     Status() {
         sources.kioskId = "T-01";
         sources.version = "0.1.0";
         sources.camera = "replay:/frames (12 images)";
         sources.overrideWindowS = 30;
     }
-    Verdict verdict(Reason r) {
-        Verdict v;
+    kiosk::Verdict verdict(Reason r) {
+        kiosk::Verdict v;
         v.record.decide(r);
         v.record.format = "HK1";
         v.record.subject = "a3f1deadbeef";
@@ -34,10 +34,10 @@ struct Status : ::testing::Test {
 };
 
 TEST_F(Status, ReportsFrameRateDecodeTimeAndRecentDecisionsWithoutPersonalData) {
-    KioskStatus s(clock, sources);
+    control::KioskStatus s(clock, sources);
     for (int i = 0; i < 21; ++i) {
         clock.advance(50ms);  // 20 fps
-        s.frameProcessed(hal::Frame{}, FrameObservation{3.25, false, false});
+        s.frameProcessed(hal::Frame{}, kiosk::FrameObservation{3.25, false, false});
     }
     auto v = verdict(Reason::BackendError);
     s.decided(v.record, v, 7);
@@ -60,20 +60,20 @@ TEST_F(Status, ReportsFrameRateDecodeTimeAndRecentDecisionsWithoutPersonalData) 
 }
 
 TEST_F(Status, FrameRateIsZeroWhenFramesStop) {
-    KioskStatus s(clock, sources);
+    control::KioskStatus s(clock, sources);
     for (int i = 0; i < 10; ++i) {
         clock.advance(33ms);
-        s.frameProcessed(hal::Frame{}, FrameObservation{});
+        s.frameProcessed(hal::Frame{}, kiosk::FrameObservation{});
     }
     clock.advance(5s);
     EXPECT_EQ(0.0, s.report()["camera"]["fps"].get<double>());
 }
 
 TEST_F(Status, TheOverrideCandidateAgesOutAndIsMarkedOverridden) {
-    KioskStatus s(clock, sources);
+    control::KioskStatus s(clock, sources);
     auto v = verdict(Reason::BackendError);
     s.decided(v.record, v, 3);
-    Verdict o;
+    kiosk::Verdict o;
     o.record.decide(Reason::StaffOverride);
     o.record.overrides = 3;
     s.decided(o.record, o, 4);
@@ -90,7 +90,7 @@ TEST_F(Status, TheOverrideCandidateAgesOutAndIsMarkedOverridden) {
 }
 
 TEST_F(Status, AlarmsAppearAndClear) {
-    KioskStatus s(clock, sources);
+    control::KioskStatus s(clock, sources);
     s.alarm("camera", "device gone", false);
     auto r = s.report();
     ASSERT_EQ(1u, r["alarms"].size());
@@ -102,18 +102,18 @@ TEST_F(Status, AlarmsAppearAndClear) {
 TEST_F(Status, ProvidersFillTheirSectionsAndTheFleetLinkCanReportItsState) {
     sources.trust = [] { return nlohmann::json{{"loaded", true}, {"certificates", 3}, {"age_h", 1.5}}; };
     sources.fleet = [] { return nlohmann::json{{"state", "connected"}}; };
-    KioskStatus s(clock, sources);
+    control::KioskStatus s(clock, sources);
     auto r = s.report();
     EXPECT_EQ(3, r["trust"]["certificates"]);
     EXPECT_EQ("connected", r["fleet"]["state"]);
 }
 
 TEST_F(Status, TheTableShowsWhatATechnicianLooksFor) {
-    KioskStatus s(clock, sources);
+    control::KioskStatus s(clock, sources);
     auto v = verdict(Reason::TestTooOld);
     s.decided(v.record, v, 9);
     s.alarm("journal", "damaged; moved aside", false);
-    const std::string table = renderStatusTable(s.report());
+    const std::string table = control::renderStatusTable(s.report());
     EXPECT_THAT(table, HasSubstr("Kiosk T-01"));
     EXPECT_THAT(table, HasSubstr("frame rate"));
     EXPECT_THAT(table, HasSubstr("seq 9  DENY TEST_TOO_OLD [HK1]"));

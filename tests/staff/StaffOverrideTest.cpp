@@ -6,8 +6,8 @@
 
 #include <optional>
 
-#include "firmware/app/Kiosk.h"
-#include "tests/app/Fakes.h"
+#include "firmware/kiosk/Kiosk.h"
+#include "tests/kiosk/Fakes.h"
 
 namespace sentinel::app {
 namespace {
@@ -21,10 +21,10 @@ using testing::ManualClock;
 
 // "refer…" → REFER BACKEND_ERROR, "deny…" → DENY TEST_TOO_OLD, "card…" → DENY UNKNOWN_ISSUER from
 // the test issuer, "diag…" → a test card in diagnostics mode, anything else → PASS.
-class ScriptedVerifier final : public CredentialVerifier {
+class ScriptedVerifier final : public kiosk::CredentialVerifier {
 public:
-    Verdict verify(std::string_view payload, MonoTime) override {
-        Verdict v;
+    kiosk::Verdict verify(std::string_view payload, MonoTime) override {
+        kiosk::Verdict v;
         v.record.format = "HK1";
         if (payload.starts_with("refer")) {
             v.record.decide(Reason::BackendError);
@@ -43,7 +43,7 @@ public:
     }
 };
 
-class MemorySink final : public DecisionSink {
+class MemorySink final : public kiosk::DecisionSink {
 public:
     Result<std::int64_t> record(const DecisionRecord& r) override {
         if (failing) return Error{"disk full"};
@@ -54,8 +54,8 @@ public:
     std::vector<DecisionRecord> records;
 };
 
-struct Seen final : KioskObserver {
-    void decided(const DecisionRecord& r, const Verdict&, std::int64_t seq) override { decisions.push_back({r, seq}); }
+struct Seen final : kiosk::KioskObserver {
+    void decided(const DecisionRecord& r, const kiosk::Verdict&, std::int64_t seq) override { decisions.push_back({r, seq}); }
     std::vector<std::pair<DecisionRecord, std::int64_t>> decisions;
 };
 
@@ -66,13 +66,13 @@ struct StaffOverride : ::testing::Test {
     ScriptedVerifier verifier;
     FakeIndicator indicator;
     MemorySink sink;
-    KioskOptions options;
+    kiosk::KioskOptions options;
     Seen seen;
-    std::unique_ptr<Kiosk> kiosk;
+    std::unique_ptr<kiosk::Kiosk> kiosk;
 
     StaffOverride() { options.rearmFrames = 1; }
-    Kiosk& make() {
-        kiosk = std::make_unique<Kiosk>(camera, decoder, verifier, indicator, &sink, clock, options);
+    kiosk::Kiosk& make() {
+        kiosk = std::make_unique<kiosk::Kiosk>(camera, decoder, verifier, indicator, &sink, clock, options);
         kiosk->addObserver(&seen);
         return *kiosk;
     }
@@ -80,16 +80,16 @@ struct StaffOverride : ::testing::Test {
     void present(const std::string& payload) {
         camera.pushFrames({payload}, 1);
         camera.pushFrames({}, 2);
-        while (kiosk->step() != Kiosk::Step::EndOfStream) {
+        while (kiosk->step() != kiosk::Kiosk::Step::EndOfStream) {
         }
     }
     // Requests an override and runs one step (the loop serves the mailbox at the start of a step).
-    StaffOverrideOutcome press() {
-        std::optional<StaffOverrideOutcome> got;
-        kiosk->requestOverride([&](const StaffOverrideOutcome& o) { got = o; });
+    kiosk::StaffOverrideOutcome press() {
+        std::optional<kiosk::StaffOverrideOutcome> got;
+        kiosk->requestOverride([&](const kiosk::StaffOverrideOutcome& o) { got = o; });
         kiosk->step();
         EXPECT_TRUE(got.has_value());
-        return got.value_or(StaffOverrideOutcome{});
+        return got.value_or(kiosk::StaffOverrideOutcome{});
     }
     std::size_t passesShown() const {
         std::size_t n = 0;
@@ -239,14 +239,14 @@ TEST_F(StaffOverride, AReferThatWasNotJournaledIsNotOverridable) {
 TEST_F(StaffOverride, RequestsLeftWhenTheLoopStopsAreRefusedAndLaterOnesAtOnce) {
     make();
     present("refer-1");
-    std::optional<StaffOverrideOutcome> queued, late;
-    kiosk->requestOverride([&](const StaffOverrideOutcome& o) { queued = o; });
+    std::optional<kiosk::StaffOverrideOutcome> queued, late;
+    kiosk->requestOverride([&](const kiosk::StaffOverrideOutcome& o) { queued = o; });
     std::atomic<bool> stop{true};
     kiosk->run(stop);
     ASSERT_TRUE(queued.has_value());
     EXPECT_FALSE(queued->opened);
     EXPECT_THAT(queued->detail, HasSubstr("stopping"));
-    kiosk->requestOverride([&](const StaffOverrideOutcome& o) { late = o; });
+    kiosk->requestOverride([&](const kiosk::StaffOverrideOutcome& o) { late = o; });
     ASSERT_TRUE(late.has_value());
     EXPECT_FALSE(late->opened);
 }
@@ -254,8 +254,8 @@ TEST_F(StaffOverride, RequestsLeftWhenTheLoopStopsAreRefusedAndLaterOnesAtOnce) 
 TEST_F(StaffOverride, TheMailboxIsBounded) {
     make();
     int refusedAtOnce = 0;
-    for (std::size_t i = 0; i < Kiosk::kMaxPendingOverrides + 3; ++i) {
-        kiosk->requestOverride([&](const StaffOverrideOutcome& o) {
+    for (std::size_t i = 0; i < kiosk::Kiosk::kMaxPendingOverrides + 3; ++i) {
+        kiosk->requestOverride([&](const kiosk::StaffOverrideOutcome& o) {
             if (o.detail.find("too many") != std::string::npos) ++refusedAtOnce;
         });
     }

@@ -1,5 +1,5 @@
 // The screen thread (firmware/app/KioskScreen) with a fake display, and the png backend.
-#include "firmware/app/KioskScreen.h"
+#include "firmware/ui/KioskScreen.h"
 
 #include <gtest/gtest.h>
 
@@ -59,10 +59,10 @@ private:
     RgbImage last_;
 };
 
-std::unique_ptr<KioskScreen> screenOn(hal::Display& d, KioskScreenOptions o = {}) {
+std::unique_ptr<ui::KioskScreen> screenOn(hal::Display& d, ui::KioskScreenOptions o = {}) {
     auto c = ui::Composer::create({d.widthPx(), d.heightPx(), ui::kDefaultFontPath, ui::kDefaultFontFace});
     EXPECT_TRUE(c);
-    return std::make_unique<KioskScreen>(d, std::move(c).value(), o);
+    return std::make_unique<ui::KioskScreen>(d, std::move(c).value(), o);
 }
 
 DecisionRecord record(Reason r) {
@@ -122,7 +122,7 @@ TEST(KioskScreen, IdleShowsTheLivePictureAndAHintWhenACodeIsSeenButNotRead) {
     screen->frameProcessed(g.frame(), {});
     EXPECT_TRUE(display.waitFor([](const hal::ScreenTag& t) { return t.name == "idle"; }));
     const auto idleBefore = display.tags().size();
-    for (int i = 0; i < KioskScreen::kHintAfterFrames + 2; ++i) screen->frameProcessed(g.frame(), {1.0, false, true});
+    for (int i = 0; i < ui::KioskScreen::kHintAfterFrames + 2; ++i) screen->frameProcessed(g.frame(), {1.0, false, true});
     // A hint changes the screen (a new idle screen, not a refresh).
     EXPECT_TRUE(display.waitFor([&](const hal::ScreenTag& t) { return t.name == "idle" && t.newScreen; }));
     EXPECT_GE(display.tags().size(), idleBefore);
@@ -141,7 +141,7 @@ TEST(KioskScreen, AnAlarmReplacesIdleAndClears) {
 
 TEST(KioskScreen, ResultCardsReturnToIdleAfterResultMs) {
     FakeDisplay display;
-    KioskScreenOptions o;
+    ui::KioskScreenOptions o;
     o.resultDuration = 300ms;
     auto screen = screenOn(display, o);
     screen->decided(record(Reason::TestPositive), {}, 1);

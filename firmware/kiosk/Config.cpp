@@ -1,0 +1,411 @@
+#include "firmware/kiosk/Config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace sentinel::kiosk {
+namespace {
+
+enum class Kind { Int, Double, Bool, String, StringList };
+
+// One configuration key: declared once, with everything a technician needs to know about it.
+struct KeySpec {
+    std::string_view path;  // dotted, e.g. "policy.max_test_age_h.naat"
+    Kind kind;
+    std::string_view defaultText;  // as written in TOML
+    std::string_view unit;
+    double min = 0, max = 0;  // for Int/Double; ignored otherwise
+    std::string_view doc;
+    // Stores the validated value. Int and Double arrive as double, lists as vector.
+    std::function<void(Config&, double)> setNumber;
+    std::function<void(Config&, const std::string&)> setString;
+    std::function<void(Config&, const std::vector<std::string>&)> setList;
+    std::function<void(Config&, bool)> setBool;
+    std::vector<std::string_view> allowed;  // for String / StringList items; empty = any
+};
+
+constexpr double kMaxInt = std::numeric_limits<int>::max();
+
+KeySpec intKey(std::string_view path, std::string_view def, std::string_view unit, double min, double max,
+               std::string_view doc, std::function<void(Config&, int)> set) {
+    KeySpec k{path, Kind::Int, def, unit, min, max, doc, {}, {}, {}, {}, {}};
+    k.setNumber = [set](Config& c, double v) { set(c, static_cast<int>(v)); };
+    return k;
+}
+KeySpec doubleKey(std::string_view path, std::string_view def, std::string_view unit, double min, double max,
+                  std::string_view doc, std::function<void(Config&, double)> set) {
+    KeySpec k{path, Kind::Double, def, unit, min, max, doc, {}, {}, {}, {}, {}};
+    k.setNumber = std::move(set);
+    return k;
+}
+KeySpec boolKey(std::string_view path, std::string_view def, std::string_view doc, std::function<void(Config&, bool)> set) {
+    KeySpec k{path, Kind::Bool, def, "", 0, 0, doc, {}, {}, {}, {}, {}};
+    k.setBool = std::move(set);
+    return k;
+}
+KeySpec stringKey(std::string_view path, std::string_view def, std::string_view doc,
+                  std::function<void(Config&, const std::string&)> set, std::vector<std::string_view> allowed = {}) {
+    KeySpec k{path, Kind::String, def, "", 0, 0, doc, {}, {}, {}, {}, std::move(allowed)};
+    k.setString = std::move(set);
+    return k;
+}
+KeySpec listKey(std::string_view path, std::string_view def, std::string_view doc,
+                std::function<void(Config&, const std::vector<std::string>&)> set,
+                std::vector<std::string_view> allowed = {}) {
+    KeySpec k{path, Kind::StringList, def, "", 0, 0, doc, {}, {}, {}, {}, std::move(allowed)};
+    k.setList = std::move(set);
+    return k;
+}
+
+const std::vector<KeySpec>& keys() {
+    static const std::vector<KeySpec> kKeys = {
+        stringKey("kiosk.id", "\"KIOSK-0\"", "Kiosk identifier sent to the health-code service and stored in the journal.",
+                  [](Config& c, const std::string& v) { c.kiosk.id = v; }),
+        stringKey("kiosk.state_dir", "\"/var/lib/sentinel\"", "Writable folder for the device secret, journal and trust state.",
+                  [](Config& c, const std::string& v) { c.kiosk.stateDir = v; }),
+        boolKey("kiosk.diagnostics_mode", "false", "Accept test cards (shown as TEST CARD, gate stays shut). Off in service.",
+                [](Config& c, bool v) { c.kiosk.diagnosticsMode = v; }),
+        stringKey("camera.source", "\"v4l2:/dev/video0\"",
+                  "`v4l2:DEVICE`, `replay:DIR` (images sorted by name) or `replay:FILE` (a video).",
+                  [](Config& c, const std::string& v) { c.camera.source = v; }),
+        intKey("camera.width", "1280", "px", 160, 4096, "Requested capture width.", [](Config& c, int v) { c.camera.width = v; }),
+        intKey("camera.height", "720", "px", 120, 4096, "Requested capture height.", [](Config& c, int v) { c.camera.height = v; }),
+        intKey("camera.fps", "30", "frames/s", 1, 120, "Requested frame rate; replay sources play at this rate.",
+               [](Config& c, int v) { c.camera.fps = v; }),
+        intKey("camera.stall_timeout_ms", "3000", "ms", 100, 3000,
+               "No frame for this long = camera stalled: reported and reopened with backoff.",
+               [](Config& c, int v) { c.camera.stallTimeoutMs = v; }),
+        intKey("camera.rearm_frames", "15", "frames", 1, 600,
+               "A code held in view decides once; it may decide again after it has been absent this many frames.",
+               [](Config& c, int v) { c.camera.rearmFrames = v; }),
+        listKey("indicator.backends", "[\"console\"]", "Indicator backends driven together: `console`, `gpio`.",
+                [](Config& c, const std::vector<std::string>& v) { c.indicator.backends = v; }, {"console", "gpio"}),
+        stringKey("indicator.gpio.chip", "\"gpiochip0\"", "GPIO chip name or path; `sim:FILE` = simulated lines logged to FILE (benches, tests).",
+                  [](Config& c, const std::string& v) { c.indicator.gpio.chip = v; }),
+        intKey("indicator.gpio.green", "17", "line", 0, 1023, "Green lamp line offset.", [](Config& c, int v) { c.indicator.gpio.green = v; }),
+        intKey("indicator.gpio.red", "18", "line", 0, 1023, "Red lamp line offset.", [](Config& c, int v) { c.indicator.gpio.red = v; }),
+        intKey("indicator.gpio.amber", "27", "line", 0, 1023, "Amber lamp line offset.", [](Config& c, int v) { c.indicator.gpio.amber = v; }),
+        intKey("indicator.gpio.buzzer", "22", "line", 0, 1023, "Buzzer line offset.", [](Config& c, int v) { c.indicator.gpio.buzzer = v; }),
+        intKey("indicator.gpio.relay", "23", "line", 0, 1023, "Gate relay line offset.", [](Config& c, int v) { c.indicator.gpio.relay = v; }),
+        boolKey("indicator.gpio.active_low", "false", "Lines are active-low (logical on = electrical low).",
+                [](Config& c, bool v) { c.indicator.gpio.activeLow = v; }),
+        intKey("indicator.gpio.relay_pulse_ms", "800", "ms", 50, 5000, "Gate relay pulse length for PASS.",
+               [](Config& c, int v) { c.indicator.gpio.relayPulseMs = v; }),
+        stringKey("trust.path", "\"/etc/sentinel/trust\"", "DSC trust: a certificate file, a directory of them, or a trust-list JSON.",
+                  [](Config& c, const std::string& v) { c.trust.path = v; }),
+        doubleKey("trust.max_age_h", "72", "h", 1, 8760, "Older trust list → REFER TRUST_LIST_STALE.",
+                  [](Config& c, double v) { c.trust.maxAgeH = v; }),
+        stringKey("trust.sync_url", "\"\"", "Signed trust-list/policy bundle source (https://…, docs/install.md); empty = no sync.",
+                  [](Config& c, const std::string& v) { c.trust.syncUrl = v; }),
+        stringKey("trust.update_key", "\"/etc/sentinel/trust-update-key.pem\"",
+                  "Pinned public key (PEM, ECDSA P-256) that must sign synced bundles.",
+                  [](Config& c, const std::string& v) { c.trust.updateKey = v; }),
+        intKey("trust.sync_interval_min", "60", "min", 1, 10080, "How often `run` fetches the bundle (in the background).",
+               [](Config& c, int v) { c.trust.syncIntervalMin = v; }),
+        stringKey("trust.sync_ca_file", "\"\"", "CA bundle (PEM) for trust.sync_url; empty = the system CA store.",
+                  [](Config& c, const std::string& v) { c.trust.syncCaFile = v; }),
+        stringKey("online.base_url", "\"\"", "Health-code service (https://…); empty = online codes are REFERred.",
+                  [](Config& c, const std::string& v) { c.online.baseUrl = v; }),
+        stringKey("online.ca_file", "\"/etc/sentinel/hc-ca.pem\"", "CA bundle (PEM) that signs the service's certificate.",
+                  [](Config& c, const std::string& v) { c.online.caFile = v; }),
+        listKey("online.pins", "[]", "Pinned service public keys `sha256//BASE64` (primary and backup); empty = CA only.",
+                [](Config& c, const std::vector<std::string>& v) { c.online.pins = v; }),
+        stringKey("online.token_file", "\"/etc/sentinel/device-token\"", "File holding the device's bearer token.",
+                  [](Config& c, const std::string& v) { c.online.tokenFile = v; }),
+        doubleKey("policy.max_test_age_h.naat", "48", "h", 0, 720, "NAAT/PCR sample → now; exactly the limit passes.",
+                  [](Config& c, double v) { c.policy.maxTestAgeNaatH = v; }),
+        doubleKey("policy.max_test_age_h.rat", "0", "h", 0, 720, "Antigen tests; 0 = not accepted.",
+                  [](Config& c, double v) { c.policy.maxTestAgeRatH = v; }),
+        intKey("policy.future_tolerance_s", "300", "s", 0, 86400, "Sample later than now + this → TEST_IN_FUTURE.",
+               [](Config& c, int v) { c.policy.futureToleranceS = v; }),
+        listKey("policy.accept_status", "[\"green\"]", "Online code colours that may pass.",
+                [](Config& c, const std::vector<std::string>& v) { c.policy.acceptStatus = v; }, {"green", "yellow", "red"}),
+        boolKey("policy.require_test", "true", "A vaccination or recovery certificate alone → NO_TEST_RESULT.",
+                [](Config& c, bool v) { c.policy.requireTest = v; }),
+        intKey("clock.max_skew_s", "300", "s", 1, 86400, "|kiosk − service time| beyond this → CLOCK_UNTRUSTED.",
+               [](Config& c, int v) { c.clock.maxSkewS = v; }),
+        doubleKey("clock.max_unsynced_h", "168", "h", 1, 8760,
+                  "Without NTP sync, a battery-backed RTC is trusted this long after the last sync.",
+                  [](Config& c, double v) { c.clock.maxUnsyncedH = v; }),
+        boolKey("clock.require_sync", "(auto)",
+                "Decisions need trusted time (NTP, RTC age, journal floor), else REFER CLOCK_UNTRUSTED. Unset = true for "
+                "`run` with a `v4l2:` camera, false for replay sources and desk commands (verify, scan, demo).",
+                [](Config& c, bool v) { c.clock.requireSync = v; }),
+        intKey("budget.decision_ms", "5000", "ms", 100, 5000, "Hard bound from the first frame with the code to the indicator.",
+               [](Config& c, int v) { c.budget.decisionMs = v; }),
+        intKey("replay.window_s", "0", "s", 0, 86400, "Same credential at this kiosk within the window → REPLAYED; 0 = off.",
+               [](Config& c, int v) { c.replay.windowS = v; }),
+        stringKey("journal.path", "\"/var/lib/sentinel/journal.db\"", "SQLite journal of decisions (no personal data).",
+                  [](Config& c, const std::string& v) { c.journal.path = v; }),
+        stringKey("journal.upload_url", "\"\"", "Fleet collector (https://…); empty = keep locally.",
+                  [](Config& c, const std::string& v) { c.journal.uploadUrl = v; }),
+        stringKey("journal.upload_ca_file", "\"\"", "CA bundle (PEM) for the collector; empty = the system CA store.",
+                  [](Config& c, const std::string& v) { c.journal.uploadCaFile = v; }),
+        listKey("journal.upload_pins", "[]", "Pinned collector public keys `sha256//BASE64`; empty = CA only.",
+                [](Config& c, const std::vector<std::string>& v) { c.journal.uploadPins = v; }),
+        stringKey("journal.upload_token_file", "\"\"", "File holding a bearer token for the collector; empty = none.",
+                  [](Config& c, const std::string& v) { c.journal.uploadTokenFile = v; }),
+        intKey("journal.retain_days", "90", "days", 1, 3650, "Records older than this are deleted.",
+               [](Config& c, int v) { c.journal.retainDays = v; }),
+        intKey("journal.retain_mb", "256", "MiB", 1, 65536, "Oldest records are deleted beyond this size.",
+               [](Config& c, int v) { c.journal.retainMb = v; }),
+        stringKey("log.levels", "\"*:Info\"", "Per-category log levels, e.g. `Decode:Debug,Net:Warn,*:Info`; SENTINEL_LOG_LEVELS overrides.",
+                  [](Config& c, const std::string& v) { c.log.levels = v; }),
+        stringKey("display.backend", "\"off\"",
+                  "Kiosk screen: `sdl` (full screen; KMSDRM on a board, X11/Wayland on a desktop), `png:DIR` (writes each new "
+                  "screen), `off`.",
+                  [](Config& c, const std::string& v) { c.display.backend = v; }),
+        intKey("display.result_ms", "3000", "ms", 500, 30000, "How long a result card stays on screen.",
+               [](Config& c, int v) { c.display.resultMs = v; }),
+        boolKey("display.preview", "true", "Live camera picture (mirrored) with an aiming frame while idle.",
+                [](Config& c, bool v) { c.display.preview = v; }),
+        intKey("display.width", "1280", "px", 480, 3840, "Screen width for `png:`; window width for `sdl` on a desktop.",
+               [](Config& c, int v) { c.display.width = v; }),
+        intKey("display.height", "720", "px", 480, 3840, "Screen height for `png:`; window height for `sdl` on a desktop.",
+               [](Config& c, int v) { c.display.height = v; }),
+        stringKey("voice.backend", "\"off\"", "Voice prompts: `alsa`, `wav:DIR` (writes each prompt it would play), `off`.",
+                  [](Config& c, const std::string& v) { c.voice.backend = v; }),
+        stringKey("voice.device", "\"default\"", "ALSA PCM device for `alsa`.",
+                  [](Config& c, const std::string& v) { c.voice.device = v; }),
+        listKey("voice.languages", "[\"zh\", \"en\"]", "Prompt languages, spoken in this order.",
+                [](Config& c, const std::vector<std::string>& v) { c.voice.languages = v; }, {"zh", "en"}),
+        intKey("staff.button_line", "-1", "line", -1, 1023,
+               "GPIO input line of the staff button on indicator.gpio.chip; -1 = no button.",
+               [](Config& c, int v) { c.staff.buttonLine = v; }),
+        boolKey("staff.button_active_low", "false",
+                "The staff button reads pressed at a low level (a button to ground with a pull-up).",
+                [](Config& c, bool v) { c.staff.buttonActiveLow = v; }),
+        intKey("staff.override_window_s", "30", "s", 1, 3600,
+               "The staff button or `sentinel staff override` opens the gate once for the last REFER/DENY this recent.",
+               [](Config& c, int v) { c.staff.overrideWindowS = v; }),
+        stringKey("staff.control_socket", "\"/run/sentinel/control.sock\"",
+                  "Unix socket of the running kiosk (`sentinel status`, `sentinel staff override`); empty = none.",
+                  [](Config& c, const std::string& v) { c.staff.controlSocket = v; }),
+        stringKey("fleet.broker_url", "\"\"", "MQTT broker of the fleet link: `mqtts://HOST:PORT` or `mqtt://HOST:PORT`; empty = no link.",
+                  [](Config& c, const std::string& v) { c.fleet.brokerUrl = v; }),
+        stringKey("fleet.ca_file", "\"\"", "CA bundle (PEM) that signs the broker's certificate (mqtts).",
+                  [](Config& c, const std::string& v) { c.fleet.caFile = v; }),
+        stringKey("fleet.cert_file", "\"\"", "Client certificate (PEM) for mutual TLS; empty = none.",
+                  [](Config& c, const std::string& v) { c.fleet.certFile = v; }),
+        stringKey("fleet.key_file", "\"\"", "Private key (PEM) of fleet.cert_file.",
+                  [](Config& c, const std::string& v) { c.fleet.keyFile = v; }),
+        stringKey("fleet.username", "\"\"", "Broker user name (with fleet.password_file); empty = none.",
+                  [](Config& c, const std::string& v) { c.fleet.username = v; }),
+        stringKey("fleet.password_file", "\"\"", "File holding the broker password for fleet.username.",
+                  [](Config& c, const std::string& v) { c.fleet.passwordFile = v; }),
+        intKey("fleet.keepalive_s", "30", "s", 5, 3600, "MQTT keepalive; the broker marks the kiosk offline after 1.5× this.",
+               [](Config& c, int v) { c.fleet.keepaliveS = v; }),
+        intKey("fleet.metrics_interval_s", "60", "s", 1, 3600, "How often counters are published (and the textfile rewritten).",
+               [](Config& c, int v) { c.fleet.metricsIntervalS = v; }),
+        stringKey("metrics.textfile", "\"\"", "Prometheus textfile for node_exporter (written atomically); empty = none.",
+                  [](Config& c, const std::string& v) { c.metrics.textfile = v; }),
+        stringKey("rules.path", "\"\"", "Business rule set (DCC gateway JSON: a file or a folder of rule.json); empty = built-in rules from [policy].",
+                  [](Config& c, const std::string& v) { c.rules.path = v; }),
+        stringKey("rules.country", "\"CN\"", "Country of arrival whose rules apply (ISO 3166-1 alpha-2).",
+                  [](Config& c, const std::string& v) { c.rules.country = v; }),
+    };
+    return kKeys;
+}
+
+const KeySpec* findKey(std::string_view path) {
+    for (const auto& k : keys()) {
+        if (k.path == path) return &k;
+    }
+    return nullptr;
+}
+
+bool isTablePrefix(std::string_view path) {
+    for (const auto& k : keys()) {
+        if (k.path.size() > path.size() && k.path.substr(0, path.size()) == path && k.path[path.size()] == '.') return true;
+    }
+    return false;
+}
+
+std::string where(const std::string& file, const toml::node& node) {
+    std::ostringstream os;
+    os << file << ':' << node.source().begin.line;
+    return os.str();
+}
+
+std::string fmtNumber(double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+}
+
+std::optional<std::string> applyValue(Config& cfg, const KeySpec& key, const toml::node& node) {
+    switch (key.kind) {
+        case Kind::Int:
+        case Kind::Double: {
+            double v = 0;
+            if (auto i = node.as_integer()) {
+                v = static_cast<double>(i->get());
+            } else if (auto f = node.as_floating_point(); f && key.kind == Kind::Double) {
+                v = f->get();
+            } else {
+                return std::string("expected ") + (key.kind == Kind::Int ? "an integer" : "a number");
+            }
+            if (!std::isfinite(v) || v < key.min || v > key.max) {
+                return "value " + fmtNumber(v) + " out of range [" + fmtNumber(key.min) + ", " + fmtNumber(key.max) + "]" +
+                       (key.unit.empty() ? "" : " " + std::string(key.unit));
+            }
+            key.setNumber(cfg, v);
+            return std::nullopt;
+        }
+        case Kind::Bool:
+            if (auto b = node.as_boolean()) {
+                key.setBool(cfg, b->get());
+                return std::nullopt;
+            }
+            return "expected true or false";
+        case Kind::String:
+            if (auto s = node.as_string()) {
+                const std::string& v = s->get();
+                if (!key.allowed.empty() && std::find(key.allowed.begin(), key.allowed.end(), v) == key.allowed.end())
+                    return "value \"" + v + "\" is not one of the allowed values";
+                key.setString(cfg, v);
+                return std::nullopt;
+            }
+            return "expected a string";
+        case Kind::StringList: {
+            auto arr = node.as_array();
+            if (!arr) return "expected a list of strings";
+            std::vector<std::string> out;
+            for (const auto& item : *arr) {
+                auto s = item.as_string();
+                if (!s) return "expected a list of strings";
+                const std::string& v = s->get();
+                if (!key.allowed.empty() && std::find(key.allowed.begin(), key.allowed.end(), v) == key.allowed.end()) {
+                    std::string allowed;
+                    for (auto a : key.allowed) allowed += (allowed.empty() ? "" : ", ") + std::string(a);
+                    return "item \"" + v + "\" is not one of: " + allowed;
+                }
+                out.push_back(v);
+            }
+            key.setList(cfg, out);
+            return std::nullopt;
+        }
+    }
+    return "unsupported key kind";
+}
+
+std::optional<Error> walk(Config& cfg, const toml::table& table, const std::string& prefix, const std::string& file) {
+    for (const auto& [k, node] : table) {
+        std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+        if (const KeySpec* spec = findKey(path)) {
+            if (auto problem = applyValue(cfg, *spec, node)) {
+                return Error{where(file, node) + ": key '" + path + "': " + *problem};
+            }
+        } else if (auto sub = node.as_table(); sub && isTablePrefix(path)) {
+            if (auto err = walk(cfg, *sub, path, file)) return err;
+        } else {
+            std::ostringstream os;
+            os << file << ':' << k.source().begin.line << ": unknown key '" << path << "'";
+            return Error{os.str()};
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<Error> crossCheck(const Config& cfg, const std::string& file) {
+    auto src = std::string_view(cfg.camera.source);
+    if (src.rfind("v4l2:", 0) != 0 && src.rfind("replay:", 0) != 0)
+        return Error{file + ": key 'camera.source': must start with v4l2: or replay:"};
+    if (!cfg.online.baseUrl.empty() && cfg.online.baseUrl.rfind("https://", 0) != 0)
+        return Error{file + ": key 'online.base_url': must be an https:// URL (or empty)"};
+    if (!cfg.trust.syncUrl.empty() && cfg.trust.syncUrl.rfind("https://", 0) != 0)
+        return Error{file + ": key 'trust.sync_url': must be an https:// URL (or empty)"};
+    if (!cfg.journal.uploadUrl.empty() && cfg.journal.uploadUrl.rfind("https://", 0) != 0)
+        return Error{file + ": key 'journal.upload_url': must be an https:// URL (or empty)"};
+    for (const auto& [key, pins] : {std::pair{"online.pins", &cfg.online.pins}, std::pair{"journal.upload_pins", &cfg.journal.uploadPins}}) {
+        for (const auto& pin : *pins) {
+            if (pin.rfind("sha256//", 0) != 0 || pin.size() != 8 + 44)
+                return Error{file + ": key '" + key + "': \"" + pin + "\" is not sha256//<44 base64 characters>"};
+        }
+    }
+    if (cfg.indicator.backends.empty()) return Error{file + ": key 'indicator.backends': at least one backend is needed"};
+    auto backendOk = [](const std::string& v, std::initializer_list<std::string_view> plain, std::string_view dirPrefix) {
+        for (auto p : plain) {
+            if (v == p) return true;
+        }
+        return v.size() > dirPrefix.size() && v.rfind(dirPrefix, 0) == 0;
+    };
+    if (!backendOk(cfg.display.backend, {"off", "sdl"}, "png:"))
+        return Error{file + ": key 'display.backend': must be \"sdl\", \"png:DIR\" or \"off\""};
+    if (!backendOk(cfg.voice.backend, {"off", "alsa"}, "wav:"))
+        return Error{file + ": key 'voice.backend': must be \"alsa\", \"wav:DIR\" or \"off\""};
+    if (cfg.voice.languages.empty()) return Error{file + ": key 'voice.languages': at least one language is needed"};
+    const auto& broker = cfg.fleet.brokerUrl;
+    if (!broker.empty() && broker.rfind("mqtt://", 0) != 0 && broker.rfind("mqtts://", 0) != 0)
+        return Error{file + ": key 'fleet.broker_url': must be an mqtts:// or mqtt:// URL (or empty)"};
+    if (cfg.fleet.certFile.empty() != cfg.fleet.keyFile.empty())
+        return Error{file + ": key 'fleet.key_file': fleet.cert_file and fleet.key_file go together"};
+    if (!cfg.fleet.username.empty() && cfg.fleet.passwordFile.empty())
+        return Error{file + ": key 'fleet.password_file': needed with fleet.username"};
+    if (cfg.rules.country.size() != 2 || !std::isupper(static_cast<unsigned char>(cfg.rules.country[0])) ||
+        !std::isupper(static_cast<unsigned char>(cfg.rules.country[1])))
+        return Error{file + ": key 'rules.country': must be a two-letter country code such as \"CN\""};
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<Config> parseConfig(std::string_view text, const std::string& name) {
+    Config cfg;
+    cfg.file = name;
+    toml::table table;
+    try {
+        table = toml::parse(text, name);
+    } catch (const toml::parse_error& e) {
+        std::ostringstream os;
+        os << name << ':' << e.source().begin.line << ": " << e.description();
+        return Error{os.str()};
+    }
+    if (auto err = walk(cfg, table, "", name)) return *err;
+    if (auto err = crossCheck(cfg, name)) return *err;
+    return cfg;
+}
+
+bool requireSyncFor(const Config& config, bool liveKiosk) {
+    if (config.clock.requireSync) return *config.clock.requireSync;
+    return liveKiosk && config.camera.source.rfind("v4l2:", 0) == 0;
+}
+
+Result<Config> loadConfig(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return Error{file.string() + ": cannot read the configuration file"};
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    return parseConfig(buf.str(), file.string());
+}
+
+std::string configReferenceMarkdown() {
+    std::ostringstream os;
+    os << "| key | type | default | unit | range | meaning |\n|---|---|---|---|---|---|\n";
+    for (const auto& k : keys()) {
+        std::string type, range;
+        switch (k.kind) {
+            case Kind::Int: type = "integer"; range = fmtNumber(k.min) + " – " + fmtNumber(k.max); break;
+            case Kind::Double: type = "number"; range = fmtNumber(k.min) + " – " + fmtNumber(k.max); break;
+            case Kind::Bool: type = "boolean"; break;
+            case Kind::String: type = "string"; break;
+            case Kind::StringList: type = "list of strings"; break;
+        }
+        if (!k.allowed.empty()) {
+            for (auto a : k.allowed) range += (range.empty() ? "" : ", ") + ("`" + std::string(a) + "`");
+        }
+        os << "| `" << k.path << "` | " << type << " | `" << k.defaultText << "` | " << k.unit << " | " << range << " | "
+           << k.doc << " |\n";
+    }
+    return os.str();
+}
+
+}  // namespace sentinel::kiosk

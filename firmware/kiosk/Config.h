@@ -1,0 +1,126 @@
+#pragma once
+// Kiosk configuration (DESIGN §6). Every key is declared once in Config.cpp with its default, unit,
+// range and a one-line doc; docs/configuration.md is generated from the same table
+// (`sentinel config --doc`). Unknown keys and bad values are errors that name file, line and key.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "firmware/base/Result.h"
+#include "firmware/policy/Policy.h"
+
+namespace sentinel::kiosk {
+
+struct GpioConfig {
+    std::string chip = "gpiochip0";
+    int green = 17, red = 18, amber = 27, buzzer = 22, relay = 23;  // line offsets on the chip
+    bool activeLow = false;
+    int relayPulseMs = 800;
+};
+
+struct Config {
+    std::filesystem::path file;  // where it was loaded from; empty = built-in defaults
+
+    struct {
+        std::string id = "KIOSK-0";
+        std::filesystem::path stateDir = "/var/lib/sentinel";
+        bool diagnosticsMode = false;
+    } kiosk;
+    struct {
+        std::string source = "v4l2:/dev/video0";
+        int width = 1280, height = 720, fps = 30;
+        int stallTimeoutMs = 3000;
+        int rearmFrames = 15;
+    } camera;
+    struct {
+        std::vector<std::string> backends{"console"};
+        GpioConfig gpio;
+    } indicator;
+    struct {
+        std::string path = "/etc/sentinel/trust";
+        double maxAgeH = 72;
+        std::string syncUrl;                                         // signed bundle source; empty = no sync
+        std::string updateKey = "/etc/sentinel/trust-update-key.pem";  // pinned bundle-signing public key
+        int syncIntervalMin = 60;
+        std::string syncCaFile;  // CA bundle for sync_url; empty = the system store
+    } trust;
+    struct {
+        std::string baseUrl;
+        std::string caFile = "/etc/sentinel/hc-ca.pem";
+        std::vector<std::string> pins;
+        std::string tokenFile = "/etc/sentinel/device-token";
+    } online;
+    policy::PolicyConfig policy;
+    struct {
+        int maxSkewS = 300;
+        double maxUnsyncedH = 168;  // RTC-only time stays trusted this long after the last NTP sync
+        // Decisions need trusted time (ClockTrust). Unset = true for `run` with a live (v4l2:)
+        // camera, false for replay sources and desk commands (requireSyncFor()).
+        std::optional<bool> requireSync;
+    } clock;
+    struct {
+        int decisionMs = 5000;
+    } budget;
+    struct {
+        int windowS = 0;
+    } replay;
+    struct {
+        std::string path = "/var/lib/sentinel/journal.db";
+        std::string uploadUrl;
+        std::string uploadCaFile;             // empty = the system CA store
+        std::vector<std::string> uploadPins;
+        std::string uploadTokenFile;          // empty = no Authorization header
+        int retainDays = 90;
+        int retainMb = 256;
+    } journal;
+    struct {
+        std::string levels = "*:Info";
+    } log;
+    struct {                            // §10
+        std::string backend = "off";    // "sdl", "png:DIR", "off"
+        int resultMs = 3000;            // how long a result card stays on screen
+        bool preview = true;            // live camera picture with an aiming frame while idle
+        int width = 1280, height = 720;  // png: the screen size; sdl: the window size on a desktop
+    } display;
+    struct {                            // §10
+        std::string backend = "off";    // "alsa", "wav:DIR", "off"
+        std::string device = "default";  // ALSA PCM
+        std::vector<std::string> languages{"zh", "en"};
+    } voice;
+    struct {                            // §11
+        int buttonLine = -1;            // GPIO input on indicator.gpio.chip; -1 = none
+        bool buttonActiveLow = false;   // pressed = low level
+        int overrideWindowS = 30;
+        std::string controlSocket = "/run/sentinel/control.sock";
+    } staff;
+    struct {                            // §13
+        std::string brokerUrl;          // "mqtts://host:8883", "mqtt://host:1883"; empty = no fleet link
+        std::string caFile, certFile, keyFile;
+        std::string username, passwordFile;
+        int keepaliveS = 30;
+        int metricsIntervalS = 60;
+    } fleet;
+    struct {
+        std::string textfile;           // Prometheus textfile; empty = none
+    } metrics;
+    struct {                            // §12
+        std::string path;               // a rule set; empty = the built-in rules made from [policy]
+        std::string country = "CN";
+    } rules;
+};
+
+// clock.require_sync as it applies to a command: the key when set, otherwise true only for a
+// kiosk (`run`) on a live v4l2: camera.
+bool requireSyncFor(const Config& config, bool liveKiosk);
+
+// Loads and validates a TOML file. Errors read `FILE:LINE: key 'a.b': what is wrong`.
+Result<Config> loadConfig(const std::filesystem::path& file);
+// Same, from text (for tests); `name` stands for the file in messages.
+Result<Config> parseConfig(std::string_view text, const std::string& name);
+
+// Markdown reference of every key (docs/configuration.md is this output).
+std::string configReferenceMarkdown();
+
+}  // namespace sentinel::kiosk

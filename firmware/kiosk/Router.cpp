@@ -1,0 +1,101 @@
+#include "firmware/kiosk/Router.h"
+
+#include "firmware/base/Log.h"
+#include "firmware/base/QrLimits.h"
+#include "firmware/credential/Hc1.h"
+#include "firmware/trust/TrustList.h"
+#include "firmware/verify/Hc1Verifier.h"
+#include "firmware/verify/online/OnlineVerifier.h"
+
+namespace sentinel::kiosk {
+namespace {
+
+constexpr double kMsPerHour = 3600.0 * 1000.0;
+constexpr const char* kLog = "Router";
+
+bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+}  // namespace
+
+CredentialRouter::CredentialRouter(const Clock& clock, RouterOptions options)
+    : clock_(clock), options_(std::move(options)), builtin_(verify::makeBuiltinRules(options_.policy, options_.rulesCountry)) {}
+
+Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
+    Verdict v;
+    const MonoTime t0 = clock_.monotonic();
+    const UtcTime now = options_.validationTime.value_or(clock_.now());
+    const bool clockTrusted = options_.validationTime || !options_.clockTrusted || options_.clockTrusted();
+
+    // At the door: longer than any QR code can carry → MALFORMED before any parser sees it.
+    if (payload.size() > kMaxQrPayloadChars) {
+        SLOG(kLog, Warn) << "payload of " << payload.size() << " bytes is longer than a QR code can carry (" << kMaxQrPayloadChars
+                         << "): MALFORMED";
+        v.record.decide(Reason::Malformed);
+        v.record.latency.verifyMs = std::chrono::duration<double, std::milli>(clock_.monotonic() - t0).count();
+        return v;
+    }
+
+    // One snapshot of the trust list and policy for the whole decision (trust sync may swap them).
+    const std::shared_ptr<const TrustState> snapshot = options_.trustStore ? options_.trustStore->current() : nullptr;
+    const trust::TrustList* trustList = snapshot ? snapshot->list.get() : options_.trust;
+    const policy::PolicyConfig& policy = snapshot ? snapshot->policy : options_.policy;
+    const verify::RulesInForce rules{snapshot ? snapshot->rules : options_.rules, options_.rulesCountry,
+                                     snapshot ? snapshot->builtin : builtin_};
+
+    if (startsWith(payload, credential::kHc1Prefix)) {
+        bool stale = trustList == nullptr;
+        if (trustList) {
+            if (auto issued = trustList->issuedAt()) {
+                stale = static_cast<double>((now - *issued).count()) > options_.trustMaxAgeH * kMsPerHour;
+            }
+        }
+        static const trust::TrustList kEmpty;
+        verify::OfflineContext ctx{trustList ? trustList : &kEmpty, now, policy, stale, options_.subjectKey,
+                                   options_.evaluateAllStages, rules};
+        v.record = verify::verifyHc1(payload, ctx);
+        if (options_.isTestCard && options_.isTestCard(payload)) {
+            v.fromTestIssuer = true;  // never overridable by staff (§11)
+            if (!options_.diagnosticsMode) {
+                v.record.decide(Reason::UnknownIssuer);  // a test card in service is just an unknown issuer
+            } else {
+                v.testCard = true;
+                v.record.format = "TEST";
+                v.record.test.reset();
+                v.record.stages.signature = true;  // by the device's test issuer
+                v.record.stages.keyUsage = v.record.stages.expiry = v.record.stages.policy = std::nullopt;
+                v.record.decide(Reason::Ok);
+            }
+        }
+    } else if (startsWith(payload, credential::kHk1Prefix)) {
+        if (!credential::isHk1Token(payload)) {
+            v.record.format = "HK1";
+            v.record.stages.prefix = true;
+            v.record.decide(Reason::Malformed);
+        } else if (!options_.online) {
+            v.record.format = "HK1";
+            v.record.stages.prefix = true;
+            v.record.decide(Reason::BackendError);  // no service configured: staff must look
+        } else {
+            auto online = options_.online->verify(payload, deadline, options_.subjectKey, policy, rules);
+            v.record = std::move(online.record);
+            v.holderMasked = std::move(online.holderMasked);
+        }
+    } else {
+        v.record.stages.prefix = false;
+        v.record.decide(Reason::UnsupportedFormat);
+    }
+    // Time-dependent decisions need a trusted clock: a PASS or a time-based DENY becomes REFER.
+    if (!clockTrusted && !v.testCard && v.record.reason != Reason::UnsupportedFormat && v.record.reason != Reason::Malformed &&
+        v.record.reason != Reason::SignatureInvalid && v.record.reason != Reason::UnknownIssuer) {
+        v.record.decide(Reason::ClockUntrusted);
+    }
+    if (v.record.reason == Reason::RuleNotMet && rules.set && v.record.rules) {
+        v.ruleText = verify::failedRuleText(*rules.set, *v.record.rules);
+    }
+    if (!v.record.latency.verifyMs) {
+        v.record.latency.verifyMs = std::chrono::duration<double, std::milli>(clock_.monotonic() - t0).count();
+    }
+    return v;
+}
+
+}  // namespace sentinel::kiosk

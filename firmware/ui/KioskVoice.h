@@ -1,0 +1,36 @@
+#pragma once
+// The kiosk voice (DESIGN §10): a KioskObserver that, after each decision, asks the voice backend
+// to play the decision's and the reason's prompts in voice.languages order. decided() only hands
+// the file names over; the backend plays them from its own thread and cuts the previous
+// announcement short.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "drivers/hal/Voice.h"
+#include "firmware/kiosk/KioskObserver.h"
+
+namespace sentinel::ui {
+
+class KioskVoice final : public kiosk::KioskObserver {
+public:
+    // `voice` outlives this observer; `promptsDir` holds LANG/*.wav (locatePrompts()).
+    KioskVoice(hal::Voice& voice, std::filesystem::path promptsDir, std::vector<std::string> languages);
+    void decided(const DecisionRecord& record, const kiosk::Verdict& verdict, std::int64_t seq) override;
+
+    // The prompt files of one announcement, in the order spoken.
+    std::vector<std::filesystem::path> promptsFor(Decision d, Reason r) const;
+
+private:
+    hal::Voice& voice_;
+    std::filesystem::path dir_;
+    std::vector<std::string> languages_;
+};
+
+// Where the prompts are: $SENTINEL_PROMPTS_DIR, else share/sentinel/prompts beside the installed
+// binary (/usr/bin → /usr/share/sentinel/prompts), else the build tree's prompts/ folder. Empty
+// when none has them.
+std::filesystem::path locatePrompts();
+
+}  // namespace sentinel::ui
