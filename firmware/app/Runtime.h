@@ -18,6 +18,7 @@
 
 namespace sentinel::trust {
 class TrustList;
+class RevocationHolder;
 }
 namespace sentinel::verify {
 class OnlineVerifier;
@@ -44,6 +45,7 @@ struct RuntimeOptions {
     // run: decisions need trusted time (ClockTrust; floor = build time and the newest journal record).
     bool requireTrustedClock = false;
     std::function<ClockSignals()> clockSignals;  // nullptr = probeClockSignals() (tests inject their own)
+    std::shared_ptr<const trust::RevocationHolder> revocation;  // `verify --revocation` (§17); nullptr = none
 };
 
 // Test cards: the device's test issuer lives in state_dir/test-issuer (created by `sentinel testcard`).
