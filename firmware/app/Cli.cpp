@@ -26,6 +26,8 @@ constexpr Command kCommands[] = {
     {"testcard", "write test-card QR images signed by the device's test issuer", cmdTestcard},
     {"status", "the running kiosk's live state (over its control socket)", cmdStatus},
     {"staff", "`staff override`: open the gate once for the last REFER/DENY, as the staff button does", cmdStaff},
+    {"revocation", "`revocation hash`: the revocation hashes of an HC1 certificate (§17)", cmdRevocation},
+    {"fleet", "operator tools: `fleet revocation build|show`", cmdFleet},
 };
 
 void usage(std::ostream& os, const std::string& program) {

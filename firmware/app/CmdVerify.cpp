@@ -1,4 +1,4 @@
-// `sentinel verify [--json] [--trust PATH] [--at TIME] [--config FILE] PAYLOAD|-`
+// `sentinel verify [--json] [--trust PATH] [--revocation FILE] [--at TIME] [--config FILE] PAYLOAD|-`
 #include <iostream>
 #include <iterator>
 
@@ -7,11 +7,12 @@
 #include "firmware/app/Output.h"
 #include "firmware/kiosk/Runtime.h"
 #include "firmware/base/QrLimits.h"
+#include "firmware/trust/RevocationIndex.h"
 
 namespace sentinel::app {
 namespace {
 
-constexpr const char* kHelp = R"HELP(Usage: sentinel verify [--json] [--trust PATH] [--at TIME] [--config FILE] PAYLOAD|-
+constexpr const char* kHelp = R"HELP(Usage: sentinel verify [--json] [--trust PATH] [--revocation FILE] [--at TIME] [--config FILE] PAYLOAD|-
 
 Verifies one payload (the text of a QR code; `-` reads it from standard input) and prints the
 decision record: decision, reason, every verification stage, the test, latency.
@@ -19,6 +20,9 @@ decision record: decision, reason, every verification stage, the test, latency.
 Options:
   --trust PATH    signer certificates: a PEM/DER/base64-DER certificate, a directory of them, or a
                   trust-list JSON file (default: trust.path from the configuration)
+  --revocation FILE
+                  a revocation index (`sentinel fleet revocation build`): a revoked certificate is
+                  DENY REVOKED; membership only, no freshness rule (DESIGN §17)
   --at TIME       validation clock, RFC 3339 (default: now)
   --config FILE   configuration (policy, online service); default /etc/sentinel/sentinel.toml if present
   --json          the decision record as one JSON object (DESIGN §3)
@@ -31,7 +35,7 @@ Exit status: 0 PASS, 1 DENY or REFER, 2 usage or configuration error.
 
 int cmdVerify(const std::vector<std::string>& argv, CliContext& ctx) {
     int exitCode = kExitOk;
-    auto args = parseOrExit(argv, {{"--json"}, {"--trust", "--at", "--config"}}, kHelp, ctx, exitCode);
+    auto args = parseOrExit(argv, {{"--json"}, {"--trust", "--revocation", "--at", "--config"}}, kHelp, ctx, exitCode);
     if (!args) return exitCode;
     if (args->positionals.size() != 1) {
         ctx.err << "sentinel verify: give exactly one PAYLOAD (or - for standard input)\n\n" << kHelp;
@@ -60,6 +64,14 @@ int cmdVerify(const std::vector<std::string>& argv, CliContext& ctx) {
             return kExitUsage;
         }
         ro.validationTime = *t;
+    }
+    if (auto path = args->value("--revocation")) {
+        auto index = trust::RevocationIndex::load(*path);
+        if (!index) {
+            ctx.err << "sentinel verify: --revocation: " << index.error().message << '\n';
+            return kExitUsage;
+        }
+        ro.revocation = std::make_shared<trust::RevocationHolder>(*index);
     }
     auto cfg = loadConfigOrReport(*args, ctx);
     if (!cfg) return kExitUsage;

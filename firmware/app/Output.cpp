@@ -30,6 +30,7 @@ void printRecord(std::ostream& out, const DecisionRecord& r, bool json) {
             << r.test->result << '\n';
     }
     if (r.code) out << "  code: " << *r.code << '\n';
+    if (r.revocation) out << "  revocation: its " << *r.revocation << " hash is in the revocation index\n";
     if (r.latency.totalMs || r.latency.verifyMs) {
         char ms[64];
         std::snprintf(ms, sizeof ms, "%.2f", r.latency.totalMs.value_or(r.latency.verifyMs.value_or(0)));

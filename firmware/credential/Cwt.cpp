@@ -42,6 +42,13 @@ bool textField(const CborValue& entry, const char* key, bool required, std::stri
     return true;
 }
 
+// `co` feeds only the revocation hashes (§17): read when it is text, ignored otherwise (a DCC with
+// an odd `co` is decided as before).
+std::string optionalText(const CborValue& entry, const char* key) {
+    const CborValue* v = entry.find(key);
+    return v != nullptr && v->type == CborType::Text ? v->text : std::string();
+}
+
 const CborValue* entries(const CborValue& dcc, const char* key, std::string& error) {
     const CborValue* list = dcc.find(key);
     if (list == nullptr) return nullptr;
@@ -69,6 +76,7 @@ std::optional<std::string> readDcc(const CborValue& dcc, HealthCertificate& out)
                 !textField(e, "sc", true, test.sampleTime, error) || !textField(e, "ci", false, test.identifier, error)) {
                 return error;
             }
+            test.country = optionalText(e, "co");
             out.tests.push_back(std::move(test));
         }
     }
@@ -81,6 +89,7 @@ std::optional<std::string> readDcc(const CborValue& dcc, HealthCertificate& out)
         for (const auto& e : list->items) {
             DccEntry entry;
             if (!textField(e, "ci", false, entry.identifier, error)) return error;
+            entry.country = optionalText(e, "co");
             target.push_back(std::move(entry));
         }
     }

@@ -26,10 +26,12 @@ struct DccTest {
     std::string result;          // tr, e.g. "260415000" (not detected)
     std::string sampleTime;      // sc, RFC 3339 as written by the issuer
     std::string identifier;      // ci, the certificate identifier
+    std::string country{};       // co, where the test was taken ("" when absent or not text)
 };
 
 struct DccEntry {
     std::string identifier;  // ci
+    std::string country{};   // co ("" when absent or not text)
 };
 
 struct HealthCertificate {

@@ -275,7 +275,7 @@ std::vector<uint8_t> TestIssuer::claims(const Hc1Spec& spec) const {
         dcc.text("v").array(1).map(10);
         dcc.text("tg").text(kTargetCovid).text("vp").text("1119349007").text("mp").text("EU/1/20/1528");
         dcc.text("ma").text("ORG-100030215").text("dn").unsignedInt(2).text("sd").unsignedInt(2);
-        dcc.text("dt").text("2026-06-01").text("co").text(country_).text("is").text(kOrganisation);
+        dcc.text("dt").text("2026-06-01").text("co").text(spec.entryCountry.value_or(country_)).text("is").text(kOrganisation);
         dcc.text("ci").text(spec.certificateIdentifier);
     } else {
         dcc.text("t").array(spec.tests.size());
@@ -292,7 +292,7 @@ std::vector<uint8_t> TestIssuer::claims(const Hc1Spec& spec) const {
             dcc.text("sc").text(formatRfc3339(t.sampleTime));
             dcc.text("tr").text(t.positive ? kSnomedDetected : kSnomedNotDetected);
             dcc.text("tc").text("Testzentrum Beispielstadt Hauptbahnhof");
-            dcc.text("co").text(country_);
+            dcc.text("co").text(spec.entryCountry.value_or(country_));
             dcc.text("is").text(kOrganisation);
             dcc.text("ci").text(spec.certificateIdentifier);
         }

@@ -48,6 +48,7 @@ struct Hc1Spec {
     UtcTime issuedAt;                  // iat
     UtcTime expiresAt;                 // exp
     std::string certificateIdentifier = "URN:UVCI:01:XX:SENTINELDEMO0000000000001#X";
+    std::optional<std::string> entryCountry;  // the entry's `co`; default: the issuer's country (= iss)
     bool tamperSignature = false;      // flip one bit of the signature after signing
     KidPlacement kidPlacement = KidPlacement::Protected;
 };

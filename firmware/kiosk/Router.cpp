@@ -50,11 +50,15 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
             }
         }
         static const trust::TrustList kEmpty;
+        const auto revocation = options_.revocation ? options_.revocation->current() : nullptr;
+        const bool revocationStale =
+            options_.revocationFreshness && trust::revocationStale(revocation.get(), clock_.now(), *options_.revocationFreshness);
         verify::OfflineContext ctx{trustList ? trustList : &kEmpty, now, policy, stale, options_.subjectKey,
-                                   options_.evaluateAllStages, rules};
+                                   options_.evaluateAllStages, rules, revocation.get(), revocationStale};
         v.record = verify::verifyHc1(payload, ctx);
         if (options_.isTestCard && options_.isTestCard(payload)) {
             v.fromTestIssuer = true;  // never overridable by staff (§11)
+            v.record.revocation.reset();  // a test card is decided as one, never as a revoked credential
             if (!options_.diagnosticsMode) {
                 v.record.decide(Reason::UnknownIssuer);  // a test card in service is just an unknown issuer
             } else {

@@ -12,6 +12,7 @@
 #include "firmware/kiosk/TrustStore.h"
 #include "firmware/policy/Policy.h"
 #include "firmware/rules/RuleSet.h"
+#include "firmware/trust/RevocationIndex.h"
 
 namespace sentinel::trust {
 class TrustList;
@@ -47,6 +48,12 @@ struct RouterOptions {
     // do not matter.
     std::function<bool(std::string_view payload)> isTestCard;
     bool diagnosticsMode = false;
+    // §17: the revocation index in force (nullptr = none: no revocation check); one snapshot per
+    // decision. `verify --revocation` sets it without freshness (a desk check, like --trust); the
+    // kiosk also sets revocationFreshness (trust.revocation_max_age_h, trust.require_revocation),
+    // judged on the kiosk clock (a decision on an untrusted clock is CLOCK_UNTRUSTED anyway).
+    std::shared_ptr<const trust::RevocationHolder> revocation;
+    std::optional<trust::RevocationFreshness> revocationFreshness;
 };
 
 class CredentialRouter final : public CredentialVerifier {

@@ -178,6 +178,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
     ro.validationTime = options.validationTime;
     ro.evaluateAllStages = options.evaluateAllStages;
     ro.diagnosticsMode = config.kiosk.diagnosticsMode;
+    ro.revocation = options.revocation;
     rt->router_ = std::make_unique<CredentialRouter>(clock, ro);
     return rt;
 }

@@ -21,6 +21,7 @@
 
 namespace sentinel::trust {
 class TrustList;
+class RevocationHolder;
 }
 namespace sentinel::verify {
 class OnlineVerifier;
@@ -53,6 +54,7 @@ struct RuntimeOptions {
     std::function<ClockSignals()> clockSignals;  // nullptr = probeClockSignals() (tests inject their own)
     // The online client's transport, needed when online.base_url is set (else an error).
     HttpsTransportFactory httpsTransport;
+    std::shared_ptr<const trust::RevocationHolder> revocation;  // `verify --revocation` (§17); nullptr = none
 };
 
 // Test cards: the device's test issuer lives in state_dir/test-issuer (created by `sentinel testcard`).

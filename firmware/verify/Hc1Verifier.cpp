@@ -9,6 +9,7 @@
 
 #include "firmware/base/Log.h"
 #include "firmware/credential/Hc1.h"
+#include "firmware/verify/Revocation.h"
 #include "firmware/verify/Signature.h"
 
 namespace sentinel::verify {
@@ -168,6 +169,13 @@ DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx) {
         rec.stages.signature = signer != nullptr;
         if (!signer) failure = Reason::SignatureInvalid;
     }
+    // §17: revocation, once the signature is known good (a forged credential is SIGNATURE_INVALID).
+    if (signer && ctx.revocation) {
+        if (const auto hit = revocationHit(*ctx.revocation, cose, claims, ctx.now)) {
+            rec.revocation = std::string(trust::toString(*hit));
+            failure = Reason::Revoked;
+        }
+    }
     const bool keepGoing = ctx.evaluateAllStages && !candidates.empty();
     if (failure && !keepGoing) return finish(*failure);
     const trust::TrustedCertificate* dsc = signer ? signer : candidates.front();
@@ -200,6 +208,7 @@ DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx) {
     }
     rec.stages.policy = reason == Reason::Ok;
     if (reason == Reason::Ok && ctx.trustStale) return finish(Reason::TrustListStale);
+    if (reason == Reason::Ok && ctx.revocationStale) return finish(Reason::RevocationListStale);
     return finish(reason);
 }
 

@@ -12,6 +12,7 @@
 #include "firmware/base/Time.h"
 #include "firmware/credential/Cwt.h"
 #include "firmware/policy/Policy.h"
+#include "firmware/trust/RevocationIndex.h"
 #include "firmware/trust/TrustList.h"
 #include "firmware/verify/RuleCheck.h"
 
@@ -31,6 +32,12 @@ struct OfflineContext {
     // record); rules.set nullptr = the built-in rules made from `policy` (rules.builtin when it was
     // made from this policy, else made for the decision).
     RulesInForce rules;
+    // §17: the revocation index in force (not owned; the caller holds its snapshot for the
+    // decision); nullptr = no revocation check, exactly today's path.
+    const trust::RevocationIndex* revocation = nullptr;
+    // §17: computed by the caller on the kiosk's trusted clock (trust::revocationStale): the index is
+    // older than trust.revocation_max_age_h, or there is none while trust.require_revocation.
+    bool revocationStale = false;
 };
 
 // Fills format "HC1", stages prefix … policy, test, subject, latency.verifyMs, decision and reason.
@@ -42,6 +49,9 @@ struct OfflineContext {
 //      or REFER TRUST_LIST_STALE when the list is stale (a newer list may hold the DSC)
 //      alg missing from the protected header, unsupported, or no certificate verifies
 //                                                 → DENY  SIGNATURE_INVALID
+//   3b. a valid signature whose credential is in the revocation index (revocationHit: a list of its
+//      kid or `*`, holding the type, unexpired at the validation clock)
+//                                                 → DENY  REVOKED (record.revocation = the type)
 //   4. key usage                                  → DENY  KEY_USAGE_MISMATCH
 //   5. expiry: clock < iat or iat < DSC notBefore → DENY  CREDENTIAL_NOT_YET_VALID
 //              clock > exp or exp > DSC notAfter or no exp → DENY CREDENTIAL_EXPIRED
@@ -50,7 +60,10 @@ struct OfflineContext {
 //      loaded rule set (ctx.rules.set):
 //      every applicable rule passes → OK, else   → DENY  RULE_NOT_MET (record.rules names them)
 //   7. a PASS resting on a stale trust list       → REFER TRUST_LIST_STALE (policy stage stays true)
-// A stale list does not soften a DENY: a bad signature or an old test is wrong whatever the list age.
+//   8. a PASS resting on a stale revocation index (revocationStale)
+//                                                 → REFER REVOCATION_LIST_STALE
+// A stale list does not soften a DENY: a bad signature, an old test or a revocation found in an old
+// index is wrong whatever the list age. Both lists stale: TRUST_LIST_STALE (the earlier stage).
 DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx);
 
 // Conformance / diagnostics entry: every stage from prefix to expiry, evaluated as far as the input

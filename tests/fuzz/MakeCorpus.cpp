@@ -11,6 +11,7 @@
 #include "firmware/credential/Cose.h"
 #include "firmware/credential/Zlib.h"
 #include "firmware/issuer/TestIssuer.h"
+#include "firmware/trust/RevocationIndex.h"
 
 namespace {
 
@@ -138,6 +139,31 @@ int main(int argc, char** argv) {
     signedHere("signed-vaccination", vacc);
     signedHere("signed-expired", expired);
     signedHere("signed-two-tests", twoTests);
+    // revocation_index: indexes the builder writes (empty, one `*` list, kid lists of every type,
+    // an expired list) and a truncated one.
+    {
+        auto hashOf = [](uint8_t seed) {
+            trust::RevocationHash h{};
+            for (std::size_t i = 0; i < h.size(); ++i) h[i] = static_cast<uint8_t>(seed * 31 + i * 7);
+            return h;
+        };
+        auto check = [](const Status& s) {
+            if (!s) std::cerr << "revocation_index seed: " << s.error().message << '\n';
+        };
+        put("revocation_index", "empty", trust::RevocationIndexBuilder().build(now));
+        trust::RevocationIndexBuilder one;
+        check(one.addList({}, static_cast<uint8_t>(trust::RevocationHashType::Uci), std::nullopt, {hashOf(1), hashOf(2), hashOf(3)}));
+        put("revocation_index", "wildcard-uci", one.build(now));
+        trust::RevocationIndexBuilder many;
+        check(many.addList(es.kid(), static_cast<uint8_t>(trust::RevocationHashType::Uci), now + 24h, {hashOf(4), hashOf(5)}));
+        check(many.addList(es.kid(), static_cast<uint8_t>(trust::RevocationHashType::CountryCodeUci), std::nullopt, {hashOf(6)}));
+        check(many.addList(ps.kid(), static_cast<uint8_t>(trust::RevocationHashType::Signature), now - 24h, {hashOf(7), hashOf(8)}));
+        check(many.addList({}, static_cast<uint8_t>(trust::RevocationHashType::Uci) | static_cast<uint8_t>(trust::RevocationHashType::Signature),
+                           std::nullopt, {}));
+        const auto bytes = many.build(now);
+        put("revocation_index", "kid-lists", bytes);
+        put("revocation_index", "truncated", Bytes(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(bytes.size() / 2)));
+    }
     std::cout << "corpus written to " << root << '\n';
     return 0;
 }

@@ -1,4 +1,4 @@
-// The screen thread (firmware/app/KioskScreen) with a fake display, and the png backend.
+// The screen thread (firmware/ui/KioskScreen) with a fake display, and the png backend.
 #include "firmware/ui/KioskScreen.h"
 
 #include <gtest/gtest.h>
