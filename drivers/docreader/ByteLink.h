@@ -12,13 +12,16 @@
 namespace sentinel::docreader {
 
 class ByteLink {
-public:
+  public:
     virtual ~ByteLink() = default;
     // Writes every byte within `timeout`. An error means the line is gone.
-    virtual Status write(std::span<const std::uint8_t> bytes, std::chrono::milliseconds timeout) = 0;
-    // Waits at most `timeout` for bytes and returns how many it put in `into` (0: none came). An error
-    // means the line is gone (unplugged, closed): the caller drops the link and opens it again.
-    virtual Result<std::size_t> read(std::span<std::uint8_t> into, std::chrono::milliseconds timeout) = 0;
+    virtual Status write(std::span<const std::uint8_t> bytes,
+                         std::chrono::milliseconds timeout) = 0;
+    // Waits at most `timeout` for bytes and returns how many it put in `into` (0: none came). An
+    // error means the line is gone (unplugged, closed): the caller drops the link and opens it
+    // again.
+    virtual Result<std::size_t> read(std::span<std::uint8_t> into,
+                                     std::chrono::milliseconds timeout) = 0;
     // Drops bytes received and not read yet (a late answer to an earlier command).
     virtual void discardInput() = 0;
 };

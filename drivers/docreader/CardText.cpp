@@ -11,19 +11,19 @@
 namespace sentinel::docreader {
 namespace {
 
-constexpr std::size_t kUtf8PerBmpChar = 3;                       // U+0800..U+FFFF take three bytes
+constexpr std::size_t kUtf8PerBmpChar = 3;  // U+0800..U+FFFF take three bytes
 constexpr std::size_t kMaxFieldBytes = foreign::kEnglishName.bytes;  // the longest field
 constexpr std::size_t kScratchBytes = kMaxFieldBytes / 2 * kUtf8PerBmpChar;
 constexpr std::size_t kResidentNumberChars = 18;  // GB 11643-1999
-constexpr std::size_t kForeignNumberChars = 15;   // foreign permanent resident ID card (2017 layout)
-constexpr std::size_t kCountryCodeChars = 3;      // ISO 3166-1 alpha-3
-constexpr std::size_t kDateChars = 8;             // YYYYMMDD
+constexpr std::size_t kForeignNumberChars = 15;  // foreign permanent resident ID card (2017 layout)
+constexpr std::size_t kCountryCodeChars = 3;     // ISO 3166-1 alpha-3
+constexpr std::size_t kDateChars = 8;            // YYYYMMDD
 constexpr std::string_view kChina = "CHN";
 constexpr unsigned kByteBits = 8;
 
 // UTF-8 text of one field, on the stack, zeroised when it goes.
 class Scratch {
-public:
+  public:
     Scratch() = default;
     Scratch(const Scratch&) = delete;
     Scratch& operator=(const Scratch&) = delete;
@@ -37,13 +37,15 @@ public:
         while (begin_ < n_ && buf_[begin_] == ' ') ++begin_;
     }
 
-private:
+  private:
     std::array<char, kScratchBytes> buf_{};
     std::size_t n_ = 0;
     std::size_t begin_ = 0;
 };
 
-bool isSurrogate(char16_t c) { return c >= 0xD800 && c <= 0xDFFF; }
+bool isSurrogate(char16_t c) {
+    return c >= 0xD800 && c <= 0xDFFF;
+}
 
 char16_t charAt(std::span<const std::uint8_t> text, std::size_t offset) {
     return static_cast<char16_t>(text[offset] | (text[offset + 1] << kByteBits));
@@ -76,15 +78,20 @@ Error fieldError(std::string_view field, std::string_view problem) {
     return makeError("card text: " + std::string(field) + " " + std::string(problem));
 }
 
-Status decodeName(std::span<const std::uint8_t> text, TextField f, std::string_view what, SecretString& into) {
+Status decodeName(std::span<const std::uint8_t> text, TextField f, std::string_view what,
+                  SecretString& into) {
     Scratch s;
     if (!decodeField(text, f, s)) return fieldError(what, "is not valid UCS-2");
     into.assign(s.view());
     return Ok{};
 }
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
-bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool isDigit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool isUpper(char c) {
+    return c >= 'A' && c <= 'Z';
+}
 
 Status decodeBirth(std::span<const std::uint8_t> text, TextField f, SecretString& into) {
     Scratch s;
@@ -100,7 +107,8 @@ Status decodeBirth(std::span<const std::uint8_t> text, TextField f, SecretString
             ymd[k] = ymd[k] * 10 + (v[at] - '0');
         }
     }
-    const std::chrono::year_month_day date{std::chrono::year{ymd[0]}, std::chrono::month{static_cast<unsigned>(ymd[1])},
+    const std::chrono::year_month_day date{std::chrono::year{ymd[0]},
+                                           std::chrono::month{static_cast<unsigned>(ymd[1])},
                                            std::chrono::day{static_cast<unsigned>(ymd[2])}};
     if (!date.ok()) return fieldError("birth date", "is not a real date");
     std::array<char, 10> iso{v[0], v[1], v[2], v[3], '-', v[4], v[5], '-', v[6], v[7]};
@@ -114,7 +122,8 @@ Status decodeResidentNumber(std::span<const std::uint8_t> text, SecretString& in
     if (!decodeField(text, resident::kNumber, s)) return fieldError("number", "is not valid UCS-2");
     const auto v = s.view();
     bool ok = v.size() == kResidentNumberChars;
-    for (std::size_t i = 0; ok && i < v.size(); ++i) ok = isDigit(v[i]) || (i + 1 == v.size() && v[i] == 'X');
+    for (std::size_t i = 0; ok && i < v.size(); ++i)
+        ok = isDigit(v[i]) || (i + 1 == v.size() && v[i] == 'X');
     if (!ok) return fieldError("number", "is not 17 digits and a check digit or X");
     into.assign(v);
     return Ok{};
@@ -133,7 +142,8 @@ Status decodeForeignNumber(std::span<const std::uint8_t> text, SecretString& int
 
 Status decodeCountry(std::span<const std::uint8_t> text, SecretString& into) {
     Scratch s;
-    if (!decodeField(text, foreign::kNationality, s)) return fieldError("nationality", "is not valid UCS-2");
+    if (!decodeField(text, foreign::kNationality, s))
+        return fieldError("nationality", "is not valid UCS-2");
     const auto v = s.view();
     bool ok = v.size() == kCountryCodeChars;
     for (std::size_t i = 0; ok && i < v.size(); ++i) ok = isUpper(v[i]);
@@ -156,9 +166,11 @@ Result<IdentityDocument> residentLayout(std::span<const std::uint8_t> text, Docu
 Result<IdentityDocument> foreignLayout(std::span<const std::uint8_t> text) {
     IdentityDocument doc;
     doc.type = DocumentType::CnPrI;
-    if (auto st = decodeName(text, foreign::kEnglishName, "English name", doc.name); !st) return st.error();
+    if (auto st = decodeName(text, foreign::kEnglishName, "English name", doc.name); !st)
+        return st.error();
     if (doc.name.empty()) {
-        if (auto st = decodeName(text, foreign::kChineseName, "Chinese name", doc.name); !st) return st.error();
+        if (auto st = decodeName(text, foreign::kChineseName, "Chinese name", doc.name); !st)
+            return st.error();
     }
     if (doc.name.empty()) return fieldError("name", "is empty");
     if (auto st = decodeBirth(text, foreign::kBirth, doc.birthDate); !st) return st.error();
@@ -175,7 +187,8 @@ std::uint16_t bigEndian16(std::span<const std::uint8_t> b) {
 
 Result<IdentityDocument> decodeTextBlock(std::span<const std::uint8_t> text) {
     if (text.size() != kTextBlockBytes) {
-        return makeError("card text: " + std::to_string(text.size()) + " bytes, not " + std::to_string(kTextBlockBytes));
+        return makeError("card text: " + std::to_string(text.size()) + " bytes, not " +
+                         std::to_string(kTextBlockBytes));
     }
     const char16_t type = charAt(text, kCardType.offset);
     if (type == 0 || type == u' ') return residentLayout(text, DocumentType::CnId);
@@ -192,17 +205,21 @@ Result<IdentityDocument> decodeTextBlock(std::span<const std::uint8_t> text) {
 }
 
 Result<IdentityDocument> decodeReadData(std::span<const std::uint8_t> data) {
-    if (data.size() < kReadLengthsBytes) return makeError("read reply: " + std::to_string(data.size()) + " data bytes, too short");
+    if (data.size() < kReadLengthsBytes)
+        return makeError("read reply: " + std::to_string(data.size()) + " data bytes, too short");
     const std::size_t textLen = bigEndian16(data.subspan(0, 2));
     const std::size_t photoLen = bigEndian16(data.subspan(2, 2));
     if (textLen != kTextBlockBytes) {
-        return makeError("read reply: text length " + std::to_string(textLen) + ", not " + std::to_string(kTextBlockBytes));
+        return makeError("read reply: text length " + std::to_string(textLen) + ", not " +
+                         std::to_string(kTextBlockBytes));
     }
     if (photoLen > kPhotoBytes) {
-        return makeError("read reply: photo length " + std::to_string(photoLen) + ", over " + std::to_string(kPhotoBytes));
+        return makeError("read reply: photo length " + std::to_string(photoLen) + ", over " +
+                         std::to_string(kPhotoBytes));
     }
     if (data.size() != kReadLengthsBytes + textLen + photoLen) {
-        return makeError("read reply: " + std::to_string(data.size()) + " data bytes, lengths say " +
+        return makeError("read reply: " + std::to_string(data.size()) +
+                         " data bytes, lengths say " +
                          std::to_string(kReadLengthsBytes + textLen + photoLen));
     }
     return decodeTextBlock(data.subspan(kReadLengthsBytes, textLen));

@@ -1,9 +1,9 @@
 #pragma once
 // The reply to "read card" (30 01) decoded into an IdentityDocument (DESIGN §15), pure.
 //
-// Reply data: text length (2, big-endian) · photo length (2, big-endian) · the text block (256 bytes,
-// UCS-2LE, fields at fixed byte offsets, padded with spaces) · the photo (1024 bytes, compressed;
-// never decoded). The card type at byte 248 selects the layout:
+// Reply data: text length (2, big-endian) · photo length (2, big-endian) · the text block (256
+// bytes, UCS-2LE, fields at fixed byte offsets, padded with spaces) · the photo (1024 bytes,
+// compressed; never decoded). The card type at byte 248 selects the layout:
 //   ' ' (or 0)  second-generation resident ID card        → CN-ID
 //   'J'         residence permit for HK/Macao/Taiwan residents: the resident ID layout, the nation
 //               field reserved, plus pass number (220–237) and issue count (238–241) → CN-PERMIT-J

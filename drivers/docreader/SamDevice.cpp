@@ -60,18 +60,24 @@ std::span<const Default> table(const Default (&t)[N]) {
 
 std::span<const Default> defaultsFor(SimCardKind kind) {
     switch (kind) {
-        case SimCardKind::CnId: return table(kResidentDefaults);
-        case SimCardKind::PermitJ: return table(kPermitDefaults);
-        case SimCardKind::ForeignI: return table(kForeignDefaults);
+        case SimCardKind::CnId:
+            return table(kResidentDefaults);
+        case SimCardKind::PermitJ:
+            return table(kPermitDefaults);
+        case SimCardKind::ForeignI:
+            return table(kForeignDefaults);
     }
     return {};
 }
 
 char16_t typeFor(SimCardKind kind) {
     switch (kind) {
-        case SimCardKind::CnId: return u' ';
-        case SimCardKind::PermitJ: return kTypePermitJ;
-        case SimCardKind::ForeignI: return kTypeForeignI;
+        case SimCardKind::CnId:
+            return u' ';
+        case SimCardKind::PermitJ:
+            return kTypePermitJ;
+        case SimCardKind::ForeignI:
+            return kTypeForeignI;
     }
     return u' ';
 }
@@ -85,7 +91,8 @@ int hexValue(char c) {
 
 Result<std::vector<std::uint8_t>> parseHex(std::string_view s) {
     std::vector<std::uint8_t> out;
-    if (s.size() % 2 != 0) return makeError("hex '" + std::string(s) + "' has an odd number of digits");
+    if (s.size() % 2 != 0)
+        return makeError("hex '" + std::string(s) + "' has an odd number of digits");
     for (std::size_t i = 0; i < s.size(); i += 2) {
         const int hi = hexValue(s[i]), lo = hexValue(s[i + 1]);
         if (hi < 0 || lo < 0) return makeError("'" + std::string(s) + "' is not hex");
@@ -139,15 +146,20 @@ std::optional<SimCardKind> simCardKindFromName(std::string_view name) {
 
 Status putTextField(std::span<std::uint8_t> text, TextField field, std::string_view utf8) {
     auto units = toUcs2(utf8);
-    if (!units) return makeError("'" + std::string(utf8) + "' is not UTF-8 within the Basic Multilingual Plane");
+    if (!units)
+        return makeError("'" + std::string(utf8) +
+                         "' is not UTF-8 within the Basic Multilingual Plane");
     if (units->size() * 2 > field.bytes) {
-        return makeError("'" + std::string(utf8) + "' is longer than its field (" + std::to_string(field.bytes / 2) + " characters)");
+        return makeError("'" + std::string(utf8) + "' is longer than its field (" +
+                         std::to_string(field.bytes / 2) + " characters)");
     }
-    for (std::size_t i = 0; i < field.bytes / 2; ++i) putChar(text, field.offset + 2 * i, i < units->size() ? (*units)[i] : u' ');
+    for (std::size_t i = 0; i < field.bytes / 2; ++i)
+        putChar(text, field.offset + 2 * i, i < units->size() ? (*units)[i] : u' ');
     return Ok{};
 }
 
-Result<SimCard> makeSimCard(SimCardKind kind, const std::vector<std::pair<std::string, std::string>>& fields) {
+Result<SimCard> makeSimCard(SimCardKind kind,
+                            const std::vector<std::pair<std::string, std::string>>& fields) {
     SimCard card;
     std::fill(card.text.begin(), card.text.end(), 0);
     for (std::size_t i = 0; i < card.text.size(); i += 2) putChar(card.text, i, u' ');
@@ -160,27 +172,31 @@ Result<SimCard> makeSimCard(SimCardKind kind, const std::vector<std::pair<std::s
         if (key == "photo") {
             auto bytes = parseHex(value);
             if (!bytes) return makeError("photo: " + bytes.error().message);
-            if (bytes->size() > kPhotoBytes) return makeError("photo: over " + std::to_string(kPhotoBytes) + " bytes");
+            if (bytes->size() > kPhotoBytes)
+                return makeError("photo: over " + std::to_string(kPhotoBytes) + " bytes");
             std::copy(bytes->begin(), bytes->end(), card.photo.begin());
             continue;
         }
         if (key == "type") {
             auto units = toUcs2(value);
-            if (!units || units->size() != 1) return makeError("type: one character (' ', J, I, …)");
+            if (!units || units->size() != 1)
+                return makeError("type: one character (' ', J, I, …)");
             putChar(card.text, kCardTypeOffset, (*units)[0]);
             continue;
         }
-        auto it = std::find_if(defaults.begin(), defaults.end(), [&](const Default& d) { return d.name == key; });
+        auto it = std::find_if(defaults.begin(), defaults.end(),
+                               [&](const Default& d) { return d.name == key; });
         if (it == defaults.end()) return makeError("no field '" + key + "' on this card");
-        if (auto st = putTextField(card.text, it->field, value); !st) return makeError(key + ": " + st.error().message);
+        if (auto st = putTextField(card.text, it->field, value); !st)
+            return makeError(key + ": " + st.error().message);
     }
     return card;
 }
 
 std::optional<CommandFilter> commandFilterFromName(std::string_view name) {
     static const std::map<std::string_view, Command> kNames{
-        {"find", kFindCard}, {"select", kSelectCard}, {"read", kReadText},
-        {"status", kSamStatus}, {"samid", kSamId}, {"reset", kResetSam},
+        {"find", kFindCard},    {"select", kSelectCard}, {"read", kReadText},
+        {"status", kSamStatus}, {"samid", kSamId},       {"reset", kResetSam},
     };
     if (name == "any") return CommandFilter{};
     auto it = kNames.find(name);
@@ -190,8 +206,9 @@ std::optional<CommandFilter> commandFilterFromName(std::string_view name) {
 
 SamDevice::SamDevice() : samStatus_(sw3::kSuccess) {
     // A made-up SAM id: 05.01-20200101-0000000001-0123456789.
-    constexpr std::array<std::uint8_t, kSamIdBytes> kId{0x05, 0x00, 0x01, 0x00, 0xA5, 0x3A, 0x34, 0x01,
-                                                        0x01, 0x00, 0x00, 0x00, 0x15, 0xCD, 0x5B, 0x07};
+    constexpr std::array<std::uint8_t, kSamIdBytes> kId{0x05, 0x00, 0x01, 0x00, 0xA5, 0x3A,
+                                                        0x34, 0x01, 0x01, 0x00, 0x00, 0x00,
+                                                        0x15, 0xCD, 0x5B, 0x07};
     samId_ = kId;
 }
 
@@ -212,14 +229,17 @@ void SamDevice::injectGarbage(std::vector<std::uint8_t> bytes, CommandFilter on)
     faults_.push_back(std::move(f));
 }
 
-void SamDevice::injectStall(std::chrono::milliseconds hold, CommandFilter on, std::size_t afterBytes) {
+void SamDevice::injectStall(std::chrono::milliseconds hold, CommandFilter on,
+                            std::size_t afterBytes) {
     Fault f = fault(FaultKind::Stall, on);
     f.hold = hold;
     f.afterBytes = afterBytes;
     faults_.push_back(std::move(f));
 }
 
-void SamDevice::injectBadChecksum(CommandFilter on) { faults_.push_back(fault(FaultKind::BadChecksum, on)); }
+void SamDevice::injectBadChecksum(CommandFilter on) {
+    faults_.push_back(fault(FaultKind::BadChecksum, on));
+}
 
 void SamDevice::injectStatus(std::uint8_t sw3, CommandFilter on) {
     Fault f = fault(FaultKind::Status, on);
@@ -227,7 +247,9 @@ void SamDevice::injectStatus(std::uint8_t sw3, CommandFilter on) {
     faults_.push_back(std::move(f));
 }
 
-void SamDevice::injectSilence(CommandFilter on) { faults_.push_back(fault(FaultKind::Silence, on)); }
+void SamDevice::injectSilence(CommandFilter on) {
+    faults_.push_back(fault(FaultKind::Silence, on));
+}
 
 void SamDevice::injectPullMidRead(std::optional<std::size_t> afterBytes) {
     Fault f = fault(FaultKind::Pull, kReadText);
@@ -329,7 +351,8 @@ void SamDevice::answer(Command c, MonoTime now) {
     if (takeFault(FaultKind::BadChecksum, c)) reply.back() ^= 0xFF;
     if (c == kReadText && reply.size() > kHeaderBytes + kMinReplyLen) {
         if (auto pull = takeFault(FaultKind::Pull, c)) {
-            const std::size_t keep = std::min(pull->afterBytesGiven ? pull->afterBytes : reply.size() / 2, reply.size() - 1);
+            const std::size_t keep = std::min(
+                pull->afterBytesGiven ? pull->afterBytes : reply.size() / 2, reply.size() - 1);
             queue(std::span<const std::uint8_t>(reply).first(keep), now);
             remove();
             return;
@@ -341,7 +364,8 @@ void SamDevice::answer(Command c, MonoTime now) {
         queue(std::span<const std::uint8_t>(reply).subspan(first), now + stall->hold);
         return;
     }
-    const bool full = c == kReadText && reply.size() > kHeaderBytes + kMinReplyLen && reply[kHeaderBytes + 2] == sw3::kSuccess;
+    const bool full = c == kReadText && reply.size() > kHeaderBytes + kMinReplyLen &&
+                      reply[kHeaderBytes + 2] == sw3::kSuccess;
     queue(reply, now);
     if (full) ++reads_;
 }

@@ -40,7 +40,8 @@ std::optional<SimCardKind> simCardKindFromName(std::string_view name);
 // cn-name, sex, number, nationality, valid-from, valid-to, birth, version, authority; every kind:
 // type (the card type character at byte 248), photo (hex, up to 1024 bytes; the rest zero).
 // Errors: unknown field, a value too long for its field, bad hex.
-Result<SimCard> makeSimCard(SimCardKind kind, const std::vector<std::pair<std::string, std::string>>& fields);
+Result<SimCard> makeSimCard(SimCardKind kind,
+                            const std::vector<std::pair<std::string, std::string>>& fields);
 
 // Writes `utf8` into `field` of a text block as UCS-2LE, padded with spaces; error when it does not
 // fit or is not valid UTF-8 within the Basic Multilingual Plane.
@@ -52,7 +53,7 @@ using CommandFilter = std::optional<Command>;
 std::optional<CommandFilter> commandFilterFromName(std::string_view name);
 
 class SamDevice {
-public:
+  public:
     SamDevice();
 
     // Bytes written by the reader driver, received at `now`. Each complete request is answered
@@ -77,8 +78,9 @@ public:
     void setDrip(std::chrono::milliseconds perByte) { drip_ = perByte; }
 
     // One-shot faults, each used by the next request it matches.
-    void injectGarbage(std::vector<std::uint8_t> bytes, CommandFilter on = {});       // before the reply
-    void injectStall(std::chrono::milliseconds hold, CommandFilter on = {}, std::size_t afterBytes = 0);
+    void injectGarbage(std::vector<std::uint8_t> bytes, CommandFilter on = {});  // before the reply
+    void injectStall(std::chrono::milliseconds hold, CommandFilter on = {},
+                     std::size_t afterBytes = 0);
     void injectBadChecksum(CommandFilter on = {});
     void injectStatus(std::uint8_t sw3, CommandFilter on = {});  // answer with this SW3 and no data
     void injectSilence(CommandFilter on = {});                   // no answer at all
@@ -89,9 +91,11 @@ public:
     // Counters, for scripts and tests that wait for the reader to have done something.
     std::uint64_t requests() const { return requests_; }
     std::uint64_t finds() const { return finds_; }
-    std::uint64_t reads() const { return reads_; }  // read replies with the card's data sent in full
+    std::uint64_t reads() const {
+        return reads_;
+    }  // read replies with the card's data sent in full
 
-private:
+  private:
     enum class FaultKind { Garbage, Stall, BadChecksum, Status, Silence, Pull };
     struct Fault {
         FaultKind kind = FaultKind::Garbage;

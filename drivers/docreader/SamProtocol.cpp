@@ -14,7 +14,8 @@ constexpr std::size_t kReplyHead = 3;    // SW1 SW2 SW3
 constexpr unsigned kByteBits = 8;
 constexpr unsigned kByteMask = 0xFF;
 
-std::vector<std::uint8_t> encodeFrame(std::span<const std::uint8_t> head, std::span<const std::uint8_t> data) {
+std::vector<std::uint8_t> encodeFrame(std::span<const std::uint8_t> head,
+                                      std::span<const std::uint8_t> data) {
     const std::size_t room = kMaxLen - 1 - head.size();
     if (data.size() > room) data = data.first(room);
     const std::size_t len = head.size() + data.size() + 1;
@@ -23,7 +24,8 @@ std::vector<std::uint8_t> encodeFrame(std::span<const std::uint8_t> head, std::s
     out[kPreamble.size()] = static_cast<std::uint8_t>(len >> kByteBits);
     out[kPreamble.size() + 1] = static_cast<std::uint8_t>(len & kByteMask);
     std::copy(head.begin(), head.end(), out.begin() + kHeaderBytes);
-    std::copy(data.begin(), data.end(), out.begin() + static_cast<std::ptrdiff_t>(kHeaderBytes + head.size()));
+    std::copy(data.begin(), data.end(),
+              out.begin() + static_cast<std::ptrdiff_t>(kHeaderBytes + head.size()));
     out.back() = xorChecksum(std::span<const std::uint8_t>(out).subspan(kPreamble.size(), len + 1));
     return out;
 }
@@ -105,7 +107,9 @@ std::optional<Decoded> FrameDecoder::next() {
     std::size_t start = 0;
     for (; start < size_; ++start) {
         const std::size_t have = std::min(kPreamble.size(), size_ - start);
-        if (std::equal(kPreamble.begin(), kPreamble.begin() + static_cast<std::ptrdiff_t>(have), s + start)) break;
+        if (std::equal(kPreamble.begin(), kPreamble.begin() + static_cast<std::ptrdiff_t>(have),
+                       s + start))
+            break;
     }
     if (start > 0) {
         discarded_ += start;
@@ -113,7 +117,8 @@ std::optional<Decoded> FrameDecoder::next() {
     }
     if (size_ < kHeaderBytes) return std::nullopt;
 
-    const std::size_t len = (static_cast<std::size_t>(s[kPreamble.size()]) << kByteBits) | s[kPreamble.size() + 1];
+    const std::size_t len =
+        (static_cast<std::size_t>(s[kPreamble.size()]) << kByteBits) | s[kPreamble.size() + 1];
     const std::size_t minLen = kind_ == FrameKind::Request ? kMinRequestLen : kMinReplyLen;
     if (len < minLen || len > kMaxLen) {
         drop(1);
@@ -129,7 +134,8 @@ std::optional<Decoded> FrameDecoder::next() {
         ++discarded_;
         return Decoded{DecodeStatus::BadChecksum, {}};
     }
-    Decoded d{DecodeStatus::Frame, SamFrame{WipedBytes(std::span<const std::uint8_t>(s + kHeaderBytes, len - 1))}};
+    Decoded d{DecodeStatus::Frame,
+              SamFrame{WipedBytes(std::span<const std::uint8_t>(s + kHeaderBytes, len - 1))}};
     drop(kHeaderBytes + len);
     return d;
 }

@@ -101,7 +101,7 @@ struct Decoded {
 //       while (auto d = decoder.next()) handle(*d);
 //   }
 class FrameDecoder {
-public:
+  public:
     explicit FrameDecoder(FrameKind kind);
 
     // Takes as many bytes as fit (at least one once next() has returned nullopt); returns how many.
@@ -116,7 +116,7 @@ public:
     // The whole storage, for tests that prove no frame bytes are left behind.
     std::span<const std::uint8_t> storage() const { return storage_.span(); }
 
-private:
+  private:
     void drop(std::size_t n);
 
     FrameKind kind_;

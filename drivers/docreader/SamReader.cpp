@@ -28,22 +28,26 @@ struct SamReader::HealthRequest {
 Result<std::optional<ReaderSpec>> parseReaderSpec(std::string_view text) {
     if (text.empty() || text == kNone) return std::optional<ReaderSpec>{};
     if (text.substr(0, kSamScheme.size()) != kSamScheme) {
-        return makeError("documents.reader: '" + std::string(text) + "' is neither \"none\" nor \"sam:PATH[@BAUD]\"");
+        return makeError("documents.reader: '" + std::string(text) +
+                         "' is neither \"none\" nor \"sam:PATH[@BAUD]\"");
     }
     std::string_view rest = text.substr(kSamScheme.size());
     ReaderSpec spec;
     if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
         const auto baudText = rest.substr(at + 1);
         int baud = 0;
-        const auto [end, ec] = std::from_chars(baudText.data(), baudText.data() + baudText.size(), baud);
-        if (ec != std::errc{} || end != baudText.data() + baudText.size() || !isSupportedBaud(baud)) {
+        const auto [end, ec] =
+            std::from_chars(baudText.data(), baudText.data() + baudText.size(), baud);
+        if (ec != std::errc{} || end != baudText.data() + baudText.size() ||
+            !isSupportedBaud(baud)) {
             return makeError("documents.reader: baud '" + std::string(baudText) +
                              "' is not one of 9600, 19200, 38400, 57600, 115200");
         }
         spec.baud = baud;
         rest = rest.substr(0, at);
     }
-    if (rest.empty()) return makeError("documents.reader: \"sam:\" needs a device path, e.g. sam:/dev/ttyUSB0");
+    if (rest.empty())
+        return makeError("documents.reader: \"sam:\" needs a device path, e.g. sam:/dev/ttyUSB0");
     spec.path = std::string(rest);
     return std::optional<ReaderSpec>{std::move(spec)};
 }
@@ -57,7 +61,9 @@ std::unique_ptr<SamReader> SamReader::open(const ReaderSpec& spec) {
 }
 
 SamReader::SamReader(SamReaderOptions options, LinkOpener opener, const Clock* clock)
-    : options_(std::move(options)), opener_(std::move(opener)), clock_(clock ? *clock : systemClock()) {
+    : options_(std::move(options)),
+      opener_(std::move(opener)),
+      clock_(clock ? *clock : systemClock()) {
     thread_ = std::jthread([this](std::stop_token stop) { loop(std::move(stop)); });
 }
 
@@ -81,7 +87,8 @@ void SamReader::push(hal::DocumentEvent e) {
 
 std::optional<hal::DocumentEvent> SamReader::poll(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    if (!eventsReady_.wait_for(lock, timeout, [&] { return !events_.empty(); })) return std::nullopt;
+    if (!eventsReady_.wait_for(lock, timeout, [&] { return !events_.empty(); }))
+        return std::nullopt;
     hal::DocumentEvent e = std::move(events_.front());
     events_.pop_front();
     return e;
@@ -97,7 +104,8 @@ hal::DocumentReaderHealth SamReader::health(std::chrono::milliseconds timeout) {
     wake_.notify_all();
     if (answer.wait_for(timeout) == std::future_status::ready) return answer.get();
     hal::DocumentReaderHealth h;
-    h.detail = "the reader thread did not answer within " + std::to_string(timeout.count()) + " ms (busy reading, or stuck)";
+    h.detail = "the reader thread did not answer within " + std::to_string(timeout.count()) +
+               " ms (busy reading, or stuck)";
     return h;
 }
 
@@ -152,7 +160,7 @@ void SamReader::loop(std::stop_token stop) {
             }
             openError.clear();
             link = std::move(opened).value();
-            session = std::make_unique<SamSession>(*link, clock_, options_.timeouts);
+            session = std::make_unique<SamSession>(*link, clock_, options_.timeouts, stop);
         }
         answerHealth(session.get(), {});
         auto step = session->step();

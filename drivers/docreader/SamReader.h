@@ -1,9 +1,10 @@
 #pragma once
 // hal::DocumentReader over the SAM serial protocol (DESIGN §15): `documents.reader =
 // "sam:/dev/ttyUSB0[@BAUD]"`. One thread of its own (a std::jthread member, stopped and joined by
-// the destructor) opens the line, runs the SamSession state machine every find interval, hands
-// events to poll() through a bounded queue, answers health() between rounds, and reopens the line
-// with a pause when it is lost. Nothing here blocks a caller past its timeout.
+// the destructor, which returns within SamSession::kStopCheck even mid-read) opens the line, runs
+// the SamSession state machine every find interval, hands events to poll() through a bounded queue,
+// answers health() between rounds, and reopens the line with a pause when it is lost. Nothing here
+// blocks a caller past its timeout.
 
 #include <chrono>
 #include <condition_variable>
@@ -48,7 +49,7 @@ struct SamReaderOptions {
 using LinkOpener = std::function<Result<std::unique_ptr<ByteLink>>()>;
 
 class SamReader final : public hal::DocumentReader {
-public:
+  public:
     // The tty backend for `spec` (timeouts from its baud rate). The line is opened by the reader's
     // thread, so a reader that is unplugged at start comes up when it is plugged in.
     static std::unique_ptr<SamReader> open(const ReaderSpec& spec);
@@ -64,7 +65,7 @@ public:
     hal::DocumentReaderHealth health(std::chrono::milliseconds timeout) override;
     std::string describe() const override;
 
-private:
+  private:
     struct HealthRequest;
     void loop(std::stop_token stop);
     void push(hal::DocumentEvent e);

@@ -64,7 +64,9 @@ Result<std::chrono::milliseconds> msArg(std::string_view s) {
 Result<CommandFilter> filterArg(const std::vector<std::string>& t, std::size_t at) {
     if (t.size() <= at) return CommandFilter{};
     auto f = commandFilterFromName(t[at]);
-    if (!f) return makeError("'" + t[at] + "' is not a command (find, select, read, status, samid, reset, any)");
+    if (!f)
+        return makeError("'" + t[at] +
+                         "' is not a command (find, select, read, status, samid, reset, any)");
     return *f;
 }
 
@@ -74,14 +76,15 @@ Status tooMany(const std::vector<std::string>& t, std::size_t max) {
 }
 
 // Waits for `done`, in slices so that an interruption (pause → false) ends it.
-Status waitFor(ScriptRunner& r, const std::function<bool(const SamDevice&)>& done, std::chrono::milliseconds timeout,
-               const std::string& what) {
+Status waitFor(ScriptRunner& r, const std::function<bool(const SamDevice&)>& done,
+               std::chrono::milliseconds timeout, const std::string& what) {
     auto left = timeout;
     while (true) {
         const auto slice = std::min(left, kWaitSlice);
         if (r.simulator().waitUntil(done, slice)) return Ok{};
         left -= slice;
-        if (left.count() <= 0) return makeError(what + ": not within " + std::to_string(timeout.count()) + " ms");
+        if (left.count() <= 0)
+            return makeError(what + ": not within " + std::to_string(timeout.count()) + " ms");
         if (!r.pause(std::chrono::milliseconds{0})) return makeError(what + ": interrupted");
     }
 }
@@ -95,7 +98,8 @@ Result<Run> present(const std::vector<std::string>& t) {
     std::vector<std::pair<std::string, std::string>> fields;
     for (std::size_t i = 2; i < t.size(); ++i) {
         const auto eq = t[i].find('=');
-        if (eq == std::string::npos || eq == 0) return makeError("'" + t[i] + "' is not FIELD=VALUE");
+        if (eq == std::string::npos || eq == 0)
+            return makeError("'" + t[i] + "' is not FIELD=VALUE");
         fields.emplace_back(t[i].substr(0, eq), t[i].substr(eq + 1));
     }
     auto card = makeSimCard(*kind, fields);
@@ -137,13 +141,15 @@ Result<Run> parseTokens(const std::vector<std::string>& t) {
         return Run([read, timeout = *timeout](ScriptRunner& r) {
             if (read) {
                 const auto since = r.readsAtPresent;
-                return waitFor(r, [since](const SamDevice& d) { return d.reads() > since; }, timeout,
-                               "wait-read: the reader did not read the card");
+                return waitFor(
+                    r, [since](const SamDevice& d) { return d.reads() > since; }, timeout,
+                    "wait-read: the reader did not read the card");
             }
             std::uint64_t since = 0;
             r.simulator().withDevice([&](SamDevice& d) { since = d.finds(); });
-            return waitFor(r, [since](const SamDevice& d) { return d.finds() > since; }, timeout,
-                           "wait-find: the reader did not look for a card");
+            return waitFor(
+                r, [since](const SamDevice& d) { return d.finds() > since; }, timeout,
+                "wait-find: the reader did not look for a card");
         });
     }
     if (verb == "garbage") {
@@ -211,7 +217,8 @@ Result<Run> parseTokens(const std::vector<std::string>& t) {
         if (!on) return on.error();
         const bool silent = verb == "silent";
         return Run([silent, on = *on](ScriptRunner& r) {
-            r.simulator().withDevice([&](SamDevice& d) { silent ? d.injectSilence(on) : d.injectBadChecksum(on); });
+            r.simulator().withDevice(
+                [&](SamDevice& d) { silent ? d.injectSilence(on) : d.injectBadChecksum(on); });
             return Status(Ok{});
         });
     }
@@ -253,7 +260,9 @@ Result<Run> parseTokens(const std::vector<std::string>& t) {
     if (verb == "sam-id") {
         if (t.size() != 2) return makeError("sam-id XX.XX-YYYYMMDD-NNNNNNNNNN-NNNNNNNNNN");
         auto id = parseSamId(t[1]);
-        if (!id) return makeError("'" + t[1] + "' is not a SAM id (XX.XX-YYYYMMDD-NNNNNNNNNN-NNNNNNNNNN)");
+        if (!id)
+            return makeError("'" + t[1] +
+                             "' is not a SAM id (XX.XX-YYYYMMDD-NNNNNNNNNN-NNNNNNNNNN)");
         return Run([id = *id](ScriptRunner& r) {
             r.simulator().withDevice([&](SamDevice& d) { d.setSamId(id); });
             return Status(Ok{});
@@ -286,7 +295,8 @@ std::optional<std::array<std::uint8_t, kSamIdBytes>> parseSamId(std::string_view
         const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
         if (ec != std::errc{} || end != part.data() + part.size()) return std::nullopt;
         if (v >> (kBytes[k] * kByteBits)) return std::nullopt;
-        for (std::size_t b = 0; b < kBytes[k]; ++b) out[outAt++] = static_cast<std::uint8_t>(v >> (b * kByteBits));
+        for (std::size_t b = 0; b < kBytes[k]; ++b)
+            out[outAt++] = static_cast<std::uint8_t>(v >> (b * kByteBits));
         at += kDigits[k];
         if (k < kSeparators.size()) {
             if (at >= text.size() || text[at] != kSeparators[k]) return std::nullopt;
@@ -300,7 +310,8 @@ std::optional<std::array<std::uint8_t, kSamIdBytes>> parseSamId(std::string_view
 std::vector<std::uint8_t> garbagePattern(std::size_t count) {
     // Partial preambles (AA AA AA 96 without 69, a lone 69) and a bad LEN after a whole preamble is
     // not here: that one is `garbage hex:AAAAAA9669FFFF`.
-    constexpr std::array<std::uint8_t, 10> kPattern{0xAA, 0xAA, 0xAA, 0x96, 0x00, 0x55, 0x69, 0xAA, 0x13, 0xC3};
+    constexpr std::array<std::uint8_t, 10> kPattern{0xAA, 0xAA, 0xAA, 0x96, 0x00,
+                                                    0x55, 0x69, 0xAA, 0x13, 0xC3};
     std::vector<std::uint8_t> out(count);
     for (std::size_t i = 0; i < count; ++i) out[i] = kPattern[i % kPattern.size()];
     return out;
@@ -333,7 +344,8 @@ Result<std::vector<ScriptStep>> parseScript(std::string_view text) {
     return steps;
 }
 
-ScriptRunner::ScriptRunner(SamSimulator& simulator, std::function<bool(std::chrono::milliseconds)> pause, std::ostream* log)
+ScriptRunner::ScriptRunner(SamSimulator& simulator,
+                           std::function<bool(std::chrono::milliseconds)> pause, std::ostream* log)
     : simulator_(simulator), pause_(std::move(pause)), log_(log) {}
 
 void ScriptRunner::say(const std::string& line) {

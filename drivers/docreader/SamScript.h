@@ -6,19 +6,18 @@
 //                                  makeSimCard names them (name, birth, number, type, photo, …)
 //   remove                         the card leaves the field
 //   wait MS                        let MS milliseconds pass (the simulator keeps answering)
-//   wait-read [TIMEOUT_MS]         until the card presented last has been read in full (default 10000)
-//   wait-find [TIMEOUT_MS]         until the reader's next "find card" has been answered
-//   garbage COUNT|hex:BYTES [CMD]  bytes before the next reply (COUNT: a pattern with partial preambles)
-//   drip MS|off                    every reply one byte at a time, MS apart
-//   stall MS [CMD] [after=N]       hold the next reply (after its first N bytes) for MS
-//   bad-checksum [CMD]             the next reply's CHK is wrong
-//   status 0xNN [CMD]              the next reply carries this SW3 and no data
-//   silent [CMD]                   the next request gets no answer
-//   pull-mid-read [after=N]        the next read: N bytes of the reply (default half), then the card
+//   wait-read [TIMEOUT_MS]         until the card presented last has been read in full (default
+//   10000) wait-find [TIMEOUT_MS]         until the reader's next "find card" has been answered
+//   garbage COUNT|hex:BYTES [CMD]  bytes before the next reply (COUNT: a pattern with partial
+//   preambles) drip MS|off                    every reply one byte at a time, MS apart stall MS
+//   [CMD] [after=N]       hold the next reply (after its first N bytes) for MS bad-checksum [CMD]
+//   the next reply's CHK is wrong status 0xNN [CMD]              the next reply carries this SW3
+//   and no data silent [CMD]                   the next request gets no answer pull-mid-read
+//   [after=N]        the next read: N bytes of the reply (default half), then the card
 //                                  leaves and nothing more comes
-//   sam-status 0xNN                SAM status answers this SW3 from now on (0x90 ready, 0x60, 0x66…)
-//   sam-id XX.XX-YYYYMMDD-N…-N…    the SAM id the module reports
-//   echo TEXT                      print TEXT (demo narration)
+//   sam-status 0xNN                SAM status answers this SW3 from now on (0x90 ready, 0x60,
+//   0x66…) sam-id XX.XX-YYYYMMDD-N…-N…    the SAM id the module reports echo TEXT print TEXT (demo
+//   narration)
 // CMD: find | select | read | status | samid | reset | any (default any).
 
 #include <array>
@@ -57,10 +56,11 @@ Result<std::optional<ScriptStep>> parseScriptLine(std::string_view line);
 Result<std::vector<ScriptStep>> parseScript(std::string_view text);
 
 class ScriptRunner {
-public:
+  public:
     // `pause` lets time pass and returns false when the run should stop (a signal); `log` (may be
     // null) gets one line per step.
-    ScriptRunner(SamSimulator& simulator, std::function<bool(std::chrono::milliseconds)> pause, std::ostream* log);
+    ScriptRunner(SamSimulator& simulator, std::function<bool(std::chrono::milliseconds)> pause,
+                 std::ostream* log);
 
     Status run(const ScriptStep& step);
 
@@ -70,7 +70,7 @@ public:
     // Reads counted by the device when the last card was presented (for wait-read).
     std::uint64_t readsAtPresent = 0;
 
-private:
+  private:
     SamSimulator& simulator_;
     std::function<bool(std::chrono::milliseconds)> pause_;
     std::ostream* log_;

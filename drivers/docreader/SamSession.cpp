@@ -1,5 +1,6 @@
 #include "drivers/docreader/SamSession.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -12,25 +13,29 @@ namespace {
 
 // Bytes read from the line at a time (a stack buffer, zeroised after each read).
 constexpr std::size_t kReadChunk = 512;
-// The most data a reply to find (IIN, 4), select (serial, 8), SAM status (0) or SAM id (16) carries;
-// a longer reply to one of them is a late answer to an earlier read and is skipped.
+// The most data a reply to find (IIN, 4), select (serial, 8), SAM status (0) or SAM id (16)
+// carries; a longer reply to one of them is a late answer to an earlier read and is skipped.
 constexpr std::size_t kShortReplyMaxData = kSamIdBytes;
 
-std::string ms(std::chrono::milliseconds t) { return std::to_string(t.count()) + " ms"; }
+std::string ms(std::chrono::milliseconds t) {
+    return std::to_string(t.count()) + " ms";
+}
 
 }  // namespace
 
 SamTimeouts timeoutsForBaud(int baud) {
     SamTimeouts t;
     if (baud > 0) {
-        const auto transferMs = static_cast<long long>(kReadReplyBytes) * kBitsPerByte8N1 * 1000 / baud + 1;
+        const auto transferMs =
+            static_cast<long long>(kReadReplyBytes) * kBitsPerByte8N1 * 1000 / baud + 1;
         t.read = kCardReadTime + std::chrono::milliseconds{transferMs};
     }
     return t;
 }
 
-SamSession::SamSession(ByteLink& link, const Clock& clock, SamTimeouts timeouts)
-    : link_(link), clock_(clock), timeouts_(timeouts) {}
+SamSession::SamSession(ByteLink& link, const Clock& clock, SamTimeouts timeouts,
+                       std::stop_token stop)
+    : link_(link), clock_(clock), timeouts_(timeouts), stop_(std::move(stop)) {}
 
 Exchange SamSession::exchange(Command c, std::chrono::milliseconds timeout) {
     Exchange x;
@@ -49,7 +54,14 @@ Exchange SamSession::exchange(Command c, std::chrono::milliseconds timeout) {
     while (true) {
         const auto now = clock_.monotonic();
         if (now >= deadline) break;
-        auto n = link_.read(chunk, std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
+        if (stop_.stop_requested()) {
+            x.failure = ExchangeFailure::Stopped;
+            x.detail = "stopping";
+            break;
+        }
+        const auto wait =
+            std::min(std::chrono::ceil<std::chrono::milliseconds>(deadline - now), kStopCheck);
+        auto n = link_.read(chunk, wait);
         if (!n) {
             x.failure = ExchangeFailure::LinkLost;
             x.detail = n.error().message;
@@ -120,6 +132,7 @@ SamSession::Step SamSession::unreadable(std::string detail, bool retryable) {
 
 SamSession::Step SamSession::step() {
     auto found = exchange(kFindCard, timeouts_.command);
+    if (found.failure == ExchangeFailure::Stopped) return {};
     if (found.failure) {
         const bool lost = *found.failure == ExchangeFailure::LinkLost;
         return readerFault(found.detail, true, lost);
@@ -135,7 +148,8 @@ SamSession::Step SamSession::step() {
         }
         if (status == sw3::kCardFound) return {};
         const auto m = meaningOf(status);
-        if (m.scope == StatusScope::Reader) return readerFault("find card: " + describeStatus(status), m.retryable);
+        if (m.scope == StatusScope::Reader)
+            return readerFault("find card: " + describeStatus(status), m.retryable);
         return {};
     }
     if (status == sw3::kNoCard) return {};
@@ -152,6 +166,7 @@ SamSession::Step SamSession::readCard() {
     // Whatever happens now, the card must leave the field before it is read again.
     phase_ = Phase::CardInField;
     auto failed = [&](const Exchange& x) {
+        if (*x.failure == ExchangeFailure::Stopped) return Step{};
         if (*x.failure == ExchangeFailure::LinkLost) {
             Step s = unreadable(x.detail, true);
             s.linkLost = true;
@@ -161,7 +176,8 @@ SamSession::Step SamSession::readCard() {
     };
     auto refused = [&](Command c, std::uint8_t status) {
         const auto m = meaningOf(status);
-        const std::string what = status == sw3::kNoCard ? std::string("the card left the field") : describeStatus(status);
+        const std::string what = status == sw3::kNoCard ? std::string("the card left the field")
+                                                        : describeStatus(status);
         return unreadable(commandName(c) + ": " + what, m.retryable || status == sw3::kNoCard);
     };
     {
@@ -206,7 +222,8 @@ hal::DocumentReaderHealth SamSession::health() {
     } else if (auto text = formatSamId(id.reply.data)) {
         h.samId = *text;
     } else {
-        h.detail = "read SAM id: " + std::to_string(id.reply.data.size()) + " bytes, not " + std::to_string(kSamIdBytes);
+        h.detail = "read SAM id: " + std::to_string(id.reply.data.size()) + " bytes, not " +
+                   std::to_string(kSamIdBytes);
     }
     return h;
 }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "drivers/docreader/ByteLink.h"
@@ -32,7 +33,8 @@ struct SamTimeouts {
     std::chrono::milliseconds command = kCommandTimeout;
     std::chrono::milliseconds read = kCardReadTime;
 };
-// Command timeout as above; read timeout = kCardReadTime + the read reply's transfer time at `baud`.
+// Command timeout as above; read timeout = kCardReadTime + the read reply's transfer time at
+// `baud`.
 SamTimeouts timeoutsForBaud(int baud);
 
 // Why a command got no usable answer.
@@ -40,6 +42,7 @@ enum class ExchangeFailure {
     Timeout,      // no complete reply within the command's timeout
     BadChecksum,  // a complete reply whose CHK did not match
     LinkLost,     // the line is gone
+    Stopped,      // the owner asked to stop (no event comes of it)
 };
 
 struct Exchange {
@@ -50,8 +53,11 @@ struct Exchange {
 };
 
 class SamSession {
-public:
-    SamSession(ByteLink& link, const Clock& clock, SamTimeouts timeouts);
+  public:
+    // `stop`: the owning thread's token; a waiting exchange notices it within kStopCheck.
+    SamSession(ByteLink& link, const Clock& clock, SamTimeouts timeouts, std::stop_token stop = {});
+    // How often a wait for a reply looks at the stop token (docs/threads.md: prompt joins).
+    static constexpr std::chrono::milliseconds kStopCheck{20};
 
     enum class Phase { Searching, CardInField };
 
@@ -75,7 +81,7 @@ public:
     // The decoder, for tests that prove no frame bytes are left in it after an exchange.
     const FrameDecoder& decoder() const { return decoder_; }
 
-private:
+  private:
     Step readCard();
     Step readerFault(std::string detail, bool retryable, bool linkLost = false);
     Step unreadable(std::string detail, bool retryable);
@@ -84,6 +90,7 @@ private:
     ByteLink& link_;
     const Clock& clock_;
     SamTimeouts timeouts_;
+    std::stop_token stop_;
     FrameDecoder decoder_{FrameKind::Reply};
     Phase phase_ = Phase::Searching;
     std::string lastReaderFault_;

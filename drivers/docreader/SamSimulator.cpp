@@ -19,7 +19,9 @@ namespace {
 constexpr std::chrono::milliseconds kIdlePoll{50};
 constexpr std::size_t kReadChunk = 512;
 
-std::string errnoText() { return std::strerror(errno); }
+std::string errnoText() {
+    return std::strerror(errno);
+}
 
 }  // namespace
 
@@ -78,7 +80,14 @@ void SamSimulator::withDevice(const std::function<void(SamDevice&)>& f) {
     changed_.notify_all();
 }
 
-bool SamSimulator::waitUntil(const std::function<bool(const SamDevice&)>& done, std::chrono::milliseconds timeout) {
+bool SamSimulator::drain(std::chrono::milliseconds timeout) {
+    std::uint64_t since = 0;
+    withDevice([&](SamDevice& d) { since = d.requests(); });
+    return waitUntil([since](const SamDevice& d) { return d.requests() > since; }, timeout);
+}
+
+bool SamSimulator::waitUntil(const std::function<bool(const SamDevice&)>& done,
+                             std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, timeout, [&] { return done(device_); });
 }
@@ -90,12 +99,14 @@ void SamSimulator::serve(std::stop_token stop) {
         {
             std::lock_guard lock(mutex_);
             if (auto due = device_.nextDue()) {
-                const auto left = std::chrono::ceil<std::chrono::milliseconds>(*due - std::chrono::steady_clock::now());
+                const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+                    *due - std::chrono::steady_clock::now());
                 wait = std::clamp(left, std::chrono::milliseconds{0}, kIdlePoll);
             }
         }
         std::array<pollfd, 2> fds{pollfd{master_, POLLIN, 0}, pollfd{wake_, POLLIN, 0}};
-        if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR) break;
+        if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR)
+            break;
         if (fds[1].revents & POLLIN) {
             std::uint64_t v = 0;
             [[maybe_unused]] auto n = ::read(wake_, &v, sizeof v);
@@ -105,16 +116,15 @@ void SamSimulator::serve(std::stop_token stop) {
             const ssize_t n = ::read(master_, buf.data(), buf.size());
             if (n > 0) {
                 std::lock_guard lock(mutex_);
-                device_.receive(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)),
-                                std::chrono::steady_clock::now());
+                device_.receive(
+                    std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)),
+                    std::chrono::steady_clock::now());
                 answered = true;
             }
         }
-        std::vector<std::uint8_t> out;
-        {
-            std::lock_guard lock(mutex_);
-            out = device_.takeDue(std::chrono::steady_clock::now());
-        }
+        // Taken and written under the lock, so that drain() never sees a reply between the two.
+        std::lock_guard lock(mutex_);
+        const auto out = device_.takeDue(std::chrono::steady_clock::now());
         std::size_t done = 0;
         while (done < out.size()) {
             const ssize_t n = ::write(master_, out.data() + done, out.size() - done);
@@ -125,7 +135,9 @@ void SamSimulator::serve(std::stop_token stop) {
             } else {
                 // Nobody reads the slave (the reader closed it): its queue is full; drop the rest.
                 pollfd p{master_, POLLOUT, 0};
-                if (::poll(&p, 1, static_cast<int>(kIdlePoll.count())) <= 0 || stop.stop_requested()) break;
+                if (::poll(&p, 1, static_cast<int>(kIdlePoll.count())) <= 0 ||
+                    stop.stop_requested())
+                    break;
             }
         }
         if (answered) changed_.notify_all();

@@ -10,25 +10,25 @@
 namespace sentinel::docreader {
 
 namespace sw3 {
-inline constexpr std::uint8_t kSuccess = 0x90;         // operation succeeded
-inline constexpr std::uint8_t kNoContent = 0x91;       // the card holds nothing for this item
-inline constexpr std::uint8_t kCardFound = 0x9F;       // find card: a card is in the field
-inline constexpr std::uint8_t kChecksumError = 0x10;   // the module got a frame with a bad CHK
-inline constexpr std::uint8_t kLengthError = 0x11;     // the module got a frame with a bad LEN
-inline constexpr std::uint8_t kCommandError = 0x21;    // bad command, value or order
-inline constexpr std::uint8_t kNotPermitted = 0x23;    // operation beyond the module's rights
-inline constexpr std::uint8_t kUnrecognised = 0x24;    // unrecognised error
-inline constexpr std::uint8_t kCardAuthFailed = 0x31;  // the card failed to authenticate the SAM
-inline constexpr std::uint8_t kSamAuthFailed = 0x32;   // the SAM failed to authenticate the card
-inline constexpr std::uint8_t kInfoCheckFailed = 0x33; // the card's data failed verification
-inline constexpr std::uint8_t kUnknownCardType = 0x40; // not a card type the SAM knows
-inline constexpr std::uint8_t kReadFailed = 0x41;      // reading the card failed
-inline constexpr std::uint8_t kRandomFailed = 0x47;    // getting the card's random number failed
-inline constexpr std::uint8_t kSelfTestFailed = 0x60;  // SAM self-test failed: accepts no command
-inline constexpr std::uint8_t kUnauthorised = 0x66;    // SAM not authorised: cannot be used
-inline constexpr std::uint8_t kNoCard = 0x80;          // find card: no card in the field
-inline constexpr std::uint8_t kSelectFailed = 0x81;    // selecting the card failed
-inline constexpr std::uint8_t kCommFault = 0xFF;       // communication fault (vendor libraries)
+inline constexpr std::uint8_t kSuccess = 0x90;          // operation succeeded
+inline constexpr std::uint8_t kNoContent = 0x91;        // the card holds nothing for this item
+inline constexpr std::uint8_t kCardFound = 0x9F;        // find card: a card is in the field
+inline constexpr std::uint8_t kChecksumError = 0x10;    // the module got a frame with a bad CHK
+inline constexpr std::uint8_t kLengthError = 0x11;      // the module got a frame with a bad LEN
+inline constexpr std::uint8_t kCommandError = 0x21;     // bad command, value or order
+inline constexpr std::uint8_t kNotPermitted = 0x23;     // operation beyond the module's rights
+inline constexpr std::uint8_t kUnrecognised = 0x24;     // unrecognised error
+inline constexpr std::uint8_t kCardAuthFailed = 0x31;   // the card failed to authenticate the SAM
+inline constexpr std::uint8_t kSamAuthFailed = 0x32;    // the SAM failed to authenticate the card
+inline constexpr std::uint8_t kInfoCheckFailed = 0x33;  // the card's data failed verification
+inline constexpr std::uint8_t kUnknownCardType = 0x40;  // not a card type the SAM knows
+inline constexpr std::uint8_t kReadFailed = 0x41;       // reading the card failed
+inline constexpr std::uint8_t kRandomFailed = 0x47;     // getting the card's random number failed
+inline constexpr std::uint8_t kSelfTestFailed = 0x60;   // SAM self-test failed: accepts no command
+inline constexpr std::uint8_t kUnauthorised = 0x66;     // SAM not authorised: cannot be used
+inline constexpr std::uint8_t kNoCard = 0x80;           // find card: no card in the field
+inline constexpr std::uint8_t kSelectFailed = 0x81;     // selecting the card failed
+inline constexpr std::uint8_t kCommFault = 0xFF;        // communication fault (vendor libraries)
 }  // namespace sw3
 
 enum class StatusScope {

@@ -31,6 +31,8 @@ constexpr int kExitFailed = 1;  // a step failed (a wait timed out)
 constexpr int kExitUsage = 2;   // DESIGN §4: usage or configuration error
 constexpr long kNanosPerMilli = 1'000'000;
 constexpr long kMillisPerSecond = 1000;
+// At exit, how long the reader gets to take the last replies off the line.
+constexpr std::chrono::milliseconds kDrainTimeout{2000};
 
 sigset_t stopSignals() {
     sigset_t set;
@@ -43,7 +45,8 @@ sigset_t stopSignals() {
 // Lets `d` pass; false when SIGINT or SIGTERM came (they are blocked and taken here).
 bool pauseFor(std::chrono::milliseconds d) {
     const sigset_t set = stopSignals();
-    timespec ts{static_cast<time_t>(d.count() / kMillisPerSecond), static_cast<long>(d.count() % kMillisPerSecond) * kNanosPerMilli};
+    timespec ts{static_cast<time_t>(d.count() / kMillisPerSecond),
+                static_cast<long>(d.count() % kMillisPerSecond) * kNanosPerMilli};
     while (true) {
         const int s = sigtimedwait(&set, nullptr, &ts);
         if (s == SIGINT || s == SIGTERM) return false;
@@ -56,9 +59,12 @@ int usage(const std::string& message) {
     if (!message.empty()) std::fprintf(stderr, "sentinel-samsim: %s\n", message.c_str());
     std::fprintf(stderr,
                  "usage: sentinel-samsim [--script FILE|-] [--hold]\n"
-                 "  prints `pty /dev/pts/N`, then serves the SAM protocol of an ID-card reader module there\n"
-                 "  --script FILE  steps to run (one a line; see drivers/docreader/SamScript.h); '-': stdin\n"
-                 "  --hold         keep answering after the script until SIGINT/SIGTERM (default without --script)\n");
+                 "  prints `pty /dev/pts/N`, then serves the SAM protocol of an ID-card reader "
+                 "module there\n"
+                 "  --script FILE  steps to run (one a line; see drivers/docreader/SamScript.h); "
+                 "'-': stdin\n"
+                 "  --hold         keep answering after the script until SIGINT/SIGTERM (default "
+                 "without --script)\n");
     return kExitUsage;
 }
 
@@ -91,7 +97,8 @@ int main(int argc, char** argv) {
         steps = std::move(parsed).value();
     }
     // Blocked before the simulator's thread starts, so only pauseFor() takes them and the exit is
-    // orderly. Steps typed on stdin leave them alone: Ctrl-C must end a blocked read of the terminal.
+    // orderly. Steps typed on stdin leave them alone: Ctrl-C must end a blocked read of the
+    // terminal.
     if (scriptPath != "-") {
         const sigset_t set = stopSignals();
         pthread_sigmask(SIG_BLOCK, &set, nullptr);
@@ -115,12 +122,14 @@ int main(int argc, char** argv) {
                 continue;
             }
             if (!*step) continue;
-            if (auto st = runner.run(**step); !st) std::cerr << "sentinel-samsim: " << st.error().message << std::endl;
+            if (auto st = runner.run(**step); !st)
+                std::cerr << "sentinel-samsim: " << st.error().message << std::endl;
         }
     } else {
         for (const auto& step : steps) {
             if (auto st = runner.run(step); !st) {
-                std::cerr << "sentinel-samsim: " << step.text << ": " << st.error().message << std::endl;
+                std::cerr << "sentinel-samsim: " << step.text << ": " << st.error().message
+                          << std::endl;
                 code = kExitFailed;
                 break;
             }
@@ -130,5 +139,7 @@ int main(int argc, char** argv) {
         while (pauseFor(std::chrono::milliseconds{kMillisPerSecond})) {
         }
     }
+    // The last replies reach the reader before the pty closes (a closed pty drops unread bytes).
+    (*sim)->drain(kDrainTimeout);
     return code;
 }

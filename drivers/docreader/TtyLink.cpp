@@ -26,14 +26,16 @@ constexpr std::array<BaudRate, 5> kBauds{{
     {9600, B9600},
 }};
 
-std::string errnoText(int e) { return std::strerror(e); }
+std::string errnoText(int e) {
+    return std::strerror(e);
+}
 
 int toPollMs(std::chrono::milliseconds t) {
     return t.count() <= 0 ? 0 : static_cast<int>(std::min<long long>(t.count(), INT32_MAX));
 }
 
 class TtyLink final : public ByteLink {
-public:
+  public:
     TtyLink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
     ~TtyLink() override {
         ::flock(fd_, LOCK_UN);
@@ -52,17 +54,23 @@ public:
                 continue;
             }
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && errno != EAGAIN) return makeError(path_ + ": write failed: " + errnoText(errno));
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) return makeError(path_ + ": write timed out (the line does not drain)");
+            if (n < 0 && errno != EAGAIN)
+                return makeError(path_ + ": write failed: " + errnoText(errno));
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                return makeError(path_ + ": write timed out (the line does not drain)");
             pollfd p{fd_, POLLOUT, 0};
-            if (::poll(&p, 1, toPollMs(left)) < 0 && errno != EINTR) return makeError(path_ + ": poll: " + errnoText(errno));
-            if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) return makeError(path_ + ": line closed");
+            if (::poll(&p, 1, toPollMs(left)) < 0 && errno != EINTR)
+                return makeError(path_ + ": poll: " + errnoText(errno));
+            if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
+                return makeError(path_ + ": line closed");
         }
         return Ok{};
     }
 
-    Result<std::size_t> read(std::span<std::uint8_t> into, std::chrono::milliseconds timeout) override {
+    Result<std::size_t> read(std::span<std::uint8_t> into,
+                             std::chrono::milliseconds timeout) override {
         pollfd p{fd_, POLLIN, 0};
         const int r = ::poll(&p, 1, toPollMs(timeout));
         if (r < 0) {
@@ -75,12 +83,13 @@ public:
         if (n > 0) return static_cast<std::size_t>(n);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) return std::size_t{0};
         // 0 bytes after readiness, or EIO: the adapter was unplugged or the pseudo-terminal closed.
-        return makeError(path_ + ": line closed" + (n < 0 ? ": " + errnoText(errno) : std::string{}));
+        return makeError(path_ + ": line closed" +
+                         (n < 0 ? ": " + errnoText(errno) : std::string{}));
     }
 
     void discardInput() override { ::tcflush(fd_, TCIFLUSH); }
 
-private:
+  private:
     int fd_;
     std::string path_;
 };
@@ -107,7 +116,8 @@ Result<std::unique_ptr<ByteLink>> openTty(const std::string& path, int baud) {
         return makeError(path + ": " + why);
     };
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK) return fail("in use by another process (is the kiosk service running?)");
+        if (errno == EWOULDBLOCK)
+            return fail("in use by another process (is the kiosk service running?)");
         return fail("cannot lock: " + errnoText(errno));
     }
     termios tio{};
@@ -120,7 +130,8 @@ Result<std::unique_ptr<ByteLink>> openTty(const std::string& path, int baud) {
     tio.c_cc[VTIME] = 0;
     if (::cfsetispeed(&tio, rate->speed) != 0 || ::cfsetospeed(&tio, rate->speed) != 0)
         return fail("cannot set " + std::to_string(baud) + " baud: " + errnoText(errno));
-    if (::tcsetattr(fd, TCSANOW, &tio) != 0) return fail("cannot configure the line: " + errnoText(errno));
+    if (::tcsetattr(fd, TCSANOW, &tio) != 0)
+        return fail("cannot configure the line: " + errnoText(errno));
     ::tcflush(fd, TCIOFLUSH);
     return std::unique_ptr<ByteLink>(std::make_unique<TtyLink>(fd, path));
 }

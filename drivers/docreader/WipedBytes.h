@@ -13,13 +13,16 @@
 namespace sentinel::docreader {
 
 class WipedBytes {
-public:
+  public:
     WipedBytes() = default;
-    explicit WipedBytes(std::size_t size) : bytes_(size == 0 ? nullptr : new std::uint8_t[size]()), size_(size) {}
+    explicit WipedBytes(std::size_t size)
+        : bytes_(size == 0 ? nullptr : new std::uint8_t[size]()), size_(size) {}
     explicit WipedBytes(std::span<const std::uint8_t> from) : WipedBytes(from.size()) {
         for (std::size_t i = 0; i < from.size(); ++i) bytes_[i] = from[i];
     }
-    WipedBytes(WipedBytes&& o) noexcept : bytes_(std::move(o.bytes_)), size_(o.size_) { o.size_ = 0; }
+    WipedBytes(WipedBytes&& o) noexcept : bytes_(std::move(o.bytes_)), size_(o.size_) {
+        o.size_ = 0;
+    }
     WipedBytes& operator=(WipedBytes&& o) noexcept {
         if (this != &o) {
             wipe();
@@ -47,7 +50,7 @@ public:
     std::span<std::uint8_t> span() { return {bytes_.get(), size_}; }
     std::span<const std::uint8_t> span() const { return {bytes_.get(), size_}; }
 
-private:
+  private:
     std::unique_ptr<std::uint8_t[]> bytes_;
     std::size_t size_ = 0;
 };

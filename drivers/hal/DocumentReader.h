@@ -1,8 +1,8 @@
 #pragma once
-// Identity-document reader interface (DESIGN §15): a card reader that reports a presented card as an
-// IdentityDocument, its removal, and faults. Backends: the SAM serial protocol on a tty
-// (drivers/docreader/SamReader, `documents.reader = "sam:/dev/ttyUSB0[@BAUD]"`), the same against the
-// simulated reader on a pseudo-terminal (`sentinel-samsim`), and fakes in tests/.
+// Identity-document reader interface (DESIGN §15): a card reader that reports a presented card as
+// an IdentityDocument, its removal, and faults. Backends: the SAM serial protocol on a tty
+// (drivers/docreader/SamReader, `documents.reader = "sam:/dev/ttyUSB0[@BAUD]"`), the same against
+// the simulated reader on a pseudo-terminal (`sentinel-samsim`), and fakes in tests/.
 
 #include <chrono>
 #include <cstdint>
@@ -21,12 +21,14 @@ enum class DocumentEventKind {
 };
 
 enum class DocumentFault {
-    // A card was in the field and could not be read (a bad or interrupted read, a card that failed its
+    // A card was in the field and could not be read (a bad or interrupted read, a card that failed
+    // its
     // authentication, an unknown card type, a text block that does not decode). The kiosk answers
     // REFER DOCUMENT_UNREADABLE ("please try again").
     Unreadable,
     // The reader itself: it cannot be opened, does not answer, answers garbage, or its SAM refuses
-    // (self-test failed, not authorised). No card is involved; this is for the technician (log, diag).
+    // (self-test failed, not authorised). No card is involved; this is for the technician (log,
+    // diag).
     // Reported once when it starts, not on every poll; a good answer ends it.
     Reader,
 };
@@ -37,21 +39,21 @@ struct DocumentEvent {
     IdentityDocument document;
     DocumentFault fault = DocumentFault::Reader;
     bool retryable = false;  // Fault: presenting the card again (or waiting) may help
-    std::string detail;      // Fault: what went wrong, for logs and the technician; never personal data
-    MonoTime at{};           // when the reader saw it
+    std::string detail;  // Fault: what went wrong, for logs and the technician; never personal data
+    MonoTime at{};       // when the reader saw it
 };
 
 // What `sentinel diag` shows about the reader. None of it is personal data.
 struct DocumentReaderHealth {
-    bool deviceOpen = false;                 // the line (tty) is open
-    bool samAnswered = false;                // the SAM answered its status request
-    std::optional<std::uint8_t> samStatus;   // the SW3 of that answer (0x90 = ready)
-    std::string samId;                       // "05.01-20200101-0000000001-0123456789"; empty when not read
-    std::string detail;                      // what failed, when something did
+    bool deviceOpen = false;                // the line (tty) is open
+    bool samAnswered = false;               // the SAM answered its status request
+    std::optional<std::uint8_t> samStatus;  // the SW3 of that answer (0x90 = ready)
+    std::string samId;   // "05.01-20200101-0000000001-0123456789"; empty when not read
+    std::string detail;  // what failed, when something did
 };
 
 class DocumentReader {
-public:
+  public:
     virtual ~DocumentReader() = default;
     // Waits at most `timeout` (0: does not wait) for the next event; nullopt when none came. Events
     // come from the reader's own thread, so a caller that also grabs camera frames is never held up

@@ -3,7 +3,8 @@
 // residence permit (DESIGN §15: checked before the lookup). Pure: no I/O, no copies of the number.
 //
 // 18 characters: a 6-digit region code, the birth date YYYYMMDD (characters 7–14), a 3-digit
-// sequence, and a check character by ISO 7064 MOD 11-2 over the first 17 digits ('0'–'9', 'X' for 10).
+// sequence, and a check character by ISO 7064 MOD 11-2 over the first 17 digits ('0'–'9', 'X' for
+// 10).
 
 #include <optional>
 #include <string_view>
@@ -21,8 +22,8 @@ enum class ResidentIdCheck {
 // "valid", "not 17 digits and a check character", … (no part of the number).
 std::string_view describe(ResidentIdCheck c);
 
-// The ISO 7064 MOD 11-2 check character for the first 17 digits; nullopt unless `first17` is exactly
-// 17 digits.
+// The ISO 7064 MOD 11-2 check character for the first 17 digits; nullopt unless `first17` is
+// exactly 17 digits.
 std::optional<char> residentIdCheckCharacter(std::string_view first17);
 
 // Checks format, check character and the birth date inside `number`; when `birthDate` (YYYY-MM-DD,

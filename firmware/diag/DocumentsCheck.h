@@ -1,8 +1,8 @@
 #pragma once
 // Identity-document reader check (DESIGN §7, §15): the reader's line opens, its SAM answers the
-// status request, and the SAM id is shown for the technician's records. `sentinel diag` adds it only
-// when `documents.reader` names a reader. The reader comes through hal::DocumentReader (app chooses
-// the backend); the verdict is pure.
+// status request, and the SAM id is shown for the technician's records. `sentinel diag` adds it
+// only when `documents.reader` names a reader. The reader comes through hal::DocumentReader (app
+// chooses the backend); the verdict is pure.
 
 #include <chrono>
 #include <string>

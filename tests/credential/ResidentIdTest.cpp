@@ -1,4 +1,5 @@
-// GB 11643-1999 citizen identity numbers: check character (ISO 7064 MOD 11-2) and the birth date inside.
+// GB 11643-1999 citizen identity numbers: check character (ISO 7064 MOD 11-2) and the birth date
+// inside.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -46,13 +47,16 @@ TEST(ResidentId, BirthDateThatIsNoDateIsRefusedEvenWithTheRightCheckCharacter) {
 
 TEST(ResidentId, BirthDateMustEqualTheCardsBirthField) {
     EXPECT_EQ(checkResidentId("110105199003077032", "1990-03-07"), ResidentIdCheck::Valid);
-    EXPECT_EQ(checkResidentId("110105199003077032", "1990-03-08"), ResidentIdCheck::BirthDateMismatch);
-    EXPECT_EQ(checkResidentId("110105199003077032", "19900307"), ResidentIdCheck::BirthDateMismatch);
+    EXPECT_EQ(checkResidentId("110105199003077032", "1990-03-08"),
+              ResidentIdCheck::BirthDateMismatch);
+    EXPECT_EQ(checkResidentId("110105199003077032", "19900307"),
+              ResidentIdCheck::BirthDateMismatch);
 }
 
 TEST(ResidentId, DescriptionsHoldNoPartOfTheNumber) {
-    for (auto c : {ResidentIdCheck::Valid, ResidentIdCheck::BadFormat, ResidentIdCheck::BadCheckDigit,
-                   ResidentIdCheck::BadBirthDate, ResidentIdCheck::BirthDateMismatch})
+    for (auto c :
+         {ResidentIdCheck::Valid, ResidentIdCheck::BadFormat, ResidentIdCheck::BadCheckDigit,
+          ResidentIdCheck::BadBirthDate, ResidentIdCheck::BirthDateMismatch})
         EXPECT_FALSE(describe(c).empty());
 }
 

@@ -23,13 +23,16 @@ std::vector<std::uint8_t> readData(const SimCard& c) {
     std::vector<std::uint8_t> d(kReadLengthsBytes + c.text.size() + c.photo.size());
     d[0] = 0x01, d[2] = 0x04;  // 256 and 1024, big-endian
     std::copy(c.text.begin(), c.text.end(), d.begin() + kReadLengthsBytes);
-    std::copy(c.photo.begin(), c.photo.end(), d.begin() + static_cast<std::ptrdiff_t>(kReadLengthsBytes + c.text.size()));
+    std::copy(c.photo.begin(), c.photo.end(),
+              d.begin() + static_cast<std::ptrdiff_t>(kReadLengthsBytes + c.text.size()));
     return d;
 }
 
 TEST(CardText, ResidentIdDecodesNumberBirthNationalityAndName) {
-    auto doc = decodeTextBlock(card(SimCardKind::CnId, {{"name", "甲乙丙丁"}, {"number", "110105199003077032"},
-                                                         {"birth", "19900307"}}).text);
+    auto doc = decodeTextBlock(
+        card(SimCardKind::CnId,
+             {{"name", "甲乙丙丁"}, {"number", "110105199003077032"}, {"birth", "19900307"}})
+            .text);
     ASSERT_TRUE(doc) << doc.error().message;
     EXPECT_EQ(doc->type, DocumentType::CnId);
     EXPECT_EQ(doc->name.view(), "甲乙丙丁");
@@ -39,8 +42,11 @@ TEST(CardText, ResidentIdDecodesNumberBirthNationalityAndName) {
 }
 
 TEST(CardText, PermitJDecodesAsThePermitWithChineseNationality) {
-    auto doc = decodeTextBlock(card(SimCardKind::PermitJ, {{"name", "陳大文"}, {"number", "810000199001011230"},
-                                                            {"birth", "19900101"}, {"pass", "H87654321"}}).text);
+    auto doc = decodeTextBlock(card(SimCardKind::PermitJ, {{"name", "陳大文"},
+                                                           {"number", "810000199001011230"},
+                                                           {"birth", "19900101"},
+                                                           {"pass", "H87654321"}})
+                                   .text);
     ASSERT_TRUE(doc) << doc.error().message;
     EXPECT_EQ(doc->type, DocumentType::CnPermitJ);
     EXPECT_EQ(doc->name.view(), "陳大文");
@@ -50,9 +56,12 @@ TEST(CardText, PermitJDecodesAsThePermitWithChineseNationality) {
 }
 
 TEST(CardText, ForeignPermanentResidenceCardUsesItsOwnLayout) {
-    auto doc = decodeTextBlock(card(SimCardKind::ForeignI, {{"name", "CANARY ZED"}, {"cn-name", "金丝雀"},
-                                                             {"number", "CAN110079010101"}, {"nationality", "CAN"},
-                                                             {"birth", "19790102"}}).text);
+    auto doc = decodeTextBlock(card(SimCardKind::ForeignI, {{"name", "CANARY ZED"},
+                                                            {"cn-name", "金丝雀"},
+                                                            {"number", "CAN110079010101"},
+                                                            {"nationality", "CAN"},
+                                                            {"birth", "19790102"}})
+                                   .text);
     ASSERT_TRUE(doc) << doc.error().message;
     EXPECT_EQ(doc->type, DocumentType::CnPrI);
     EXPECT_EQ(doc->name.view(), "CANARY ZED");
@@ -62,14 +71,17 @@ TEST(CardText, ForeignPermanentResidenceCardUsesItsOwnLayout) {
 }
 
 TEST(CardText, ForeignCardWithoutEnglishNameFallsBackToTheChineseName) {
-    auto doc = decodeTextBlock(card(SimCardKind::ForeignI, {{"name", ""}, {"cn-name", "金丝雀"}}).text);
+    auto doc =
+        decodeTextBlock(card(SimCardKind::ForeignI, {{"name", ""}, {"cn-name", "金丝雀"}}).text);
     ASSERT_TRUE(doc) << doc.error().message;
     EXPECT_EQ(doc->name.view(), "金丝雀");
 }
 
 TEST(CardText, NulPaddingIsTrimmedLikeSpaces) {
     auto c = card(SimCardKind::CnId, {{"name", "张三"}});
-    for (std::size_t i = resident::kName.offset + 4; i < resident::kName.offset + resident::kName.bytes; ++i) c.text[i] = 0;
+    for (std::size_t i = resident::kName.offset + 4;
+         i < resident::kName.offset + resident::kName.bytes; ++i)
+        c.text[i] = 0;
     auto doc = decodeTextBlock(c.text);
     ASSERT_TRUE(doc);
     EXPECT_EQ(doc->name.view(), "张三");
@@ -79,8 +91,8 @@ TEST(CardText, AddressAndPhotoAreNotPartOfTheDocument) {
     // The address field holds a canary; nothing of the document may carry it.
     auto doc = decodeTextBlock(card(SimCardKind::CnId, {{"address", "ADDRESSCANARY"}}).text);
     ASSERT_TRUE(doc);
-    for (auto v : {doc->name.view(), doc->number.view(), doc->birthDate.view(), doc->nationality.view(),
-                   doc->primaryIdentifier.view(), doc->givenNames.view()})
+    for (auto v : {doc->name.view(), doc->number.view(), doc->birthDate.view(),
+                   doc->nationality.view(), doc->primaryIdentifier.view(), doc->givenNames.view()})
         EXPECT_EQ(v.find("CANARY"), std::string_view::npos);
 }
 

@@ -1,4 +1,5 @@
-// The `documents` diagnostic: the verdict from what the reader reports, with a remedy for each cause.
+// The `documents` diagnostic: the verdict from what the reader reports, with a remedy for each
+// cause.
 #include <gtest/gtest.h>
 
 #include "firmware/diag/DocumentsCheck.h"
@@ -25,7 +26,8 @@ TEST(DocumentsCheck, AppliesOnlyWhenAReaderIsConfigured) {
 TEST(DocumentsCheck, ReadySamIsOkAndShowsItsId) {
     auto o = judgeDocumentReader(kSource, ready());
     EXPECT_EQ(o.status, Status::Ok);
-    EXPECT_EQ(o.detail, "sam:/dev/ttyUSB0@115200: SAM ready, id 05.01-20200101-0000000001-0123456789");
+    EXPECT_EQ(o.detail,
+              "sam:/dev/ttyUSB0@115200: SAM ready, id 05.01-20200101-0000000001-0123456789");
 }
 
 TEST(DocumentsCheck, MissingDeviceFailsWithAPlugInRemedy) {

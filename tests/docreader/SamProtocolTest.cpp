@@ -34,7 +34,8 @@ Bytes concat(std::initializer_list<Bytes> parts) {
 
 TEST(SamProtocol, FindCardRequestMatchesTheModuleDocumentation) {
     // Vendor examples: find AA AA AA 96 69 00 03 20 01 22, select … 20 02 21, read … 30 01 32.
-    EXPECT_EQ(encodeRequest(kFindCard), (Bytes{0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x03, 0x20, 0x01, 0x22}));
+    EXPECT_EQ(encodeRequest(kFindCard),
+              (Bytes{0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x03, 0x20, 0x01, 0x22}));
     EXPECT_EQ(encodeRequest(kSelectCard).back(), 0x21);
     EXPECT_EQ(encodeRequest(kReadText).back(), 0x32);
     EXPECT_EQ(encodeRequest(kSamStatus).back(), 0xED);
@@ -42,9 +43,10 @@ TEST(SamProtocol, FindCardRequestMatchesTheModuleDocumentation) {
 
 TEST(SamProtocol, FindCardFoundReplyMatchesTheModuleDocumentation) {
     const Bytes iin(4, 0);
-    EXPECT_EQ(encodeReply(0, 0, 0x9F, iin),
-              (Bytes{0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x08, 0x00, 0x00, 0x9F, 0x00, 0x00, 0x00, 0x00, 0x97}));
-    EXPECT_EQ(encodeReply(0, 0, 0x80), (Bytes{0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x04, 0x00, 0x00, 0x80, 0x84}));
+    EXPECT_EQ(encodeReply(0, 0, 0x9F, iin), (Bytes{0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x08, 0x00,
+                                                   0x00, 0x9F, 0x00, 0x00, 0x00, 0x00, 0x97}));
+    EXPECT_EQ(encodeReply(0, 0, 0x80),
+              (Bytes{0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x04, 0x00, 0x00, 0x80, 0x84}));
 }
 
 TEST(SamProtocol, ReplyRoundTripsThroughTheDecoder) {
@@ -90,7 +92,8 @@ TEST(SamProtocol, GarbageBeforeThePreambleIsSkipped) {
 }
 
 TEST(SamProtocol, OneByteAtATimeGivesTheSameFrames) {
-    const Bytes stream = concat({encodeReply(0, 0, 0x9F, Bytes(4, 0)), Bytes{0x42, 0xAA}, encodeReply(0, 0, 0x90, Bytes(8, 7))});
+    const Bytes stream = concat({encodeReply(0, 0, 0x9F, Bytes(4, 0)), Bytes{0x42, 0xAA},
+                                 encodeReply(0, 0, 0x90, Bytes(8, 7))});
     FrameDecoder d(FrameKind::Reply);
     auto out = decodeAll(d, stream, 1);
     ASSERT_EQ(out.size(), 2u);
@@ -135,7 +138,8 @@ TEST(SamProtocol, PreambleInsideACorruptFrameIsFoundAgain) {
     FrameDecoder d(FrameKind::Reply);
     auto out = decodeAll(d, concat({liar, good, Bytes(8, 0)}));
     bool found = false;
-    for (const auto& x : out) found = found || (x.status == DecodeStatus::Frame && replyOf(x.frame)->sw3 == 0x80);
+    for (const auto& x : out)
+        found = found || (x.status == DecodeStatus::Frame && replyOf(x.frame)->sw3 == 0x80);
     EXPECT_TRUE(found);
 }
 
@@ -157,11 +161,13 @@ TEST(SamProtocol, ResetZeroisesAPartialFrame) {
     EXPECT_GT(d.buffered(), 0u);
     d.reset();
     EXPECT_EQ(d.buffered(), 0u);
-    EXPECT_TRUE(std::all_of(d.storage().begin(), d.storage().end(), [](std::uint8_t b) { return b == 0; }));
+    EXPECT_TRUE(
+        std::all_of(d.storage().begin(), d.storage().end(), [](std::uint8_t b) { return b == 0; }));
 }
 
 TEST(SamProtocol, SamIdFormatsAsVendorToolsPrintIt) {
-    const Bytes id{0x05, 0x00, 0x01, 0x00, 0xA5, 0x3A, 0x34, 0x01, 0x01, 0x00, 0x00, 0x00, 0x15, 0xCD, 0x5B, 0x07};
+    const Bytes id{0x05, 0x00, 0x01, 0x00, 0xA5, 0x3A, 0x34, 0x01,
+                   0x01, 0x00, 0x00, 0x00, 0x15, 0xCD, 0x5B, 0x07};
     EXPECT_EQ(formatSamId(id), "05.01-20200101-0000000001-0123456789");
     EXPECT_FALSE(formatSamId(Bytes(15, 0)));
 }

@@ -1,5 +1,5 @@
-// The reader and the simulated reader over a real pseudo-terminal: termios, the reader's own thread,
-// reopening, health for diag, and the sentinel-samsim tool serving a script.
+// The reader and the simulated reader over a real pseudo-terminal: termios, the reader's own
+// thread, reopening, health for diag, and the sentinel-samsim tool serving a script.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -38,7 +38,8 @@ std::unique_ptr<SamReader> readerOn(const std::string& path) {
     return std::make_unique<SamReader>(options, [path] { return openTty(path, kDefaultBaud); });
 }
 
-void present(SamSimulator& sim, SimCardKind kind, const std::vector<std::pair<std::string, std::string>>& fields = {}) {
+void present(SamSimulator& sim, SimCardKind kind,
+             const std::vector<std::pair<std::string, std::string>>& fields = {}) {
     auto card = makeSimCard(kind, fields);
     ASSERT_TRUE(card) << card.error().message;
     sim.withDevice([&](SamDevice& d) { d.present(std::move(card).value()); });
@@ -49,7 +50,8 @@ std::optional<hal::DocumentEvent> nextCardEvent(SamReader& reader) {
     const auto until = std::chrono::steady_clock::now() + kEventWait;
     while (std::chrono::steady_clock::now() < until) {
         auto e = reader.poll(100ms);
-        if (e && !(e->kind == DocumentEventKind::Fault && e->fault == DocumentFault::Reader)) return e;
+        if (e && !(e->kind == DocumentEventKind::Fault && e->fault == DocumentFault::Reader))
+            return e;
     }
     return std::nullopt;
 }
@@ -58,7 +60,8 @@ TEST(SamReaderPty, CardIsPresentedThenRemoved) {
     auto sim = startSimulator();
     ASSERT_TRUE(sim);
     auto reader = readerOn(sim->path());
-    present(*sim, SimCardKind::CnId, {{"name", "甲乙丙丁"}, {"number", "110105199003077032"}, {"birth", "19900307"}});
+    present(*sim, SimCardKind::CnId,
+            {{"name", "甲乙丙丁"}, {"number", "110105199003077032"}, {"birth", "19900307"}});
     auto e = nextCardEvent(*reader);
     ASSERT_TRUE(e);
     ASSERT_EQ(e->kind, DocumentEventKind::Presented) << e->detail;
@@ -164,6 +167,20 @@ TEST(SamReaderPty, SimulatorGoingAwayIsALostLine) {
     EXPECT_EQ(e->fault, DocumentFault::Reader);
 }
 
+TEST(SamReaderPty, DestroyingTheReaderMidReadReturnsPromptly) {
+    auto sim = startSimulator();
+    ASSERT_TRUE(sim);
+    sim->withDevice([](SamDevice& d) { d.injectStall(60s, kReadText); });
+    auto reader = readerOn(sim->path());
+    present(*sim, SimCardKind::CnId);
+    // find, select, read: the read's answer is held back for a minute.
+    ASSERT_TRUE(sim->waitUntil([](const SamDevice& d) { return d.requests() >= 3; }, kEventWait));
+    const auto start = std::chrono::steady_clock::now();
+    reader.reset();
+    EXPECT_LT(std::chrono::steady_clock::now() - start,
+              2s);  // far below the read timeout and the stall
+}
+
 TEST(SamReaderPty, SpecParsesNoneSamPathAndBaud) {
     auto none = parseReaderSpec("none");
     ASSERT_TRUE(none);
@@ -185,8 +202,9 @@ TEST(SamsimTool, ServesAScriptOnThePtyItPrints) {
     const auto script = dir / "demo.samsim";
     std::ofstream(script) << "present cn-id number=110105199003077032 birth=19900307\n"
                              "wait-read 10000\nremove\nwait-find 10000\n";
-    const std::string cmd = std::string(SENTINEL_BINARY_DIR) + "/drivers/docreader/sentinel-samsim --script " +
-                            script.string() + " 2>/dev/null";
+    const std::string cmd = std::string(SENTINEL_BINARY_DIR) +
+                            "/drivers/docreader/sentinel-samsim --script " + script.string() +
+                            " 2>/dev/null";
     FILE* tool = ::popen(cmd.c_str(), "r");
     ASSERT_NE(tool, nullptr);
     char line[256] = {};

@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "drivers/docreader/SamScript.h"
 
@@ -34,7 +37,23 @@ echo insert the card now
     auto steps = parseScript(script);
     ASSERT_TRUE(steps) << steps.error().message;
     EXPECT_EQ(steps->size(), 20u);
-    EXPECT_EQ(steps->front().text, R"(present cn-id name="张 三" number=110105199003077032 birth=19900307)");
+    EXPECT_EQ(steps->front().text,
+              R"(present cn-id name="张 三" number=110105199003077032 birth=19900307)");
+}
+
+TEST(SamScript, ShippedExampleScriptsParse) {
+    const std::filesystem::path dir =
+        std::filesystem::path(SENTINEL_SOURCE_DIR) / "drivers/docreader/scripts";
+    int scripts = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        std::ifstream in(entry.path());
+        std::ostringstream text;
+        text << in.rdbuf();
+        auto steps = parseScript(text.str());
+        EXPECT_TRUE(steps) << entry.path() << ": " << (steps ? "" : steps.error().message);
+        ++scripts;
+    }
+    EXPECT_GE(scripts, 2);
 }
 
 TEST(SamScript, UnknownStepIsNamedWithItsLine) {
@@ -44,10 +63,11 @@ TEST(SamScript, UnknownStepIsNamedWithItsLine) {
 }
 
 TEST(SamScript, BadArgumentsAreRefused) {
-    for (const char* line : {"present passport", "present cn-id nosuchfield=1", "present cn-id name",
-                             "status 0x1FF", "status 0x41 fly", "wait soon", "garbage 0", "garbage hex:ABC",
-                             "stall 10 after=x", "sam-id 1.2-3", "drip", "remove now", "present cn-id \"open",
-                             "present cn-id number=1234567890123456789012"}) {
+    for (const char* line :
+         {"present passport", "present cn-id nosuchfield=1", "present cn-id name", "status 0x1FF",
+          "status 0x41 fly", "wait soon", "garbage 0", "garbage hex:ABC", "stall 10 after=x",
+          "sam-id 1.2-3", "drip", "remove now", "present cn-id \"open",
+          "present cn-id number=1234567890123456789012"}) {
         EXPECT_FALSE(parseScriptLine(line)) << line;
     }
 }

@@ -21,13 +21,14 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 constexpr SamTimeouts kTimeouts{500ms, 1600ms};
 
 class SamSessionTest : public ::testing::Test {
-protected:
+  protected:
     void present(SimCardKind kind = SimCardKind::CnId, const Fields& fields = {}) {
         auto c = makeSimCard(kind, fields);
         ASSERT_TRUE(c) << c.error().message;
         device.present(std::move(c).value());
     }
-    // Steps until an event comes, at most `rounds` times (a hang would be a test failure, not a wait).
+    // Steps until an event comes, at most `rounds` times (a hang would be a test failure, not a
+    // wait).
     std::optional<hal::DocumentEvent> nextEvent(int rounds = 20) {
         for (int i = 0; i < rounds; ++i) {
             auto s = session.step();
@@ -50,7 +51,8 @@ TEST_F(SamSessionTest, NoCardMeansNoEvent) {
 }
 
 TEST_F(SamSessionTest, CardIsPresentedOnceWhileItStaysInTheField) {
-    present(SimCardKind::CnId, {{"name", "甲乙丙丁"}, {"number", "110105199003077032"}, {"birth", "19900307"}});
+    present(SimCardKind::CnId,
+            {{"name", "甲乙丙丁"}, {"number", "110105199003077032"}, {"birth", "19900307"}});
     auto s = session.step();
     ASSERT_TRUE(s.event);
     ASSERT_EQ(s.event->kind, DocumentEventKind::Presented);
@@ -79,9 +81,10 @@ TEST_F(SamSessionTest, CardLeavingTheFieldIsReportedAndTheNextCardIsRead) {
 }
 
 TEST_F(SamSessionTest, EachCardTypeDecodesThroughTheProtocol) {
-    const std::pair<SimCardKind, DocumentType> kinds[] = {{SimCardKind::CnId, DocumentType::CnId},
-                                                          {SimCardKind::PermitJ, DocumentType::CnPermitJ},
-                                                          {SimCardKind::ForeignI, DocumentType::CnPrI}};
+    const std::pair<SimCardKind, DocumentType> kinds[] = {
+        {SimCardKind::CnId, DocumentType::CnId},
+        {SimCardKind::PermitJ, DocumentType::CnPermitJ},
+        {SimCardKind::ForeignI, DocumentType::CnPrI}};
     for (auto [kind, type] : kinds) {
         present(kind);
         auto e = nextEvent();
@@ -95,8 +98,10 @@ TEST_F(SamSessionTest, EachCardTypeDecodesThroughTheProtocol) {
 
 TEST_F(SamSessionTest, GarbageBeforeThePreambleIsSkipped) {
     present();
-    device.injectGarbage(std::vector<std::uint8_t>{0xAA, 0xAA, 0x96, 0x00, 0xAA, 0xAA, 0xAA, 0x96, 0x13}, kReadText);
-    device.injectGarbage(std::vector<std::uint8_t>{0xAA, 0xAA, 0xAA, 0x96, 0x69, 0xFF, 0xFF}, kFindCard);  // bad LEN
+    device.injectGarbage(
+        std::vector<std::uint8_t>{0xAA, 0xAA, 0x96, 0x00, 0xAA, 0xAA, 0xAA, 0x96, 0x13}, kReadText);
+    device.injectGarbage(std::vector<std::uint8_t>{0xAA, 0xAA, 0xAA, 0x96, 0x69, 0xFF, 0xFF},
+                         kFindCard);  // bad LEN
     auto e = nextEvent();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->kind, DocumentEventKind::Presented) << e->detail;
@@ -198,8 +203,9 @@ TEST_F(SamSessionTest, CardPulledMidReadIsAFaultThenRemovedWithoutHanging) {
 }
 
 TEST_F(SamSessionTest, EveryCardStatusOnReadIsAnUnreadableFaultNamingIt) {
-    for (std::uint8_t v : {sw3::kReadFailed, sw3::kCardAuthFailed, sw3::kSamAuthFailed, sw3::kInfoCheckFailed,
-                           sw3::kUnknownCardType, sw3::kRandomFailed, sw3::kNoContent, std::uint8_t{0xA5}}) {
+    for (std::uint8_t v :
+         {sw3::kReadFailed, sw3::kCardAuthFailed, sw3::kSamAuthFailed, sw3::kInfoCheckFailed,
+          sw3::kUnknownCardType, sw3::kRandomFailed, sw3::kNoContent, std::uint8_t{0xA5}}) {
         present();
         device.injectStatus(v, kReadText);
         auto e = nextEvent();
@@ -224,8 +230,9 @@ TEST_F(SamSessionTest, SelectFailureIsAnUnreadableFault) {
 }
 
 TEST_F(SamSessionTest, ReaderStatusesOnFindAreReaderFaultsReportedOnce) {
-    for (std::uint8_t v : {sw3::kSelfTestFailed, sw3::kUnauthorised, sw3::kChecksumError, sw3::kLengthError,
-                           sw3::kCommandError, sw3::kNotPermitted, sw3::kUnrecognised, sw3::kCommFault, std::uint8_t{0xA5}}) {
+    for (std::uint8_t v : {sw3::kSelfTestFailed, sw3::kUnauthorised, sw3::kChecksumError,
+                           sw3::kLengthError, sw3::kCommandError, sw3::kNotPermitted,
+                           sw3::kUnrecognised, sw3::kCommFault, std::uint8_t{0xA5}}) {
         device.injectStatus(v, kFindCard);
         device.injectStatus(v, kFindCard);
         auto first = session.step();
@@ -257,7 +264,8 @@ TEST_F(SamSessionTest, SilentReaderIsOneTimeoutFaultNotAHang) {
 TEST_F(SamSessionTest, LateReadAnswerIsNotTakenForTheAnswerToFind) {
     present();
     // A whole read reply (from an earlier, timed-out read) arrives just before the find reply.
-    device.injectGarbage(encodeReply(0, 0, sw3::kSuccess, std::vector<std::uint8_t>(1284, 0x20)), kFindCard);
+    device.injectGarbage(encodeReply(0, 0, sw3::kSuccess, std::vector<std::uint8_t>(1284, 0x20)),
+                         kFindCard);
     auto e = nextEvent();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->kind, DocumentEventKind::Presented) << e->detail;
@@ -311,6 +319,20 @@ TEST_F(SamSessionTest, DecoderHoldsNothingAfterACardWasPulledMidRead) {
     device.injectPullMidRead(600);
     ASSERT_EQ(nextEvent()->kind, DocumentEventKind::Fault);
     EXPECT_TRUE(allZero(session.decoder().storage()));
+}
+
+TEST(SamSessionStop, StopRequestEndsAWaitWithoutAnEvent) {
+    SamDevice device;
+    testing::ManualClock clock;
+    SimLink link{device, clock};
+    std::stop_source stop;
+    SamSession session{link, clock, kTimeouts, stop.get_token()};
+    device.injectSilence(kFindCard);
+    stop.request_stop();
+    const auto start = clock.monotonic();
+    auto s = session.step();
+    EXPECT_FALSE(s.event);
+    EXPECT_LE(clock.monotonic() - start, SamSession::kStopCheck);
 }
 
 TEST(SamTimeouts, ReadTimeoutGrowsOnSlowerLines) {

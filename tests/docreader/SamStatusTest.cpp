@@ -1,4 +1,5 @@
-// Every SW3 the module documentation lists maps to a clear fault; unknown values are named, not hung on.
+// Every SW3 the module documentation lists maps to a clear fault; unknown values are named, not
+// hung on.
 #include <gtest/gtest.h>
 
 #include <set>

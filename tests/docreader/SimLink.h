@@ -13,7 +13,7 @@
 namespace sentinel::docreader {
 
 class SimLink final : public ByteLink {
-public:
+  public:
     SimLink(SamDevice& device, testing::ManualClock& clock) : device_(device), clock_(clock) {}
 
     Status write(std::span<const std::uint8_t> bytes, std::chrono::milliseconds) override {
@@ -22,7 +22,8 @@ public:
         return Ok{};
     }
 
-    Result<std::size_t> read(std::span<std::uint8_t> into, std::chrono::milliseconds timeout) override {
+    Result<std::size_t> read(std::span<std::uint8_t> into,
+                             std::chrono::milliseconds timeout) override {
         if (lost_) return makeError("line closed");
         take();
         if (pending_.empty()) {
@@ -49,7 +50,7 @@ public:
 
     void loseLine() { lost_ = true; }
 
-private:
+  private:
     void take() {
         auto due = device_.takeDue(clock_.monotonic());
         pending_.insert(pending_.end(), due.begin(), due.end());
