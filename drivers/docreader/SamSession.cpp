@@ -48,7 +48,10 @@ Exchange SamSession::exchange(Command c, std::chrono::milliseconds timeout) {
         return x;
     }
     const std::size_t maxData = c == kReadText ? kMaxLen : kShortReplyMaxData;
-    const auto deadline = clock_.monotonic() + timeout;
+    const auto start = clock_.monotonic();
+    const auto cap = start + std::max(timeout, kSlowestReply);
+    auto deadline = start + timeout;
+    bool extended = false;
     std::array<std::uint8_t, kReadChunk> chunk{};
     bool sawBadChecksum = false;
     while (true) {
@@ -85,6 +88,13 @@ Exchange SamSession::exchange(Command c, std::chrono::milliseconds timeout) {
         }
         secureZero(chunk.data(), chunk.size());
         if (x.frame.body.size() || sawBadChecksum) break;
+        if (*n > 0 && decoder_.buffered() > 0) {
+            const auto more = std::min(clock_.monotonic() + kReplyGap, cap);
+            if (more > deadline) {
+                deadline = more;
+                extended = true;
+            }
+        }
     }
     const bool partial = decoder_.buffered() > 0;
     decoder_.reset();
@@ -95,8 +105,15 @@ Exchange SamSession::exchange(Command c, std::chrono::milliseconds timeout) {
         return x;
     }
     x.failure = ExchangeFailure::Timeout;
-    x.detail = "no complete answer to " + commandName(c) + " within " + ms(timeout) +
-               (partial ? " (it stopped mid-frame)" : "");
+    if (extended && deadline == cap) {
+        x.detail = "the answer to " + commandName(c) + " took over " + ms(kSlowestReply);
+    } else if (extended) {
+        x.detail = "the answer to " + commandName(c) + " stopped mid-frame (no byte for " +
+                   ms(kReplyGap) + ")";
+    } else {
+        x.detail = "no complete answer to " + commandName(c) + " within " + ms(timeout) +
+                   (partial ? " (it stopped mid-frame)" : "");
+    }
     return x;
 }
 

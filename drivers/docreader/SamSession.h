@@ -29,6 +29,14 @@ inline constexpr std::chrono::milliseconds kCommandTimeout{500};
 inline constexpr std::chrono::milliseconds kCardReadTime{1500};
 inline constexpr std::size_t kReadReplyBytes = kHeaderBytes + 3 + 4 + 256 + 1024 + 1;
 
+// Once a reply has begun, its deadline moves on while bytes keep coming: a module streams a reply
+// without pause (a byte every 0.1–1 ms at 115200–9600 baud), so this much silence mid-frame means
+// it stopped…
+inline constexpr std::chrono::milliseconds kReplyGap{500};
+// …but never past this: the longest reply (1295 bytes) needs 1.35 s at 9600 baud, and a line that
+// delivers it slower than a byte per 7 ms is broken, not slow.
+inline constexpr std::chrono::milliseconds kSlowestReply{10000};
+
 struct SamTimeouts {
     std::chrono::milliseconds command = kCommandTimeout;
     std::chrono::milliseconds read = kCardReadTime;
@@ -73,8 +81,9 @@ class SamSession {
     // SAM status (11 FF) and SAM id (12 FF), for diag.
     hal::DocumentReaderHealth health();
 
-    // One command and its reply. Stale replies (longer than the command can answer) are skipped;
-    // garbage before a preamble is skipped; every buffer is zeroised before it returns.
+    // One command and its reply within `timeout` (extended by kReplyGap while a reply's bytes keep
+    // coming, up to kSlowestReply). Stale replies (longer than the command can answer) and garbage
+    // before a preamble are skipped; every buffer is zeroised before it returns.
     Exchange exchange(Command c, std::chrono::milliseconds timeout);
 
     Phase phase() const { return phase_; }

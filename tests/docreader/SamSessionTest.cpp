@@ -115,6 +115,38 @@ TEST_F(SamSessionTest, RepliesOneByteAtATimeAreRead) {
     EXPECT_EQ(e->kind, DocumentEventKind::Presented) << e->detail;
 }
 
+TEST_F(SamSessionTest, SlowDripBeyondTheReadTimeoutIsReadWhileBytesKeepComing) {
+    device.setDrip(3ms);  // 1295 bytes take 3.9 s, more than the 1.6 s read timeout
+    present();
+    auto e = nextEvent();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->kind, DocumentEventKind::Presented) << e->detail;
+}
+
+TEST_F(SamSessionTest, DripSlowerThanTheSlowestReplyIsAFault) {
+    device.setDrip(9ms);  // 1295 bytes would take 11.7 s
+    present();
+    const auto start = clock.monotonic();
+    auto fault = nextEvent();
+    ASSERT_TRUE(fault);
+    ASSERT_EQ(fault->kind, DocumentEventKind::Fault);
+    EXPECT_EQ(fault->detail, "the answer to read card took over 10000 ms (card pulled mid-read?)");
+    EXPECT_LE(clock.monotonic() - start, kTimeouts.command * 2 + kSlowestReply);
+}
+
+TEST_F(SamSessionTest, StallAfterTheReadTimeoutMidFrameIsAFaultAfterTheGap) {
+    device.setDrip(2ms);
+    device.injectStall(5000ms, kReadText, 1000);  // 1000 bytes take 2 s, then 5 s of silence
+    present();
+    auto fault = nextEvent();
+    ASSERT_TRUE(fault);
+    ASSERT_EQ(fault->kind, DocumentEventKind::Fault);
+    EXPECT_EQ(fault->fault, DocumentFault::Unreadable);
+    EXPECT_EQ(
+        fault->detail,
+        "the answer to read card stopped mid-frame (no byte for 500 ms) (card pulled mid-read?)");
+}
+
 TEST_F(SamSessionTest, StallWithinTheTimeoutIsNoFault) {
     present();
     device.injectStall(300ms, kReadText, 10);
