@@ -5,6 +5,7 @@
 #include "firmware/app/Backends.h"
 #include "firmware/app/CliUtil.h"
 #include "firmware/control/ControlServer.h"
+#include "firmware/control/KioskControl.h"
 #include "firmware/app/EngineDecoder.h"
 #include "firmware/fleet/FleetParts.h"
 #include "firmware/ui/KioskScreen.h"
@@ -12,6 +13,7 @@
 #include "firmware/control/KioskStatus.h"
 #include "firmware/app/Output.h"
 #include "firmware/kiosk/Runtime.h"
+#include "firmware/kiosk/TrustLoader.h"
 #include "firmware/app/ServiceNotify.h"
 #include "firmware/fleet/MqttLink.h"
 #include "firmware/fleet/TrustSync.h"
@@ -111,21 +113,6 @@ control::StatusSources statusSources(const kiosk::Config& cfg, kiosk::Runtime& r
     return s;
 }
 
-// The control socket's commands: `status` answers at once; `override` goes to the decision thread
-// and is answered from there.
-control::ControlHandler controlHandler(control::KioskStatus& status, kiosk::Kiosk& kiosk) {
-    return [&status, &kiosk](const nlohmann::json& req, control::ControlReply reply) {
-        const std::string cmd = req.at("cmd").get<std::string>();
-        if (cmd == "status") return reply({{"ok", true}, {"status", status.report()}});
-        if (cmd == "override") {
-            return kiosk.requestOverride([reply](const kiosk::StaffOverrideOutcome& o) {
-                reply({{"ok", true}, {"opened", o.opened}, {"seq", o.seq}, {"overrides", o.overrides}, {"detail", o.detail}});
-            });
-        }
-        reply({{"ok", false}, {"error", "unknown command '" + cmd + "' (status, override)"}});
-    };
-}
-
 }  // namespace
 
 int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
@@ -212,16 +199,22 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
         if (!settings) {
             SLOG("TrustSync", Error) << settings.error().message << " (no trust sync)";
         } else {
-            syncWorker = std::make_unique<fleet::TrustSyncWorker>((*rt)->trustStore(), fleet::makeSyncTransport(*settings), *settings,
-                                                           cfg->policy, (*rt)->bundleIssuedAt(),
-                                                           std::chrono::minutes{cfg->trust.syncIntervalMin});
+            const kiosk::Config& config = *cfg;
+            syncWorker = std::make_unique<fleet::TrustSyncWorker>(
+                (*rt)->trustStore(), fleet::makeSyncTransport(*settings), *settings, cfg->policy, (*rt)->bundleIssuedAt(),
+                std::chrono::minutes{cfg->trust.syncIntervalMin}, [&config] { return kiosk::loadTrustState(config).state; });
         }
     }
 
     // Fleet link and metrics: observers of the loop, on their own threads (declared before the kiosk:
     // observers outlive it).
-    auto fleetParts = fleet::FleetParts::start(*cfg, clock, (*rt)->trustStore(), syncWorker.get(), (*camera)->describe(),
-                                              diagnosticsReport);
+    fleet::FleetContext fc;
+    fc.store = (*rt)->trustStore();
+    fc.syncWorker = syncWorker.get();
+    fc.cameraDescription = (*camera)->describe();
+    fc.diagnostics = diagnosticsReport;
+    if (kiosk::ClockTrust* ct = (*rt)->clockTrust()) fc.clockTrusted = [ct] { return ct->trusted(); };
+    auto fleetParts = fleet::FleetParts::start(*cfg, clock, std::move(fc));
     if (!fleetParts) {
         ctx.err << "sentinel run: " << fleetParts.error().message << '\n';
         return kExitUsage;
@@ -242,7 +235,15 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     if (!cfg->staff.controlSocket.empty()) {
         control::ControlServerOptions co;
         co.path = cfg->staff.controlSocket;
-        auto server = control::ControlServer::start(co, controlHandler(status, kiosk));
+        control::KioskControlOptions kc;
+        const kiosk::Config& config = *cfg;
+        kc.reloadTrust = [&config] { return kiosk::loadTrustState(config).state; };
+        kc.store = (*rt)->trustStore();
+        fleet::MqttLink* link = (*fleetParts)->link();
+        kc.trustReloaded = [link] {
+            if (link) link->refreshStatus();
+        };
+        auto server = control::ControlServer::start(co, control::kioskControlHandler(status, kiosk, std::move(kc)));
         if (server) {
             control = std::move(server).value();
         } else {

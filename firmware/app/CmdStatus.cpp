@@ -1,6 +1,9 @@
 // `sentinel status [--json] [--config FILE]` and `sentinel staff override [--json] [--config FILE]`:
 // the CLI side of the control socket (DESIGN §11).
+#include <cstdlib>
+
 #include "firmware/app/CliUtil.h"
+#include "firmware/kiosk/Kiosk.h"
 #include "firmware/control/ControlServer.h"
 #include "firmware/control/KioskStatus.h"
 
@@ -24,15 +27,23 @@ Exit status: 0 the kiosk answered, 1 no running kiosk answered (the message says
 2 usage or configuration error.
 )HELP";
 
-constexpr const char* kStaffHelp = R"HELP(Usage: sentinel staff override [--json] [--config FILE]
+constexpr const char* kStaffHelp = R"HELP(Usage: sentinel staff override --seq N [--staff ID] [--json] [--config FILE]
 
-Opens the gate once for the most recent REFER or DENY, as the staff button does, after staff have
-looked at the traveller's papers. The running kiosk (over staff.control_socket) journals a PASS
-STAFF_OVERRIDE record naming the record it overrides ("overrides": SEQ), pulses the relay and shows
-it. Nothing opens when there is no such decision, when it is older than staff.override_window_s,
-when it was already overridden, in diagnostics mode, or for a test card.
+Opens the gate once for record N — the REFER or DENY that `sentinel status` shows as overridable —
+after staff have looked at the traveller's papers. The running kiosk (over staff.control_socket)
+journals a PASS STAFF_OVERRIDE record naming the record it overrides ("overrides": N) and the staff
+number ("staff": ID), pulses the relay and shows it. Nothing opens when N is no longer the
+overridable decision (a newer REFER or DENY replaced it: another traveller), when it is older than
+staff.override_window_s, when it was already overridden, in diagnostics mode, or for a test card;
+the answer says which.
+
+Without --seq the override acts on whatever is the most recent REFER or DENY when it reaches the
+kiosk, as the staff button does — which may be another traveller's; a warning says so.
 
 Options:
+  --seq N         the record to override (from `sentinel status`)
+  --staff ID      the operator-assigned staff number to keep on the record (1–32 letters, digits,
+                  '-', '_', '.'); never a name
   --config FILE   configuration (default /etc/sentinel/sentinel.toml): where the socket is
   --json          the kiosk's answer as one JSON object
   --help          this text
@@ -80,11 +91,31 @@ int cmdStatus(const std::vector<std::string>& argv, CliContext& ctx) {
 
 int cmdStaff(const std::vector<std::string>& argv, CliContext& ctx) {
     int exitCode = kExitOk;
-    auto args = parseOrExit(argv, {{"--json"}, {"--config"}}, kStaffHelp, ctx, exitCode);
+    auto args = parseOrExit(argv, {{"--json"}, {"--config", "--seq", "--staff"}}, kStaffHelp, ctx, exitCode);
     if (!args) return exitCode;
     if (args->positionals.size() != 1 || args->positionals[0] != "override") {
         ctx.err << "sentinel staff: expected `override`\n\n" << kStaffHelp;
         return kExitUsage;
+    }
+    nlohmann::json request{{"cmd", "override"}};
+    if (auto seq = args->value("--seq")) {
+        char* end = nullptr;
+        const long long n = std::strtoll(seq->c_str(), &end, 10);
+        if (seq->empty() || *end != '\0' || n < 1) {
+            ctx.err << "sentinel staff override: --seq must be a record number (from `sentinel status`)\n\n" << kStaffHelp;
+            return kExitUsage;
+        }
+        request["seq"] = n;
+    } else {
+        ctx.err << "sentinel staff override: warning: without --seq this opens for whatever is the most recent REFER/DENY "
+                   "when it reaches the kiosk; give --seq N from `sentinel status`\n";
+    }
+    if (auto staff = args->value("--staff")) {
+        if (!kiosk::validStaffId(*staff)) {
+            ctx.err << "sentinel staff override: --staff must be a staff number: 1–32 letters, digits, '-', '_' or '.'\n";
+            return kExitUsage;
+        }
+        request["staff"] = *staff;
     }
     auto cfg = loadConfigOrReport(*args, ctx);
     if (!cfg) return kExitUsage;
@@ -92,7 +123,7 @@ int cmdStaff(const std::vector<std::string>& argv, CliContext& ctx) {
         ctx.err << "sentinel staff override: staff.control_socket is empty: the kiosk has no control socket\n";
         return kExitFail;
     }
-    auto answer = control::controlRequest(cfg->staff.controlSocket, {{"cmd", "override"}}, kAnswerTimeout);
+    auto answer = control::controlRequest(cfg->staff.controlSocket, request, kAnswerTimeout);
     if (!answer) {
         ctx.err << "sentinel staff override: " << answer.error().message << " — nothing opened\n";
         return kExitFail;

@@ -1,5 +1,7 @@
 #include "firmware/fleet/Command.h"
 
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include "firmware/base/Log.h"
@@ -14,7 +16,7 @@ constexpr std::size_t kMaxIdLength = 64;
 
 }  // namespace
 
-Result<Command> verifyCommand(std::string_view envelope, std::string_view updateKeyPem, const std::string& kioskId,
+Result<Command> verifyCommand(std::string_view envelope, std::string_view updateKeyPem, const CommandIdentity& self,
                               UtcTime now) {
     if (envelope.size() > kMaxCommandBytes) return makeError("command larger than the bundle limit");
     if (updateKeyPem.empty()) return makeError("no trust.update_key: commands cannot be verified");
@@ -34,12 +36,28 @@ Result<Command> verifyCommand(std::string_view envelope, std::string_view update
     Command c;
     c.id = p.value("id", "");
     c.action = p.value("action", "");
-    c.target = p.value("kiosk_id", "");
     if (c.id.empty() || c.id.size() > kMaxIdLength) return makeError("command id missing or longer than 64");
+    const int targets = static_cast<int>(p.contains("kiosk_id")) + static_cast<int>(p.contains("station")) +
+                        static_cast<int>(p.contains("group"));
+    if (targets != 1) return makeError("command " + c.id + ": name exactly one target (kiosk_id, station or group)");
+    bool ours = false;
+    if (p.contains("kiosk_id")) {
+        const std::string k = p.value("kiosk_id", "");
+        c.target = k == "all" ? "all" : "kiosk:" + k;
+        ours = k == "all" || k == self.kioskId;
+    } else if (p.contains("station")) {
+        const std::string st = p.value("station", "");
+        c.target = "station:" + st;
+        ours = !st.empty() && st == self.station;
+    } else {
+        const std::string g = p.value("group", "");
+        c.target = "group:" + g;
+        ours = !g.empty() && g == self.group;
+    }
     auto expires = parseRfc3339(p.value("expires_at", ""));
     if (!expires) return makeError("command " + c.id + ": expires_at missing or not RFC 3339");
     c.expiresAt = *expires;
-    if (c.target != kioskId && c.target != "all") return makeError("command " + c.id + " is for another kiosk");
+    if (!ours) return makeError("command " + c.id + " " + std::string(kNotForThisKiosk) + " (" + c.target + ")");
     if (c.expiresAt <= now) return makeError("command " + c.id + " has expired");
     if (c.expiresAt > now + kMaxCommandLifetime) return makeError("command " + c.id + " expires too far ahead");
     if (c.action == "bundle") {
@@ -49,6 +67,27 @@ Result<Command> verifyCommand(std::string_view envelope, std::string_view update
         return makeError("command " + c.id + ": unknown action '" + c.action + "'");
     }
     return c;
+}
+
+std::optional<std::string> peekCommandId(std::string_view envelope) {
+    if (envelope.size() > kMaxCommandBytes) return std::nullopt;
+    auto env = nlohmann::json::parse(envelope, nullptr, false);
+    if (!env.is_object() || !env.contains("payload") || !env["payload"].is_string()) {
+        // An unsigned command may be the payload itself.
+        if (env.is_object() && env.contains("id") && env["id"].is_string()) env = nlohmann::json{{"id", env["id"]}};
+        else return std::nullopt;
+    } else {
+        auto bytes = trust::decodeBase64(env["payload"].get<std::string>());
+        if (!bytes) return std::nullopt;
+        env = nlohmann::json::parse(std::string(bytes->begin(), bytes->end()), nullptr, false);
+    }
+    if (!env.is_object() || !env.contains("id") || !env["id"].is_string()) return std::nullopt;
+    std::string id = env["id"].get<std::string>();
+    if (id.empty() || id.size() > kMaxIdLength) return std::nullopt;
+    for (char ch : id) {
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.' && ch != ':') return std::nullopt;
+    }
+    return id;
 }
 
 CommandLedger::CommandLedger(std::filesystem::path file) : file_(std::move(file)) {

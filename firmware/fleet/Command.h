@@ -5,14 +5,17 @@
 //   {"format":"sentinel-command/1","payload":"<base64 of the payload bytes>",
 //    "signature":"<base64 DER ECDSA P-256 / SHA-256 over the payload bytes>"}
 // Payload:
-//   {"id":"<unique, ≤ 64 chars>","kiosk_id":"BJ-WEST-07"|"all","expires_at":"<RFC 3339>",
+//   {"id":"<unique, ≤ 64 chars>", exactly one target: "kiosk_id":"BJ-WEST-07"|"all" or
+//    "station":"BJ-WEST" or "group":"HALL-2" (§13.1), "expires_at":"<RFC 3339>",
 //    "action":"sync_now"|"diag"|"bundle", "bundle":<a trust-bundle envelope object, for "bundle">}
-// A command is refused when its signature does not verify, it is addressed to another kiosk, it
-// has expired (or expires more than kMaxCommandLifetime ahead), or its id was seen before (replay).
+// A command is refused when its signature does not verify, it is addressed to another kiosk,
+// station or group, it has expired (or expires more than kMaxCommandLifetime ahead), or its id was
+// seen before (replay). Every command for this kiosk is answered (MqttLink: …/acks).
 
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,14 +31,24 @@ inline constexpr std::chrono::hours kMaxCommandLifetime{24 * 7};
 struct Command {
     std::string id;
     std::string action;      // "sync_now", "diag", "bundle"
-    std::string target;      // kiosk id or "all"
+    std::string target;      // "kiosk:ID", "all", "station:NAME" or "group:NAME"
     UtcTime expiresAt;
     std::string bundleEnvelope;  // "bundle": the trust-bundle envelope, serialised
 };
 
-// Verifies and parses one envelope for kiosk `kioskId` at time `now` (no replay check here).
-Result<Command> verifyCommand(std::string_view envelope, std::string_view updateKeyPem, const std::string& kioskId,
+// Who this kiosk is, for command targets (kiosk.id, kiosk.station, kiosk.group; empty = none).
+struct CommandIdentity {
+    std::string kioskId, station, group;
+};
+// The error text of a command addressed to someone else (not refused: simply not ours).
+inline constexpr std::string_view kNotForThisKiosk = "is for another kiosk";
+
+// Verifies and parses one envelope for `self` at time `now` (no replay check here).
+Result<Command> verifyCommand(std::string_view envelope, std::string_view updateKeyPem, const CommandIdentity& self,
                               UtcTime now);
+// The id an envelope's payload names, without verifying anything (to answer a refused command);
+// nullopt when there is none, or it is not a short printable id.
+std::optional<std::string> peekCommandId(std::string_view envelope);
 
 // The ids of commands already executed, until they expire; kept in `file` (written atomically) so
 // a replay after a restart is refused too.

@@ -53,37 +53,27 @@ Result<fleet::LinkOptions> linkOptionsFrom(const Config& config) {
     o.keepalive = std::chrono::seconds{config.fleet.keepaliveS};
     o.metricsInterval = std::chrono::seconds{config.fleet.metricsIntervalS};
     o.kioskId = config.kiosk.id;
+    o.station = config.kiosk.station;
+    o.group = config.kiosk.group;
     o.stateDir = config.kiosk.stateDir;
     o.journalPath = config.journal.path;
     if (auto key = readFile(config.trust.updateKey)) o.updateKeyPem = std::move(key).value();
     return o;
 }
 
-Result<std::unique_ptr<FleetParts>> FleetParts::start(const Config& config, const Clock& clock,
-                                                      std::shared_ptr<kiosk::TrustStore> store, TrustSyncWorker* syncWorker,
-                                                      std::string cameraDescription, DiagnosticsReport diagnostics) {
+Result<std::unique_ptr<FleetParts>> FleetParts::start(const Config& config, const Clock& clock, FleetContext context) {
     std::unique_ptr<FleetParts> f(new FleetParts(config, clock));
-    f->diagnostics_ = std::move(diagnostics);
+    f->context_ = std::move(context);
     if (!config.journal.uploadUrl.empty()) {
         if (auto st = f->startUploader(); !st) return st.error();
     }
-    f->store_ = std::move(store);
-    f->syncWorker_ = syncWorker;
-    f->camera_ = std::move(cameraDescription);
     f->startedAt_ = clock.now();
     if (!config.fleet.brokerUrl.empty()) {
         auto options = linkOptionsFrom(config);
         if (!options) return options.error();
         FleetParts* self = f.get();
         fleet::LinkHooks hooks;
-        hooks.status = [self] {
-            const auto g = self->gauges();
-            return nlohmann::json{{"version", SENTINEL_VERSION},
-                                  {"started_at", formatRfc3339(self->startedAt_)},
-                                  {"trust_age_h", g.trustAgeHours},
-                                  {"camera", self->camera_},
-                                  {"outbox_backlog", g.outboxBacklog}};
-        };
+        hooks.status = [self] { return self->status(); };
         hooks.metrics = [self] { return fleet::toMetricsJson(self->metrics_.snapshot(self->gauges())); };
         hooks.execute = [self](const fleet::Command& c) { return self->execute(c); };
         hooks.alarm = [self](const std::string& what, const std::string& detail, bool cleared) {
@@ -124,10 +114,54 @@ Status FleetParts::startUploader() {
     return Ok{};
 }
 
-FleetParts::FleetParts(const Config& config, const Clock& clock) : config_(config), clock_(clock), metrics_(clock) {}
+FleetParts::FleetParts(const Config& config, const Clock& clock)
+    : config_(config), clock_(clock), alarms_(clock), metrics_(clock) {}
+
+void ActiveAlarms::alarm(std::string_view what, std::string_view detail, bool cleared) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(active_, [&](const auto& a) { return std::get<0>(a) == what; });
+    if (!cleared) active_.emplace_back(std::string(what), std::string(detail), clock_.now());
+}
+
+nlohmann::json ActiveAlarms::list() const {
+    std::lock_guard lock(mutex_);
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& [what, detail, since] : active_) out.push_back({{"alarm", what}, {"detail", detail}, {"since", formatRfc3339(since)}});
+    return out;
+}
+
+nlohmann::json FleetParts::inForce() const {
+    nlohmann::json j{{"policy_version", "config"}, {"revocation", nullptr}};
+    const auto state = context_.store ? context_.store->current() : nullptr;
+    if (!state) return j;
+    j["policy_version"] = state->policyVersion;
+    if (state->revocation) {
+        j["revocation"] = {{"issued_at", formatRfc3339(state->revocation->issuedAt())},
+                           {"entries", state->revocation->entries()},
+                           {"source", state->revocationSource}};
+    }
+    return j;
+}
+
+nlohmann::json FleetParts::status() const {
+    const auto g = gauges();
+    nlohmann::json s{{"version", SENTINEL_VERSION},
+                     {"started_at", formatRfc3339(startedAt_)},
+                     {"station", config_.kiosk.station},
+                     {"group", config_.kiosk.group},
+                     {"trust_age_h", g.trustAgeHours},
+                     {"camera", context_.cameraDescription},
+                     {"outbox_backlog", g.outboxBacklog},
+                     {"diagnostics_mode", config_.kiosk.diagnosticsMode},
+                     {"clock_trusted", context_.clockTrusted ? nlohmann::json(context_.clockTrusted()) : nlohmann::json(nullptr)},
+                     {"alarms", alarms_.list()}};
+    s.update(inForce());
+    return s;
+}
 FleetParts::~FleetParts() { stop(); }
 
 void FleetParts::observe(kiosk::Kiosk& kiosk) {
+    kiosk.addObserver(&alarms_);  // before the link: its status lists them
     kiosk.addObserver(&metrics_);
     if (link_) kiosk.addObserver(link_.get());
     std::lock_guard lock(alarmMutex_);
@@ -157,8 +191,8 @@ void FleetParts::stop() {
 
 fleet::Gauges FleetParts::gauges() const {
     fleet::Gauges g;
-    if (store_) {
-        auto state = store_->current();
+    if (context_.store) {
+        auto state = context_.store->current();
         if (state && state->list && state->list->issuedAt()) {
             g.trustAgeHours = std::chrono::duration<double, std::ratio<3600>>(clock_.now() - *state->list->issuedAt()).count();
         }
@@ -175,31 +209,25 @@ fleet::Gauges FleetParts::gauges() const {
 
 nlohmann::json FleetParts::execute(const fleet::Command& c) {
     if (c.action == "sync_now") {
-        if (!syncWorker_) return {{"ok", false}, {"detail", "trust sync is not configured (trust.sync_url)"}};
-        syncWorker_->syncNow();
-        return {{"ok", true}, {"detail", "sync started"}};
+        if (!context_.syncWorker) return {{"ok", false}, {"detail", "trust sync is not configured (trust.sync_url is empty)"}};
+        context_.syncWorker->syncNow();
+        return {{"ok", true}, {"detail", "trust sync started (the result shows in the status's policy_version)"}};
     }
     if (c.action == "bundle") {
-        auto key = readFile(config_.trust.updateKey);
-        if (!key) return {{"ok", false}, {"detail", "trust.update_key: " + key.error().message}};
-        auto bundle = kiosk::verifyBundle(c.bundleEnvelope, *key);
-        if (!bundle) return {{"ok", false}, {"detail", bundle.error().message}};
-        auto loaded = kiosk::loadTrustState(config_);
-        if (loaded.bundleIssuedAt && bundle->issuedAt <= *loaded.bundleIssuedAt) {
-            return {{"ok", false}, {"detail", "bundle is not newer than the one in force"}};
+        auto applied = kiosk::applyBundle(config_, c.bundleEnvelope, context_.store.get());
+        if (!applied) {
+            SLOG(kLog, Warn) << "fleet command " << c.id << ": bundle refused: " << applied.error().message;
+            return {{"ok", false}, {"detail", "bundle refused: " + applied.error().message}};
         }
-        if (auto st = kiosk::installBundle(kiosk::bundleDir(config_), c.bundleEnvelope); !st) {
-            return {{"ok", false}, {"detail", st.error().message}};
-        }
-        if (store_) {
-            store_->replace(kiosk::stateFromBundle(*bundle, config_.policy, (kiosk::bundleDir(config_) / kiosk::kBundleFile).string()));
-        }
-        SLOG(kLog, Info) << "bundle issued " << formatRfc3339(bundle->issuedAt) << " installed by fleet command " << c.id;
-        return {{"ok", true}, {"detail", "bundle issued " + formatRfc3339(bundle->issuedAt) + " installed"}};
+        SLOG(kLog, Info) << applied->detail << " by fleet command " << c.id;
+        nlohmann::json a = inForce();
+        a["bundle"] = formatRfc3339(applied->issuedAt);
+        a["parts"] = applied->parts;
+        return {{"ok", true}, {"detail", applied->detail}, {"applied", a}};
     }
     if (c.action == "diag") {
-        if (!diagnostics_) return {{"ok", false}, {"detail", "diagnostics are not available in this process"}};
-        return diagnostics_(config_);
+        if (!context_.diagnostics) return {{"ok", false}, {"detail", "diagnostics are not available in this process"}};
+        return context_.diagnostics(config_);
     }
     return {{"ok", false}, {"detail", "unknown action"}};
 }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "drivers/hal/HttpTransport.h"
@@ -37,12 +38,33 @@ Result<fleet::LinkOptions> linkOptionsFrom(const kiosk::Config& config);
 // --json` prints. The app supplies it (the checks are assembled there).
 using DiagnosticsReport = std::function<nlohmann::json(const kiosk::Config&)>;
 
+// What the fleet parts report and act on beyond the configuration.
+struct FleetContext {
+    std::shared_ptr<kiosk::TrustStore> store;  // the trust/policy state in force; bundles replace it
+    TrustSyncWorker* syncWorker = nullptr;     // "sync_now"; nullptr = no trust.sync_url
+    std::string cameraDescription;
+    DiagnosticsReport diagnostics;             // "diag"
+    std::function<bool()> clockTrusted;        // the status's clock_trusted; nullptr = not checked
+};
+
+// The alarms raised and not cleared, in the order raised (the retained status lists them, §13.1).
+// A KioskObserver; thread-safe.
+class ActiveAlarms final : public kiosk::KioskObserver {
+public:
+    void alarm(std::string_view what, std::string_view detail, bool cleared) override;
+    nlohmann::json list() const;  // [{"alarm","detail","since"}]
+    explicit ActiveAlarms(const Clock& clock) : clock_(clock) {}
+
+private:
+    const Clock& clock_;
+    mutable std::mutex mutex_;
+    std::vector<std::tuple<std::string, std::string, UtcTime>> active_;
+};
+
 class FleetParts {
 public:
-    // `syncWorker` may be null. Everything passed must outlive the FleetParts.
-    static Result<std::unique_ptr<FleetParts>> start(const kiosk::Config& config, const Clock& clock,
-                                                     std::shared_ptr<kiosk::TrustStore> store, TrustSyncWorker* syncWorker,
-                                                     std::string cameraDescription, DiagnosticsReport diagnostics);
+    // Everything passed (and what `context` points at) must outlive the FleetParts.
+    static Result<std::unique_ptr<FleetParts>> start(const kiosk::Config& config, const Clock& clock, FleetContext context);
     ~FleetParts();
     // Adds the metrics and the link as observers; the link's alarms (refused credentials) go to
     // `kiosk` (Kiosk::postAlarm) from now until stop().
@@ -55,14 +77,15 @@ private:
     Status startUploader();  // journal.upload_url
     fleet::Gauges gauges() const;
     nlohmann::json execute(const fleet::Command& command);
+    // §13.1: what is in force — policy_version, risk_list, revocation — for the status and acks.
+    nlohmann::json inForce() const;
+    nlohmann::json status() const;  // the retained status's fields (link thread)
     void linkAlarm(const std::string& what, const std::string& detail, bool cleared);  // link thread
 
     const kiosk::Config& config_;
     const Clock& clock_;
-    std::shared_ptr<kiosk::TrustStore> store_;
-    DiagnosticsReport diagnostics_;
-    TrustSyncWorker* syncWorker_ = nullptr;
-    std::string camera_;
+    FleetContext context_;
+    ActiveAlarms alarms_;
     UtcTime startedAt_{};
     fleet::Metrics metrics_;
     // The link as its own hooks and the textfile see it: set once the link is started (its thread

@@ -155,6 +155,7 @@ struct MqttLink::Impl {
     bool stopping = false;
     MonoTime drainDeadline{};
     std::atomic<std::int64_t> newestSeq{0};
+    std::atomic<bool> statusDirty{false};
 
     std::thread thread;
 
@@ -258,7 +259,10 @@ struct MqttLink::Impl {
             if (level & MOSQ_LOG_ERR) static_cast<Impl*>(self)->lastLogError = text;
         });
         const std::string statusTopic = topic(options.kioskId, "status");
-        mosquitto_will_set(client, statusTopic.c_str(), static_cast<int>(std::strlen(kOffline)), kOffline, kQos1, true);
+        // §13.1: the last will says since when the session that died had been up.
+        const std::string will = nlohmann::json{{"state", "offline"}, {"kiosk_id", options.kioskId},
+                                                {"since", formatRfc3339(clock.now())}}.dump();
+        mosquitto_will_set(client, statusTopic.c_str(), static_cast<int>(will.size()), will.data(), kQos1, true);
         if (!options.username.empty()) {
             mosquitto_username_pw_set(client, options.username.c_str(), options.password.c_str());
         }
@@ -316,9 +320,7 @@ struct MqttLink::Impl {
         }
         SLOG(kLog, Info) << "fleet link up: " << address.host << ":" << address.port;
         publishStatus();
-        const std::string own = topic(options.kioskId, "cmd"), all = "sentinel/v1/all/cmd";
-        mosquitto_subscribe(client, nullptr, own.c_str(), kQos1);
-        mosquitto_subscribe(client, nullptr, all.c_str(), kQos1);
+        for (const auto& t : commandTopics()) mosquitto_subscribe(client, nullptr, t.c_str(), kQos1);
         nextMetrics = clock.monotonic();
     }
 
@@ -375,20 +377,39 @@ struct MqttLink::Impl {
         lastMarkSave = now;
     }
 
+    std::vector<std::string> commandTopics() const {
+        std::vector<std::string> t{topic(options.kioskId, "cmd"), "sentinel/v1/all/cmd"};
+        if (!options.station.empty()) t.push_back("sentinel/v1/station/" + options.station + "/cmd");
+        if (!options.group.empty()) t.push_back("sentinel/v1/group/" + options.group + "/cmd");
+        return t;
+    }
+
+    // §13.1: every command is answered on …/acks.
+    void publishAck(const std::string& id, bool ok, const std::string& detail, const nlohmann::json& applied = nullptr) {
+        nlohmann::json ack{{"command", id}, {"at", formatRfc3339(clock.now())}, {"ok", ok}, {"detail", detail}};
+        if (!applied.is_null()) ack["applied"] = applied;
+        publish(topic(options.kioskId, "acks"), ack.dump(), kQos1, false);
+    }
+
     void onMessage(const mosquitto_message* m) {
         if (!m || !m->topic) return;
         const std::string_view body(static_cast<const char*>(m->payload), static_cast<std::size_t>(std::max(m->payloadlen, 0)));
         if (body.empty()) return;  // a retained command being cleared
-        auto cmd = verifyCommand(body, options.updateKeyPem, options.kioskId, clock.now());
+        const CommandIdentity self{options.kioskId, options.station, options.group};
+        auto cmd = verifyCommand(body, options.updateKeyPem, self, clock.now());
         if (!cmd) {
+            if (cmd.error().message.find(kNotForThisKiosk) != std::string::npos) return;  // someone else's
             SLOG(kLog, Warn) << "command on " << m->topic << " refused: " << cmd.error().message;
             queueAlarm("fleet_command", "refused: " + cmd.error().message, false);
+            // Answered when it names an id (not trusted: only echoed back, bounded, for the operator).
+            if (auto id = peekCommandId(body)) publishAck(*id, false, "refused: " + cmd.error().message);
             return;
         }
         if (!ledger.admit(*cmd, clock.now())) {
             if (m->retain) return;  // the retained copy of a command already executed: not a replay
             SLOG(kLog, Warn) << "command " << cmd->id << " refused: replayed";
             queueAlarm("fleet_command", "refused: command " + cmd->id + " was replayed", false);
+            publishAck(cmd->id, false, "refused: replayed (this command id was carried out before)");
             return;
         }
         SLOG(kLog, Info) << "command " << cmd->id << ": " << cmd->action;
@@ -396,7 +417,13 @@ struct MqttLink::Impl {
         if (cmd->action == "diag") {
             nlohmann::json report{{"command", cmd->id}, {"at", formatRfc3339(clock.now())}, {"report", outcome}};
             publish(topic(options.kioskId, "diag"), report.dump(), kQos1, false);
+            publishAck(cmd->id, true, "diagnostics ran; the report is on " + topic(options.kioskId, "diag"));
+        } else {
+            const bool ok = outcome.is_object() && outcome.value("ok", false);
+            const std::string detail = outcome.is_object() ? outcome.value("detail", std::string()) : std::string();
+            publishAck(cmd->id, ok, detail, outcome.is_object() && outcome.contains("applied") ? outcome["applied"] : nlohmann::json());
         }
+        publishStatus();
     }
 
     // --- publishing -----------------------------------------------------------------------------
@@ -501,6 +528,7 @@ struct MqttLink::Impl {
             }
             if (connected) {
                 flushAlarms();
+                if (statusDirty.exchange(false)) publishStatus();
                 pumpOutbox();
                 if (now >= nextMetrics) {
                     if (hooks.metrics) publish(topic(options.kioskId, "metrics"), hooks.metrics().dump(), kQos0, false);
@@ -606,10 +634,16 @@ void MqttLink::decided(const DecisionRecord&, const kiosk::Verdict&, std::int64_
 
 void MqttLink::alarm(std::string_view what, std::string_view detail, bool cleared) {
     impl_->queueAlarm(std::string(what), std::string(detail), cleared);
+    impl_->statusDirty = true;  // the retained status lists the active alarms (§13.1)
     impl_->poke();
 }
 
 void MqttLink::wake() { impl_->poke(); }
+
+void MqttLink::refreshStatus() {
+    impl_->statusDirty = true;
+    impl_->poke();
+}
 
 void MqttLink::stop(std::chrono::milliseconds drain) {
     if (!impl_->thread.joinable()) return;

@@ -10,7 +10,10 @@
 //                               outage resumes there (at-least-once; dedupe by seq)
 //   sentinel/v1/{id}/alarms     QoS 1: {"alarm","detail","at","cleared"}
 //   sentinel/v1/{id}/metrics    QoS 0: counters every metrics interval
-//   sentinel/v1/{id}/cmd, sentinel/v1/all/cmd   in: signed commands (Command.h)
+//   sentinel/v1/{id}/cmd, sentinel/v1/all/cmd, sentinel/v1/station/{station}/cmd,
+//   sentinel/v1/group/{group}/cmd   in: signed commands (Command.h)
+//   sentinel/v1/{id}/acks       QoS 1: the answer to every command (§13.1):
+//                               {"command","at","ok","detail","applied"?}
 //   sentinel/v1/{id}/diag       QoS 1: the report of a "diag" command
 //
 // The decision thread only ever calls decided()/alarm() (KioskObserver): they copy a few values,
@@ -66,6 +69,7 @@ struct LinkOptions {
     std::chrono::seconds keepalive{30};  // fleet.keepalive_s
     std::chrono::seconds metricsInterval{60};  // fleet.metrics_interval_s
     std::string kioskId;
+    std::string station, group;          // kiosk.station, kiosk.group: command targets (§13.1); empty = none
     std::filesystem::path stateDir;      // kiosk.state_dir: fleet-outbox.json, fleet-commands.json
     std::filesystem::path journalPath;   // empty = no decisions outbox
     std::string updateKeyPem;            // trust.update_key: verifies commands; empty = commands refused
@@ -80,7 +84,9 @@ struct LinkOptions {
 struct LinkHooks {
     std::function<nlohmann::json()> status;   // extra fields of the online status (version, camera, …)
     std::function<nlohmann::json()> metrics;  // the metrics payload
-    // Returns what to report as the command's outcome ({"ok":…,"detail":…}); for "diag" the report.
+    // Carries out a command and returns its outcome, {"ok":…,"detail":…,"applied":{…}?}, which the
+    // link publishes as the command's ack; for "diag", the report (published on …/diag; the ack
+    // says it ran). The retained status is republished after every command.
     std::function<nlohmann::json(const Command&)> execute;
     // Raised ("fleet_link", cause and remedy, false) when the broker refuses this kiosk's
     // credentials — password, client certificate, CA, client id — and cleared ("fleet_link",
@@ -122,6 +128,9 @@ public:
 
     LinkStatus status() const;
     void wake();
+    // Something the retained status shows has changed (a bundle applied, an alarm): republish it
+    // soon. Thread-safe, never blocks.
+    void refreshStatus();
 
 private:
     friend Result<std::string> probeBroker(const LinkOptions& options, std::chrono::milliseconds timeout);

@@ -51,25 +51,34 @@ Result<SyncOutcome> syncOnce(hal::HttpTransport& transport, const SyncSettings& 
         return Error{"fetch failed: " + (resp.detail.empty() ? std::string("no response") : resp.detail)};
     if (resp.status == 204) return SyncOutcome{false, "no newer bundle (204)", std::nullopt};
     if (resp.status != 200) return Error{"fetch failed: HTTP " + std::to_string(resp.status)};
-    auto bundle = kiosk::verifyBundle(resp.body, settings.updateKeyPem);
-    if (!bundle) return Error{"refused: " + bundle.error().message};
-    if (currentIssuedAt && bundle->issuedAt <= *currentIssuedAt) {
-        return SyncOutcome{false, "up to date (served bundle issued " + formatRfc3339(bundle->issuedAt) + " is not newer)",
+    // Newer than the bundle installed (which a fleet command may have replaced since
+    // `currentIssuedAt` was read), verified, installed — one step under the install lock.
+    auto installed = kiosk::installNewerBundle(settings.dir, settings.updateKeyPem, resp.body, currentIssuedAt);
+    if (!installed) {
+        return Error{installed.error().message.rfind("install failed", 0) == 0 ? installed.error().message
+                                                                               : "refused: " + installed.error().message};
+    }
+    const kiosk::TrustBundle& bundle = installed->bundle;
+    if (!installed->installed) {
+        return SyncOutcome{false, "up to date (served bundle issued " + formatRfc3339(bundle.issuedAt) + " is not newer)",
                            std::nullopt};
     }
-    if (auto st = kiosk::installBundle(settings.dir, resp.body); !st) return Error{"install failed: " + st.error().message};
     SyncOutcome out;
     out.updated = true;
-    out.detail = "installed bundle issued " + formatRfc3339(bundle->issuedAt) + " with " +
-                 std::to_string(bundle->list->size()) + " certificate(s)";
-    out.bundle = std::move(bundle).value();
+    std::string parts;
+    for (const auto& p : bundle.parts()) parts += (parts.empty() ? "" : ", ") + p;
+    out.detail = "installed bundle issued " + formatRfc3339(bundle.issuedAt) + " (" + parts + ")" +
+                 (bundle.list ? " with " + std::to_string(bundle.list->size()) + " certificate(s)" : "");
+    out.bundle = installed->bundle;
     return out;
 }
 
 TrustSyncWorker::TrustSyncWorker(std::shared_ptr<kiosk::TrustStore> store, std::unique_ptr<hal::HttpTransport> transport,
                                  SyncSettings settings, policy::PolicyConfig basePolicy,
-                                 std::optional<UtcTime> currentIssuedAt, std::chrono::minutes interval)
+                                 std::optional<UtcTime> currentIssuedAt, std::chrono::minutes interval,
+                                 std::function<std::shared_ptr<const kiosk::TrustState>()> reload)
     : store_(std::move(store)),
+      reload_(std::move(reload)),
       transport_(std::move(transport)),
       settings_(std::move(settings)),
       basePolicy_(std::move(basePolicy)),
@@ -98,7 +107,8 @@ void TrustSyncWorker::loop() {
             SLOG(kLog, Warn) << "trust sync: " << r.error().message << " (the list in force stays)";
         } else if (r->updated) {
             currentIssuedAt_ = r->bundle->issuedAt;
-            store_->replace(kiosk::stateFromBundle(*r->bundle, basePolicy_, (settings_.dir / kiosk::kBundleFile).string()));
+            store_->replace(reload_ ? reload_()
+                                    : kiosk::stateFromBundle(*r->bundle, basePolicy_, (settings_.dir / kiosk::kBundleFile).string()));
             ++updates_;
             SLOG(kLog, Info) << "trust sync: " << r->detail;
         } else {

@@ -51,15 +51,19 @@ Result<SyncOutcome> syncOnce(hal::HttpTransport& transport, const SyncSettings& 
 // SyncSettings from configuration (reads trust.update_key). Error when sync is not configured.
 Result<SyncSettings> syncSettingsFrom(const kiosk::Config& config);
 
-// Background sync for `run`: every interval, syncOnce and, on an update, swap the store. Never
+// Background sync for `run`: every interval, syncOnce and, on an update, swap the store: to
+// `reload()` — the composition of every installed bundle with the configuration
+// (kiosk::loadTrustState) — or, without it, to the new bundle alone (stateFromBundle). Never
 // touches the decision path except through TrustStore::replace. Stops promptly on stop()/destruction.
 class TrustSyncWorker {
 public:
     TrustSyncWorker(std::shared_ptr<kiosk::TrustStore> store, std::unique_ptr<hal::HttpTransport> transport, SyncSettings settings,
-                    policy::PolicyConfig basePolicy, std::optional<UtcTime> currentIssuedAt, std::chrono::minutes interval);
+                    policy::PolicyConfig basePolicy, std::optional<UtcTime> currentIssuedAt, std::chrono::minutes interval,
+                    std::function<std::shared_ptr<const kiosk::TrustState>()> reload = nullptr);
     ~TrustSyncWorker();
     void stop();
     void syncNow();  // the next attempt now instead of at the end of the interval (fleet "sync_now")
+
     std::uint64_t attempts() const { return attempts_.load(); }
     std::uint64_t updates() const { return updates_.load(); }
 
@@ -67,6 +71,7 @@ private:
     void loop();
 
     std::shared_ptr<kiosk::TrustStore> store_;
+    std::function<std::shared_ptr<const kiosk::TrustState>()> reload_;
     std::unique_ptr<hal::HttpTransport> transport_;
     SyncSettings settings_;
     policy::PolicyConfig basePolicy_;

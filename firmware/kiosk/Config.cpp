@@ -69,6 +69,10 @@ const std::vector<KeySpec>& keys() {
     static const std::vector<KeySpec> kKeys = {
         stringKey("kiosk.id", "\"KIOSK-0\"", "Kiosk identifier sent to the health-code service and stored in the journal.",
                   [](Config& c, const std::string& v) { c.kiosk.id = v; }),
+        stringKey("kiosk.station", "\"\"", "Station this kiosk belongs to: fleet commands sent to the station reach it; shown in the fleet status.",
+                  [](Config& c, const std::string& v) { c.kiosk.station = v; }),
+        stringKey("kiosk.group", "\"\"", "Group of kiosks (e.g. an entrance hall) that fleet commands may target; shown in the fleet status.",
+                  [](Config& c, const std::string& v) { c.kiosk.group = v; }),
         stringKey("kiosk.state_dir", "\"/var/lib/sentinel\"", "Writable folder for the device secret, journal and trust state.",
                   [](Config& c, const std::string& v) { c.kiosk.stateDir = v; }),
         boolKey("kiosk.diagnostics_mode", "false", "Accept test cards (shown as TEST CARD, gate stays shut). Off in service.",
@@ -112,6 +116,17 @@ const std::vector<KeySpec>& keys() {
                [](Config& c, int v) { c.trust.syncIntervalMin = v; }),
         stringKey("trust.sync_ca_file", "\"\"", "CA bundle (PEM) for trust.sync_url; empty = the system CA store.",
                   [](Config& c, const std::string& v) { c.trust.syncCaFile = v; }),
+        stringKey("trust.revocation_path", "\"\"",
+                  "Revocation index (`sentinel fleet revocation build`) used until a bundle supplies one; empty = none.",
+                  [](Config& c, const std::string& v) { c.trust.revocationPath = v; }),
+        doubleKey("trust.revocation_max_age_h", "48", "h", 1, 8760,
+                  "A revocation index older than this (trusted clock) turns a PASS into REFER REVOCATION_LIST_STALE.",
+                  [](Config& c, double v) { c.trust.revocationMaxAgeH = v; }),
+        boolKey("trust.require_revocation", "false", "No revocation index at all → REFER REVOCATION_LIST_STALE instead of PASS.",
+                [](Config& c, bool v) { c.trust.requireRevocation = v; }),
+        stringKey("documents.reader", "\"none\"",
+                  "ID-card reader: `none`, or `sam:/dev/ttyUSB0[@BAUD]` (SAM serial protocol, 8N1; BAUD 9600–115200, default 115200).",
+                  [](Config& c, const std::string& v) { c.documents.reader = v; }),
         stringKey("online.base_url", "\"\"", "Health-code service (https://…); empty = online codes are REFERred.",
                   [](Config& c, const std::string& v) { c.online.baseUrl = v; }),
         stringKey("online.ca_file", "\"/etc/sentinel/hc-ca.pem\"", "CA bundle (PEM) that signs the service's certificate.",
@@ -315,7 +330,18 @@ std::optional<Error> walk(Config& cfg, const toml::table& table, const std::stri
     return std::nullopt;
 }
 
+// A name that may stand in an MQTT topic level (kiosk.id, kiosk.station, kiosk.group).
+bool isTopicName(const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; });
+}
+
 std::optional<Error> crossCheck(const Config& cfg, const std::string& file) {
+    for (const auto& [key, value] : {std::pair{"kiosk.station", &cfg.kiosk.station}, std::pair{"kiosk.group", &cfg.kiosk.group}}) {
+        if (!isTopicName(*value))
+            return Error{file + ": key '" + key + "': only letters, digits, '-', '_' and '.' (it names an MQTT topic level)"};
+    }
+    if (cfg.documents.reader != "none" && cfg.documents.reader.rfind("sam:/", 0) != 0)
+        return Error{file + ": key 'documents.reader': must be \"none\" or \"sam:/dev/…[@BAUD]\""};
     auto src = std::string_view(cfg.camera.source);
     if (src.rfind("v4l2:", 0) != 0 && src.rfind("replay:", 0) != 0)
         return Error{file + ": key 'camera.source': must start with v4l2: or replay:"};

@@ -25,6 +25,8 @@ struct Config {
 
     struct {
         std::string id = "KIOSK-0";
+        std::string station;  // §13.1: fleet commands to sentinel/v1/station/{station}/cmd reach it
+        std::string group;    // §13.1: … and to sentinel/v1/group/{group}/cmd
         std::filesystem::path stateDir = "/var/lib/sentinel";
         bool diagnosticsMode = false;
     } kiosk;
@@ -45,7 +47,13 @@ struct Config {
         std::string updateKey = "/etc/sentinel/trust-update-key.pem";  // pinned bundle-signing public key
         int syncIntervalMin = 60;
         std::string syncCaFile;  // CA bundle for sync_url; empty = the system store
+        std::string revocationPath;     // §17: the index `run` uses when no bundle has supplied one
+        double revocationMaxAgeH = 48;  // §17: older (on the trusted clock) → REVOCATION_LIST_STALE
+        bool requireRevocation = false; // §17: no index at all → REVOCATION_LIST_STALE
     } trust;
+    struct {                            // §15
+        std::string reader = "none";    // "none" or "sam:PATH[@BAUD]"
+    } documents;
     struct {
         std::string baseUrl;
         std::string caFile = "/etc/sentinel/hc-ca.pem";

@@ -1,5 +1,7 @@
 #include "firmware/kiosk/Kiosk.h"
 
+#include <algorithm>
+#include <cctype>
 #include <exception>
 #include <sstream>
 
@@ -183,19 +185,26 @@ void Kiosk::decide(const Presentation& presentation) {
     if (rec.decision != Decision::Pass) {
         candidate_.reset();
         if (seq > 0 && !verdict.testCard && !verdict.fromTestIssuer) {
-            candidate_ = OverrideCandidate{seq, rec.decision, rec.reason, clock_.monotonic(), false};
+            candidate_ = OverrideCandidate{seq, rec.decision, rec.reason, clock_.monotonic(), false, rec.policyVersion};
         }
     }
     if (onDecision) onDecision(rec, verdict);
     for (auto* o : observers_) o->decided(rec, verdict, seq);
 }
 
-void Kiosk::requestOverride(OverrideDone done) {
+bool validStaffId(std::string_view staff) {
+    constexpr std::size_t kMaxStaffIdChars = 32;  // a staff number, not a name
+    return !staff.empty() && staff.size() <= kMaxStaffIdChars && std::all_of(staff.begin(), staff.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+}
+
+void Kiosk::requestOverride(StaffOverrideRequest request, OverrideDone done) {
     StaffOverrideOutcome refused;
     {
         std::lock_guard lock(mailboxMutex_);
         if (!stopped_ && mailbox_.size() < kMaxPendingOverrides) {
-            mailbox_.push_back(std::move(done));
+            mailbox_.emplace_back(std::move(request), std::move(done));
             return;
         }
         refused.detail = stopped_ ? "the kiosk is stopping" : "too many override requests waiting";
@@ -223,31 +232,49 @@ void Kiosk::deliverPostedAlarms() {
 }
 
 void Kiosk::serveOverrides() {
-    std::vector<OverrideDone> requests;
+    std::vector<std::pair<StaffOverrideRequest, OverrideDone>> requests;
     {
         std::lock_guard lock(mailboxMutex_);
         requests.swap(mailbox_);
     }
-    for (auto& done : requests) {
-        const StaffOverrideOutcome outcome = performOverride();
+    for (auto& [request, done] : requests) {
+        const StaffOverrideOutcome outcome = performOverride(request);
         if (done) done(outcome);
     }
 }
 
-StaffOverrideOutcome Kiosk::performOverride() {
+StaffOverrideOutcome Kiosk::performOverride(const StaffOverrideRequest& request) {
     StaffOverrideOutcome out;
+    if (!request.staff.empty() && !validStaffId(request.staff)) {
+        out.detail = "the staff number must be 1–32 letters, digits, '-', '_' or '.'";
+        SLOG(kLog, Info) << "staff override refused: " << out.detail;
+        return out;
+    }
     if (options_.diagnosticsMode) {
         out.detail = "diagnostics mode: staff override does not open the gate";
         SLOG(kLog, Info) << "staff override refused: " << out.detail;
         return out;
     }
     if (!candidate_) {
-        out.detail = "no REFER or DENY to override";
+        out.detail = request.seq ? "record " + std::to_string(*request.seq) + " cannot be overridden: there is no REFER or DENY to override"
+                                 : "no REFER or DENY to override";
+        out.overrides = request.seq.value_or(0);
         SLOG(kLog, Info) << "staff override refused: " << out.detail;
         return out;
     }
     OverrideCandidate& c = *candidate_;
     out.overrides = c.seq;
+    if (request.seq && *request.seq != c.seq) {
+        // §11: bound to what staff saw. A newer REFER/DENY is another traveller.
+        out.overrides = *request.seq;
+        out.detail = *request.seq < c.seq
+                         ? "record " + std::to_string(*request.seq) + " is no longer the one to override: a newer decision (" +
+                               std::string(toString(c.decision)) + " seq " + std::to_string(c.seq) + ") replaced it"
+                         : "record " + std::to_string(*request.seq) + " is not an overridable REFER or DENY (the candidate is seq " +
+                               std::to_string(c.seq) + ")";
+        SLOG(kLog, Info) << "staff override refused: " << out.detail;
+        return out;
+    }
     std::ostringstream what;
     what << toString(c.decision) << ' ' << toString(c.reason) << " (seq " << c.seq << ")";
     if (c.used) {
@@ -268,6 +295,8 @@ StaffOverrideOutcome Kiosk::performOverride() {
     DecisionRecord& rec = verdict.record;
     rec.decide(Reason::StaffOverride);
     rec.overrides = c.seq;
+    if (!request.staff.empty()) rec.staff = request.staff;
+    rec.policyVersion = c.policyVersion;
     std::int64_t seq = 0;
     if (sink_) {
         auto stored = sink_->record(rec);
@@ -301,13 +330,13 @@ void Kiosk::run(const std::atomic<bool>& stop) {
         if (step() == Step::EndOfStream) break;
     }
     indicator_.shut();
-    std::vector<OverrideDone> left;
+    std::vector<std::pair<StaffOverrideRequest, OverrideDone>> left;
     {
         std::lock_guard lock(mailboxMutex_);
         stopped_ = true;
         left.swap(mailbox_);
     }
-    for (auto& done : left) {
+    for (auto& [request, done] : left) {
         StaffOverrideOutcome refused;
         refused.detail = "the kiosk is stopping";
         if (done) done(refused);

@@ -75,6 +75,17 @@ struct KioskOptions {
     bool diagnosticsMode = false;              // kiosk.diagnostics_mode: staff overrides never open the gate
 };
 
+// A staff override (§11): for which record, by whom.
+struct StaffOverrideRequest {
+    // The record staff looked at (`sentinel staff override --seq N`, the control socket's "seq"):
+    // nothing opens unless it is still the overridable one. nullopt = whatever is (the button,
+    // which has no number, acts on the candidate the staff screen shows).
+    std::optional<std::int64_t> seq;
+    std::string staff;  // operator-assigned staff number, kept on the record; empty = none
+};
+// A staff number fit for the record: 1–32 of letters, digits, '-', '_', '.'.
+bool validStaffId(std::string_view staff);
+
 // What a staff override request came to (§11). Never holds personal data.
 struct StaffOverrideOutcome {
     bool opened = false;         // a PASS STAFF_OVERRIDE was journaled and the relay pulsed
@@ -118,12 +129,13 @@ public:
     // the request is queued and performed on the decision thread at the start of the next step(),
     // which then calls `done` there (it must return at once: hand the outcome to your own thread).
     // The most recent REFER or DENY (journaled, not a test card) within options.overrideWindow is
-    // overridden once: a PASS STAFF_OVERRIDE record with `overrides` = its seq is journaled (durable
+    // overridden once — and, when the request names a seq, only if it is that record: a PASS STAFF_OVERRIDE record with `overrides` = its seq is journaled (durable
     // before the relay pulses), shown, and reported to observers like any decision. Anything else —
     // no such decision, already overridden, too old, diagnostics mode, a journal fault — opens
     // nothing and says why. Requests queued when run() returns, or made after it, are refused.
     using OverrideDone = std::function<void(const StaffOverrideOutcome&)>;
-    void requestOverride(OverrideDone done);
+    void requestOverride(StaffOverrideRequest request, OverrideDone done);
+    void requestOverride(OverrideDone done) { requestOverride(StaffOverrideRequest{}, std::move(done)); }
     // More queued requests than this are refused at once (a stuck loop cannot pile them up).
     static constexpr std::size_t kMaxPendingOverrides = 8;
 
@@ -143,7 +155,7 @@ private:
     void pollSources();
     void serveOverrides();
     void deliverPostedAlarms();
-    StaffOverrideOutcome performOverride();
+    StaffOverrideOutcome performOverride(const StaffOverrideRequest& request);
 
     // The REFER/DENY staff may override: decision thread only.
     struct OverrideCandidate {
@@ -152,6 +164,7 @@ private:
         Reason reason = Reason::InternalError;
         MonoTime decidedAt{};
         bool used = false;
+        std::string policyVersion;  // the override is made under the policy of what it overrides
     };
 
     hal::Camera& camera_;
@@ -171,7 +184,7 @@ private:
     std::vector<KioskObserver*> observers_;
     std::optional<OverrideCandidate> candidate_;
     std::mutex mailboxMutex_;  // guards the two below; held only to push or swap
-    std::vector<OverrideDone> mailbox_;
+    std::vector<std::pair<StaffOverrideRequest, OverrideDone>> mailbox_;
     bool stopped_ = false;
     struct PostedAlarm {
         std::string what, detail;

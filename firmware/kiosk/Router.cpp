@@ -50,7 +50,9 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
             }
         }
         static const trust::TrustList kEmpty;
-        const auto revocation = options_.revocation ? options_.revocation->current() : nullptr;
+        // `verify --revocation` names a file; the kiosk uses the index of the trust/policy snapshot.
+        const std::shared_ptr<const trust::RevocationIndex> revocation =
+            options_.revocation ? options_.revocation->current() : (snapshot ? snapshot->revocation : nullptr);
         const bool revocationStale =
             options_.revocationFreshness && trust::revocationStale(revocation.get(), clock_.now(), *options_.revocationFreshness);
         verify::OfflineContext ctx{trustList ? trustList : &kEmpty, now, policy, stale, options_.subjectKey,
@@ -99,6 +101,7 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
     if (!v.record.latency.verifyMs) {
         v.record.latency.verifyMs = std::chrono::duration<double, std::milli>(clock_.monotonic() - t0).count();
     }
+    v.record.policyVersion = snapshot ? snapshot->policyVersion : "config";  // §13.1: every record
     return v;
 }
 

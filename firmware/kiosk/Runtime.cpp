@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -179,6 +180,13 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
     ro.evaluateAllStages = options.evaluateAllStages;
     ro.diagnosticsMode = config.kiosk.diagnosticsMode;
     ro.revocation = options.revocation;
+    if (!options.revocation) {
+        // The kiosk's own index (a bundle's or trust.revocation_path's) is judged for freshness on
+        // the kiosk clock (§17); a file given by hand (`verify --revocation`) is a desk check.
+        ro.revocationFreshness = trust::RevocationFreshness{
+            std::chrono::hours{static_cast<std::chrono::hours::rep>(std::llround(config.trust.revocationMaxAgeH))},
+            config.trust.requireRevocation};
+    }
     rt->router_ = std::make_unique<CredentialRouter>(clock, ro);
     return rt;
 }

@@ -16,6 +16,7 @@
 
 #include "firmware/kiosk/Config.h"
 #include "firmware/trust/Base64.h"
+#include "firmware/trust/RevocationIndex.h"
 #include "firmware/trust/TrustList.h"
 
 namespace sentinel::kiosk {
@@ -68,6 +69,47 @@ Result<std::string> tomlValue(const json& v) {
     return Error{"unsupported value type"};
 }
 
+Result<std::shared_ptr<const trust::TrustList>> parseTrustListPart(const json& part, UtcTime issued) {
+    if (!part.is_object() || !part.contains("certificates") || !part["certificates"].is_array())
+        return Error{"bundle trust_list lacks certificates"};
+    std::vector<trust::CertificateInput> inputs;
+    for (const auto& c : part["certificates"]) {
+        if (!c.is_object() || !c.contains("der") || !c["der"].is_string()) return Error{"bundle certificate lacks der"};
+        trust::CertificateInput in;
+        auto der = trust::decodeBase64(c["der"].get<std::string>());
+        if (!der) return Error{"bundle certificate der is not base64"};
+        in.der = std::move(der).value();
+        if (c.contains("kid")) {
+            if (!c["kid"].is_string()) return Error{"bundle certificate kid is not a string"};
+            auto kid = trust::decodeBase64(c["kid"].get<std::string>());
+            if (!kid) return Error{"bundle certificate kid is not base64"};
+            in.kid = std::move(kid).value();
+        }
+        if (c.contains("country") && c["country"].is_string()) in.country = c["country"].get<std::string>();
+        inputs.push_back(std::move(in));
+    }
+    if (inputs.empty()) return Error{"bundle trust list is empty"};
+    auto list = trust::TrustList::fromCertificates(std::move(inputs), issued);
+    if (!list) return Error{"bundle trust list: " + list.error().message};
+    return std::make_shared<const trust::TrustList>(std::move(list).value());
+}
+
+std::optional<trust::Sha256Digest> digestFromHex(const std::string& hex) {
+    trust::Sha256Digest d{};
+    if (hex.size() != 2 * d.size()) return std::nullopt;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        unsigned v = 0;
+        for (char c : hex.substr(2 * i, 2)) {
+            v <<= 4;
+            if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
+            else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
+            else return std::nullopt;
+        }
+        d[i] = static_cast<uint8_t>(v);
+    }
+    return d;
+}
+
 Status syncDir(const std::filesystem::path& dir) {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return Error{dir.string() + ": " + std::strerror(errno)};
@@ -88,7 +130,7 @@ Result<std::string> readFile(const std::filesystem::path& path) {
 }
 
 Result<TrustBundle> verifyBundle(std::string_view envelope, std::string_view updateKeyPem) {
-    if (envelope.size() > kMaxBundleBytes) return Error{"bundle larger than 8 MiB"};
+    if (envelope.size() > kMaxBundleBytes) return Error{"bundle larger than " + std::to_string(kMaxBundleBytes >> 20) + " MiB"};
     json env = json::parse(envelope, nullptr, false);
     if (env.is_discarded() || !env.is_object()) return Error{"bundle is not a JSON object"};
     if (!env.contains("format") || env["format"] != kBundleFormat)
@@ -108,33 +150,19 @@ Result<TrustBundle> verifyBundle(std::string_view envelope, std::string_view upd
     if (!payload.contains("issued_at") || !payload["issued_at"].is_string()) return Error{"bundle payload lacks issued_at"};
     auto issued = parseRfc3339(payload["issued_at"].get<std::string>());
     if (!issued) return Error{"bundle issued_at is not RFC 3339"};
-    if (!payload.contains("trust_list") || !payload["trust_list"].is_object() ||
-        !payload["trust_list"].contains("certificates") || !payload["trust_list"]["certificates"].is_array())
-        return Error{"bundle payload lacks trust_list.certificates"};
-    std::vector<trust::CertificateInput> inputs;
-    for (const auto& c : payload["trust_list"]["certificates"]) {
-        if (!c.is_object() || !c.contains("der") || !c["der"].is_string()) return Error{"bundle certificate lacks der"};
-        trust::CertificateInput in;
-        auto der = trust::decodeBase64(c["der"].get<std::string>());
-        if (!der) return Error{"bundle certificate der is not base64"};
-        in.der = std::move(der).value();
-        if (c.contains("kid")) {
-            if (!c["kid"].is_string()) return Error{"bundle certificate kid is not a string"};
-            auto kid = trust::decodeBase64(c["kid"].get<std::string>());
-            if (!kid) return Error{"bundle certificate kid is not base64"};
-            in.kid = std::move(kid).value();
-        }
-        if (c.contains("country") && c["country"].is_string()) in.country = c["country"].get<std::string>();
-        inputs.push_back(std::move(in));
-    }
-    if (inputs.empty()) return Error{"bundle trust list is empty"};
-    auto list = trust::TrustList::fromCertificates(std::move(inputs), *issued);
-    if (!list) return Error{"bundle trust list: " + list.error().message};
-
     TrustBundle b;
     b.issuedAt = *issued;
-    b.list = std::make_shared<const trust::TrustList>(std::move(list).value());
-    if (payload.contains("policy")) {
+    for (const auto& [key, value] : payload.items()) {
+        if (key != "issued_at" && key != kPartTrustList && key != kPartPolicy && key != kPartRules && key != kPartRevocation)
+            return Error{"bundle payload: unknown part '" + key + "'"};
+    }
+    if (payload.contains(kPartTrustList)) {
+        auto list = parseTrustListPart(payload[kPartTrustList], *issued);
+        if (!list) return list.error();
+        b.list = std::move(list).value();
+    }
+    if (payload.contains(kPartPolicy)) {
+        b.hasPolicy = true;
         if (!payload["policy"].is_object()) return Error{"bundle policy is not an object"};
         std::string toml = "[policy]\n";
         for (const auto& [key, value] : payload["policy"].items()) {
@@ -158,7 +186,35 @@ Result<TrustBundle> verifyBundle(std::string_view envelope, std::string_view upd
         }
         b.rules = std::make_shared<const rules::RuleSet>(std::move(parsed.set));
     }
+    if (payload.contains(kPartRevocation)) {
+        const json& r = payload[kPartRevocation];
+        if (!r.is_object() || !r.contains("sha256") || !r["sha256"].is_string() || !r.contains("entries") ||
+            !r["entries"].is_number_unsigned())
+            return Error{"bundle revocation: needs {\"sha256\": hex, \"entries\": n}"};
+        RevocationPart part{r["sha256"].get<std::string>(), r["entries"].get<std::uint64_t>()};
+        if (!digestFromHex(part.sha256Hex)) return Error{"bundle revocation: sha256 is not 64 hex digits"};
+        if (!env.contains("attachments") || !env["attachments"].is_object() || !env["attachments"].contains(kPartRevocation) ||
+            !env["attachments"][kPartRevocation].is_string())
+            return Error{"bundle revocation: the index file is not attached"};
+        auto bytes = trust::decodeBase64(env["attachments"][kPartRevocation].get<std::string>());
+        if (!bytes) return Error{"bundle revocation: the attachment is not base64"};
+        // The index is validated whole against the signed digest and count before anything uses it.
+        auto index = trust::RevocationIndex::fromBytes(*bytes, trust::RevocationDigest{*digestFromHex(part.sha256Hex), part.entries});
+        if (!index) return Error{"bundle revocation: " + index.error().message};
+        b.revocationFile.assign(bytes->begin(), bytes->end());
+        b.revocation = std::move(part);
+    }
+    if (b.parts().empty()) return Error{"bundle carries no part (trust_list, policy, rules, revocation)"};
     return b;
+}
+
+std::vector<std::string> TrustBundle::parts() const {
+    std::vector<std::string> out;
+    if (list) out.emplace_back(kPartTrustList);
+    if (hasPolicy) out.emplace_back(kPartPolicy);
+    if (rules) out.emplace_back(kPartRules);
+    if (revocation) out.emplace_back(kPartRevocation);
+    return out;
 }
 
 policy::PolicyConfig applyPolicyOverrides(const policy::PolicyConfig& base, const std::map<std::string, std::string>& overrides) {
@@ -209,7 +265,17 @@ Status writeFileAtomically(const std::filesystem::path& target, std::string_view
     return syncDir(dir);
 }
 
+trust::RevocationDigest revocationDigest(const RevocationPart& part) {
+    return trust::RevocationDigest{digestFromHex(part.sha256Hex).value_or(trust::Sha256Digest{}), part.entries};
+}
+
+std::filesystem::path revocationFilePath(const std::filesystem::path& dir, const RevocationPart& part) {
+    return dir / ("revocation-" + part.sha256Hex + ".idx");
+}
+
 Status installBundle(const std::filesystem::path& dir, std::string_view envelope) {
+    // Installed as given (a bundle that does not verify here still replaces the file: the caller
+    // verified it with the key it trusts; loading verifies again).
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Error{dir.string() + ": " + ec.message()};
@@ -217,13 +283,36 @@ Status installBundle(const std::filesystem::path& dir, std::string_view envelope
     const auto previous = dir / kPreviousBundleFile;
     if (std::filesystem::exists(current, ec)) {
         // Keep the one in force as "previous" (a hard link: the rename below then replaces only
-        // the name `current`, so both files stay complete at every instant).
+        // the name `current`, so both files stay complete at every instant), and in the archive:
+        // its parts that the new bundle lacks stay in force (loadTrustState composes them).
+        const auto archive = dir / kArchiveDir;
+        std::filesystem::create_directories(archive, ec);
+        if (ec) return Error{archive.string() + ": " + ec.message()};
+        auto old = readFile(current);
+        if (!old) return old.error();
+        const auto archived = archive / ("bundle-" + std::to_string(std::hash<std::string>{}(*old)) + ".json");
+        if (!std::filesystem::exists(archived, ec)) {
+            if (auto st = writeFileAtomically(archived, *old); !st) return st;
+        }
         const auto prevTmp = dir / ".previous.tmp";
         ::unlink(prevTmp.c_str());
         if (::link(current.c_str(), prevTmp.c_str()) != 0 || ::rename(prevTmp.c_str(), previous.c_str()) != 0)
             return Error{previous.string() + ": " + std::strerror(errno)};
     }
     return writeFileAtomically(current, envelope);
+}
+
+Status installBundle(const std::filesystem::path& dir, std::string_view envelope, const TrustBundle& bundle) {
+    if (bundle.revocation) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        const auto file = revocationFilePath(dir, *bundle.revocation);
+        if (!std::filesystem::exists(file, ec)) {
+            // Written (and fsynced) before the bundle that names it: a crash leaves an unused file.
+            if (auto st = writeFileAtomically(file, bundle.revocationFile); !st) return st;
+        }
+    }
+    return installBundle(dir, envelope);
 }
 
 }  // namespace sentinel::kiosk

@@ -16,6 +16,7 @@
 
 namespace sentinel::trust {
 class TrustList;
+class RevocationIndex;
 }
 
 namespace sentinel::kiosk {
@@ -29,6 +30,12 @@ struct TrustState {
     // The built-in rules made from `policy` (for rules.country), made once per state by TrustStore.
     std::shared_ptr<const verify::BuiltinRules> builtin;
     std::string source;                            // "trust.path /etc/…" or "bundle /var/lib/… (issued …)"
+    // §13.1: the newest bundle in force (its issued_at, RFC 3339), or "config" without one. Every
+    // decision record carries it.
+    std::string policyVersion = "config";
+    // §17: the revocation index in force (a bundle's, else trust.revocation_path's); nullptr = none.
+    std::shared_ptr<const trust::RevocationIndex> revocation;
+    std::string revocationSource;  // where it came from, for status and diag
 };
 
 class TrustStore {

@@ -91,6 +91,8 @@ public:
                "pattern write sentinel/v1/%u/#\n"
                "pattern read sentinel/v1/%u/cmd\n"
                "pattern read sentinel/v1/all/cmd\n"
+               "pattern read sentinel/v1/station/+/cmd\n"
+               "pattern read sentinel/v1/group/+/cmd\n"
                "user operator\n"
                "topic readwrite sentinel/#\n";
         acl.close();

@@ -510,6 +510,72 @@ TEST_F(MqttLinkTest, SignedCommandsRunOnceAndUnsignedOrReplayedOnesAreRefusedAnd
     }
 }
 
+// §13.1: every command is answered on …/acks — carried out or not, with the reason — and commands
+// may target the kiosk's station or group; a command for another station is not this kiosk's.
+TEST_F(MqttLinkTest, EveryCommandIsAnsweredOnTheAcksTopicAndStationTargetsReachTheKiosk) {
+    startBroker();
+    auto sub = subscribe();
+    UpdateKey key;
+    auto o = options();
+    o.updateKeyPem = key.publicPem();
+    o.station = "BJ-WEST";
+    o.group = "HALL-2";
+    LinkHooks hooks;
+    hooks.execute = [](const Command& c) {
+        if (c.action == "sync_now") return nlohmann::json{{"ok", false}, {"detail", "trust sync is not configured"}};
+        return nlohmann::json{{"ok", true}, {"detail", "done"}, {"applied", {{"policy_version", "2026-12-07T20:00:00Z"}}}};
+    };
+    auto link = MqttLink::start(o, hooks, clock_);
+    ASSERT_TRUE(link);
+    ASSERT_TRUE(waitUntil([&] { return (*link)->status().connected; }));
+    // (Called with the messages waitFor holds, or with a copy: never with the subscriber's lock taken twice.)
+    auto ackIn = [](const std::vector<Message>& msgs, const std::string& id) -> std::optional<nlohmann::json> {
+        for (const auto& x : msgs) {
+            if (x.topic != "sentinel/v1/KIOSK-01/acks") continue;
+            auto j = nlohmann::json::parse(x.payload);
+            if (j.value("command", "") == id) return j;
+        }
+        return std::nullopt;
+    };
+    auto ackFor = [&](const std::string& id) { return ackIn(sub->messages(), id); };
+    auto acked = [&](const std::string& id) {
+        return [&ackIn, id](const std::vector<Message>& msgs) { return ackIn(msgs, id).has_value(); };
+    };
+    const std::string expires = formatRfc3339(clock_.now() + 1h);
+    // Subscriptions are in place once a first command round-trips; retry the first publish until then.
+    const auto first = key.signedCommand({{"id", "s-1"}, {"station", "BJ-WEST"}, {"expires_at", expires}, {"action", "sync_now"}});
+    ASSERT_TRUE(waitUntil([&] {
+        sub->publish("sentinel/v1/station/BJ-WEST/cmd", first);
+        return sub->waitFor(acked("s-1"), 500ms);
+    }));
+    auto a1 = *ackFor("s-1");
+    EXPECT_FALSE(a1.at("ok"));
+    EXPECT_EQ("trust sync is not configured", a1.at("detail"));
+    EXPECT_TRUE(a1.contains("at"));
+    // A group target, carried out: the ack says what is in force.
+    sub->publish("sentinel/v1/group/HALL-2/cmd",
+                 key.signedCommand({{"id", "g-1"}, {"group", "HALL-2"}, {"expires_at", expires}, {"action", "bundle"},
+                                    {"bundle", nlohmann::json::object()}}));
+    ASSERT_TRUE(sub->waitFor(acked("g-1")));
+    auto a2 = *ackFor("g-1");
+    EXPECT_TRUE(a2.at("ok"));
+    EXPECT_EQ("2026-12-07T20:00:00Z", a2.at("applied").at("policy_version"));
+    // Refused (signed by another key): answered with the reason.
+    UpdateKey intruder;
+    sub->publish("sentinel/v1/all/cmd",
+                 intruder.signedCommand({{"id", "x-1"}, {"kiosk_id", "all"}, {"expires_at", expires}, {"action", "diag"}}));
+    ASSERT_TRUE(sub->waitFor(acked("x-1")));
+    EXPECT_FALSE(ackFor("x-1")->at("ok"));
+    EXPECT_NE(std::string::npos, ackFor("x-1")->at("detail").get<std::string>().find("does not verify"));
+    // Another station's command: not this kiosk's, so no ack (and no alarm); a later one still is.
+    sub->publish("sentinel/v1/station/BJ-EAST/cmd",
+                 key.signedCommand({{"id", "e-1"}, {"station", "BJ-EAST"}, {"expires_at", expires}, {"action", "diag"}}));
+    sub->publish("sentinel/v1/KIOSK-01/cmd",
+                 key.signedCommand({{"id", "k-1"}, {"kiosk_id", kKiosk}, {"expires_at", expires}, {"action", "sync_now"}}));
+    ASSERT_TRUE(sub->waitFor(acked("k-1")));
+    EXPECT_FALSE(ackFor("e-1").has_value());
+}
+
 TEST_F(MqttLinkTest, TheAclRefusesAnotherKiosksTopics) {
     startBroker();
     auto sub = subscribe();

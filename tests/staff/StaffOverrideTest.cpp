@@ -91,6 +91,15 @@ struct StaffOverride : ::testing::Test {
         EXPECT_TRUE(got.has_value());
         return got.value_or(kiosk::StaffOverrideOutcome{});
     }
+    // The same for a request bound to a record and a staff number (§11).
+    kiosk::StaffOverrideOutcome pressFor(std::int64_t seq, std::string staff = {}) {
+        std::optional<kiosk::StaffOverrideOutcome> got;
+        kiosk->requestOverride(kiosk::StaffOverrideRequest{seq, std::move(staff)},
+                               [&](const kiosk::StaffOverrideOutcome& o) { got = o; });
+        kiosk->step();
+        EXPECT_TRUE(got.has_value());
+        return got.value_or(kiosk::StaffOverrideOutcome{});
+    }
     std::size_t passesShown() const {
         std::size_t n = 0;
         for (const auto& i : indicator.shown) n += i.decision == Decision::Pass && !i.testCard;
@@ -261,6 +270,50 @@ TEST_F(StaffOverride, TheMailboxIsBounded) {
     }
     EXPECT_EQ(3, refusedAtOnce);
     kiosk->step();
+}
+
+// §11, bound to what staff saw: `status` shows DENY seq 1 overridable; before staff act, another
+// traveller is refused (seq 2). The override for seq 1 must not open the gate for seq 2's traveller.
+TEST_F(StaffOverride, AnOverrideForASeqThatANewerDecisionReplacedOpensNothing) {
+    make();
+    present("deny-1");
+    present("refer-2");  // another traveller, between `status` and the override
+    ASSERT_EQ(2u, sink.records.size());
+    const auto o = pressFor(1, "S042");
+    EXPECT_FALSE(o.opened);
+    EXPECT_EQ(1, o.overrides);
+    EXPECT_THAT(o.detail, HasSubstr("no longer"));
+    EXPECT_THAT(o.detail, HasSubstr("seq 2"));
+    EXPECT_EQ(2u, sink.records.size());  // nothing journaled
+    EXPECT_EQ(0u, passesShown());        // and the relay did not pulse
+}
+
+TEST_F(StaffOverride, AnOverrideForTheCandidateOpensAndKeepsTheStaffNumber) {
+    make();
+    present("deny-1");
+    const auto o = pressFor(1, "S042");
+    ASSERT_TRUE(o.opened) << o.detail;
+    ASSERT_EQ(2u, sink.records.size());
+    EXPECT_EQ(std::optional<std::int64_t>(1), sink.records[1].overrides);
+    EXPECT_EQ(std::optional<std::string>("S042"), sink.records[1].staff);
+    EXPECT_EQ(1u, passesShown());
+}
+
+TEST_F(StaffOverride, AnOverrideForASeqThatIsNotTheCandidateSaysWhich) {
+    make();
+    present("deny-1");
+    const auto o = pressFor(7);
+    EXPECT_FALSE(o.opened);
+    EXPECT_THAT(o.detail, HasSubstr("candidate is seq 1"));
+    EXPECT_EQ(1u, sink.records.size());
+}
+
+TEST_F(StaffOverride, AStaffNumberThatIsNotOneOpensNothing) {
+    make();
+    present("deny-1");
+    const auto o = pressFor(1, "Zhang San");  // a name, not a number
+    EXPECT_FALSE(o.opened);
+    EXPECT_EQ(1u, sink.records.size());
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "firmware/app/Backends.h"
 #include "firmware/app/CliUtil.h"
 #include "firmware/control/ControlServer.h"
+#include "firmware/control/KioskControl.h"
 #include "firmware/app/EngineDecoder.h"
 #include "firmware/kiosk/Kiosk.h"
 #include "firmware/control/KioskStatus.h"
@@ -220,12 +221,7 @@ PhaseResult runPhase(kiosk::Runtime& rt, const Clock& clock, const std::filesyst
     control::ControlServerOptions co;
     co.path = socketPath;
     co.clientTimeout = std::chrono::milliseconds{500};  // stalling clients are cut off quickly
-    auto server = control::ControlServer::start(co, [&](const nlohmann::json& req, control::ControlReply reply) {
-        if (req["cmd"] == "status") return reply({{"ok", true}, {"status", status.report()}});
-        kiosk.requestOverride([reply](const kiosk::StaffOverrideOutcome& o) {
-            reply({{"ok", true}, {"opened", o.opened}, {"seq", o.seq}, {"detail", o.detail}});
-        });
-    });
+    auto server = control::ControlServer::start(co, control::kioskControlHandler(status, kiosk));
     if (!server) return {{{"error", server.error().message}}, false};
 
     std::optional<HostileClients> hostileClients;
