@@ -104,7 +104,7 @@ const std::vector<KeySpec>& keys() {
                 [](Config& c, bool v) { c.indicator.gpio.activeLow = v; }),
         intKey("indicator.gpio.relay_pulse_ms", "800", "ms", 50, 5000, "Gate relay pulse length for PASS.",
                [](Config& c, int v) { c.indicator.gpio.relayPulseMs = v; }),
-        stringKey("trust.path", "\"/etc/sentinel/trust\"", "DSC trust: a certificate file, a directory of them, or a trust-list JSON.",
+        stringKey("trust.path", "\"/etc/sentinel/trust\"", "DSC trust: a certificate file, a directory of them, or a trust-list JSON; empty = none (HC1 codes are REFERred: an online-only kiosk).",
                   [](Config& c, const std::string& v) { c.trust.path = v; }),
         doubleKey("trust.max_age_h", "72", "h", 1, 8760, "Older trust list → REFER TRUST_LIST_STALE.",
                   [](Config& c, double v) { c.trust.maxAgeH = v; }),

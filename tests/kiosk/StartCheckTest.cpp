@@ -106,6 +106,12 @@ TEST_F(StartCheck, RuntimeWithoutTheCheckKeepsItsOldLeniencyForDeskCommands) {
     EXPECT_FALSE(Runtime::create(c, clock, run));
 }
 
+TEST_F(StartCheck, AnEmptyTrustPathMeansNoTrustListOnPurpose) {
+    Config c = startable();
+    c.trust.path = "";  // an online-only kiosk: HC1 codes are REFERred
+    EXPECT_TRUE(checkStartable(c).empty()) << formatProblems(checkStartable(c));
+}
+
 TEST_F(StartCheck, ARuleSetThatDoesNotLoadIsAProblemOfRulesPath) {
     Config c = startable();
     std::ofstream(dir / "rules.json") << "{\"not\": \"a rule set\"";
