@@ -97,9 +97,11 @@ const std::vector<StartRequirement>& requirements() {
         {"trust.path",
          [](const Config& c) -> Check {
              // What `run` puts in force: an installed bundle that verifies, else trust.path. An
-             // empty trust.path says "no trust list" on purpose (an online-only kiosk).
+             // empty trust.path says "no trust list" on purpose (an online-only kiosk); with
+             // trust.sync_url the list comes from the sync `run` starts (HC1 REFERred until then).
+             if (c.trust.path.empty() || !c.trust.syncUrl.empty()) return std::nullopt;
              LoadedTrust loaded = loadTrustState(c);
-             if ((loaded.state && loaded.state->list) || c.trust.path.empty()) return std::nullopt;
+             if (loaded.state && loaded.state->list) return std::nullopt;
              return loaded.error + " (no trust list: HC1 codes could not be verified; trust.path = \"\" says none on purpose)";
          }},
         {"trust.update_key",

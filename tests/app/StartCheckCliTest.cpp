@@ -56,7 +56,7 @@ class StartCheckCli : public ::testing::Test {
             << "[online]\nbase_url = \"https://127.0.0.1:1\"\nca_file = \"\"\ntoken_file = \""
             << (dir / "missing-token").string() << "\"\n"
             << "[trust]\npath = \"" << (dir / "missing-trust").string()
-            << "\"\nsync_url = \"https://127.0.0.1:1/b\"\n"
+            << "\"\n"
             << "update_key = \"" << (dir / "missing-update-key.pem").string() << "\"\n"
             << "[fleet]\nbroker_url = \"mqtt://127.0.0.1:1\"\nusername = \"T-5\"\npassword_file = "
                "\""

@@ -50,8 +50,7 @@ class StartCheck : public ::testing::Test {
         c.online.baseUrl = "https://hc.example.org";
         c.online.caFile = "";
         c.online.tokenFile = (dir / "missing-token").string();
-        c.trust.syncUrl = "https://fleet.example.org/bundle";
-        c.trust.updateKey = (dir / "missing-update-key.pem").string();
+        c.trust.updateKey = (dir / "missing-update-key.pem").string();  // needed with a broker (commands)
         c.fleet.brokerUrl = "mqtt://127.0.0.1:1883";
         c.fleet.username = "T-1";
         c.fleet.passwordFile = (dir / "missing-password").string();
@@ -109,6 +108,15 @@ TEST_F(StartCheck, RuntimeWithoutTheCheckKeepsItsOldLeniencyForDeskCommands) {
 TEST_F(StartCheck, AnEmptyTrustPathMeansNoTrustListOnPurpose) {
     Config c = startable();
     c.trust.path = "";  // an online-only kiosk: HC1 codes are REFERred
+    EXPECT_TRUE(checkStartable(c).empty()) << formatProblems(checkStartable(c));
+}
+
+TEST_F(StartCheck, WithTrustSyncTheListMayComeLater) {
+    Config c = startable();
+    c.trust.path = (dir / "missing-trust").string();
+    c.trust.syncUrl = "https://fleet.example.org/bundle";  // run's background sync brings the list
+    std::ofstream(dir / "update-key.pem") << "a key";
+    c.trust.updateKey = (dir / "update-key.pem").string();
     EXPECT_TRUE(checkStartable(c).empty()) << formatProblems(checkStartable(c));
 }
 
