@@ -20,6 +20,7 @@ constexpr int kHersheyFont = cv::FONT_HERSHEY_DUPLEX;
 // Hershey fonts: scale 1.0 is about 22 px tall; stroke width per scale unit.
 constexpr double kHersheyPxPerScale = 22.0;
 constexpr double kHersheyStrokePerScale = 2.0;
+constexpr double kHersheyShrinkStep = 0.9;  // per try, until a line fits the width
 
 // The ASCII characters of `s`, without the separators left dangling at its ends.
 std::string asciiOnly(const std::string& s) {
@@ -87,7 +88,7 @@ Result<Image> renderLabelledQr(std::string_view text, const std::vector<std::str
                 int thickness = std::max(1, static_cast<int>(scale * kHersheyStrokePerScale));
                 cv::Size size = cv::getTextSize(ascii, kHersheyFont, scale, thickness, &baseline);
                 while (size.width > width - 2 * margin && scale > kMinFontPx / kHersheyPxPerScale) {
-                    scale *= 0.9;
+                    scale *= kHersheyShrinkStep;
                     thickness = std::max(1, static_cast<int>(scale * kHersheyStrokePerScale));
                     size = cv::getTextSize(ascii, kHersheyFont, scale, thickness, &baseline);
                 }
@@ -98,7 +99,7 @@ Result<Image> renderLabelledQr(std::string_view text, const std::vector<std::str
             y += advance;
         }
     } catch (const cv::Exception& e) {
-        return Error{std::string("test card label: ") + e.what()};
+        return Error{std::string("renderLabelledQr: ") + e.what()};
     }
     cv::Mat gray(out.heightPx, out.widthPx, CV_8UC1, out.pixels.data());
     cv::cvtColor(canvas, gray, cv::COLOR_BGR2GRAY);
