@@ -13,6 +13,8 @@ install(DIRECTORY ${SENTINEL_PROMPTS_DIR}/ DESTINATION share/sentinel/prompts FI
 # as a pristine example beside the docs.
 install(FILES ${PROJECT_SOURCE_DIR}/assets/config/sentinel.toml DESTINATION /etc/sentinel)
 install(FILES ${PROJECT_SOURCE_DIR}/assets/config/sentinel.toml DESTINATION ${SENTINEL_PKG_DOCDIR}/examples)
+install(FILES ${PROJECT_SOURCE_DIR}/assets/config/replay-bench.toml ${PROJECT_SOURCE_DIR}/assets/prometheus/sentinel-rules.yml
+              ${PROJECT_SOURCE_DIR}/assets/prometheus/sentinel-rules.test.yml DESTINATION ${SENTINEL_PKG_DOCDIR}/examples)
 foreach(doc install.md diagnostics.md troubleshooting.md configuration.md)
     if(EXISTS ${PROJECT_SOURCE_DIR}/docs/${doc})
         install(FILES ${PROJECT_SOURCE_DIR}/docs/${doc} DESTINATION ${SENTINEL_PKG_DOCDIR})

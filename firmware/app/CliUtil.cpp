@@ -1,8 +1,10 @@
 #include "firmware/app/CliUtil.h"
 
 #include <filesystem>
+#include <sstream>
 
 #include "firmware/base/Log.h"
+#include "firmware/ui/Composer.h"
 
 namespace sentinel::app {
 
@@ -32,11 +34,30 @@ std::optional<kiosk::Config> loadConfigOrReport(const Args& args, CliContext& ct
     }
     auto cfg = kiosk::loadConfig(*path);
     if (!cfg) {
-        ctx.err << ctx.program << ": configuration error: " << cfg.error().message << '\n';
+        // One line per problem (the loader reports them all at once).
+        std::istringstream lines(cfg.error().message);
+        for (std::string line; std::getline(lines, line);) ctx.err << ctx.program << ": configuration error: " << line << '\n';
         return std::nullopt;
     }
     log::configure(cfg->log.levels);
     return std::move(cfg).value();
+}
+
+std::vector<kiosk::StartRequirement> appStartRequirements() {
+    return {
+        {"display.backend", [](const kiosk::Config& c) -> std::optional<std::string> {
+             if (c.display.backend == "off") return std::nullopt;
+             if (auto problem = kiosk::readableFile(ui::kDefaultFontPath)) {
+                 return "the screen's font: " + *problem + " (apt-get install fonts-noto-cjk)";
+             }
+             return std::nullopt;
+         }},
+    };
+}
+
+std::vector<kiosk::ConfigProblem> startProblems(const kiosk::Config& config) {
+    const auto extra = appStartRequirements();
+    return kiosk::checkStartable(config, extra);
 }
 
 }  // namespace sentinel::app

@@ -11,6 +11,7 @@
 #include "firmware/app/Args.h"
 #include "firmware/app/Cli.h"
 #include "firmware/kiosk/Config.h"
+#include "firmware/kiosk/StartCheck.h"
 
 namespace sentinel::app {
 
@@ -24,6 +25,13 @@ std::optional<Args> parseOrExit(const std::vector<std::string>& args, const ArgS
 std::optional<kiosk::Config> loadConfigOrReport(const Args& args, CliContext& ctx, bool requireFile = false);
 
 constexpr const char* kDefaultConfigPath = "/etc/sentinel/sentinel.toml";
+
+// What `run` needs beyond kiosk::checkStartable's table: the screen's font when display.backend is
+// set (ui::Composer refuses to start without it).
+std::vector<kiosk::StartRequirement> appStartRequirements();
+// kiosk::checkStartable(config, appStartRequirements()): what `config check`, `diag` and `run` all
+// ask, so they never disagree.
+std::vector<kiosk::ConfigProblem> startProblems(const kiosk::Config& config);
 
 // The checks a fleet "diag" command runs inside the running kiosk (CmdDiag.cpp): the ones that touch
 // no hardware (config, state_dir, clock, trust, trust_sync, journal, fleet), as `diag --json` lists them.

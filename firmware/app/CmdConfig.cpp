@@ -9,8 +9,10 @@ namespace {
 constexpr const char* kHelp = R"HELP(Usage: sentinel config check [--config FILE]
        sentinel config reference
 
-check       load and validate the configuration (default /etc/sentinel/sentinel.toml);
-            prints the problem with file, line and key, exit 2 if there is one
+check       load and validate the configuration (default /etc/sentinel/sentinel.toml), then
+            check every file and folder it names that `sentinel run` needs (readable,
+            writable, a trust list and rule set that load); prints every problem at once,
+            each with its key (and file and line), exit 2 if there is one
 reference   print the table of every key (default, unit, range, meaning) as Markdown
 
 Options:
@@ -32,6 +34,14 @@ int cmdConfig(const std::vector<std::string>& argv, CliContext& ctx) {
     if (action == "check") {
         auto cfg = loadConfigOrReport(*args, ctx, true);
         if (!cfg) return kExitUsage;
+        // The same answer `run` and `diag` give (kiosk::checkStartable).
+        const auto problems = startProblems(*cfg);
+        if (!problems.empty()) {
+            ctx.err << ctx.program << ": " << cfg->file.string() << ": " << problems.size()
+                    << (problems.size() == 1 ? " problem stops" : " problems stop") << " `sentinel run`:\n"
+                    << kiosk::formatProblems(problems);
+            return kExitUsage;
+        }
         ctx.out << cfg->file.string() << ": ok\n";
         return kExitOk;
     }

@@ -1,6 +1,7 @@
 // `sentinel diag [--json] [--no-relay] [--config FILE]` (DESIGN §7; every check in docs/diagnostics.md)
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -45,12 +46,14 @@ namespace {
 using diag::Outcome;
 using namespace std::chrono_literals;
 
-constexpr const char* kHelp = R"HELP(Usage: sentinel diag [--json] [--no-relay] [--config FILE]
+// The help text; "Checks, in order:" is filled in from the checks diag runs (checkNames()).
+constexpr const char* kHelpBefore = R"HELP(Usage: sentinel diag [--json] [--no-relay] [--config FILE]
 
 Field diagnostics (DESIGN §7). Runs each check under its own time limit and prints a table, or with
 --json ONE JSON array on ONE line: [{"check","status":"ok|warn|fail","detail","remedy","ms"},…].
-Checks, in order: config, state_dir, camera, decode, indicator, display, voice, service, clock,
-trust, trust_sync, journal. What each one means and what to do: docs/diagnostics.md.
+)HELP";
+constexpr const char* kHelpAfter = R"HELP(What each one means and what to do: docs/diagnostics.md. The config check lists every problem
+that would stop `sentinel run` (as `sentinel config check` does).
 
 The camera check writes the last frame to <kiosk.state_dir>/diag-snapshot.png. The indicator check
 switches each lamp, the buzzer and the GATE RELAY in turn (stop the kiosk first: it holds the GPIO
@@ -65,6 +68,8 @@ Options:
 Exit status: 0 no check failed (warnings allowed), 1 a check failed or timed out, 2 the
 configuration cannot be loaded (the report then holds the config check only).
 )HELP";
+// Help lines are wrapped at this width.
+constexpr std::size_t kHelpWidth = 100;
 
 // Per-check limits: a stuck check is reported as failed after this long, never waited on.
 constexpr auto kConfigTimeout = 2s;
@@ -110,13 +115,10 @@ std::string uuid4() {
     return out;
 }
 
-std::shared_ptr<const trust::TrustList> testIssuerList(const kiosk::Config& cfg, std::optional<issuer::TestIssuer>& issuerOut) {
-    auto ti = issuer::TestIssuer::load(cfg.kiosk.stateDir / kiosk::kTestIssuerDir);
-    if (!ti) return nullptr;
-    auto list = trust::TrustList::fromCertificates({{ti->certificateDer(), ti->country(), std::nullopt}});
-    if (!list) return nullptr;
-    issuerOut = std::move(ti).value();
-    return std::make_shared<const trust::TrustList>(std::move(list).value());
+// The issuers whose test cards this kiosk accepts (its own and kiosk.test_issuer's); nullptr = none.
+std::shared_ptr<const trust::TrustList> testIssuerList(const kiosk::Config& cfg) {
+    auto list = kiosk::loadTestCardIssuers(cfg);
+    return list ? std::move(list).value() : nullptr;
 }
 
 diag::TestCardRecogniser recogniserFor(std::shared_ptr<const trust::TrustList> list) {
@@ -174,31 +176,36 @@ Outcome checkVoice(const kiosk::Config& cfg) {
 
 Outcome checkConfig(const kiosk::Config& cfg) {
     const std::string where = cfg.file.empty() ? "built-in defaults (no configuration file)" : cfg.file.string();
+    // Every problem that would stop `run`, by key (the answer `config check` and `run` give), and
+    // a test issuer in the trust list: all of them at once.
+    std::vector<std::string> failures;
+    std::string remedy = "fix each named key (`sentinel config check` lists them one per line, `sentinel config reference` "
+                         "says what each key takes)";
+    for (const auto& p : startProblems(cfg)) failures.push_back("key '" + p.key + "': " + p.message);
+    if (auto testIssuers = testIssuerList(cfg)) {
+        kiosk::LoadedTrust loaded = kiosk::loadTrustState(cfg);
+        const bool trusted = loaded.state->list && std::any_of(testIssuers->certificates().begin(), testIssuers->certificates().end(),
+                                                               [&](const auto& c) { return !loaded.state->list->findByKid(c.kid).empty(); });
+        if (trusted) {
+            failures.push_back("a TEST issuer is in the trust list");
+            if (failures.size() == 1) {
+                remedy = "remove test-issuer-cert.pem (and the kiosk.test_issuer certificate) from trust.path: test cards must "
+                         "never be trusted";
+            }
+        }
+    }
+    if (!failures.empty()) {
+        std::string detail = where + ": " + std::to_string(failures.size()) + (failures.size() == 1 ? " problem" : " problems");
+        for (std::size_t i = 0; i < failures.size(); ++i) detail += (i == 0 ? ": " : "; ") + failures[i];
+        return Outcome::fail(detail, remedy);
+    }
     std::string detail = where + ": valid";
     std::vector<std::pair<std::string, std::string>> warnings;  // problem, remedy
-    std::error_code ec;
     if (cfg.file.empty()) warnings.emplace_back("no configuration file", "install /etc/sentinel/sentinel.toml (docs/install.md)");
     if (cfg.kiosk.diagnosticsMode)
         warnings.emplace_back("kiosk.diagnostics_mode is on (test cards accepted)", "set kiosk.diagnostics_mode = false before service");
-    if (!cfg.online.baseUrl.empty()) {
-        if (!std::filesystem::exists(cfg.online.tokenFile, ec))
-            return Outcome::fail(detail + "; online.token_file " + cfg.online.tokenFile + " missing",
-                                 "install the device token from the fleet portal at online.token_file");
-        if (!cfg.online.caFile.empty() && !std::filesystem::exists(cfg.online.caFile, ec))
-            return Outcome::fail(detail + "; online.ca_file " + cfg.online.caFile + " missing", "install the service CA bundle at online.ca_file");
-        if (cfg.online.pins.size() == 1)
-            warnings.emplace_back("only one online.pins entry", "add the backup pin so a key rotation does not cut the service");
-    }
-    if (!cfg.trust.syncUrl.empty() && !std::filesystem::exists(cfg.trust.updateKey, ec))
-        return Outcome::fail(detail + "; trust.update_key " + cfg.trust.updateKey + " missing",
-                             "install the fleet's trust update public key at trust.update_key");
-    std::optional<issuer::TestIssuer> ti;
-    if (auto list = testIssuerList(cfg, ti); list && ti) {
-        kiosk::LoadedTrust loaded = kiosk::loadTrustState(cfg);
-        if (loaded.state->list && !loaded.state->list->findByKid(ti->kid()).empty())
-            return Outcome::fail(detail + "; the device TEST issuer is in the trust list",
-                                 "remove test-issuer-cert.pem from trust.path: test cards must never be trusted");
-    }
+    if (!cfg.online.baseUrl.empty() && cfg.online.pins.size() == 1)
+        warnings.emplace_back("only one online.pins entry", "add the backup pin so a key rotation does not cut the service");
     if (warnings.empty()) return Outcome::ok(detail);
     for (const auto& w : warnings) detail += "; " + w.first;
     return Outcome::warn(detail, warnings.front().second);
@@ -237,8 +244,9 @@ Outcome checkCamera(const std::shared_ptr<Shared>& s) {
 }
 
 Outcome checkDecode(const std::shared_ptr<Shared>& s) {
+    auto list = testIssuerList(s->cfg);
     std::optional<issuer::TestIssuer> ti;
-    auto list = testIssuerList(s->cfg, ti);
+    if (auto own = issuer::TestIssuer::load(s->cfg.kiosk.stateDir / kiosk::kTestIssuerDir)) ti = std::move(own).value();
     const bool replay = s->cfg.camera.source.rfind("replay:", 0) == 0;
     if (replay) {
         // No one can hold a card under a replay source: render one and decode it.
@@ -428,6 +436,42 @@ std::vector<diag::Check> softwareChecks(const std::shared_ptr<Shared>& s) {
     };
 }
 
+// Every check `sentinel diag` runs, in order (the help lists exactly these: helpText()).
+std::vector<diag::Check> fieldChecks(const std::shared_ptr<Shared>& s, bool includeRelay) {
+    return {
+        {"config", kConfigTimeout, [s] { return checkConfig(s->cfg); }},
+        {"state_dir", kStateDirTimeout, [s] { return diag::checkStateDir(s->cfg.kiosk.stateDir, kStateMinFree); }},
+        {"camera", kCameraTimeout, [s] { return checkCamera(s); }},
+        {"decode", kDecodeTimeout, [s] { return checkDecode(s); }},
+        {"indicator", kIndicatorTimeout, [s, includeRelay] { return checkIndicator(s, includeRelay); }},
+        {"display", kDisplayTimeout, [s] { return checkDisplay(s->cfg); }},
+        {"voice", kVoiceTimeout, [s] { return checkVoice(s->cfg); }},
+        {"service", kServiceTimeout, [s] { return checkServiceAndSkew(s); }},
+        {"clock", kClockTimeout, [s] { return checkClock(s); }},
+        {"trust", kTrustTimeout, [s] { return checkTrust(s); }},
+        {"trust_sync", kTrustTimeout, [s] { return checkTrustSync(s); }},
+        {"journal", kJournalTimeout, [s] { return diag::checkJournal(s->cfg.journal.path); }},
+        {"fleet", kFleetTimeout, [s] { return checkFleet(s); }},
+    };
+}
+
+// The help, its list of checks taken from fieldChecks() (never run here), wrapped at kHelpWidth.
+std::string helpText() {
+    const auto checks = fieldChecks(std::make_shared<Shared>(), true);
+    std::string text = kHelpBefore;
+    std::string line = "Checks, in order:";
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+        const std::string word = " " + checks[i].name + (i + 1 < checks.size() ? "," : ".");
+        if (line.size() + word.size() > kHelpWidth) {
+            text += line + "\n";
+            line = word.substr(1);
+        } else {
+            line += word;
+        }
+    }
+    return text + line + "\n" + kHelpAfter;
+}
+
 }  // namespace
 
 nlohmann::json diagnosticsReport(const kiosk::Config& config) {
@@ -440,10 +484,11 @@ nlohmann::json diagnosticsReport(const kiosk::Config& config) {
 
 int cmdDiag(const std::vector<std::string>& argv, CliContext& ctx) {
     int exitCode = kExitOk;
-    auto args = parseOrExit(argv, {{"--json", "--no-relay"}, {"--config"}}, kHelp, ctx, exitCode);
+    const std::string help = helpText();
+    auto args = parseOrExit(argv, {{"--json", "--no-relay"}, {"--config"}}, help.c_str(), ctx, exitCode);
     if (!args) return exitCode;
     if (!args->positionals.empty()) {
-        ctx.err << "sentinel diag: unexpected argument '" << args->positionals[0] << "'\n\n" << kHelp;
+        ctx.err << "sentinel diag: unexpected argument '" << args->positionals[0] << "'\n\n" << help;
         return kExitUsage;
     }
     const bool json = args->has("--json");
@@ -461,6 +506,7 @@ int cmdDiag(const std::vector<std::string>& argv, CliContext& ctx) {
         if (!cfg) {
             std::string msg = errors.str();
             while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+            for (auto nl = msg.find('\n'); nl != std::string::npos; nl = msg.find('\n', nl)) msg.replace(nl, 1, "; ");
             diag::CheckResult r{"config", diag::Status::Fail, msg, "fix the named key and line; `sentinel config reference` lists every key",
                                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()};
             print({r});
@@ -469,22 +515,7 @@ int cmdDiag(const std::vector<std::string>& argv, CliContext& ctx) {
         shared->cfg = std::move(cfg).value();
     }
     const bool includeRelay = !args->has("--no-relay");
-    auto s = shared;
-    std::vector<diag::Check> checks{
-        {"config", kConfigTimeout, [s] { return checkConfig(s->cfg); }},
-        {"state_dir", kStateDirTimeout, [s] { return diag::checkStateDir(s->cfg.kiosk.stateDir, kStateMinFree); }},
-        {"camera", kCameraTimeout, [s] { return checkCamera(s); }},
-        {"decode", kDecodeTimeout, [s] { return checkDecode(s); }},
-        {"indicator", kIndicatorTimeout, [s, includeRelay] { return checkIndicator(s, includeRelay); }},
-        {"display", kDisplayTimeout, [s] { return checkDisplay(s->cfg); }},
-        {"voice", kVoiceTimeout, [s] { return checkVoice(s->cfg); }},
-        {"service", kServiceTimeout, [s] { return checkServiceAndSkew(s); }},
-        {"clock", kClockTimeout, [s] { return checkClock(s); }},
-        {"trust", kTrustTimeout, [s] { return checkTrust(s); }},
-        {"trust_sync", kTrustTimeout, [s] { return checkTrustSync(s); }},
-        {"journal", kJournalTimeout, [s] { return diag::checkJournal(s->cfg.journal.path); }},
-        {"fleet", kFleetTimeout, [s] { return checkFleet(s); }},
-    };
+    const auto checks = fieldChecks(shared, includeRelay);
     auto report = diag::runChecks(checks);
     print(report.results);
     const int code = report.anyFailed() ? kExitFail : kExitOk;

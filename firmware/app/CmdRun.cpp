@@ -131,7 +131,13 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     // --json, stdout carries decision records only: the console indicator's lines go to stderr.
     auto indicator = makeIndicator(*cfg, json ? ctx.err : ctx.out);
     if (!indicator) {
-        ctx.err << "sentinel run: indicator: " << indicator.error().message << '\n';
+        // Say everything that stops the kiosk, not only the first (the GPIO chip is one of them).
+        if (auto problems = startProblems(*cfg); !problems.empty()) {
+            ctx.err << "sentinel run: " << problems.size() << (problems.size() == 1 ? " problem stops" : " problems stop")
+                    << " the kiosk (`sentinel config check` lists the same):\n" << kiosk::formatProblems(problems);
+        } else {
+            ctx.err << "sentinel run: indicator: " << indicator.error().message << '\n';
+        }
         return kExitUsage;
     }
     SystemClock clock;
@@ -142,6 +148,9 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     // Live decisions need trusted time (ClockTrust): clock.require_sync, by default on for a live
     // camera and off for a replay source (a bench: recorded frames, no traveller at the gate).
     ro.requireTrustedClock = kiosk::requireSyncFor(*cfg, true);
+    // Refuse exactly what `config check` and `diag` report, every problem at once.
+    ro.checkStartable = true;
+    ro.startRequirements = appStartRequirements();
     auto rt = kiosk::Runtime::create(*cfg, clock, ro);
     if (!rt) {
         ctx.err << "sentinel run: " << rt.error().message << '\n';

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -44,6 +45,9 @@ struct RiskOutcome {
     std::string level;  // "high" | "medium" | "low"
     std::string list;   // the list's version, e.g. "2026-12-08.1"
 };
+
+// DecisionRecord::format of a test card's decision (§13.1): counted apart, never as a PASS.
+inline constexpr std::string_view kTestCardFormat = "TEST";
 
 struct DecisionRecord {
     Decision decision = Decision::Deny;

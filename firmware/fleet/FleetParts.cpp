@@ -74,7 +74,9 @@ Result<std::unique_ptr<FleetParts>> FleetParts::start(const Config& config, cons
         FleetParts* self = f.get();
         fleet::LinkHooks hooks;
         hooks.status = [self] { return self->status(); };
-        hooks.metrics = [self] { return fleet::toMetricsJson(self->metrics_.snapshot(self->gauges())); };
+        hooks.metrics = [self, window = self->metrics_.rateWindow()]() mutable {
+            return fleet::toMetricsJson(self->metrics_.snapshot(self->gauges(), window));  // its own fps window
+        };
         hooks.execute = [self](const fleet::Command& c) { return self->execute(c); };
         hooks.alarm = [self](const std::string& what, const std::string& detail, bool cleared) {
             self->linkAlarm(what, detail, cleared);

@@ -35,7 +35,7 @@ std::string number(double v) {
 
 }  // namespace
 
-Metrics::Metrics(const Clock& clock) : clock_(clock), lastSnapshot_(clock.monotonic()) {}
+Metrics::Metrics(const Clock& clock) : clock_(clock) {}
 
 void Metrics::frameProcessed(const hal::Frame&, const kiosk::FrameObservation& what) {
     std::lock_guard lock(mutex_);
@@ -44,9 +44,15 @@ void Metrics::frameProcessed(const hal::Frame&, const kiosk::FrameObservation& w
 }
 
 void Metrics::decided(const DecisionRecord& record, const kiosk::Verdict&, std::int64_t) {
-    const double ms = record.latency.totalMs.value_or(0.0);
     std::lock_guard lock(mutex_);
+    if (record.format == kTestCardFormat) {
+        ++counts_.testCards;  // aiming and self-test, never a traveller's decision (§13.1)
+        return;
+    }
     ++counts_.decisions[{std::string(toString(record.decision)), std::string(toString(record.reason))}];
+    // A staff override has no total latency: it is not a 0 ms decision (`stats` leaves it out too).
+    if (!record.latency.totalMs) return;
+    const double ms = *record.latency.totalMs;
     std::size_t bucket = 0;
     while (bucket < kLatencyBucketsMs.size() && ms > kLatencyBucketsMs[bucket]) ++bucket;
     ++counts_.latencyBuckets[bucket];
@@ -60,14 +66,22 @@ void Metrics::alarm(std::string_view what, std::string_view, bool cleared) {
     ++counts_.cameraFaults;
 }
 
-MetricsSnapshot Metrics::snapshot(const Gauges& gauges) {
+RateWindow Metrics::rateWindow() {
+    std::lock_guard lock(mutex_);
+    RateWindow w;
+    w.since_ = clock_.monotonic();
+    w.framesAtStart_ = counts_.frames;
+    return w;
+}
+
+MetricsSnapshot Metrics::snapshot(const Gauges& gauges, RateWindow& window) {
     std::lock_guard lock(mutex_);
     MetricsSnapshot s = counts_;
     const MonoTime now = clock_.monotonic();
-    const double seconds = std::chrono::duration<double>(now - lastSnapshot_).count();
-    s.cameraFps = seconds > 0 ? static_cast<double>(counts_.frames - framesAtLastSnapshot_) / seconds : 0.0;
-    framesAtLastSnapshot_ = counts_.frames;
-    lastSnapshot_ = now;
+    const double seconds = std::chrono::duration<double>(now - window.since_).count();
+    s.cameraFps = seconds > 0 ? static_cast<double>(counts_.frames - window.framesAtStart_) / seconds : 0.0;
+    window.framesAtStart_ = counts_.frames;
+    window.since_ = now;
     s.at = clock_.now();
     s.gauges = gauges;
     return s;
@@ -99,6 +113,8 @@ std::string toPrometheusText(const MetricsSnapshot& s, const std::string& kioskI
         o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
           << name << '{' << kiosk << "} " << value << '\n';
     };
+    one("sentinel_test_cards_total", "counter", "Test cards decided in diagnostics mode (never in sentinel_decisions_total).",
+        std::to_string(s.testCards));
     one("sentinel_frames_total", "counter", "Camera frames processed.", std::to_string(s.frames));
     one("sentinel_decode_failures_total", "counter", "Frames with a QR symbol located but not read.",
         std::to_string(s.decodeFailures));
@@ -132,6 +148,7 @@ nlohmann::json toMetricsJson(const MetricsSnapshot& s) {
     return {{"at", formatRfc3339(s.at)},
             {"decisions", decisions},
             {"reasons", reasons},
+            {"test_cards", s.testCards},
             {"latency_ms", {{"buckets", buckets}, {"sum", s.latencySumMs}, {"count", s.latencyCount}}},
             {"frames", s.frames},
             {"decode_failures", s.decodeFailures},
@@ -145,7 +162,7 @@ nlohmann::json toMetricsJson(const MetricsSnapshot& s) {
 TextfileWriter::TextfileWriter(std::filesystem::path path, std::string kioskId, Metrics& metrics,
                                std::function<Gauges()> gauges, std::chrono::milliseconds interval)
     : path_(std::move(path)), kioskId_(std::move(kioskId)), metrics_(metrics), gauges_(std::move(gauges)),
-      interval_(interval) {
+      interval_(interval), window_(metrics.rateWindow()) {
     thread_ = std::thread([this] {
         std::unique_lock lock(mutex_);
         for (;;) {
@@ -170,7 +187,7 @@ void TextfileWriter::stop() {
 }
 
 void TextfileWriter::writeOnce() {
-    const std::string text = toPrometheusText(metrics_.snapshot(gauges_()), kioskId_);
+    const std::string text = toPrometheusText(metrics_.snapshot(gauges_(), window_), kioskId_);
     if (auto st = kiosk::writeFileAtomically(path_, text); !st) {
         SLOG(kLog, Warn) << "metrics.textfile: " << st.error().message;
     }

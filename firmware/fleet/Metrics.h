@@ -38,15 +38,29 @@ struct Gauges {
 
 struct MetricsSnapshot {
     UtcTime at;
-    std::map<std::pair<std::string, std::string>, std::uint64_t> decisions;  // (decision, reason) → count
+    // (decision, reason) → count. Test cards (format "TEST", §13.1) are never counted here.
+    std::map<std::pair<std::string, std::string>, std::uint64_t> decisions;
+    std::uint64_t testCards = 0;  // test cards decided in diagnostics mode, counted apart
+    // Total latency of the decisions that have one (as `sentinel stats` samples it): staff
+    // overrides (no total latency) and test cards are not in it.
     std::array<std::uint64_t, kLatencyBucketsMs.size() + 1> latencyBuckets{};  // non-cumulative; last = +Inf
     double latencySumMs = 0;
     std::uint64_t latencyCount = 0;
     std::uint64_t frames = 0;
     std::uint64_t decodeFailures = 0;  // frames with a QR symbol seen but not read
     std::uint64_t cameraFaults = 0;
-    double cameraFps = 0;              // frames per second since the previous snapshot
+    double cameraFps = 0;              // frames per second since the consumer's previous snapshot (RateWindow)
     Gauges gauges;
+};
+
+// Where one consumer of the counters (the metrics topic, the textfile) took its previous snapshot:
+// each keeps its own, so the frame rate one of them reports covers its own interval, whoever else
+// reads the counters in between (issue 24). Made by Metrics::rateWindow().
+class RateWindow {
+private:
+    friend class Metrics;
+    MonoTime since_{};
+    std::uint64_t framesAtStart_ = 0;
 };
 
 class Metrics : public kiosk::KioskObserver {
@@ -56,15 +70,16 @@ public:
     void decided(const DecisionRecord& record, const kiosk::Verdict& verdict, std::int64_t seq) override;
     void alarm(std::string_view what, std::string_view detail, bool cleared) override;
 
-    // Counters so far, and frames per second since the previous call. `gauges` are copied in.
-    MetricsSnapshot snapshot(const Gauges& gauges);
+    // A consumer's window, starting now.
+    RateWindow rateWindow();
+    // Counters so far, and frames per second over `window` (since it started or since this
+    // consumer's previous snapshot), which then starts again. `gauges` are copied in.
+    MetricsSnapshot snapshot(const Gauges& gauges, RateWindow& window);
 
 private:
     const Clock& clock_;
     std::mutex mutex_;
     MetricsSnapshot counts_;
-    std::uint64_t framesAtLastSnapshot_ = 0;
-    MonoTime lastSnapshot_;
 };
 
 // Prometheus text exposition format 0.0.4 (what `promtool check metrics` accepts). Metric names:
@@ -91,6 +106,7 @@ private:
     Metrics& metrics_;
     std::function<Gauges()> gauges_;
     std::chrono::milliseconds interval_;
+    RateWindow window_;  // the textfile's own (only its thread and stop() use it)
     std::mutex mutex_;
     std::condition_variable cv_;
     bool stop_ = false;

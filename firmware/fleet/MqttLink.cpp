@@ -147,6 +147,9 @@ struct MqttLink::Impl {
     // the link connects. Outages (refused, unreachable, blackholed) are not alarms: status shows them.
     bool credentialRefused = false;  // the failure being handled is one (set before dropClient)
     std::string credentialAlarm;     // the raised alarm's detail; empty = none raised
+    // probeBroker(): connect as "{kiosk_id}-diag" with the kiosk's credentials, then nothing — no last
+    // will, no status, no subscription — so the probe never shows up as a kiosk of its own.
+    bool probe = false;
 
     // Shared with the decision thread and status().
     mutable std::mutex mutex;
@@ -244,7 +247,7 @@ struct MqttLink::Impl {
 
     void beginConnect() {
         ensureLibrary();
-        client = mosquitto_new(options.kioskId.c_str(), true, this);
+        client = mosquitto_new((probe ? options.kioskId + "-diag" : options.kioskId).c_str(), true, this);
         if (!client) return failed("libmosquitto: out of memory");
         mosquitto_int_option(client, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
         mosquitto_connect_callback_set(client, [](mosquitto*, void* self, int rc) { static_cast<Impl*>(self)->onConnect(rc); });
@@ -259,10 +262,12 @@ struct MqttLink::Impl {
             if (level & MOSQ_LOG_ERR) static_cast<Impl*>(self)->lastLogError = text;
         });
         const std::string statusTopic = topic(options.kioskId, "status");
-        // §13.1: the last will says since when the session that died had been up.
-        const std::string will = nlohmann::json{{"state", "offline"}, {"kiosk_id", options.kioskId},
-                                                {"since", formatRfc3339(clock.now())}}.dump();
-        mosquitto_will_set(client, statusTopic.c_str(), static_cast<int>(will.size()), will.data(), kQos1, true);
+        if (!probe) {
+            // §13.1: the last will says since when the session that died had been up.
+            const std::string will = nlohmann::json{{"state", "offline"}, {"kiosk_id", options.kioskId},
+                                                    {"since", formatRfc3339(clock.now())}}.dump();
+            mosquitto_will_set(client, statusTopic.c_str(), static_cast<int>(will.size()), will.data(), kQos1, true);
+        }
         if (!options.username.empty()) {
             mosquitto_username_pw_set(client, options.username.c_str(), options.password.c_str());
         }
@@ -318,6 +323,7 @@ struct MqttLink::Impl {
             st.lastError.clear();
             sentSeq = st.ackedSeq;
         }
+        if (probe) return;
         SLOG(kLog, Info) << "fleet link up: " << address.host << ":" << address.port;
         publishStatus();
         for (const auto& t : commandTopics()) mosquitto_subscribe(client, nullptr, t.c_str(), kQos1);
@@ -667,13 +673,13 @@ Result<std::string> probeBroker(const LinkOptions& options, std::chrono::millise
     LinkOptions o = options;
     o.journalPath.clear();
     o.updateKeyPem.clear();
-    o.kioskId = options.kioskId + "-diag";  // its own client id: a running kiosk is not disconnected
     o.connectTimeout = timeout;
     o.stateDir = std::filesystem::temp_directory_path();
     SystemClock clock;
     auto address = parseBrokerUrl(o.brokerUrl);
     if (!address) return address.error();
     MqttLink::Impl impl(o, {}, clock, *address);
+    impl.probe = true;  // client id {kiosk_id}-diag (a running kiosk is not disconnected); publishes nothing
     impl.wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     const MonoTime deadline = clock.monotonic() + timeout;
     impl.beginConnect();

@@ -107,7 +107,9 @@ struct LinkStatus {
 };
 
 // One connection attempt with the given options, for `sentinel diag`: ok with the broker's answer,
-// or an error that names the cause and the remedy (certificate, password, address).
+// or an error that names the cause and the remedy (certificate, password, address). It connects
+// with the kiosk's credentials as client id "{kiosk_id}-diag" (a running kiosk stays connected)
+// and publishes nothing: no last will, no status, no subscription — never a phantom kiosk.
 Result<std::string> probeBroker(const LinkOptions& options, std::chrono::milliseconds timeout);
 
 class MqttLink : public kiosk::KioskObserver {

@@ -19,6 +19,9 @@ namespace sentinel::issuer {
 inline constexpr int kTestCardModulePx = 8;
 inline constexpr int kTestCardQuietModules = 4;
 inline constexpr int kTestCardPrintDpi = 203;
+// Printed under the code, so a card is known for what it is without scanning it (issue 24).
+inline constexpr const char* kTestCardLabel = "TEST / 测试";
+inline constexpr const char* kTestCardNote = "测试卡 仅供调试 · test card, diagnostics only";
 // A printed card is used for a long time: valid a year from printing.
 inline constexpr std::chrono::hours kTestCardValidity{24 * 365};
 

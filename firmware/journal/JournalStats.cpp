@@ -44,6 +44,7 @@ nlohmann::json toJson(const JournalStats& s) {
     }
     j["decode_failures"] = s.decodeFailures;
     j["staff_overrides"] = staffOverrides(s);
+    j["test_cards"] = s.testCards;
     j["records"] = s.records;
     j["since"] = s.since ? nlohmann::json(formatRfc3339(*s.since)) : nlohmann::json(nullptr);
     j["first_seq"] = s.firstSeq ? nlohmann::json(*s.firstSeq) : nlohmann::json(nullptr);
@@ -84,6 +85,8 @@ std::string renderStatsTable(const JournalStats& s) {
     row("frames not read", std::to_string(s.decodeFailures));
     out << "Staff overrides\n";
     row("gate opened by staff", std::to_string(staffOverrides(s)));
+    out << "Test cards (diagnostics mode; not decisions)\n";
+    row("test cards read", std::to_string(s.testCards));
     return out.str();
 }
 

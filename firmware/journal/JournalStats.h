@@ -24,14 +24,15 @@ struct LatencyPercentiles {
 
 struct JournalStats {
     std::optional<UtcTime> since;               // records at or after this UTC time; nullopt = all retained
-    std::uint64_t records = 0;                  // decisions counted
+    std::uint64_t records = 0;                  // decisions counted (test cards are not: testCards)
+    std::uint64_t testCards = 0;                // records of format "TEST" (§13.1): never a PASS, no latency sample
     std::map<std::string, std::uint64_t> decisions;  // "PASS" | "DENY" | "REFER" (all three always present)
     std::map<std::string, std::uint64_t> reasons;    // reason id → count (only reasons that occurred)
     std::optional<LatencyPercentiles> latency;  // nullopt when no record has a total latency
     // Frames where a code was seen but could not be read (Journal::noteDecodeFailure); counted per
     // UTC hour, so `since` applies from the start of its hour.
     std::uint64_t decodeFailures = 0;
-    std::optional<std::int64_t> firstSeq, lastSeq;  // range of the counted records
+    std::optional<std::int64_t> firstSeq, lastSeq;  // range of the records read (test cards included)
     std::optional<UtcTime> oldest, newest;
 };
 
@@ -40,7 +41,7 @@ std::uint64_t staffOverrides(const JournalStats& stats);
 
 // DESIGN §4 shape: {"decisions":{"PASS":n,"DENY":n,"REFER":n},"reasons":{…},
 // "latency_ms":{"p50":…,"p95":…,"p99":…,"max":…,"samples":n}|null, "decode_failures":n, "staff_overrides":n,
-// "records":n, "since":"<RFC 3339>"|null, "first_seq":n|null, "last_seq":n|null}
+// "test_cards":n, "records":n, "since":"<RFC 3339>"|null, "first_seq":n|null, "last_seq":n|null}
 nlohmann::json toJson(const JournalStats& stats);
 
 // A plain-text table for a terminal (`sentinel stats` without --json), newline-terminated.

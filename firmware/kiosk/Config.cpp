@@ -73,10 +73,15 @@ const std::vector<KeySpec>& keys() {
                   [](Config& c, const std::string& v) { c.kiosk.station = v; }),
         stringKey("kiosk.group", "\"\"", "Group of kiosks (e.g. an entrance hall) that fleet commands may target; shown in the fleet status.",
                   [](Config& c, const std::string& v) { c.kiosk.group = v; }),
-        stringKey("kiosk.state_dir", "\"/var/lib/sentinel\"", "Writable folder for the device secret, journal and trust state.",
+        stringKey("kiosk.state_dir", "\"/var/lib/sentinel\"",
+                  "Writable folder for the device secret, the journal (unless journal.path is set), trust state and test issuer.",
                   [](Config& c, const std::string& v) { c.kiosk.stateDir = v; }),
         boolKey("kiosk.diagnostics_mode", "false", "Accept test cards (shown as TEST CARD, gate stays shut). Off in service.",
                 [](Config& c, bool v) { c.kiosk.diagnosticsMode = v; }),
+        stringKey("kiosk.test_issuer", "\"\"",
+                  "PEM file of the station's test-issuer certificate(s) (`sentinel testcard --export-issuer`): their test cards "
+                  "work here too in diagnostics mode; empty = only this kiosk's own.",
+                  [](Config& c, const std::string& v) { c.kiosk.testIssuer = v; }),
         stringKey("camera.source", "\"v4l2:/dev/video0\"",
                   "`v4l2:DEVICE`, `replay:DIR` (images sorted by name) or `replay:FILE` (a video).",
                   [](Config& c, const std::string& v) { c.camera.source = v; }),
@@ -103,7 +108,7 @@ const std::vector<KeySpec>& keys() {
                 [](Config& c, bool v) { c.indicator.gpio.activeLow = v; }),
         intKey("indicator.gpio.relay_pulse_ms", "800", "ms", 50, 5000, "Gate relay pulse length for PASS.",
                [](Config& c, int v) { c.indicator.gpio.relayPulseMs = v; }),
-        stringKey("trust.path", "\"/etc/sentinel/trust\"", "DSC trust: a certificate file, a directory of them, or a trust-list JSON.",
+        stringKey("trust.path", "\"/etc/sentinel/trust\"", "DSC trust: a certificate file, a directory of them, or a trust-list JSON; empty = none (HC1 codes are REFERred: an online-only kiosk).",
                   [](Config& c, const std::string& v) { c.trust.path = v; }),
         doubleKey("trust.max_age_h", "72", "h", 1, 8760, "Older trust list → REFER TRUST_LIST_STALE.",
                   [](Config& c, double v) { c.trust.maxAgeH = v; }),
@@ -158,7 +163,8 @@ const std::vector<KeySpec>& keys() {
                [](Config& c, int v) { c.budget.decisionMs = v; }),
         intKey("replay.window_s", "0", "s", 0, 86400, "Same credential at this kiosk within the window → REPLAYED; 0 = off.",
                [](Config& c, int v) { c.replay.windowS = v; }),
-        stringKey("journal.path", "\"/var/lib/sentinel/journal.db\"", "SQLite journal of decisions (no personal data).",
+        stringKey("journal.path", "(kiosk.state_dir/journal.db)",
+                  "SQLite journal of decisions (no personal data); unset = `journal.db` in kiosk.state_dir.",
                   [](Config& c, const std::string& v) { c.journal.path = v; }),
         stringKey("journal.upload_url", "\"\"", "Fleet collector (https://…); empty = keep locally.",
                   [](Config& c, const std::string& v) { c.journal.uploadUrl = v; }),
@@ -244,10 +250,15 @@ bool isTablePrefix(std::string_view path) {
     return false;
 }
 
-std::string where(const std::string& file, const toml::node& node) {
-    std::ostringstream os;
-    os << file << ':' << node.source().begin.line;
-    return os.str();
+// Problems found while loading, reported together in line order.
+struct Problem {
+    std::size_t line = 0;  // 0 = not tied to a line
+    std::string text;      // "FILE:LINE: …" or "FILE: …"
+};
+using Problems = std::vector<Problem>;
+
+std::string at(const std::string& file, std::size_t line) {
+    return line == 0 ? file : file + ':' + std::to_string(line);
 }
 
 std::string fmtNumber(double v) {
@@ -312,22 +323,21 @@ std::optional<std::string> applyValue(Config& cfg, const KeySpec& key, const tom
     return "unsupported key kind";
 }
 
-std::optional<Error> walk(Config& cfg, const toml::table& table, const std::string& prefix, const std::string& file) {
+void walk(Config& cfg, const toml::table& table, const std::string& prefix, const std::string& file, Problems& problems) {
     for (const auto& [k, node] : table) {
         std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
         if (const KeySpec* spec = findKey(path)) {
             if (auto problem = applyValue(cfg, *spec, node)) {
-                return Error{where(file, node) + ": key '" + path + "': " + *problem};
+                const std::size_t line = node.source().begin.line;
+                problems.push_back({line, at(file, line) + ": key '" + path + "': " + *problem});
             }
         } else if (auto sub = node.as_table(); sub && isTablePrefix(path)) {
-            if (auto err = walk(cfg, *sub, path, file)) return err;
+            walk(cfg, *sub, path, file, problems);
         } else {
-            std::ostringstream os;
-            os << file << ':' << k.source().begin.line << ": unknown key '" << path << "'";
-            return Error{os.str()};
+            const std::size_t line = k.source().begin.line;
+            problems.push_back({line, at(file, line) + ": unknown key '" + path + "'"});
         }
     }
-    return std::nullopt;
 }
 
 // A name that may stand in an MQTT topic level (kiosk.id, kiosk.station, kiosk.group).
@@ -335,51 +345,154 @@ bool isTopicName(const std::string& s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; });
 }
 
-std::optional<Error> crossCheck(const Config& cfg, const std::string& file) {
+// Checks across keys; each problem names the key (and its line when the file sets it).
+void crossCheck(const Config& cfg, const toml::table& table, const std::string& file, Problems& problems) {
+    auto fail = [&](std::string_view key, const std::string& what) {
+        std::size_t line = 0;
+        if (auto node = table.at_path(key)) line = node.node()->source().begin.line;
+        problems.push_back({line, at(file, line) + ": key '" + std::string(key) + "': " + what});
+    };
     for (const auto& [key, value] : {std::pair{"kiosk.station", &cfg.kiosk.station}, std::pair{"kiosk.group", &cfg.kiosk.group}}) {
-        if (!isTopicName(*value))
-            return Error{file + ": key '" + key + "': only letters, digits, '-', '_' and '.' (it names an MQTT topic level)"};
+        if (!isTopicName(*value)) fail(key, "only letters, digits, '-', '_' and '.' (it names an MQTT topic level)");
     }
     if (cfg.documents.reader != "none" && cfg.documents.reader.rfind("sam:/", 0) != 0)
-        return Error{file + ": key 'documents.reader': must be \"none\" or \"sam:/dev/…[@BAUD]\""};
+        fail("documents.reader", "must be \"none\" or \"sam:/dev/…[@BAUD]\"");
     auto src = std::string_view(cfg.camera.source);
-    if (src.rfind("v4l2:", 0) != 0 && src.rfind("replay:", 0) != 0)
-        return Error{file + ": key 'camera.source': must start with v4l2: or replay:"};
+    if (src.rfind("v4l2:", 0) != 0 && src.rfind("replay:", 0) != 0) fail("camera.source", "must start with v4l2: or replay:");
     if (!cfg.online.baseUrl.empty() && cfg.online.baseUrl.rfind("https://", 0) != 0)
-        return Error{file + ": key 'online.base_url': must be an https:// URL (or empty)"};
+        fail("online.base_url", "must be an https:// URL (or empty)");
     if (!cfg.trust.syncUrl.empty() && cfg.trust.syncUrl.rfind("https://", 0) != 0)
-        return Error{file + ": key 'trust.sync_url': must be an https:// URL (or empty)"};
+        fail("trust.sync_url", "must be an https:// URL (or empty)");
     if (!cfg.journal.uploadUrl.empty() && cfg.journal.uploadUrl.rfind("https://", 0) != 0)
-        return Error{file + ": key 'journal.upload_url': must be an https:// URL (or empty)"};
+        fail("journal.upload_url", "must be an https:// URL (or empty)");
     for (const auto& [key, pins] : {std::pair{"online.pins", &cfg.online.pins}, std::pair{"journal.upload_pins", &cfg.journal.uploadPins}}) {
         for (const auto& pin : *pins) {
             if (pin.rfind("sha256//", 0) != 0 || pin.size() != 8 + 44)
-                return Error{file + ": key '" + key + "': \"" + pin + "\" is not sha256//<44 base64 characters>"};
+                fail(key, "\"" + pin + "\" is not sha256//<44 base64 characters>");
         }
     }
-    if (cfg.indicator.backends.empty()) return Error{file + ": key 'indicator.backends': at least one backend is needed"};
+    if (cfg.indicator.backends.empty()) fail("indicator.backends", "at least one backend is needed");
     auto backendOk = [](const std::string& v, std::initializer_list<std::string_view> plain, std::string_view dirPrefix) {
         for (auto p : plain) {
             if (v == p) return true;
         }
         return v.size() > dirPrefix.size() && v.rfind(dirPrefix, 0) == 0;
     };
-    if (!backendOk(cfg.display.backend, {"off", "sdl"}, "png:"))
-        return Error{file + ": key 'display.backend': must be \"sdl\", \"png:DIR\" or \"off\""};
-    if (!backendOk(cfg.voice.backend, {"off", "alsa"}, "wav:"))
-        return Error{file + ": key 'voice.backend': must be \"alsa\", \"wav:DIR\" or \"off\""};
-    if (cfg.voice.languages.empty()) return Error{file + ": key 'voice.languages': at least one language is needed"};
+    if (!backendOk(cfg.display.backend, {"off", "sdl"}, "png:")) fail("display.backend", "must be \"sdl\", \"png:DIR\" or \"off\"");
+    if (!backendOk(cfg.voice.backend, {"off", "alsa"}, "wav:")) fail("voice.backend", "must be \"alsa\", \"wav:DIR\" or \"off\"");
+    if (cfg.voice.languages.empty()) fail("voice.languages", "at least one language is needed");
     const auto& broker = cfg.fleet.brokerUrl;
     if (!broker.empty() && broker.rfind("mqtt://", 0) != 0 && broker.rfind("mqtts://", 0) != 0)
-        return Error{file + ": key 'fleet.broker_url': must be an mqtts:// or mqtt:// URL (or empty)"};
+        fail("fleet.broker_url", "must be an mqtts:// or mqtt:// URL (or empty)");
     if (cfg.fleet.certFile.empty() != cfg.fleet.keyFile.empty())
-        return Error{file + ": key 'fleet.key_file': fleet.cert_file and fleet.key_file go together"};
-    if (!cfg.fleet.username.empty() && cfg.fleet.passwordFile.empty())
-        return Error{file + ": key 'fleet.password_file': needed with fleet.username"};
+        fail("fleet.key_file", "fleet.cert_file and fleet.key_file go together");
+    if (!cfg.fleet.username.empty() && cfg.fleet.passwordFile.empty()) fail("fleet.password_file", "needed with fleet.username");
     if (cfg.rules.country.size() != 2 || !std::isupper(static_cast<unsigned char>(cfg.rules.country[0])) ||
         !std::isupper(static_cast<unsigned char>(cfg.rules.country[1])))
-        return Error{file + ": key 'rules.country': must be a two-letter country code such as \"CN\""};
-    return std::nullopt;
+        fail("rules.country", "must be a two-letter country code such as \"CN\"");
+}
+
+// --- TOML syntax errors: which key the broken line belongs to ------------------------------------
+
+// How much of the broken line a message quotes.
+constexpr std::size_t kNearTextChars = 40;
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+// A line's text without a trailing comment (a '#' outside quotes).
+std::string_view withoutComment(std::string_view line) {
+    char quote = 0;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quote) {
+            if (c == quote) quote = 0;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '#') {
+            return line.substr(0, i);
+        }
+    }
+    return line;
+}
+
+// "a.b" from `[a.b]` / `[[a.b]]` (quotes and spaces dropped); nullopt when the line is no header.
+std::optional<std::string> tableHeader(std::string_view line) {
+    line = trim(withoutComment(line));
+    if (line.size() < 2 || line.front() != '[' || line.back() != ']') return std::nullopt;
+    std::string name;
+    for (char c : line) {
+        if (c != '[' && c != ']' && c != '"' && c != '\'' && !std::isspace(static_cast<unsigned char>(c))) name += c;
+    }
+    return name;
+}
+
+// The (dotted) key of `key = value`; nullopt when the line assigns nothing.
+std::optional<std::string> assignedKey(std::string_view line) {
+    line = trim(withoutComment(line));
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos || eq == 0 || line.front() == '[') return std::nullopt;
+    std::string key;
+    for (char c : trim(line.substr(0, eq))) {
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.') {
+            key += c;
+        } else if (c != '"' && c != '\'' && !std::isspace(static_cast<unsigned char>(c))) {
+            return std::nullopt;  // not a bare or quoted key: not an assignment
+        }
+    }
+    if (key.empty()) return std::nullopt;
+    return key;
+}
+
+// The full key a syntax error on `line` (1-based) belongs to: the assignment on that line, or the
+// one still open above it (a multi-line array), inside the table header in force. Empty when the
+// line is a header or nothing is assigned in its table before it.
+std::string keyOfLine(std::string_view text, std::size_t line) {
+    std::vector<std::string_view> lines;
+    for (std::size_t start = 0; start <= text.size();) {
+        const auto end = text.find('\n', start);
+        lines.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+        if (end == std::string_view::npos) break;
+        start = end + 1;
+    }
+    if (line == 0 || line > lines.size()) return {};
+    std::string table, key;
+    for (std::size_t i = 0; i < line; ++i) {
+        if (auto h = tableHeader(lines[i])) {
+            table = *h;
+            key.clear();
+            if (i + 1 == line) return {};
+        } else if (auto k = assignedKey(lines[i])) {
+            key = *k;
+        } else if (i + 1 == line && !trim(withoutComment(lines[i])).empty() && trim(lines[i]).front() == '[') {
+            return {};  // a broken header
+        }
+    }
+    if (key.empty()) return {};
+    return table.empty() ? key : table + "." + key;
+}
+
+std::string syntaxError(std::string_view text, const std::string& file, const toml::parse_error& e) {
+    const std::size_t line = e.source().begin.line;
+    std::string out = at(file, line) + ": ";
+    const std::string key = keyOfLine(text, line);
+    if (!key.empty()) out += "key '" + key + "': ";
+    out += std::string(e.description());
+    std::size_t start = 0;
+    for (std::size_t n = 1; n < line && start != std::string_view::npos; ++n) {
+        start = text.find('\n', start);
+        if (start != std::string_view::npos) ++start;
+    }
+    if (start != std::string_view::npos && start < text.size()) {
+        std::string_view near = trim(text.substr(start, text.find('\n', start) - start));
+        if (!near.empty()) {
+            out += " (near \"" + std::string(near.substr(0, kNearTextChars)) + (near.size() > kNearTextChars ? "…" : "") + "\")";
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -391,12 +504,21 @@ Result<Config> parseConfig(std::string_view text, const std::string& name) {
     try {
         table = toml::parse(text, name);
     } catch (const toml::parse_error& e) {
-        std::ostringstream os;
-        os << name << ':' << e.source().begin.line << ": " << e.description();
-        return Error{os.str()};
+        return Error{syntaxError(text, name, e)};
     }
-    if (auto err = walk(cfg, table, "", name)) return *err;
-    if (auto err = crossCheck(cfg, name)) return *err;
+    Problems problems;
+    walk(cfg, table, "", name, problems);
+    crossCheck(cfg, table, name, problems);
+    if (!problems.empty()) {
+        // In line order; checks across keys that the file does not set come last.
+        auto order = [](const Problem& p) { return p.line == 0 ? std::numeric_limits<std::size_t>::max() : p.line; };
+        std::stable_sort(problems.begin(), problems.end(), [&](const Problem& a, const Problem& b) { return order(a) < order(b); });
+        std::string message;
+        for (const auto& p : problems) message += (message.empty() ? "" : "\n") + p.text;
+        return Error{message};
+    }
+    // kiosk.state_dir holds the journal unless journal.path says otherwise.
+    if (!table.at_path("journal.path")) cfg.journal.path = (cfg.kiosk.stateDir / kJournalFileName).string();
     return cfg;
 }
 

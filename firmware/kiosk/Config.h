@@ -29,6 +29,9 @@ struct Config {
         std::string group;    // §13.1: … and to sentinel/v1/group/{group}/cmd
         std::filesystem::path stateDir = "/var/lib/sentinel";
         bool diagnosticsMode = false;
+        // PEM file of test-issuer certificates shared by a station's kiosks (`sentinel testcard
+        // --export-issuer`); empty = only this kiosk's own test issuer (state_dir/test-issuer).
+        std::string testIssuer;
     } kiosk;
     struct {
         std::string source = "v4l2:/dev/video0";
@@ -75,6 +78,7 @@ struct Config {
         int windowS = 0;
     } replay;
     struct {
+        // Unset in the file = kJournalFileName in kiosk.state_dir (parseConfig derives it).
         std::string path = "/var/lib/sentinel/journal.db";
         std::string uploadUrl;
         std::string uploadCaFile;             // empty = the system CA store
@@ -119,11 +123,17 @@ struct Config {
     } rules;
 };
 
+// journal.path when the file does not set it: this file in kiosk.state_dir.
+inline constexpr const char* kJournalFileName = "journal.db";
+
 // clock.require_sync as it applies to a command: the key when set, otherwise true only for a
 // kiosk (`run`) on a live v4l2: camera.
 bool requireSyncFor(const Config& config, bool liveKiosk);
 
-// Loads and validates a TOML file. Errors read `FILE:LINE: key 'a.b': what is wrong`.
+// Loads and validates a TOML file. Errors read `FILE:LINE: key 'a.b': what is wrong`, one line per
+// problem, every problem at once (a TOML syntax error stops the parse: it names the key of its line,
+// or the line and the text near it). Whether the files and folders the keys name are usable is
+// checkStartable() (StartCheck.h).
 Result<Config> loadConfig(const std::filesystem::path& file);
 // Same, from text (for tests); `name` stands for the file in messages.
 Result<Config> parseConfig(std::string_view text, const std::string& name);

@@ -9,7 +9,6 @@
 #include "firmware/kiosk/RuleSetFile.h"
 #include "firmware/kiosk/TrustLoader.h"
 #include "firmware/base/Log.h"
-#include "firmware/issuer/TestIssuer.h"
 #include "firmware/journal/DeviceSecret.h"
 #include "firmware/journal/Journal.h"
 #include "firmware/journal/ReplayGuard.h"
@@ -55,6 +54,14 @@ Runtime::Runtime(const Config& config, const Clock& clock) : config_(config), cl
 Runtime::~Runtime() = default;
 
 Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clock& clock, RuntimeOptions options) {
+    if (options.checkStartable) {
+        if (auto problems = checkStartable(config, options.startRequirements); !problems.empty()) {
+            std::string message = std::to_string(problems.size()) + (problems.size() == 1 ? " problem stops" : " problems stop") +
+                                  " the kiosk (`sentinel config check` lists the same):\n" + formatProblems(problems);
+            message.pop_back();  // the last newline
+            return Error{std::move(message)};
+        }
+    }
     std::unique_ptr<Runtime> rt(new Runtime(config, clock));
 
     auto secret = journal::loadOrCreateDeviceSecret(config.kiosk.stateDir);
@@ -90,12 +97,16 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
         SLOG(kLog, Info) << "rule set " << loaded.state->rules->label() << " from the trust bundle";
     }
 
-    // The device's test issuer, if `sentinel testcard` created one. It is never part of the trust list.
-    if (auto ti = issuer::TestIssuer::load(config.kiosk.stateDir / kTestIssuerDir)) {
-        auto list = trust::TrustList::fromCertificates({{ti->certificateDer(), ti->country(), std::nullopt}});
-        if (list) rt->testCardList_ = std::make_shared<const trust::TrustList>(std::move(list).value());
-        if (loaded.state->list && !loaded.state->list->findByKid(ti->kid()).empty()) {
-            SLOG(kLog, Error) << "the device test issuer is in the trust list: remove it (test cards are never PASS)";
+    // The test issuers: the device's own, if `sentinel testcard` created one, and the station's
+    // (kiosk.test_issuer). They are never part of the trust list.
+    auto testIssuers = loadTestCardIssuers(config);
+    if (!testIssuers) return Error{"kiosk.test_issuer: " + testIssuers.error().message};
+    rt->testCardList_ = std::move(testIssuers).value();
+    if (rt->testCardList_ && loaded.state->list) {
+        for (const auto& c : rt->testCardList_->certificates()) {
+            if (!loaded.state->list->findByKid(c.kid).empty()) {
+                SLOG(kLog, Error) << "a test issuer is in the trust list: remove it (test cards are never PASS)";
+            }
         }
     }
 

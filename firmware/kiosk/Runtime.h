@@ -15,6 +15,8 @@
 #include "firmware/kiosk/Config.h"
 #include "firmware/kiosk/Kiosk.h"
 #include "firmware/kiosk/Router.h"
+#include "firmware/kiosk/StartCheck.h"
+#include "firmware/kiosk/TestCardIssuers.h"
 #include "firmware/kiosk/TrustStore.h"
 #include "firmware/base/Result.h"
 #include "firmware/base/Time.h"
@@ -55,13 +57,16 @@ struct RuntimeOptions {
     // The online client's transport, needed when online.base_url is set (else an error).
     HttpsTransportFactory httpsTransport;
     std::shared_ptr<const trust::RevocationHolder> revocation;  // `verify --revocation` (§17); nullptr = none
+    // run: refuse to start, listing every problem by key, unless checkStartable(config,
+    // startRequirements) finds none — the same answer `config check` and `diag` give (StartCheck.h).
+    bool checkStartable = false;
+    std::vector<StartRequirement> startRequirements;  // the app's own (e.g. the screen's font)
 };
-
-// Test cards: the device's test issuer lives in state_dir/test-issuer (created by `sentinel testcard`).
-inline constexpr const char* kTestIssuerDir = "test-issuer";
 
 class Runtime {
 public:
+    // Errors name the key. With options.checkStartable, the error is a line "N problems stop the
+    // kiosk …" and then every problem of checkStartable(), one per line, as formatProblems() writes them.
     static Result<std::unique_ptr<Runtime>> create(const Config& config, const Clock& clock, RuntimeOptions options);
     ~Runtime();
 

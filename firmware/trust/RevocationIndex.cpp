@@ -378,7 +378,7 @@ Status RevocationIndexBuilder::addLists(const RevocationIndex& index) {
         auto info = index.list(i);
         const auto bytes = index.listHashes(i);
         std::vector<RevocationHash> hashes(bytes.size() / kRevocationHashBytes);
-        std::memcpy(hashes.data(), bytes.data(), bytes.size());
+        if (!bytes.empty()) std::memcpy(hashes.data(), bytes.data(), bytes.size());
         if (auto s = addList(std::move(info.kid), info.types, info.expiresAt, std::move(hashes)); !s) return s;
     }
     return Ok{};
@@ -407,7 +407,8 @@ std::vector<uint8_t> RevocationIndexBuilder::build(UtcTime issuedAt) const {
         writeLe<std::int64_t>(r + kListOffExpires, l.expiresAt ? l.expiresAt->time_since_epoch().count() : kNeverMs);
         writeLe<std::uint64_t>(r + kListOffFirst, first);
         writeLe<std::uint64_t>(r + kListOffCount, l.hashes.size());
-        std::memcpy(d + hashesOffset + first * kRevocationHashBytes, l.hashes.data(), l.hashes.size() * kRevocationHashBytes);
+        if (!l.hashes.empty())
+            std::memcpy(d + hashesOffset + first * kRevocationHashBytes, l.hashes.data(), l.hashes.size() * kRevocationHashBytes);
         first += l.hashes.size();
     }
     const auto digest = sha256Of(std::span(d, fileBytes - kSha256Bytes));

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -152,6 +154,81 @@ TEST_F(DiagCli, TrustImportChecksTheFileAndCopiesItIntoTrustPath) {
     auto checks = byCheck(d.out);
     EXPECT_EQ("fail", checks["config"]["status"]);
     EXPECT_THAT(checks["config"]["detail"].get<std::string>(), HasSubstr("TEST issuer is in the trust list"));
+}
+
+// Issue 24: `diag --help` named 12 checks while diag ran 13.
+TEST_F(DiagCli, TheHelpListsExactlyTheChecksDiagRuns) {
+    auto help = cli({"diag", "--help"});
+    ASSERT_EQ(kExitOk, help.status);
+    const auto start = help.out.find("Checks, in order:");
+    ASSERT_NE(std::string::npos, start) << help.out;
+    const std::string list = help.out.substr(start + 17, help.out.find('.', start) - start - 17);
+    std::vector<std::string> listed;
+    std::string word;
+    for (char c : list + ",") {
+        if (c == ',') {
+            listed.push_back(word);
+            word.clear();
+        } else if (!std::isspace(static_cast<unsigned char>(c))) {
+            word += c;
+        }
+    }
+    auto r = cli({"diag", "--json", "--no-relay", "--config", config("replay:" + (dir / "nothing").string())});
+    std::vector<std::string> ran;
+    for (const auto& c : nlohmann::json::parse(r.out)) ran.push_back(c["check"]);
+    EXPECT_EQ(ran, listed) << help.out;
+}
+
+// Issue 24: a printed card says what it is — "TEST / 测试" under the code — and still decodes.
+TEST_F(DiagCli, ATestCardCarriesAPrintedTestLabelUnderTheCode) {
+    ASSERT_EQ(kExitOk, cli({"testcard", "--out", (dir / "cards").string(), "--config", config("replay:x")}).status);
+    const auto png = dir / "cards" / "testcard-1.png";
+    auto img = camera::loadGrayImage(png);
+    ASSERT_TRUE(img.ok());
+    decode::DecodeEngine engine;
+    ASSERT_EQ(1u, engine.decodeStill(img->gray).size()) << "the label does not hide the code";
+    const GrayView& g = img->gray;
+    ASSERT_GT(g.heightPx, g.widthPx) << "a band under the square code";
+    std::size_t ink = 0;
+    for (int y = g.widthPx; y < g.heightPx; ++y) {
+        for (int x = 0; x < g.widthPx; ++x) ink += g.data[static_cast<std::size_t>(y) * g.strideBytes + x] < 128 ? 1 : 0;
+    }
+    const double inkShare = static_cast<double>(ink) / (static_cast<double>(g.heightPx - g.widthPx) * g.widthPx);
+    EXPECT_GT(inkShare, 0.02) << "the label band is not blank";
+    // What the label says, read back as a person would (tesseract, when installed).
+    if (std::system("command -v tesseract >/dev/null 2>&1") != 0) GTEST_SKIP() << "no tesseract: label text not read back";
+    const auto page = dir / "label.txt";
+    const std::string cmd = "tesseract '" + png.string() + "' '" + (dir / "label").string() + "' -l eng+chi_sim --psm 11 >/dev/null 2>&1";
+    ASSERT_EQ(0, std::system(cmd.c_str()));
+    std::ifstream in(page);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_THAT(text, HasSubstr("TEST")) << text;
+}
+
+// Issue 24: cards made on one kiosk work on every kiosk of the station that names its issuer.
+TEST_F(DiagCli, ACardMadeOnOneKioskWorksOnAnotherThatSharesItsIssuer) {
+    const std::string made = config("replay:x");
+    ASSERT_EQ(kExitOk, cli({"testcard", "--out", (dir / "cards").string(), "--config", made}).status);
+    auto exported = cli({"testcard", "--export-issuer", (dir / "station-test-issuer.pem").string(), "--config", made});
+    ASSERT_EQ(kExitOk, exported.status) << exported.err;
+    EXPECT_THAT(exported.out, HasSubstr("test_issuer"));
+    std::ifstream txt(dir / "cards" / "testcard-1.txt");
+    std::string payload;
+    std::getline(txt, payload);
+
+    // Another kiosk: its own state folder, diagnostics mode.
+    auto other = [&](const std::string& extra) {
+        const auto path = dir / "other.toml";
+        std::ofstream(path) << "[kiosk]\nid = \"T-2\"\nstate_dir = \"" << (dir / "other-state").string()
+                            << "\"\ndiagnostics_mode = true\n" << extra;
+        return path.string();
+    };
+    auto without = cli({"verify", "--json", "--config", other(""), payload});
+    EXPECT_NE("TEST", nlohmann::json::parse(without.out)["format"]) << without.out << without.err;
+    auto with = cli({"verify", "--json", "--config", other("test_issuer = \"" + (dir / "station-test-issuer.pem").string() + "\"\n"), payload});
+    const auto record = nlohmann::json::parse(with.out);
+    EXPECT_EQ("TEST", record["format"]) << with.out << with.err;
+    EXPECT_EQ("OK", record["reason"]);
 }
 
 TEST_F(DiagCli, TestcardRejectsABadCount) {

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -12,6 +13,8 @@
 #include "firmware/kiosk/Runtime.h"
 #include "firmware/issuer/TestCard.h"
 #include "firmware/issuer/TestIssuer.h"
+#include "firmware/render/LabelledQr.h"
+#include "firmware/ui/Composer.h"
 #include "tests/kiosk/Fakes.h"
 #include "tests/support/TestSupport.h"
 
@@ -143,6 +146,34 @@ TEST_F(TestCards, InServiceTheKioskDeniesATestCardAndTheRelayStaysShut) {
     EXPECT_THAT(shown.console, StartsWith("DENY"));
     EXPECT_THAT(shown.console, HasSubstr("UNKNOWN_ISSUER"));
     EXPECT_EQ(0, shown.relayOpened);
+}
+
+// The label band under a test card's code: drawn with the CJK font, or — the font missing — with
+// the built-in Latin one, so "TEST" is still printed. The code itself is renderQr()'s, untouched.
+std::size_t labelInk(const render::Image& img, int labelTop) {
+    std::size_t ink = 0;
+    for (int y = labelTop; y < img.heightPx; ++y) {
+        for (int x = 0; x < img.widthPx; ++x) ink += img.pixels[static_cast<std::size_t>(y) * img.widthPx + x] < 128 ? 1 : 0;
+    }
+    return ink;
+}
+
+TEST(TestCardLabel, IsPrintedUnderAnUntouchedCodeEvenWithoutTheCjkFont) {
+    const std::string payload = "HC1:TEST-CARD-LABEL";
+    auto plain = render::renderQr(payload, render::EcLevel::M, issuer::kTestCardModulePx, issuer::kTestCardQuietModules);
+    ASSERT_TRUE(plain);
+    for (const std::string& font : {std::string(ui::kDefaultFontPath), std::string("/nonexistent/font.ttc")}) {
+        render::LabelOptions o;
+        o.fontPath = font;
+        o.fontFace = ui::kDefaultFontFace;
+        int labelTop = 0;
+        auto card = render::renderLabelledQr(payload, {issuer::kTestCardLabel, issuer::kTestCardNote}, o, render::EcLevel::M,
+                                             issuer::kTestCardModulePx, issuer::kTestCardQuietModules, &labelTop);
+        ASSERT_TRUE(card) << font;
+        EXPECT_EQ(plain->heightPx, labelTop);
+        EXPECT_TRUE(std::equal(plain->pixels.begin(), plain->pixels.end(), card->pixels.begin())) << "the code is untouched";
+        EXPECT_GT(labelInk(*card, labelTop), static_cast<std::size_t>(card->widthPx)) << font << ": the label is not blank";
+    }
 }
 
 }  // namespace

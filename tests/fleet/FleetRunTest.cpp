@@ -18,6 +18,7 @@
 
 #include "tests/fleet/Broker.h"
 #include "tests/support/TestSupport.h"
+#include "tests/support/UpdateKey.h"
 
 namespace sentinel::fleet {
 namespace {
@@ -101,13 +102,14 @@ protected:
                                                                                           {"operator", "op-secret"}});
         ASSERT_TRUE(broker->running()) << broker->log();
         std::ofstream(dir / "password").write("run-secret\n", 11);
+        std::ofstream(dir / "update-key.pem") << sentinel::testing::UpdateKey().publicPem();  // a fleet kiosk verifies commands with it
         writeConfig(120);
     }
     void writeConfig(int fps) {
         std::ofstream c(config);
         c << "[kiosk]\nid = \"" << kKiosk << "\"\nstate_dir = \"" << state.string() << "\"\n"
           << "[camera]\nsource = \"replay:" << (work / "frames").string() << "\"\nfps = " << fps << "\n"
-          << "[trust]\npath = \"" << (work / "trust").string() << "\"\n"
+          << "[trust]\npath = \"" << (work / "trust").string() << "\"\nupdate_key = \"" << (dir / "update-key.pem").string() << "\"\n"
           << "[journal]\npath = \"" << db.string() << "\"\n"
           << "[fleet]\nbroker_url = \"mqtt://127.0.0.1:" << broker->port() << "\"\nusername = \"" << kKiosk
           << "\"\npassword_file = \"" << (dir / "password").string() << "\"\nkeepalive_s = 5\n"

@@ -303,6 +303,27 @@ TEST_F(MqttLinkTest, ATenThousandRecordBacklogDrains) {
     RecordProperty("bytes_per_record", static_cast<int>(st.bytes / 10'000));
 }
 
+// Issue 24: diag's broker check publishes nothing — no retained "online" status, no last will —
+// so it never appears as a kiosk "{id}-diag" (even on a broker whose ACL would let it).
+TEST_F(MqttLinkTest, TheDiagProbePublishesNothingSoNoPhantomKioskAppears) {
+    startBroker();
+    auto sub = subscribe();
+    auto asOperator = options();  // a user the ACL lets write anywhere: only the probe's restraint keeps it quiet
+    asOperator.username = "operator";
+    asOperator.password = kOperatorPassword;
+    auto probe = probeBroker(asOperator, 5s);
+    ASSERT_TRUE(probe) << probe.error().message;
+    auto late = subscribe();  // would receive a retained status the probe left behind
+    ASSERT_EQ(MOSQ_ERR_SUCCESS, late->publish("sentinel/v1/marker", "end"));
+    ASSERT_TRUE(late->waitFor([](const auto& m) { return !m.empty() && m.back().topic == "sentinel/v1/marker"; }, 20s));
+    ASSERT_TRUE(sub->waitFor([](const auto& m) { return !m.empty() && m.back().topic == "sentinel/v1/marker"; }, 20s));
+    for (Subscriber* s : {sub.get(), late.get()}) {
+        for (const auto& m : s->messages()) {
+            EXPECT_EQ("sentinel/v1/marker", m.topic) << "the probe published " << m.payload;
+        }
+    }
+}
+
 TEST_F(MqttLinkTest, AWrongPasswordIsAClearErrorAndTheProbeSaysWhatToFix) {
     startBroker();
     auto o = options();

@@ -349,6 +349,26 @@ TEST_F(JournalTest, StatsSinceCountsOnlyLaterRecords) {
     EXPECT_EQ(6, s->firstSeq);
 }
 
+// Issue 24 item 6: test cards read while aiming are never PASS OK in `stats`; counted apart.
+TEST_F(JournalTest, TestCardsAreCountedApartNeverAsPassAndNotAsLatencySamples) {
+    auto j = openJournal();
+    ASSERT_TRUE(j->append(makeRecord(Reason::Ok, 12)));
+    auto card = makeRecord(Reason::Ok, 3);
+    card.format = std::string(kTestCardFormat);
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(j->append(card));
+    auto s = j->stats(std::nullopt);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(1u, s->decisions.at("PASS"));
+    EXPECT_EQ(1u, s->reasons.at("OK"));
+    EXPECT_EQ(1u, s->records);
+    EXPECT_EQ(4u, s->testCards);
+    ASSERT_TRUE(s->latency);
+    EXPECT_EQ(1u, s->latency->samples);
+    EXPECT_EQ(5, s->lastSeq) << "the range still covers every record read";
+    EXPECT_EQ(4, toJson(*s)["test_cards"]);
+    EXPECT_NE(std::string::npos, renderStatsTable(*s).find("test cards read")) << renderStatsTable(*s);
+}
+
 TEST_F(JournalTest, LatencyPercentilesAreNearestRank) {
     auto j = openJournal();
     for (int ms = 100; ms >= 1; --ms) ASSERT_TRUE(j->append(makeRecord(Reason::Ok, ms)));

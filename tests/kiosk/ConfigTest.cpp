@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "tests/support/TestSupport.h"
@@ -118,6 +119,51 @@ TEST(Config, DisallowedListItemIsAnError) {
 }
 
 TEST(Config, SyntaxErrorNamesTheLine) { EXPECT_THAT(errorOf("[kiosk]\nid = \n"), HasSubstr("kiosk.toml:2:")); }
+
+TEST(Config, SyntaxErrorNamesTheKeyOfItsLine) {
+    EXPECT_THAT(errorOf("[kiosk]\nid = \"A\"\n[camera]\nfps = 30x\n"), HasSubstr("kiosk.toml:4: key 'camera.fps': "));
+    EXPECT_THAT(errorOf("[online]\nbase_url = \"https://x\n"), HasSubstr("key 'online.base_url'"));
+    EXPECT_THAT(errorOf("[indicator.gpio]\nchip = gpiochip0\n"), HasSubstr("key 'indicator.gpio.chip'"));
+}
+
+TEST(Config, SyntaxErrorInsideAListNamesTheListsKey) {
+    EXPECT_THAT(errorOf("[voice]\nlanguages = [\n  \"zh\",\n  en,\n]\n"), HasSubstr("key 'voice.languages'"));
+}
+
+TEST(Config, SyntaxErrorWithoutAKeyQuotesTheTextNearIt) {
+    const std::string e = errorOf("[kiosk]\nid = \"A\"\n[camera\nfps = 30\n");
+    EXPECT_THAT(e, HasSubstr("kiosk.toml:3:"));
+    EXPECT_THAT(e, HasSubstr("(near \"[camera\")"));
+    EXPECT_THAT(e, ::testing::Not(HasSubstr("key '")));
+}
+
+TEST(Config, EveryProblemOfAFileIsReportedAtOnceInLineOrder) {
+    const std::string e = errorOf("[camera]\nfps = 9999\ncolour = 1\n[budget]\ndecision_ms = \"fast\"\n[rules]\ncountry = \"cn\"\n");
+    EXPECT_THAT(e, HasSubstr("kiosk.toml:2: key 'camera.fps'"));
+    EXPECT_THAT(e, HasSubstr("kiosk.toml:3: unknown key 'camera.colour'"));
+    EXPECT_THAT(e, HasSubstr("kiosk.toml:5: key 'budget.decision_ms'"));
+    EXPECT_THAT(e, HasSubstr("kiosk.toml:7: key 'rules.country'"));
+    EXPECT_LT(e.find("camera.fps"), e.find("budget.decision_ms"));
+    EXPECT_EQ(3, std::count(e.begin(), e.end(), '\n')) << "one line per problem";
+}
+
+TEST(Config, StateDirHoldsTheJournalUnlessJournalPathIsSet) {
+    auto moved = kiosk::parseConfig("[kiosk]\nstate_dir = \"/srv/kiosk\"\n", "kiosk.toml");
+    ASSERT_TRUE(moved.ok()) << moved.error().message;
+    EXPECT_EQ("/srv/kiosk/journal.db", moved->journal.path);
+    auto pinned = kiosk::parseConfig("[kiosk]\nstate_dir = \"/srv/kiosk\"\n[journal]\npath = \"/data/j.db\"\n", "kiosk.toml");
+    ASSERT_TRUE(pinned.ok());
+    EXPECT_EQ("/data/j.db", pinned->journal.path);
+    auto defaults = kiosk::parseConfig("", "kiosk.toml");
+    ASSERT_TRUE(defaults.ok());
+    EXPECT_EQ(kiosk::Config{}.journal.path, defaults->journal.path) << "the built-in defaults agree";
+}
+
+TEST(Config, TheStationTestIssuerIsAPath) {
+    auto r = kiosk::parseConfig("[kiosk]\ntest_issuer = \"/etc/sentinel/station-test-issuer.pem\"\n", "kiosk.toml");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ("/etc/sentinel/station-test-issuer.pem", r->kiosk.testIssuer);
+}
 
 TEST(Config, CrossChecksNameTheKey) {
     EXPECT_THAT(errorOf("[camera]\nsource = \"usb0\"\n"), HasSubstr("key 'camera.source'"));
