@@ -1,5 +1,6 @@
 #include "firmware/rules/CertLogic.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -360,6 +361,15 @@ public:
         v.ref_ = &j;
         return v;
     }
+    // Borrowed from the evaluation context's data object (or its shared value sets): an `in` may
+    // use the context's index of it.
+    static Val borrowFromData(const json& j) {
+        Val v;
+        v.ref_ = &j;
+        v.fromData_ = true;
+        return v;
+    }
+    bool fromData() const { return fromData_; }
     static Val own(json j) {
         Val v;
         v.owned_ = std::move(j);
@@ -371,6 +381,7 @@ public:
 private:
     const json* ref_ = nullptr;
     json owned_;
+    bool fromData_ = false;
 };
 
 const json& nullJson() {
@@ -412,7 +423,7 @@ const json* drill(const json* at, std::string_view fragment) {
 
 class Evaluator {
 public:
-    explicit Evaluator(const Limits& limits) : limits_(limits) {}
+    Evaluator(const Limits& limits, EvaluationContext& context) : limits_(limits), context_(context) {}
 
     Val eval(const json& e, const Scope& scope) {
         step();
@@ -464,15 +475,20 @@ private:
             rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
             break;
         }
+        // From the data object itself (not a lambda's current or accumulator): an `in` may hash it.
+        const bool fromData = at == nullptr;
         if (!at) at = s->data;
         while (!rest.empty() || at == nullptr) {
             if (at == nullptr) return Val::borrow(nullJson());
             const auto dot = rest.find('.');
-            at = drill(at, rest.substr(0, dot));
+            const std::string_view fragment = rest.substr(0, dot);
+            const json* next = drill(at, fragment);
+            if (next == nullptr && fromData) next = context_.sharedMember(at, fragment);
+            at = next;
             rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
             if (at == nullptr) return Val::borrow(nullJson());
         }
-        return Val::borrow(*at);
+        return fromData ? Val::borrowFromData(*at) : Val::borrow(*at);
     }
 
     std::int64_t intOrFail(const json& v, const char* what) {
@@ -533,6 +549,12 @@ private:
             const Val needle = eval(args[0], scope);
             const Val haystack = eval(args[1], scope);
             if (!haystack.get().is_array()) fail(R"(right-hand side of an "in" operation must be an array)");
+            if (haystack.fromData()) {
+                if (const ValueSetIndex* index = context_.membershipIndex(haystack.get())) {
+                    step();  // one lookup, whatever the size of the value set (DESIGN §14)
+                    return Val::own(index->contains(needle.get()));
+                }
+            }
             for (const auto& item : haystack.get()) {
                 step();
                 if (strictEquals(needle.get(), item)) return Val::own(true);
@@ -629,6 +651,7 @@ private:
     }
 
     const Limits& limits_;
+    EvaluationContext& context_;
     std::size_t steps_ = 0;
 };
 
@@ -642,6 +665,70 @@ void exportValue(json& v) {
 }
 
 }  // namespace
+
+ValueSetIndex::ValueSetIndex(const json& array) {
+    strings_.reserve(array.size());
+    for (const auto& item : array) {
+        if (item.is_string()) {
+            strings_.insert(item.get_ref<const json::string_t&>());
+        } else if (const auto i = item.is_number() ? asInt(item) : std::nullopt) {
+            integers_.insert(*i);
+        } else if (item.is_number() || item.is_boolean() || item.is_null()) {
+            others_.push_back(&item);
+        }  // arrays, objects: never === anything
+    }
+}
+
+bool ValueSetIndex::contains(const json& needle) const {
+    if (needle.is_string()) return strings_.count(needle.get_ref<const json::string_t&>()) != 0;
+    if (needle.is_number()) {
+        if (const auto i = asInt(needle); i && integers_.count(*i) != 0) return true;
+    } else if (!needle.is_boolean() && !needle.is_null()) {
+        return false;
+    }
+    return std::any_of(others_.begin(), others_.end(), [&](const json* item) { return strictEquals(needle, *item); });
+}
+
+SharedValueSets::SharedValueSets(std::map<std::string, json, std::less<>> sets) {
+    for (auto& [name, codes] : sets) {
+        if (codes.is_array()) sets_.emplace(name, std::move(codes));
+    }
+    for (const auto& [name, codes] : sets_) indexes_.emplace(&codes, ValueSetIndex(codes));
+}
+
+const json* SharedValueSets::find(std::string_view name) const {
+    const auto it = sets_.find(name);
+    return it == sets_.end() ? nullptr : &it->second;
+}
+
+const ValueSetIndex* SharedValueSets::indexOf(const json* array) const {
+    const auto it = indexes_.find(array);
+    return it == indexes_.end() ? nullptr : &it->second;
+}
+
+EvaluationContext::EvaluationContext(const json& data, std::shared_ptr<const SharedValueSets> shared)
+    : data_(data), shared_(std::move(shared)) {
+    if (!data_.is_object()) return;
+    const auto external = data_.find("external");
+    if (external == data_.end() || !external->is_object()) return;
+    const auto sets = external->find("valueSets");
+    if (sets != external->end() && sets->is_object()) valueSetsNode_ = &*sets;
+}
+
+const json* EvaluationContext::sharedMember(const json* at, std::string_view name) const {
+    if (!shared_ || at == nullptr || at != valueSetsNode_) return nullptr;
+    return shared_->find(name);
+}
+
+const ValueSetIndex* EvaluationContext::membershipIndex(const json& array) {
+    if (shared_) {
+        if (const ValueSetIndex* index = shared_->indexOf(&array)) return index;
+    }
+    if (array.size() < kHashedMembershipMinItems) return nullptr;
+    auto& slot = indexes_[&array];
+    if (!slot) slot = std::make_unique<ValueSetIndex>(array);
+    return slot.get();
+}
 
 bool isTruthy(const json& v) {
     switch (v.type()) {
@@ -771,9 +858,18 @@ Result<json> evaluate(const json& expression, const json& data, const Limits& li
 
 Result<json> evaluateValidated(const json& expression, const json& data, const Limits& limits) {
     try {
-        Evaluator ev(limits);
+        EvaluationContext context(data);
+        return evaluateValidated(expression, context, limits);
+    } catch (const std::exception& e) {  // bad_alloc making the context
+        return Error{std::string("evaluation failed: ") + e.what()};
+    }
+}
+
+Result<json> evaluateValidated(const json& expression, EvaluationContext& context, const Limits& limits) {
+    try {
+        Evaluator ev(limits, context);
         Scope scope;
-        scope.data = &data;
+        scope.data = &context.data();
         return ev.eval(expression, scope).take();
     } catch (const EvalError& e) {
         return Error{e.message};

@@ -259,9 +259,14 @@ std::vector<const Rule*> selectRules(const RuleSet& set, std::string_view countr
 }
 
 RuleResult evaluateRule(const Rule& rule, const json& data, const Limits& limits) {
+    EvaluationContext context(data);
+    return evaluateRule(rule, context, limits);
+}
+
+RuleResult evaluateRule(const Rule& rule, EvaluationContext& context, const Limits& limits) {
     RuleResult res;
     res.rule = &rule;
-    auto v = evaluateValidated(rule.logic, data, limits);
+    auto v = evaluateValidated(rule.logic, context, limits);
     if (!v) {
         res.error = v.error().message;
     } else {
@@ -272,9 +277,14 @@ RuleResult evaluateRule(const Rule& rule, const json& data, const Limits& limits
 }
 
 std::vector<RuleResult> evaluateRules(const std::vector<const Rule*>& rules, const json& data, const Limits& limits) {
+    EvaluationContext context(data);
+    return evaluateRules(rules, context, limits);
+}
+
+std::vector<RuleResult> evaluateRules(const std::vector<const Rule*>& rules, EvaluationContext& context, const Limits& limits) {
     std::vector<RuleResult> out;
     out.reserve(rules.size());
-    for (const Rule* r : rules) out.push_back(evaluateRule(*r, data, limits));
+    for (const Rule* r : rules) out.push_back(evaluateRule(*r, context, limits));
     return out;
 }
 

@@ -97,6 +97,11 @@ RuleResult evaluateRule(const Rule& rule, const nlohmann::json& data, const Limi
 // is truthy; falsy, neither, or an evaluation error fails it.
 std::vector<RuleResult> evaluateRules(const std::vector<const Rule*>& rules, const nlohmann::json& data,
                                       const Limits& limits = {});
+// The same on an evaluation context (the data object with shared value sets; value-set indexes built
+// once for all the rules of the decision).
+RuleResult evaluateRule(const Rule& rule, EvaluationContext& context, const Limits& limits = {});
+std::vector<RuleResult> evaluateRules(const std::vector<const Rule*>& rules, EvaluationContext& context,
+                                      const Limits& limits = {});
 
 // The §12 data object: {"payload": payload, "external": external + "valueSets"}.
 struct External {
