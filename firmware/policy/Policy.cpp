@@ -113,6 +113,12 @@ RiskLevel assessItinerary(const Itinerary& travel, const RiskAreaList& list, Utc
     return found;
 }
 
+std::optional<RiskOutcome> riskOutcome(const PolicyInput& input, UtcTime now, const PolicyConfig& config,
+                                       const RiskAreaList* riskList) {
+    if (!input.travel || !riskList || riskListStale(*riskList, now, config)) return std::nullopt;
+    return RiskOutcome{std::string(toString(assessItinerary(*input.travel, *riskList, now, config))), riskList->version()};
+}
+
 std::optional<std::string_view> routeFor(Reason reason) {
     switch (reason) {
         case Reason::RiskAreaHigh: return "isolation";
@@ -147,17 +153,14 @@ PolicyOutcome evaluate(const PolicyInput& input, UtcTime now, const PolicyConfig
         out.reason = Reason::TravelUnknown;
         return out;
     }
-    if (input.travel && freshList) {
-        const RiskLevel level = assessItinerary(*input.travel, *riskList, now, config);
-        out.risk = RiskOutcome{std::string(toString(level)), riskList->version()};
-        if (level == RiskLevel::High) {
-            out.reason = Reason::RiskAreaHigh;
-            return out;
-        }
-        if (level == RiskLevel::Medium) {
-            out.reason = Reason::RiskAreaMedium;
-            return out;
-        }
+    out.risk = riskOutcome(input, now, config, riskList);
+    if (out.risk && out.risk->level == toString(RiskLevel::High)) {
+        out.reason = Reason::RiskAreaHigh;
+        return out;
+    }
+    if (out.risk && out.risk->level == toString(RiskLevel::Medium)) {
+        out.reason = Reason::RiskAreaMedium;
+        return out;
     }
     if (const TestEntry* p = decisivePending(input, now, config)) {
         out.test = summaryOf(*p, now);

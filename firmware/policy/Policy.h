@@ -76,6 +76,11 @@ bool riskListStale(const RiskAreaList& list, UtcTime now, const PolicyConfig& co
 // riskMaxAgeH in milliseconds (truncated to whole ms), as the built-in rules use it.
 std::chrono::milliseconds riskMaxAge(const PolicyConfig& config);
 
+// The record's `risk` (§14): the itinerary's level and the list's version, when the input carries
+// travel (possibly no stays) and `riskList` is fresh at `now`; else none.
+std::optional<RiskOutcome> riskOutcome(const PolicyInput& input, UtcTime now, const PolicyConfig& config,
+                                       const RiskAreaList* riskList);
+
 // §14 routes: RISK_AREA_HIGH → "isolation", RISK_AREA_MEDIUM → "observation", TEST_RESULT_PENDING →
 // "testing", RISK_LIST_STALE and BACKEND_UNAVAILABLE → "staff"; every other reason has none.
 std::optional<std::string_view> routeFor(Reason reason);

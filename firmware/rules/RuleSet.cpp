@@ -299,6 +299,7 @@ json makeDataObject(json payload, const External& e, const json& valueSets) {
     external["kid"] = e.kid;
     external["region"] = e.region;
     if (e.code) external["code"] = *e.code;
+    if (e.riskList) external["riskList"] = *e.riskList;
     json data = json::object();
     data["payload"] = std::move(payload);
     data["external"] = std::move(external);

@@ -112,6 +112,7 @@ struct External {
     std::string kid;                // HC1 kid, base64
     std::string region;
     std::optional<nlohmann::json> code;  // HK1: {"format":"HK1","status":…}
+    std::optional<nlohmann::json> riskList;  // §14: {"version","issuedAt","effectiveFrom"} or null
 };
 nlohmann::json makeDataObject(nlohmann::json payload, const External& external, const nlohmann::json& valueSets);
 

@@ -326,9 +326,8 @@ json dataObjectOf(const policy::PolicyInput& input, UtcTime now, const std::stri
     external.validationClockMs = now.time_since_epoch().count();
     external.countryCode = country;
     if (input.statusColour) external.code = onlineCodeJson(*input.statusColour, input.travel.has_value());
-    json data = rules::makeDataObject(std::move(payload), external, valueSets);
-    data["external"]["riskList"] = riskListJson(riskList);
-    return data;
+    external.riskList = riskListJson(riskList);
+    return rules::makeDataObject(std::move(payload), external, valueSets);
 }
 
 bool hasCompletedTest(const policy::PolicyInput& input) {
