@@ -389,6 +389,12 @@ const json& nullJson() {
     return kNull;
 }
 
+// Results of tests and comparisons, borrowed (no json made and destroyed per operation).
+Val boolean(bool b) {
+    static const json kTrue(true), kFalse(false);
+    return Val::borrow(b ? kTrue : kFalse);
+}
+
 // The data context: the data object, or a reduce lambda's {current, accumulator, data}.
 struct Scope {
     const json* data = nullptr;  // plain scope
@@ -419,6 +425,51 @@ const json* drill(const json* at, std::string_view fragment) {
         return index < at->size() ? &(*at)[index] : nullptr;
     }
     return nullptr;
+}
+
+// The operations, classified once per node visit: a switch on the length and the first characters,
+// then one exact comparison (a chain of string comparisons was a fifth of the evaluation time).
+enum class Op { Var, If, And, Or, Not, NotNot, StrictEq, StrictNe, In, Plus, Lt, Gt, Le, Ge, Before, After, NotBefore, NotAfter,
+                PlusTime, DccDateOfBirth, ExtractFromUVCI, Reduce, Unknown };
+
+Op classify(std::string_view op) {
+    auto is = [&](std::string_view name, Op kind) { return op == name ? kind : Op::Unknown; };
+    if (op.empty()) return Op::Unknown;
+    switch (op.size()) {
+        case 1:
+            switch (op[0]) {
+                case '!': return Op::Not;
+                case '+': return Op::Plus;
+                case '<': return Op::Lt;
+                case '>': return Op::Gt;
+                default: return Op::Unknown;
+            }
+        case 2:
+            switch (op[0]) {
+                case 'i': return op[1] == 'f' ? Op::If : op[1] == 'n' ? Op::In : Op::Unknown;
+                case 'o': return is("or", Op::Or);
+                case '!': return is("!!", Op::NotNot);
+                case '<': return is("<=", Op::Le);
+                case '>': return is(">=", Op::Ge);
+                default: return Op::Unknown;
+            }
+        case 3:
+            switch (op[0]) {
+                case 'v': return is("var", Op::Var);
+                case 'a': return is("and", Op::And);
+                case '=': return is("===", Op::StrictEq);
+                case '!': return is("!==", Op::StrictNe);
+                default: return Op::Unknown;
+            }
+        case 5: return is("after", Op::After);
+        case 6: return op[0] == 'b' ? is("before", Op::Before) : is("reduce", Op::Reduce);
+        case 8: return is("plusTime", Op::PlusTime);
+        case 9: return is("not-after", Op::NotAfter);
+        case 10: return is("not-before", Op::NotBefore);
+        case 14: return is("dccDateOfBirth", Op::DccDateOfBirth);
+        case 15: return is("extractFromUVCI", Op::ExtractFromUVCI);
+        default: return Op::Unknown;
+    }
 }
 
 class Evaluator {
@@ -453,6 +504,14 @@ private:
 
     Val var(const std::string& path, const Scope& scope) {
         if (path.empty()) return scope.lambda() ? Val::own(materialise(scope)) : Val::borrow(*scope.data);
+        // A var node always sits at the same lambda depth: where it once led into the data object,
+        // it leads there again in this context (a value set looked up by every stay of an itinerary).
+        const bool mayLeadToData = !scope.lambda() || path.starts_with("data.");
+        if (mayLeadToData) {
+            if (const auto known = context_.resolvedPath(&path)) {
+                return *known ? Val::borrowFromData(**known) : Val::borrow(nullJson());
+            }
+        }
         std::string_view rest = path;
         const Scope* s = &scope;
         const json* at = nullptr;
@@ -478,16 +537,16 @@ private:
         // From the data object itself (not a lambda's current or accumulator): an `in` may hash it.
         const bool fromData = at == nullptr;
         if (!at) at = s->data;
-        while (!rest.empty() || at == nullptr) {
-            if (at == nullptr) return Val::borrow(nullJson());
+        while (!rest.empty() && at != nullptr) {
             const auto dot = rest.find('.');
             const std::string_view fragment = rest.substr(0, dot);
             const json* next = drill(at, fragment);
             if (next == nullptr && fromData) next = context_.sharedMember(at, fragment);
             at = next;
             rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
-            if (at == nullptr) return Val::borrow(nullJson());
         }
+        if (fromData) context_.rememberPath(&path, at);
+        if (at == nullptr) return Val::borrow(nullJson());
         return fromData ? Val::borrowFromData(*at) : Val::borrow(*at);
     }
 
@@ -501,8 +560,9 @@ private:
         if (e.size() != 1) fail("expression object must have exactly one key");
         // A view: comparing it with a literal checks the length first (no strlen/memcmp per operator).
         const std::string_view op = e.begin().key();
+        const Op kind = classify(op);
         const json& args = e.begin().value();
-        if (op == "var") {
+        if (kind == Op::Var) {
             if (!args.is_string()) fail(R"(not of the form { "var": "<path>" })");
             return var(args.get_ref<const json::string_t&>(), scope);
         }
@@ -512,16 +572,16 @@ private:
             if (!ok) fail("wrong number of operands for \"" + std::string(op) + "\"");
         };
 
-        if (op == "if") {
+        if (kind == Op::If) {
             need(n == 3);
             const Val guard = eval(args[0], scope);
             if (truthy(guard.get())) return eval(args[1], scope);
             if (falsy(guard.get())) return eval(args[2], scope);
             fail("if-guard evaluates to something neither truthy, nor falsy: " + jsText(guard.get()));
         }
-        if (op == "and" || op == "or") {
+        if (kind == Op::And || kind == Op::Or) {
             need(n >= 2);
-            const bool isAnd = op == "and";
+            const bool isAnd = kind == Op::And;
             for (std::size_t i = 0;; ++i) {
                 Val v = eval(args[i], scope);
                 if (i + 1 == n) return v;
@@ -530,21 +590,21 @@ private:
                 if (isAnd ? f : t) return v;
             }
         }
-        if (op == "!" || op == "!!") {
+        if (kind == Op::Not || kind == Op::NotNot) {
             need(n == 1);
             const Val v = eval(args[0], scope);
             const bool t = truthy(v.get()), f = falsy(v.get());
             if (!t && !f) fail("operand of " + std::string(op) + " evaluates to something neither truthy, nor falsy: " + jsText(v.get()));
-            return Val::own(op == "!" ? f : t);
+            return boolean(kind == Op::Not ? f : t);
         }
-        if (op == "===" || op == "!==") {
+        if (kind == Op::StrictEq || kind == Op::StrictNe) {
             need(n == 2);
             const Val a = eval(args[0], scope);
             const Val b = eval(args[1], scope);
             const bool eq = strictEquals(a.get(), b.get());
-            return Val::own(op == "===" ? eq : !eq);
+            return boolean(kind == Op::StrictEq ? eq : !eq);
         }
-        if (op == "in") {
+        if (kind == Op::In) {
             need(n == 2);
             const Val needle = eval(args[0], scope);
             const Val haystack = eval(args[1], scope);
@@ -552,16 +612,16 @@ private:
             if (haystack.fromData()) {
                 if (const ValueSetIndex* index = context_.membershipIndex(haystack.get())) {
                     step();  // one lookup, whatever the size of the value set (DESIGN §14)
-                    return Val::own(index->contains(needle.get()));
+                    return boolean(index->contains(needle.get()));
                 }
             }
             for (const auto& item : haystack.get()) {
                 step();
-                if (strictEquals(needle.get(), item)) return Val::own(true);
+                if (strictEquals(needle.get(), item)) return boolean(true);
             }
-            return Val::own(false);
+            return boolean(false);
         }
-        if (op == "+") {
+        if (kind == Op::Plus) {
             need(n == 2);
             const std::int64_t a = intOrFail(eval(args[0], scope).get(), "operands of +");
             const std::int64_t b = intOrFail(eval(args[1], scope).get(), "operands of +");
@@ -569,8 +629,8 @@ private:
             if (__builtin_add_overflow(a, b, &sum)) fail("+ overflows");
             return Val::own(sum);
         }
-        const bool intCompare = op == "<" || op == ">" || op == "<=" || op == ">=";
-        const bool dateCompare = op == "before" || op == "after" || op == "not-before" || op == "not-after";
+        const bool intCompare = kind == Op::Lt || kind == Op::Gt || kind == Op::Le || kind == Op::Ge;
+        const bool dateCompare = kind == Op::Before || kind == Op::After || kind == Op::NotBefore || kind == Op::NotAfter;
         if (intCompare || dateCompare) {
             need(n == 2 || n == 3);
             std::array<std::int64_t, 3> v{};
@@ -584,14 +644,14 @@ private:
                 v[i] = *value;
             }
             auto holds = [&](std::int64_t a, std::int64_t b) {
-                if (op == "<" || op == "before") return a < b;
-                if (op == ">" || op == "after") return a > b;
-                if (op == "<=" || op == "not-after") return a <= b;
+                if (kind == Op::Lt || kind == Op::Before) return a < b;
+                if (kind == Op::Gt || kind == Op::After) return a > b;
+                if (kind == Op::Le || kind == Op::NotAfter) return a <= b;
                 return a >= b;  // >=, not-before
             };
-            return Val::own(holds(v[0], v[1]) && (n == 2 || holds(v[1], v[2])));
+            return boolean(holds(v[0], v[1]) && (n == 2 || holds(v[1], v[2])));
         }
-        if (op == "plusTime") {
+        if (kind == Op::PlusTime) {
             need(n == 3);
             const Val text = eval(args[0], scope);
             if (!text.get().is_string()) fail("date-time argument of plusTime must be a string, got " + jsText(text.get()));
@@ -602,13 +662,13 @@ private:
             if (!ms) fail("plusTime: not a date(-time) in an allowed format");
             return Val::own(makeDateTime(plusTime(*ms, amount, unit.get().get_ref<const json::string_t&>())));
         }
-        if (op == "dccDateOfBirth") {
+        if (kind == Op::DccDateOfBirth) {
             need(n == 1);
             const Val text = eval(args[0], scope);
             if (!text.get().is_string()) fail("operand of dccDateOfBirth must be a string, got " + jsText(text.get()));
             return Val::own(toDateTimeOrFail(parseDateOfBirthMs(text.get().get_ref<const json::string_t&>()), "dccDateOfBirth"));
         }
-        if (op == "extractFromUVCI") {
+        if (kind == Op::ExtractFromUVCI) {
             need(n == 2);
             const Val operand = eval(args[0], scope);
             const std::int64_t index = intOrFail(eval(args[1], scope).get(), "index of extractFromUVCI");
@@ -629,7 +689,7 @@ private:
             }
             return Val::borrow(nullJson());
         }
-        if (op == "reduce") {
+        if (kind == Op::Reduce) {
             need(n == 3);
             const Val operand = eval(args[0], scope);
             Val accumulator = eval(args[2], scope);
@@ -719,6 +779,14 @@ const json* EvaluationContext::sharedMember(const json* at, std::string_view nam
     if (!shared_ || at == nullptr || at != valueSetsNode_) return nullptr;
     return shared_->find(name);
 }
+
+std::optional<const json*> EvaluationContext::resolvedPath(const std::string* path) const {
+    const auto it = paths_.find(path);
+    if (it == paths_.end()) return std::nullopt;
+    return it->second;
+}
+
+void EvaluationContext::rememberPath(const std::string* path, const json* at) { paths_.emplace(path, at); }
 
 const ValueSetIndex* EvaluationContext::membershipIndex(const json& array) {
     if (shared_) {

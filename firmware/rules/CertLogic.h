@@ -118,12 +118,17 @@ public:
     // shared sets (nullptr: scan it).
     const nlohmann::json* sharedMember(const nlohmann::json* at, std::string_view name) const;
     const ValueSetIndex* membershipIndex(const nlohmann::json& array);
+    // Where a `var` path (by the address of its text in the expression) led from the data object
+    // before: nullopt when not known yet; a known null pointer when it led nowhere.
+    std::optional<const nlohmann::json*> resolvedPath(const std::string* path) const;
+    void rememberPath(const std::string* path, const nlohmann::json* at);
 
 private:
     const nlohmann::json& data_;
     std::shared_ptr<const SharedValueSets> shared_;
     const nlohmann::json* valueSetsNode_ = nullptr;
     std::unordered_map<const nlohmann::json*, std::unique_ptr<ValueSetIndex>> indexes_;
+    std::unordered_map<const std::string*, const nlohmann::json*> paths_;
 };
 
 // Evaluates `expression` on `data`. A valid expression on any data yields a value or an error,

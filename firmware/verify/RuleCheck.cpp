@@ -99,18 +99,21 @@ json pendingJson(const std::vector<policy::TestEntry>& tests) {
 json travelJson(const policy::Itinerary& travel, UtcTime now) {
     constexpr std::int64_t kMsPerDay = 24LL * 3600 * 1000;
     json out = json::array();
+    out.get_ref<json::array_t&>().reserve(travel.size());
     for (const auto& s : travel.stays()) {
         const std::string_view region = s.regionCode();
         json prefixes = json::array();
         for (std::size_t digits = 2; digits <= region.size(); digits += 2) prefixes.push_back(std::string(region.substr(0, digits)));
         const UtcTime ended = s.to ? *s.to : now;
         const std::int64_t sinceMs = (now - ended).count();
+        // Members in key order, each placed at the end: no key comparisons (30 stays per decision).
         json entry = json::object();
-        entry["region"] = std::string(region);
-        entry["prefixes"] = std::move(prefixes);
-        entry["from"] = rules::formatDateTimeMs(s.from.time_since_epoch().count());
-        entry["to"] = s.to ? json(rules::formatDateTimeMs(s.to->time_since_epoch().count())) : json(nullptr);
-        entry["days_ago"] = sinceMs > 0 ? sinceMs / kMsPerDay : 0;
+        auto& members = entry.get_ref<json::object_t&>();
+        members.emplace_hint(members.end(), "days_ago", sinceMs > 0 ? sinceMs / kMsPerDay : 0);
+        members.emplace_hint(members.end(), "from", rules::formatDateTimeMs(s.from.time_since_epoch().count()));
+        members.emplace_hint(members.end(), "prefixes", std::move(prefixes));
+        members.emplace_hint(members.end(), "region", std::string(region));
+        members.emplace_hint(members.end(), "to", s.to ? json(rules::formatDateTimeMs(s.to->time_since_epoch().count())) : json(nullptr));
         out.push_back(std::move(entry));
     }
     return out;
