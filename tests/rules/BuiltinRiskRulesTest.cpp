@@ -7,6 +7,7 @@
 
 #include "firmware/policy/Policy.h"
 #include "firmware/verify/BuiltinRules.h"
+#include "firmware/verify/RiskStatus.h"
 #include "firmware/verify/RiskValueSets.h"
 #include "firmware/verify/RuleCheck.h"
 
@@ -250,6 +251,24 @@ TEST(OperatorRiskRules, ARuleSetStatesItsOwnPolicyWithTravelAndTheValueSets) {
     EXPECT_FALSE(recent.passed);
     EXPECT_EQ(recent.outcome.failed, std::vector<std::string>{"GR-CN-0100"});
     EXPECT_TRUE(check(traveller("310115", kDay)).passed);  // medium: not this operator's concern
+}
+
+TEST(RiskStatus, ShowsTheListInForceAndTheNextWithoutAreas) {
+    policy::RiskSchedule schedule;
+    ASSERT_TRUE(schedule.add(kList, kNow).ok());
+    auto next = policy::parseRiskAreaList(R"({"format":"sentinel-risk-areas/1","version":"2026-12-09.1","issued_at":"2026-12-08T20:00:00Z",)"
+                                          R"("effective_from":"2026-12-09T00:00:00Z","areas":[{"code":"42","level":"high"}]})");
+    ASSERT_TRUE(schedule.add(next.list, kNow).ok());
+    const json s = riskListStatus(schedule.at(kNow), kNow, {});
+    EXPECT_EQ(s["in_force"]["version"], "2026-12-08.1");
+    EXPECT_EQ(s["in_force"]["effective_from"], "2026-12-08T00:00:00Z");
+    EXPECT_EQ(s["in_force"]["age_h"], 12.0);
+    EXPECT_EQ(s["in_force"]["stale"], false);
+    EXPECT_EQ(s["in_force"]["high"], 4);
+    EXPECT_EQ(s["next"]["version"], "2026-12-09.1");
+    EXPECT_EQ(s["next"]["effective_from"], "2026-12-09T00:00:00Z");
+    EXPECT_EQ(s.dump().find("110105"), std::string::npos);
+    EXPECT_EQ(riskListStatus({}, kNow, {}), (json{{"in_force", nullptr}, {"next", nullptr}}));
 }
 
 }  // namespace
