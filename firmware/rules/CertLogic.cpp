@@ -353,6 +353,11 @@ private:
 
 // A value that is either borrowed from the data object / the expression (no copy of a value set
 // for each `in`) or owned (computed).
+const json& nullJson() {
+    static const json kNull;
+    return kNull;
+}
+
 class Val {
 public:
     Val() = default;
@@ -370,24 +375,21 @@ public:
         return v;
     }
     bool fromData() const { return fromData_; }
+    bool owned() const { return ref_ == nullptr; }
     static Val own(json j) {
         Val v;
-        v.owned_ = std::move(j);
+        v.owned_.emplace(std::move(j));
         return v;
     }
-    const json& get() const { return ref_ ? *ref_ : owned_; }
-    json take() && { return ref_ ? *ref_ : std::move(owned_); }
+    const json& get() const { return ref_ ? *ref_ : owned_ ? *owned_ : nullJson(); }
+    json take() && { return ref_ ? *ref_ : owned_ ? std::move(*owned_) : json(); }
 
 private:
     const json* ref_ = nullptr;
-    json owned_;
+    // Engaged only for computed values: most values are borrowed, and a json's destructor is not free.
+    std::optional<json> owned_;
     bool fromData_ = false;
 };
-
-const json& nullJson() {
-    static const json kNull;
-    return kNull;
-}
 
 // Results of tests and comparisons, borrowed (no json made and destroyed per operation).
 Val boolean(bool b) {
@@ -472,26 +474,135 @@ Op classify(std::string_view op) {
     }
 }
 
+// ---- compiled expressions ----
+//
+// A validated expression is turned once into a tree of nodes: the operator classified, the operands
+// in a vector, every var path split into its fragments (array indices parsed, lambda heads known).
+// Evaluation walks the nodes with exactly the semantics (and the step count) of walking the JSON; a
+// rule keeps its compiled form, so a decision pays for no parsing.
+
+enum class Head { Current, Accumulator, Data, Other };
+
+struct Fragment {
+    std::string_view name;
+    Head head = Head::Other;
+    std::optional<std::size_t> index;  // 1–9 digits: an array index
+};
+
+struct Node {
+    enum class Kind { Literal, Array, Operation, Var, Invalid };
+    Kind kind = Kind::Invalid;
+    const json* literal = nullptr;  // Literal: the value in the expression
+    Op op = Op::Unknown;
+    std::string_view opName;  // for error messages
+    std::vector<Node> args;   // Array items, Operation operands
+    // Var: the path text, and its fragments when it splits cleanly (no empty fragment); otherwise the
+    // text is walked as it is. `slot`: this var's memo slot within its expression.
+    const std::string* path = nullptr;
+    std::vector<Fragment> fragments;
+    bool split = false;
+    std::size_t slot = 0;
+    std::string invalid;  // Invalid: the error evaluating it gives
+};
+
+Fragment fragmentOf(std::string_view name) {
+    Fragment f;
+    f.name = name;
+    f.head = name == "current" ? Head::Current : name == "accumulator" ? Head::Accumulator : name == "data" ? Head::Data : Head::Other;
+    if (!name.empty() && name.size() <= 9 && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        std::size_t index = 0;
+        for (char c : name) index = index * 10 + static_cast<std::size_t>(c - '0');
+        f.index = index;
+    }
+    return f;
+}
+
+Node compileNode(const json& e, std::size_t& varSlots) {
+    Node n;
+    switch (e.type()) {
+        case json::value_t::string:
+        case json::value_t::boolean:
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned:
+        case json::value_t::number_float:
+            n.kind = Node::Kind::Literal;
+            n.literal = &e;
+            return n;
+        case json::value_t::array:
+            n.kind = Node::Kind::Array;
+            n.args.reserve(e.size());
+            for (const auto& item : e) n.args.push_back(compileNode(item, varSlots));
+            return n;
+        case json::value_t::object: break;
+        default: n.invalid = "invalid CertLogic expression"; return n;
+    }
+    if (e.size() != 1) {
+        n.invalid = "expression object must have exactly one key";
+        return n;
+    }
+    n.opName = e.begin().key();
+    n.op = classify(n.opName);
+    const json& args = e.begin().value();
+    if (n.op == Op::Var) {
+        if (!args.is_string()) {
+            n.invalid = R"(not of the form { "var": "<path>" })";
+            return n;
+        }
+        n.kind = Node::Kind::Var;
+        n.path = &args.get_ref<const json::string_t&>();
+        n.slot = varSlots++;
+        const std::string_view text = *n.path;
+        n.split = !text.empty() && text.front() != '.' && text.back() != '.' && text.find("..") == std::string_view::npos;
+        if (n.split) {
+            std::size_t from = 0;
+            for (;;) {
+                const auto dot = text.find('.', from);
+                n.fragments.push_back(fragmentOf(text.substr(from, dot == std::string_view::npos ? dot : dot - from)));
+                if (dot == std::string_view::npos) break;
+                from = dot + 1;
+            }
+        }
+        return n;
+    }
+    if (!args.is_array()) {
+        n.invalid = R"(operation not of the form { "<operator>": [ <values...> ] })";
+        return n;
+    }
+    if (n.op == Op::Unknown) {
+        n.invalid = "unrecognised operator: \"" + std::string(n.opName) + "\"";
+        return n;
+    }
+    n.kind = Node::Kind::Operation;
+    n.args.reserve(args.size());
+    for (const auto& a : args) n.args.push_back(compileNode(a, varSlots));
+    return n;
+}
+
+// The var memo's "not resolved yet" (nullptr is "resolved to nothing"): an address no data object has.
+const json* unresolved() {
+    static const json kMarker;
+    return &kMarker;
+}
+
 class Evaluator {
 public:
-    Evaluator(const Limits& limits, EvaluationContext& context) : limits_(limits), context_(context) {}
+    Evaluator(const Limits& limits, EvaluationContext& context, std::size_t varSlots)
+        : limits_(limits), context_(context), unresolved_(unresolved()), memo_(varSlots, unresolved_) {}
 
-    Val eval(const json& e, const Scope& scope) {
+    Val eval(const Node& e, const Scope& scope) {
         step();
-        switch (e.type()) {
-            case json::value_t::string:
-            case json::value_t::boolean:
-            case json::value_t::number_integer:
-            case json::value_t::number_unsigned:
-            case json::value_t::number_float: return Val::borrow(e);
-            case json::value_t::array: {
+        switch (e.kind) {
+            case Node::Kind::Literal: return Val::borrow(*e.literal);
+            case Node::Kind::Array: {
                 json out = json::array();
-                for (const auto& item : e) out.push_back(eval(item, scope).take());
+                for (const auto& item : e.args) out.push_back(eval(item, scope).take());
                 return Val::own(std::move(out));
             }
-            case json::value_t::object: return operation(e, scope);
-            default: fail("invalid CertLogic expression");
+            case Node::Kind::Var: return var(e, scope);
+            case Node::Kind::Operation: return operation(e, scope);
+            case Node::Kind::Invalid: break;
         }
+        fail(e.invalid);
     }
 
 private:
@@ -502,20 +613,62 @@ private:
     static bool truthy(const json& v) { return isTruthy(v); }
     static bool falsy(const json& v) { return isFalsy(v); }
 
-    Val var(const std::string& path, const Scope& scope) {
+    Val var(const Node& node, const Scope& scope) {
+        const std::string& path = *node.path;
         if (path.empty()) return scope.lambda() ? Val::own(materialise(scope)) : Val::borrow(*scope.data);
-        // A var node always sits at the same lambda depth: where it once led into the data object,
-        // it leads there again in this context (a value set looked up by every stay of an itinerary).
-        const bool mayLeadToData = !scope.lambda() || path.starts_with("data.");
-        if (mayLeadToData) {
-            if (const auto known = context_.resolvedPath(&path)) {
-                return *known ? Val::borrowFromData(**known) : Val::borrow(nullJson());
-            }
-        }
-        std::string_view rest = path;
+        // A var node always sits at the same lambda depth: where it once led into the data object, it
+        // leads there again during this evaluation (a value set looked up by every stay of an itinerary).
+        const json* const known = memo_[node.slot];
+        if (known != unresolved_) return known ? Val::borrowFromData(*known) : Val::borrow(nullJson());
+        if (!node.split) return varText(node, scope);
+        const auto& parts = node.fragments;
+        std::size_t i = 0;
         const Scope* s = &scope;
         const json* at = nullptr;
         // In a lambda the first fragment picks current, accumulator or (patched reduce) data.
+        while (s->lambda()) {
+            const Fragment& head = parts[i];
+            if (head.head == Head::Current) {
+                at = s->current;
+            } else if (head.head == Head::Accumulator) {
+                at = s->accumulator;
+            } else if (head.head == Head::Data) {
+                if (i + 1 == parts.size()) return Val::own(materialise(*s->outer));
+                s = s->outer;
+                ++i;
+                continue;
+            } else {
+                return Val::borrow(nullJson());
+            }
+            ++i;
+            break;
+        }
+        // From the data object itself (not a lambda's current or accumulator): an `in` may hash it.
+        const bool fromData = at == nullptr;
+        if (!at) at = s->data;
+        for (; i < parts.size() && at != nullptr; ++i) {
+            const Fragment& f = parts[i];
+            const json* next = nullptr;
+            if (at->is_object()) {
+                const auto it = at->find(f.name);
+                next = it == at->end() ? nullptr : &*it;
+            } else if (at->is_array() && f.index) {
+                next = *f.index < at->size() ? &(*at)[*f.index] : nullptr;
+            }
+            if (next == nullptr && fromData) next = context_.sharedMember(at, f.name);
+            at = next;
+        }
+        if (fromData) memo_[node.slot] = at;
+        if (at == nullptr) return Val::borrow(nullJson());
+        return fromData ? Val::borrowFromData(*at) : Val::borrow(*at);
+    }
+
+    // Paths with an empty fragment ("a..b", ".a", "a."): walked as text, as the specification's
+    // reference does.
+    Val varText(const Node& node, const Scope& scope) {
+        std::string_view rest = *node.path;
+        const Scope* s = &scope;
+        const json* at = nullptr;
         while (s->lambda()) {
             const auto dot = rest.find('.');
             const std::string_view head = rest.substr(0, dot);
@@ -534,7 +687,6 @@ private:
             rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
             break;
         }
-        // From the data object itself (not a lambda's current or accumulator): an `in` may hash it.
         const bool fromData = at == nullptr;
         if (!at) at = s->data;
         while (!rest.empty() && at != nullptr) {
@@ -545,7 +697,6 @@ private:
             at = next;
             rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
         }
-        if (fromData) context_.rememberPath(&path, at);
         if (at == nullptr) return Val::borrow(nullJson());
         return fromData ? Val::borrowFromData(*at) : Val::borrow(*at);
     }
@@ -556,17 +707,10 @@ private:
         return *i;
     }
 
-    Val operation(const json& e, const Scope& scope) {
-        if (e.size() != 1) fail("expression object must have exactly one key");
-        // A view: comparing it with a literal checks the length first (no strlen/memcmp per operator).
-        const std::string_view op = e.begin().key();
-        const Op kind = classify(op);
-        const json& args = e.begin().value();
-        if (kind == Op::Var) {
-            if (!args.is_string()) fail(R"(not of the form { "var": "<path>" })");
-            return var(args.get_ref<const json::string_t&>(), scope);
-        }
-        if (!args.is_array()) fail(R"(operation not of the form { "<operator>": [ <values...> ] })");
+    Val operation(const Node& e, const Scope& scope) {
+        const std::string_view op = e.opName;
+        const Op kind = e.op;
+        const std::vector<Node>& args = e.args;
         const std::size_t n = args.size();
         auto need = [&](bool ok) {
             if (!ok) fail("wrong number of operands for \"" + std::string(op) + "\"");
@@ -702,9 +846,17 @@ private:
                 lambda.accumulator = &accumulator.get();
                 lambda.outer = &scope;
                 Val next = eval(args[1], lambda);
-                // `next` may borrow from the old accumulator: copy it out before replacing that.
-                accumulator = Val::own(std::move(next).take());
+                if (next.owned() || !accumulator.owned()) {
+                    // Owned, or borrowed while nothing is freed by replacing the accumulator: no copy
+                    // (the decisive-test rules keep borrowing a test of the data object).
+                    accumulator = std::move(next);
+                } else {
+                    // `next` may borrow from the old accumulator: copy it out before replacing that.
+                    accumulator = Val::own(std::move(next).take());
+                }
             }
+            // A borrowed result may point into an operand this reduce made: it goes with it.
+            if (operand.owned() && !accumulator.owned()) return Val::own(accumulator.get());
             return accumulator;
         }
         fail("unrecognised operator: \"" + std::string(op) + "\"");
@@ -712,6 +864,8 @@ private:
 
     const Limits& limits_;
     EvaluationContext& context_;
+    const json* const unresolved_;
+    std::vector<const json*> memo_;  // per var node: where it led from the data object
     std::size_t steps_ = 0;
 };
 
@@ -726,21 +880,73 @@ void exportValue(json& v) {
 
 }  // namespace
 
+namespace {
+
+constexpr std::size_t kMaxPackedBytes = 7;  // the eighth byte holds the length, so a key is never 0
+
+std::uint64_t mixed(std::uint64_t key) {  // splitmix64's finaliser
+    key ^= key >> 30;
+    key *= 0xbf58476d1ce4e5b9ull;
+    key ^= key >> 27;
+    key *= 0x94d049bb133111ebull;
+    return key ^ (key >> 31);
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> ValueSetIndex::packed(std::string_view s) {
+    if (s.empty() || s.size() > kMaxPackedBytes) return std::nullopt;
+    std::uint64_t key = static_cast<std::uint64_t>(s.size()) << 56;
+    for (std::size_t i = 0; i < s.size(); ++i) key |= static_cast<std::uint64_t>(static_cast<unsigned char>(s[i])) << (8 * i);
+    return key;
+}
+
+bool ValueSetIndex::containsPacked(std::uint64_t key) const {
+    if (table_.empty()) return false;
+    const std::size_t mask = table_.size() - 1;
+    for (std::size_t i = mixed(key) & mask;; i = (i + 1) & mask) {
+        if (table_[i] == key) return true;
+        if (table_[i] == 0) return false;
+    }
+}
+
 ValueSetIndex::ValueSetIndex(const json& array) {
-    strings_.reserve(array.size());
+    std::vector<std::uint64_t> keys;
     for (const auto& item : array) {
         if (item.is_string()) {
-            strings_.insert(item.get_ref<const json::string_t&>());
+            const auto& s = item.get_ref<const json::string_t&>();
+            if (const auto key = packed(s)) {
+                keys.push_back(*key);
+            } else {
+                longStrings_.insert(s);
+            }
         } else if (const auto i = item.is_number() ? asInt(item) : std::nullopt) {
             integers_.insert(*i);
         } else if (item.is_number() || item.is_boolean() || item.is_null()) {
             others_.push_back(&item);
         }  // arrays, objects: never === anything
     }
+    if (keys.empty()) return;
+    std::size_t size = 16;
+    while (size < 2 * keys.size()) size *= 2;
+    table_.assign(size, 0);
+    for (const auto key : keys) {
+        for (std::size_t i = mixed(key) & (size - 1);; i = (i + 1) & (size - 1)) {
+            if (table_[i] == key) break;
+            if (table_[i] == 0) {
+                table_[i] = key;
+                break;
+            }
+        }
+    }
 }
 
 bool ValueSetIndex::contains(const json& needle) const {
-    if (needle.is_string()) return strings_.count(needle.get_ref<const json::string_t&>()) != 0;
+    if (needle.is_string()) {
+        const auto& s = needle.get_ref<const json::string_t&>();
+        if (const auto key = packed(s)) return containsPacked(*key);
+        return longStrings_.count(s) != 0;
+    }
     if (needle.is_number()) {
         if (const auto i = asInt(needle); i && integers_.count(*i) != 0) return true;
     } else if (!needle.is_boolean() && !needle.is_null()) {
@@ -780,22 +986,17 @@ const json* EvaluationContext::sharedMember(const json* at, std::string_view nam
     return shared_->find(name);
 }
 
-std::optional<const json*> EvaluationContext::resolvedPath(const std::string* path) const {
-    const auto it = paths_.find(path);
-    if (it == paths_.end()) return std::nullopt;
-    return it->second;
-}
-
-void EvaluationContext::rememberPath(const std::string* path, const json* at) { paths_.emplace(path, at); }
-
 const ValueSetIndex* EvaluationContext::membershipIndex(const json& array) {
-    if (shared_) {
-        if (const ValueSetIndex* index = shared_->indexOf(&array)) return index;
+    if (&array == lastArray_) return lastIndex_;
+    const ValueSetIndex* index = shared_ ? shared_->indexOf(&array) : nullptr;
+    if (!index && array.size() >= kHashedMembershipMinItems) {
+        auto& slot = indexes_[&array];
+        if (!slot) slot = std::make_unique<ValueSetIndex>(array);
+        index = slot.get();
     }
-    if (array.size() < kHashedMembershipMinItems) return nullptr;
-    auto& slot = indexes_[&array];
-    if (!slot) slot = std::make_unique<ValueSetIndex>(array);
-    return slot.get();
+    lastArray_ = &array;
+    lastIndex_ = index;
+    return index;
 }
 
 bool isTruthy(const json& v) {
@@ -924,6 +1125,42 @@ Result<json> evaluate(const json& expression, const json& data, const Limits& li
     return out;
 }
 
+namespace {
+
+Result<json> run(const Node& root, std::size_t varSlots, EvaluationContext& context, const Limits& limits) {
+    try {
+        Evaluator ev(limits, context, varSlots);
+        Scope scope;
+        scope.data = &context.data();
+        return ev.eval(root, scope).take();
+    } catch (const EvalError& e) {
+        return Error{e.message};
+    } catch (const std::exception& e) {  // nlohmann type errors, bad_alloc: a failed evaluation
+        return Error{std::string("evaluation failed: ") + e.what()};
+    }
+}
+
+}  // namespace
+
+struct CompiledExpression::Impl {
+    json expression;  // never moved once compiled: the nodes point into it
+    Node root;
+    std::size_t varSlots = 0;
+};
+
+CompiledExpression::CompiledExpression(json expression) : impl_(std::make_unique<Impl>()) {
+    impl_->expression = std::move(expression);
+    impl_->root = compileNode(impl_->expression, impl_->varSlots);
+}
+
+CompiledExpression::~CompiledExpression() = default;
+
+const json& CompiledExpression::expression() const { return impl_->expression; }
+
+Result<json> evaluateCompiled(const CompiledExpression& expression, EvaluationContext& context, const Limits& limits) {
+    return run(expression.impl_->root, expression.impl_->varSlots, context, limits);
+}
+
 Result<json> evaluateValidated(const json& expression, const json& data, const Limits& limits) {
     try {
         EvaluationContext context(data);
@@ -935,13 +1172,10 @@ Result<json> evaluateValidated(const json& expression, const json& data, const L
 
 Result<json> evaluateValidated(const json& expression, EvaluationContext& context, const Limits& limits) {
     try {
-        Evaluator ev(limits, context);
-        Scope scope;
-        scope.data = &context.data();
-        return ev.eval(expression, scope).take();
-    } catch (const EvalError& e) {
-        return Error{e.message};
-    } catch (const std::exception& e) {  // nlohmann type errors, bad_alloc: a failed evaluation
+        std::size_t varSlots = 0;
+        const Node root = compileNode(expression, varSlots);
+        return run(root, varSlots, context, limits);
+    } catch (const std::exception& e) {  // bad_alloc compiling
         return Error{std::string("evaluation failed: ") + e.what()};
     }
 }

@@ -165,6 +165,7 @@ std::optional<Rule> parseRule(const json& j, const std::string& where, std::vect
         r.logic = *logic;
     }
     if (issues.size() != before) return std::nullopt;
+    r.compiled = std::make_shared<const CompiledExpression>(r.logic);
     return r;
 }
 
@@ -266,7 +267,7 @@ RuleResult evaluateRule(const Rule& rule, const json& data, const Limits& limits
 RuleResult evaluateRule(const Rule& rule, EvaluationContext& context, const Limits& limits) {
     RuleResult res;
     res.rule = &rule;
-    auto v = evaluateValidated(rule.logic, context, limits);
+    auto v = rule.compiled ? evaluateCompiled(*rule.compiled, context, limits) : evaluateValidated(rule.logic, context, limits);
     if (!v) {
         res.error = v.error().message;
     } else {

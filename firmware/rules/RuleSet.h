@@ -40,6 +40,7 @@ struct Rule {
     std::map<std::string, std::string> descriptions;  // language ("en", "zh", …) → text
     std::vector<std::string> affectedFields;
     nlohmann::json logic;  // validated CertLogic
+    std::shared_ptr<const CompiledExpression> compiled;  // `logic`, ready to evaluate (made by parseRule)
 
     // "zh" and "en" where the rule has them (else the first language), "zh / en" when both.
     std::string description() const;

@@ -306,9 +306,32 @@ std::shared_ptr<const BuiltinRules> makeBuiltinRules(const policy::PolicyConfig&
 
 namespace {
 
+// payload.travel with only what the built-in rules read of a stay — its prefixes and its end (`to`) —
+// for decideBuiltin: thirty stays are most of a decision's data object, and every member is a few
+// allocations. builtinDataObject and loaded rule sets get the whole §14 shape (travelJson).
+json travelForBuiltinRules(const policy::Itinerary& travel) {
+    json out = json::array();
+    out.get_ref<json::array_t&>().reserve(travel.size());
+    for (const auto& s : travel.stays()) {
+        const std::string_view region = s.regionCode();
+        json prefixes = json::array();
+        auto& items = prefixes.get_ref<json::array_t&>();
+        items.reserve(3);
+        for (std::size_t digits = 2; digits <= region.size(); digits += 2) items.emplace_back(std::string(region.substr(0, digits)));
+        json entry = json::object();
+        auto& members = entry.get_ref<json::object_t&>();
+        members.emplace_hint(members.end(), "prefixes", std::move(prefixes));
+        members.emplace_hint(members.end(), "to", s.to ? json(rules::formatDateTimeMs(s.to->time_since_epoch().count())) : json(nullptr));
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+enum class TravelShape { Full, RulesOnly };
+
 // The data object without its value sets (decideBuiltin gives them as shared value sets).
 json dataObjectOf(const policy::PolicyInput& input, UtcTime now, const std::string& country, const policy::RiskAreaList* riskList,
-                  json valueSets) {
+                  json valueSets, TravelShape shape) {
     json t = json::array();
     for (const auto& e : input.tests) {
         if (e.pending) continue;
@@ -321,7 +344,7 @@ json dataObjectOf(const policy::PolicyInput& input, UtcTime now, const std::stri
     json payload = json::object();
     payload["t"] = std::move(t);
     payload["pending"] = pendingJson(input.tests);
-    if (input.travel) payload["travel"] = travelJson(*input.travel, now);
+    if (input.travel) payload["travel"] = shape == TravelShape::Full ? travelJson(*input.travel, now) : travelForBuiltinRules(*input.travel);
     rules::External external;
     external.validationClockMs = now.time_since_epoch().count();
     external.countryCode = country;
@@ -340,14 +363,14 @@ json builtinDataObject(const policy::PolicyInput& input, UtcTime now, const std:
     const auto sets = riskValueSets(riskList, now);
     json valueSets = json::object();
     for (const auto& [name, codes] : sets->sets()) valueSets[name] = codes;
-    return dataObjectOf(input, now, country, riskList, std::move(valueSets));
+    return dataObjectOf(input, now, country, riskList, std::move(valueSets), TravelShape::Full);
 }
 
 Reason decideBuiltin(const BuiltinRules& builtin, const policy::PolicyInput& input, UtcTime now, const policy::RiskAreaList* riskList,
                      std::shared_ptr<const rules::SharedValueSets> riskSets) {
     if (!builtin.issues.empty() || builtin.set.rules.size() != builtin.reasons.size()) return Reason::InternalError;
     if (!riskSets) riskSets = riskValueSets(riskList, now);
-    json data = dataObjectOf(input, now, builtin.country, riskList, json::object());
+    json data = dataObjectOf(input, now, builtin.country, riskList, json::object(), TravelShape::RulesOnly);
     rules::EvaluationContext context(data, std::move(riskSets));
     const bool test = hasCompletedTest(input);
     Reason reason = Reason::Ok;
@@ -362,7 +385,8 @@ Reason decideBuiltin(const BuiltinRules& builtin, const policy::PolicyInput& inp
             break;
         }
     }
-    wipeStrings(data);  // the itinerary lives only inside the decision (STYLE 19)
+    // The itinerary lives only inside the decision (STYLE 19); nothing else here is personal.
+    if (auto travel = data["payload"].find("travel"); travel != data["payload"].end()) wipeStrings(*travel);
     return reason;
 }
 

@@ -37,6 +37,8 @@
 //                         "valueSets": {"risk-areas-high":[codes], "risk-areas-medium":[codes]}}
 // The value sets hold the list's codes of that level still listed at the validation clock; decisions
 // get them as rules::SharedValueSets made once per list (RiskValueSets.h), so `in` is a hash lookup.
+// decideBuiltin gives each stay only what these rules read of it ({"prefixes","to"}); the whole
+// shape above is builtinDataObject's and what a loaded rule set sees (RuleCheck: onlinePayload).
 
 #include <memory>
 #include <string>

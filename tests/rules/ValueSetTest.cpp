@@ -54,6 +54,8 @@ TEST(ValueSets, AShortArrayOfTheDataObjectIsScanned) {
 
 TEST(ValueSets, HashedMembershipKeepsStrictEquality) {
     json set = codes(20);
+    set.push_back("EU/1/20/1528");  // longer than a packed key
+    set.push_back("");
     set.push_back(42);
     set.push_back(2.5);
     set.push_back(true);
@@ -68,6 +70,11 @@ TEST(ValueSets, HashedMembershipKeepsStrictEquality) {
         return r && *r == true;
     };
     EXPECT_TRUE(in("100007"));
+    EXPECT_FALSE(in("10000"));
+    EXPECT_FALSE(in("1000070"));
+    EXPECT_TRUE(in("EU/1/20/1528"));
+    EXPECT_FALSE(in("EU/1/20/1529"));
+    EXPECT_TRUE(in(""));
     EXPECT_FALSE(in("42"));   // a string is not the integer
     EXPECT_TRUE(in(42));
     EXPECT_TRUE(in(42.0));    // JavaScript: 42.0 === 42
@@ -124,6 +131,39 @@ TEST(ValueSets, RulesOfOneContextShareTheIndex) {
     EXPECT_NE(first, nullptr);
     EXPECT_EQ(first, second);
     EXPECT_EQ(*evaluateValidated(logic, context, Limits{}), true);
+}
+
+TEST(CompiledExpression, EvaluatesAsTheJsonWalkWithTheSameSteps) {
+    const json logic = json::parse(R"({"reduce":[{"var":"payload.t"},
+        {"if":[{"and":[{"var":"current.ok"},{"in":[{"var":"current.tt"},["A","B"]]}]},{"+":[{"var":"accumulator"},1]},{"var":"accumulator"}]},0]})");
+    const json data = json::parse(R"({"payload":{"t":[{"ok":true,"tt":"A"},{"ok":false,"tt":"A"},{"ok":true,"tt":"C"},{"ok":true,"tt":"B"}]}})");
+    const CompiledExpression compiled(logic);
+    EvaluationContext context(data);
+    auto r = evaluateCompiled(compiled, context, Limits{});
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(*r, 2);
+    EXPECT_EQ(*evaluate(logic, data), 2);
+    for (std::size_t steps = 1; steps < 80; ++steps) {
+        Limits l;
+        l.maxSteps = steps;
+        EvaluationContext c(data);
+        EXPECT_EQ(evaluateCompiled(compiled, c, l).ok(), evaluateValidated(logic, data, l).ok()) << steps;
+    }
+}
+
+// Not valid CertLogic (validation refuses them), but evaluateValidated's contract is any JSON: a path
+// is walked fragment by fragment, a trailing dot ignored, as before paths were split up front.
+TEST(CompiledExpression, PathsWithEmptyFragmentsAreWalkedAsText) {
+    const json data = json::parse(R"({"a":{"":{"b":1}},"x":2})");
+    const std::vector<std::pair<const char*, json>> cases{
+        {"a..b", 1}, {"x.", 2}, {".x", nullptr}, {"a.", json::parse(R"({"":{"b":1}})")}};
+    for (const auto& [path, expected] : cases) {
+        const CompiledExpression compiled(json{{"var", path}});
+        EvaluationContext context(data);
+        auto r = evaluateCompiled(compiled, context, Limits{});
+        ASSERT_TRUE(r) << path;
+        EXPECT_EQ(*r, expected) << path;
+    }
 }
 
 }  // namespace

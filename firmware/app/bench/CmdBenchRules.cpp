@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -29,7 +30,10 @@ Cost of the rules of one decision, in µs per decision (p50, p99 over N decision
             data object included, on one NAAT test (negative, 6 h old: every rule evaluated)
   reference policy::evaluate, the C++ reference the built-in rules are tested against
   builtin + risk   the built-in rules with the §14 risk rules: a 3 000-area risk list and a clean
-            traveller with 30 stays (every stay's prefixes looked up), value sets made once per list
+            traveller with 30 stays (every stay's prefixes looked up), value sets made once per list;
+            timed in a tight loop and again with each call right after a 1 µs sleep (as the kiosk's
+            decision thread starts a decision after waking for a frame; on a shared machine a tight
+            loop's p99 is the scheduler's tick, not the rules)
   reference + risk policy::evaluate on the same
   loaded    the rule set at PATH (file or folder, as rules.path): selection of the rules of CC for
             a test certificate valid now, the §12 data object (payload + external + value sets),
@@ -40,6 +44,7 @@ Options:
   --country CC     whose rules apply (default: the country with the most rules in the set)
   --decisions N    decisions timed (default 20000)
   --json           one JSON object {"builtin":{…},"reference":{…},"builtin_risk":{…,"areas","stays","reason"},
+                   "builtin_risk_after_wake":{…},
                    "reference_risk":{…},"loaded":{"set","country","rules","p50_us","p99_us",…}}
   --help           this text
 
@@ -83,8 +88,33 @@ json timingJson(const Timing& t) {
 constexpr int kRiskBenchAreas = 3000;
 constexpr int kRiskBenchStays = 30;
 
+// As timePerCall, each call right after a short sleep: the kiosk's decision thread decides right after
+// it wakes for a frame, and a call that starts a time slice is not cut by the neighbours of a shared
+// machine (a 50 µs call in a tight loop meets the scheduler's tick every ~100 calls).
+template <class F>
+Timing timePerCallAfterWake(int n, F&& f) {
+    for (int i = 0; i < std::min(n, 200); ++i) f();
+    std::vector<double> us;
+    us.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        std::this_thread::sleep_for(std::chrono::microseconds{1});
+        const auto t0 = std::chrono::steady_clock::now();
+        f();
+        us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(us.begin(), us.end());
+    Timing t;
+    auto at = [&](double q) { return us[std::min(us.size() - 1, static_cast<std::size_t>(std::ceil(q * us.size())) - 1)]; };
+    t.p50 = at(0.50);
+    t.p99 = at(0.99);
+    double sum = 0;
+    for (double x : us) sum += x;
+    t.mean = sum / static_cast<double>(us.size());
+    return t;
+}
+
 struct RiskBench {
-    Timing builtin, reference;
+    Timing builtin, builtinAfterWake, reference;
     Reason reason = Reason::InternalError;
     std::size_t areas = 0, stays = 0;
 };
@@ -124,6 +154,10 @@ RiskBench benchRiskRules(int decisions, const std::string& country, UtcTime now)
     verify::RiskValueSetCache cache;  // as the online verifier holds it: made once per list
     out.reason = verify::decideBuiltin(*builtinRules, input, now, parsed.list.get(), cache.get(parsed.list, now));
     out.builtin = timePerCall(decisions, [&] {
+        volatile int sink = static_cast<int>(verify::decideBuiltin(*builtinRules, input, now, parsed.list.get(), cache.get(parsed.list, now)));
+        (void)sink;
+    });
+    out.builtinAfterWake = timePerCallAfterWake(decisions, [&] {
         volatile int sink = static_cast<int>(verify::decideBuiltin(*builtinRules, input, now, parsed.list.get(), cache.get(parsed.list, now)));
         (void)sink;
     });
@@ -230,6 +264,7 @@ int cmdBenchRules(const std::vector<std::string>& argv, CliContext& ctx) {
         j["builtin_risk"]["areas"] = risk.areas;
         j["builtin_risk"]["stays"] = risk.stays;
         j["builtin_risk"]["reason"] = toString(risk.reason);
+        j["builtin_risk_after_wake"] = timingJson(risk.builtinAfterWake);
         j["reference_risk"] = timingJson(risk.reference);
         j["builtin"] = timingJson(builtin);
         j["builtin"]["rules_evaluated"] = builtinRules->set.rules.size();
@@ -253,6 +288,9 @@ int cmdBenchRules(const std::vector<std::string>& argv, CliContext& ctx) {
         ctx.out << line;
         std::snprintf(line, sizeof line, "built-in + risk (%zu areas, %zu stays) %7.2f  %8.2f  %8.2f\n", risk.areas, risk.stays,
                       risk.builtin.p50, risk.builtin.p99, risk.builtin.mean);
+        ctx.out << line;
+        std::snprintf(line, sizeof line, "  the same, each after a wake-up    %8.2f  %8.2f  %8.2f\n", risk.builtinAfterWake.p50,
+                      risk.builtinAfterWake.p99, risk.builtinAfterWake.mean);
         ctx.out << line;
         std::snprintf(line, sizeof line, "reference + risk                    %8.2f  %8.2f  %8.2f\n", risk.reference.p50,
                       risk.reference.p99, risk.reference.mean);
