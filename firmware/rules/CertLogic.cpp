@@ -973,7 +973,12 @@ const ValueSetIndex* SharedValueSets::indexOf(const json* array) const {
 }
 
 EvaluationContext::EvaluationContext(const json& data, std::shared_ptr<const SharedValueSets> shared)
+    : EvaluationContext(data, shared ? std::vector<std::shared_ptr<const SharedValueSets>>{std::move(shared)}
+                                     : std::vector<std::shared_ptr<const SharedValueSets>>{}) {}
+
+EvaluationContext::EvaluationContext(const json& data, std::vector<std::shared_ptr<const SharedValueSets>> shared)
     : data_(data), shared_(std::move(shared)) {
+    std::erase(shared_, nullptr);
     if (!data_.is_object()) return;
     const auto external = data_.find("external");
     if (external == data_.end() || !external->is_object()) return;
@@ -982,13 +987,19 @@ EvaluationContext::EvaluationContext(const json& data, std::shared_ptr<const Sha
 }
 
 const json* EvaluationContext::sharedMember(const json* at, std::string_view name) const {
-    if (!shared_ || at == nullptr || at != valueSetsNode_) return nullptr;
-    return shared_->find(name);
+    if (at == nullptr || at != valueSetsNode_) return nullptr;
+    for (const auto& source : shared_) {
+        if (const json* set = source->find(name)) return set;
+    }
+    return nullptr;
 }
 
 const ValueSetIndex* EvaluationContext::membershipIndex(const json& array) {
     if (&array == lastArray_) return lastIndex_;
-    const ValueSetIndex* index = shared_ ? shared_->indexOf(&array) : nullptr;
+    const ValueSetIndex* index = nullptr;
+    for (const auto& source : shared_) {
+        if ((index = source->indexOf(&array))) break;
+    }
     if (!index && array.size() >= kHashedMembershipMinItems) {
         auto& slot = indexes_[&array];
         if (!slot) slot = std::make_unique<ValueSetIndex>(array);

@@ -115,6 +115,8 @@ private:
 class EvaluationContext {
 public:
     explicit EvaluationContext(const nlohmann::json& data, std::shared_ptr<const SharedValueSets> shared = nullptr);
+    // Several sources of shared value sets: of one name, the first source that has it wins.
+    EvaluationContext(const nlohmann::json& data, std::vector<std::shared_ptr<const SharedValueSets>> shared);
     EvaluationContext(const EvaluationContext&) = delete;
     EvaluationContext& operator=(const EvaluationContext&) = delete;
 
@@ -127,7 +129,7 @@ public:
 
 private:
     const nlohmann::json& data_;
-    std::shared_ptr<const SharedValueSets> shared_;
+    std::vector<std::shared_ptr<const SharedValueSets>> shared_;
     const nlohmann::json* valueSetsNode_ = nullptr;
     std::unordered_map<const nlohmann::json*, std::unique_ptr<ValueSetIndex>> indexes_;
     // The last array asked about and its index: a rule asks about one value set many times in a row.

@@ -194,6 +194,11 @@ void finishRuleSet(RuleSet& set) {
         if (!highest || r.versionParts > highest->versionParts) highest = &r;
     }
     if (set.version.empty()) set.version = highest ? highest->version : "0.0.0";
+    std::map<std::string, json, std::less<>> sets;
+    if (set.valueSets.is_object()) {
+        for (const auto& [name, codes] : set.valueSets.items()) sets.emplace(name, codes);
+    }
+    set.sharedValueSets = std::make_shared<const SharedValueSets>(std::move(sets));
 }
 
 ParsedRuleSet parseRuleSet(std::string_view textIn, std::string_view defaultId, const Limits& limits) {

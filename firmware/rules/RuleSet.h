@@ -51,6 +51,9 @@ struct RuleSet {
     std::string version;  // "version" of the object form, else the highest rule Version
     std::vector<Rule> rules;
     nlohmann::json valueSets = nlohmann::json::object();  // name → array of codes
+    // `valueSets` indexed once (finishRuleSet): decisions read them beside the data object instead of
+    // copying every code into it; nullptr (a set made by hand) = copied as before.
+    std::shared_ptr<const SharedValueSets> sharedValueSets;
 
     std::string label() const { return id + "/" + version; }  // DecisionRecord::rules.set
 };
@@ -74,7 +77,8 @@ std::optional<Rule> parseRule(const nlohmann::json& rule, const std::string& whe
                               const Limits& limits = {});
 // Value sets: {"name":[codes]} or the gateway's {"name":{"valueSetValues":{code:{…}}}} (keys kept).
 Result<nlohmann::json> parseValueSets(std::string_view text);
-// The highest Version wins for the set's version label; call after adding rules by hand.
+// The highest Version wins for the set's version label, and the value sets are indexed
+// (sharedValueSets); call after adding rules or value sets by hand.
 void finishRuleSet(RuleSet& set);
 
 // What a decision is about (selection, DESIGN §12).

@@ -155,8 +155,10 @@ RuleCheck checkRules(const rules::RuleSet& set, const std::string& country, rule
     }
     external.validationClockMs = clockMs;
     external.countryCode = country;
-    json data = rules::makeDataObject(std::move(payload), external, set.valueSets);
-    rules::EvaluationContext context(data, std::move(shared));
+    // The set's value sets are read beside the data object (indexed once, when the set was loaded),
+    // then the shared ones (the §14 risk-area sets); a set made by hand has them copied in.
+    json data = rules::makeDataObject(std::move(payload), external, set.sharedValueSets ? json::object() : set.valueSets);
+    rules::EvaluationContext context(data, {set.sharedValueSets, std::move(shared)});
     for (const auto& r : rules::evaluateRules(selected, context)) {
         if (r.passed) continue;
         out.outcome.failed.push_back(r.rule->identifier);
