@@ -405,19 +405,36 @@ OnlineResult OnlineVerifier::lookup(Lookup& l, MonoTime deadline, const policy::
 }
 
 void OnlineVerifier::recordOutcome(CallOutcome outcome) {
-    std::function<void(const BreakerStatus&)> listener;
     BreakerStatus status;
     {
         std::lock_guard lock(mutex_);
         if (!breaker_.record(outcome, std::chrono::steady_clock::now(), clock_.now())) return;
         status = breaker_.status();
-        listener = listener_;
+        changes_.push_back(status);
     }
     wake_.notify_all();
     SLOG(kLog, Warn) << "circuit breaker open after " << status.consecutiveFailures
                      << " consecutive failures: online presentations REFER BACKEND_UNAVAILABLE; health probe in "
                      << breaker_.config().openFor.count() << " s";
-    if (listener) listener(status);
+    deliverChanges();
+}
+
+void OnlineVerifier::deliverChanges() {
+    // Opening (decision thread) and closing (probe thread) may race to the listener: changes are
+    // queued as they happen, under the breaker's lock, and handed over in that order, one at a time.
+    std::lock_guard delivering(deliveryMutex_);
+    for (;;) {
+        BreakerStatus status;
+        std::function<void(const BreakerStatus&)> listener;
+        {
+            std::lock_guard lock(mutex_);
+            if (changes_.empty()) return;
+            status = changes_.front();
+            changes_.pop_front();
+            listener = listener_;
+        }
+        if (listener) listener(status);
+    }
 }
 
 bool OnlineVerifier::probeHealth() {
@@ -459,11 +476,10 @@ void OnlineVerifier::probeLoop(std::stop_token stop) {
         const bool healthy = probeHealth();
         lock.lock();
         if (!breaker_.probed(healthy, std::chrono::steady_clock::now())) continue;
-        const BreakerStatus status = breaker_.status();
-        const auto listener = listener_;
+        changes_.push_back(breaker_.status());
         lock.unlock();
         SLOG(kLog, Warn) << "circuit breaker closed: the health-code service answers its health probe";
-        if (listener) listener(status);
+        deliverChanges();
         lock.lock();
     }
 }

@@ -33,6 +33,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -99,7 +100,8 @@ public:
     // The breaker, for status, metrics and the `backend` alarm.
     BreakerStatus breakerStatus() const;
     // Called (outside the verifier's lock) each time the breaker opens (on the decision thread) or
-    // closes (on the probe thread). Must not block; set it before the first verify().
+    // closes (on the probe thread), in the order the changes happened, one call at a time. Must not
+    // block; set it before the first verify().
     void onBreakerChange(std::function<void(const BreakerStatus&)> listener);
 
 private:
@@ -107,6 +109,7 @@ private:
     OnlineResult lookup(Lookup& request, MonoTime deadline, const policy::PolicyConfig& policy, const RulesInForce& rules,
                         const std::shared_ptr<const policy::RiskAreaList>& riskList);
     void recordOutcome(CallOutcome outcome);
+    void deliverChanges();
     void probeLoop(std::stop_token stop);
     bool probeHealth();
 
@@ -118,10 +121,12 @@ private:
     std::string url_, healthUrl_;
     RiskValueSetCache riskSets_;
 
-    mutable std::mutex mutex_;  // breaker_, listener_
+    mutable std::mutex mutex_;  // breaker_, listener_, changes_
     std::condition_variable_any wake_;
     CircuitBreaker breaker_;
     std::function<void(const BreakerStatus&)> listener_;
+    std::deque<BreakerStatus> changes_;  // open/close, in the order they happened, not yet delivered
+    std::mutex deliveryMutex_;           // one delivery at a time, in order
     std::jthread prober_;  // last: started after everything it uses, stopped first
 };
 
