@@ -40,6 +40,17 @@ public:
     virtual ~HttpTransport() = default;
     // Returns by `deadline` at the latest, whatever the network or resolver does.
     virtual HttpResponse post(const HttpRequest& request, MonoTime deadline) = 0;
+    // GET `request.url` (body and content type unused), with the same guarantees. The health-code
+    // service's health probe (DESIGN §5 v1.1 GET /v1/health). A transport that cannot GET (a fake
+    // that scripts POSTs) answers NetError.
+    virtual HttpResponse get(const HttpRequest& request, MonoTime deadline) {
+        (void)request;
+        (void)deadline;
+        HttpResponse r;
+        r.outcome = HttpOutcome::NetError;
+        r.detail = "this transport does not GET";
+        return r;
+    }
 };
 
 }  // namespace sentinel::hal

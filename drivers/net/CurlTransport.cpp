@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "firmware/base/Log.h"
+#include "firmware/base/Secret.h"
 
 namespace sentinel::net {
 namespace {
@@ -99,8 +100,15 @@ bool isIpLiteral(const std::string& host) {
 }
 
 struct Job {
+    // A request may carry a document lookup and an answer an itinerary (personal data, STYLE 19):
+    // both buffers are zeroised when the job goes.
+    ~Job() {
+        secureZero(request.body.data(), request.body.size());
+        secureZero(body.data(), body.size());
+    }
     HttpRequest request;
     bool head = false;
+    bool get = false;
     MonoTime deadline;
     std::string resolveEntry;  // "host:port:addr,addr" or empty for an IP literal
 
@@ -228,6 +236,8 @@ struct CurlTransport::Engine {
         }
         if (job.head) {
             curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        } else if (job.get) {
+            curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
         } else {
             curl_easy_setopt(e, CURLOPT_POST, 1L);
             curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(job.request.body.size()));
@@ -364,13 +374,17 @@ CurlTransport::CurlTransport(CurlConfig config) {
 CurlTransport::~CurlTransport() = default;
 
 HttpResponse CurlTransport::post(const HttpRequest& request, MonoTime deadline) {
-    return perform(request, false, deadline);
+    return perform(request, Method::Post, deadline);
+}
+
+HttpResponse CurlTransport::get(const HttpRequest& request, MonoTime deadline) {
+    return perform(request, Method::Get, deadline);
 }
 
 HttpResponse CurlTransport::probe(const std::string& url, MonoTime deadline) {
     HttpRequest request;
     request.url = url;
-    return perform(request, true, deadline);
+    return perform(request, Method::Head, deadline);
 }
 
 Status CurlTransport::warmUp(const std::string& url, MonoTime deadline) {
@@ -383,7 +397,7 @@ TransportStats CurlTransport::stats() const {
     return TransportStats{engine_->requests.load(), engine_->connectionsOpened.load(), engine_->timeouts.load()};
 }
 
-HttpResponse CurlTransport::perform(const HttpRequest& request, bool head, MonoTime callerDeadline) {
+HttpResponse CurlTransport::perform(const HttpRequest& request, Method method, MonoTime callerDeadline) {
     const auto started = Clock::now();
     const MonoTime deadline = callerDeadline - engine_->config.returnMargin;
     auto fail = [&](HttpOutcome outcome, std::string detail) {
@@ -405,7 +419,8 @@ HttpResponse CurlTransport::perform(const HttpRequest& request, bool head, MonoT
 
     auto job = std::make_shared<Job>();
     job->request = request;
-    job->head = head;
+    job->head = method == Method::Head;
+    job->get = method == Method::Get;
     job->deadline = deadline;
     if (!isIpLiteral(url->host)) {
         auto resolved = engine_->resolver.resolve(url->host, deadline);

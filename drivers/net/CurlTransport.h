@@ -62,6 +62,8 @@ public:
     // Redirect (3xx, never followed), TooLarge, TlsError (handshake, CA, pin), NetError (URL not
     // https, lookup failure, connect, reset, closed mid-body), Timeout. Thread-safe.
     hal::HttpResponse post(const hal::HttpRequest& request, MonoTime deadline) override;
+    // GET, with the same outcomes and guarantees as post() (body capped as for post()).
+    hal::HttpResponse get(const hal::HttpRequest& request, MonoTime deadline) override;
 
     // HEAD `url`: checks lookup, TCP, TLS and the pin and leaves a warm connection in the pool for
     // the next post(). Any HTTP status counts as reachable. For diag and the kiosk's start-up.
@@ -72,7 +74,8 @@ public:
 
 private:
     struct Engine;
-    hal::HttpResponse perform(const hal::HttpRequest& request, bool head, MonoTime deadline);
+    enum class Method { Post, Head, Get };
+    hal::HttpResponse perform(const hal::HttpRequest& request, Method method, MonoTime deadline);
     std::shared_ptr<Engine> engine_;
 };
 

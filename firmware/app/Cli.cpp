@@ -23,6 +23,7 @@ constexpr Command kCommands[] = {
     {"diag", "field diagnostics: camera, decode, indicator, service, clock, trust list, journal", cmdDiag},
     {"trust", "trust-list management: `trust list`, `trust import FILE`, `trust sync`", cmdTrust},
     {"rules", "business rules (CertLogic): `rules test`, `rules eval`, `rules check`, `rules builtin`", cmdRules},
+    {"risk", "risk-area lists (§14): `risk check FILE` validates one", cmdRisk},
     {"testcard", "write test-card QR images signed by the device's test issuer", cmdTestcard},
     {"status", "the running kiosk's live state (over its control socket)", cmdStatus},
     {"staff", "`staff override`: open the gate once for the last REFER/DENY, as the staff button does", cmdStaff},

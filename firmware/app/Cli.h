@@ -37,5 +37,6 @@ int cmdStatus(const std::vector<std::string>& args, CliContext& ctx);
 int cmdStaff(const std::vector<std::string>& args, CliContext& ctx);
 int cmdRevocation(const std::vector<std::string>& args, CliContext& ctx);
 int cmdFleet(const std::vector<std::string>& args, CliContext& ctx);
+int cmdRisk(const std::vector<std::string>& args, CliContext& ctx);
 
 }  // namespace sentinel::app

@@ -1,5 +1,6 @@
 #include "firmware/rules/CertLogic.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -352,6 +353,11 @@ private:
 
 // A value that is either borrowed from the data object / the expression (no copy of a value set
 // for each `in`) or owned (computed).
+const json& nullJson() {
+    static const json kNull;
+    return kNull;
+}
+
 class Val {
 public:
     Val() = default;
@@ -360,22 +366,35 @@ public:
         v.ref_ = &j;
         return v;
     }
-    static Val own(json j) {
+    // Borrowed from the evaluation context's data object (or its shared value sets): an `in` may
+    // use the context's index of it.
+    static Val borrowFromData(const json& j) {
         Val v;
-        v.owned_ = std::move(j);
+        v.ref_ = &j;
+        v.fromData_ = true;
         return v;
     }
-    const json& get() const { return ref_ ? *ref_ : owned_; }
-    json take() && { return ref_ ? *ref_ : std::move(owned_); }
+    bool fromData() const { return fromData_; }
+    bool owned() const { return ref_ == nullptr; }
+    static Val own(json j) {
+        Val v;
+        v.owned_.emplace(std::move(j));
+        return v;
+    }
+    const json& get() const { return ref_ ? *ref_ : owned_ ? *owned_ : nullJson(); }
+    json take() && { return ref_ ? *ref_ : owned_ ? std::move(*owned_) : json(); }
 
 private:
     const json* ref_ = nullptr;
-    json owned_;
+    // Engaged only for computed values: most values are borrowed, and a json's destructor is not free.
+    std::optional<json> owned_;
+    bool fromData_ = false;
 };
 
-const json& nullJson() {
-    static const json kNull;
-    return kNull;
+// Results of tests and comparisons, borrowed (no json made and destroyed per operation).
+Val boolean(bool b) {
+    static const json kTrue(true), kFalse(false);
+    return Val::borrow(b ? kTrue : kFalse);
 }
 
 // The data context: the data object, or a reduce lambda's {current, accumulator, data}.
@@ -410,26 +429,180 @@ const json* drill(const json* at, std::string_view fragment) {
     return nullptr;
 }
 
+// The operations, classified once per node visit: a switch on the length and the first characters,
+// then one exact comparison (a chain of string comparisons was a fifth of the evaluation time).
+enum class Op { Var, If, And, Or, Not, NotNot, StrictEq, StrictNe, In, Plus, Lt, Gt, Le, Ge, Before, After, NotBefore, NotAfter,
+                PlusTime, DccDateOfBirth, ExtractFromUVCI, Reduce, Unknown };
+
+Op classify(std::string_view op) {
+    auto is = [&](std::string_view name, Op kind) { return op == name ? kind : Op::Unknown; };
+    if (op.empty()) return Op::Unknown;
+    switch (op.size()) {
+        case 1:
+            switch (op[0]) {
+                case '!': return Op::Not;
+                case '+': return Op::Plus;
+                case '<': return Op::Lt;
+                case '>': return Op::Gt;
+                default: return Op::Unknown;
+            }
+        case 2:
+            switch (op[0]) {
+                case 'i': return op[1] == 'f' ? Op::If : op[1] == 'n' ? Op::In : Op::Unknown;
+                case 'o': return is("or", Op::Or);
+                case '!': return is("!!", Op::NotNot);
+                case '<': return is("<=", Op::Le);
+                case '>': return is(">=", Op::Ge);
+                default: return Op::Unknown;
+            }
+        case 3:
+            switch (op[0]) {
+                case 'v': return is("var", Op::Var);
+                case 'a': return is("and", Op::And);
+                case '=': return is("===", Op::StrictEq);
+                case '!': return is("!==", Op::StrictNe);
+                default: return Op::Unknown;
+            }
+        case 5: return is("after", Op::After);
+        case 6: return op[0] == 'b' ? is("before", Op::Before) : is("reduce", Op::Reduce);
+        case 8: return is("plusTime", Op::PlusTime);
+        case 9: return is("not-after", Op::NotAfter);
+        case 10: return is("not-before", Op::NotBefore);
+        case 14: return is("dccDateOfBirth", Op::DccDateOfBirth);
+        case 15: return is("extractFromUVCI", Op::ExtractFromUVCI);
+        default: return Op::Unknown;
+    }
+}
+
+// ---- compiled expressions ----
+//
+// A validated expression is turned once into a tree of nodes: the operator classified, the operands
+// in a vector, every var path split into its fragments (array indices parsed, lambda heads known).
+// Evaluation walks the nodes with exactly the semantics (and the step count) of walking the JSON; a
+// rule keeps its compiled form, so a decision pays for no parsing.
+
+enum class Head { Current, Accumulator, Data, Other };
+
+struct Fragment {
+    std::string_view name;
+    Head head = Head::Other;
+    std::optional<std::size_t> index;  // 1–9 digits: an array index
+};
+
+struct Node {
+    enum class Kind { Literal, Array, Operation, Var, Invalid };
+    Kind kind = Kind::Invalid;
+    const json* literal = nullptr;  // Literal: the value in the expression
+    Op op = Op::Unknown;
+    std::string_view opName;  // for error messages
+    std::vector<Node> args;   // Array items, Operation operands
+    // Var: the path text, and its fragments when it splits cleanly (no empty fragment); otherwise the
+    // text is walked as it is. `slot`: this var's memo slot within its expression.
+    const std::string* path = nullptr;
+    std::vector<Fragment> fragments;
+    bool split = false;
+    std::size_t slot = 0;
+    std::string invalid;  // Invalid: the error evaluating it gives
+};
+
+Fragment fragmentOf(std::string_view name) {
+    Fragment f;
+    f.name = name;
+    f.head = name == "current" ? Head::Current : name == "accumulator" ? Head::Accumulator : name == "data" ? Head::Data : Head::Other;
+    if (!name.empty() && name.size() <= 9 && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        std::size_t index = 0;
+        for (char c : name) index = index * 10 + static_cast<std::size_t>(c - '0');
+        f.index = index;
+    }
+    return f;
+}
+
+Node compileNode(const json& e, std::size_t& varSlots) {
+    Node n;
+    switch (e.type()) {
+        case json::value_t::string:
+        case json::value_t::boolean:
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned:
+        case json::value_t::number_float:
+            n.kind = Node::Kind::Literal;
+            n.literal = &e;
+            return n;
+        case json::value_t::array:
+            n.kind = Node::Kind::Array;
+            n.args.reserve(e.size());
+            for (const auto& item : e) n.args.push_back(compileNode(item, varSlots));
+            return n;
+        case json::value_t::object: break;
+        default: n.invalid = "invalid CertLogic expression"; return n;
+    }
+    if (e.size() != 1) {
+        n.invalid = "expression object must have exactly one key";
+        return n;
+    }
+    n.opName = e.begin().key();
+    n.op = classify(n.opName);
+    const json& args = e.begin().value();
+    if (n.op == Op::Var) {
+        if (!args.is_string()) {
+            n.invalid = R"(not of the form { "var": "<path>" })";
+            return n;
+        }
+        n.kind = Node::Kind::Var;
+        n.path = &args.get_ref<const json::string_t&>();
+        n.slot = varSlots++;
+        const std::string_view text = *n.path;
+        n.split = !text.empty() && text.front() != '.' && text.back() != '.' && text.find("..") == std::string_view::npos;
+        if (n.split) {
+            std::size_t from = 0;
+            for (;;) {
+                const auto dot = text.find('.', from);
+                n.fragments.push_back(fragmentOf(text.substr(from, dot == std::string_view::npos ? dot : dot - from)));
+                if (dot == std::string_view::npos) break;
+                from = dot + 1;
+            }
+        }
+        return n;
+    }
+    if (!args.is_array()) {
+        n.invalid = R"(operation not of the form { "<operator>": [ <values...> ] })";
+        return n;
+    }
+    if (n.op == Op::Unknown) {
+        n.invalid = "unrecognised operator: \"" + std::string(n.opName) + "\"";
+        return n;
+    }
+    n.kind = Node::Kind::Operation;
+    n.args.reserve(args.size());
+    for (const auto& a : args) n.args.push_back(compileNode(a, varSlots));
+    return n;
+}
+
+// The var memo's "not resolved yet" (nullptr is "resolved to nothing"): an address no data object has.
+const json* unresolved() {
+    static const json kMarker;
+    return &kMarker;
+}
+
 class Evaluator {
 public:
-    explicit Evaluator(const Limits& limits) : limits_(limits) {}
+    Evaluator(const Limits& limits, EvaluationContext& context, std::size_t varSlots)
+        : limits_(limits), context_(context), unresolved_(unresolved()), memo_(varSlots, unresolved_) {}
 
-    Val eval(const json& e, const Scope& scope) {
+    Val eval(const Node& e, const Scope& scope) {
         step();
-        switch (e.type()) {
-            case json::value_t::string:
-            case json::value_t::boolean:
-            case json::value_t::number_integer:
-            case json::value_t::number_unsigned:
-            case json::value_t::number_float: return Val::borrow(e);
-            case json::value_t::array: {
+        switch (e.kind) {
+            case Node::Kind::Literal: return Val::borrow(*e.literal);
+            case Node::Kind::Array: {
                 json out = json::array();
-                for (const auto& item : e) out.push_back(eval(item, scope).take());
+                for (const auto& item : e.args) out.push_back(eval(item, scope).take());
                 return Val::own(std::move(out));
             }
-            case json::value_t::object: return operation(e, scope);
-            default: fail("invalid CertLogic expression");
+            case Node::Kind::Var: return var(e, scope);
+            case Node::Kind::Operation: return operation(e, scope);
+            case Node::Kind::Invalid: break;
         }
+        fail(e.invalid);
     }
 
 private:
@@ -440,12 +613,62 @@ private:
     static bool truthy(const json& v) { return isTruthy(v); }
     static bool falsy(const json& v) { return isFalsy(v); }
 
-    Val var(const std::string& path, const Scope& scope) {
+    Val var(const Node& node, const Scope& scope) {
+        const std::string& path = *node.path;
         if (path.empty()) return scope.lambda() ? Val::own(materialise(scope)) : Val::borrow(*scope.data);
-        std::string_view rest = path;
+        // A var node always sits at the same lambda depth: where it once led into the data object, it
+        // leads there again during this evaluation (a value set looked up by every stay of an itinerary).
+        const json* const known = memo_[node.slot];
+        if (known != unresolved_) return known ? Val::borrowFromData(*known) : Val::borrow(nullJson());
+        if (!node.split) return varText(node, scope);
+        const auto& parts = node.fragments;
+        std::size_t i = 0;
         const Scope* s = &scope;
         const json* at = nullptr;
         // In a lambda the first fragment picks current, accumulator or (patched reduce) data.
+        while (s->lambda()) {
+            const Fragment& head = parts[i];
+            if (head.head == Head::Current) {
+                at = s->current;
+            } else if (head.head == Head::Accumulator) {
+                at = s->accumulator;
+            } else if (head.head == Head::Data) {
+                if (i + 1 == parts.size()) return Val::own(materialise(*s->outer));
+                s = s->outer;
+                ++i;
+                continue;
+            } else {
+                return Val::borrow(nullJson());
+            }
+            ++i;
+            break;
+        }
+        // From the data object itself (not a lambda's current or accumulator): an `in` may hash it.
+        const bool fromData = at == nullptr;
+        if (!at) at = s->data;
+        for (; i < parts.size() && at != nullptr; ++i) {
+            const Fragment& f = parts[i];
+            const json* next = nullptr;
+            if (at->is_object()) {
+                const auto it = at->find(f.name);
+                next = it == at->end() ? nullptr : &*it;
+            } else if (at->is_array() && f.index) {
+                next = *f.index < at->size() ? &(*at)[*f.index] : nullptr;
+            }
+            if (next == nullptr && fromData) next = context_.sharedMember(at, f.name);
+            at = next;
+        }
+        if (fromData) memo_[node.slot] = at;
+        if (at == nullptr) return Val::borrow(nullJson());
+        return fromData ? Val::borrowFromData(*at) : Val::borrow(*at);
+    }
+
+    // Paths with an empty fragment ("a..b", ".a", "a."): walked as text, as the specification's
+    // reference does.
+    Val varText(const Node& node, const Scope& scope) {
+        std::string_view rest = *node.path;
+        const Scope* s = &scope;
+        const json* at = nullptr;
         while (s->lambda()) {
             const auto dot = rest.find('.');
             const std::string_view head = rest.substr(0, dot);
@@ -464,15 +687,18 @@ private:
             rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
             break;
         }
+        const bool fromData = at == nullptr;
         if (!at) at = s->data;
-        while (!rest.empty() || at == nullptr) {
-            if (at == nullptr) return Val::borrow(nullJson());
+        while (!rest.empty() && at != nullptr) {
             const auto dot = rest.find('.');
-            at = drill(at, rest.substr(0, dot));
+            const std::string_view fragment = rest.substr(0, dot);
+            const json* next = drill(at, fragment);
+            if (next == nullptr && fromData) next = context_.sharedMember(at, fragment);
+            at = next;
             rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
-            if (at == nullptr) return Val::borrow(nullJson());
         }
-        return Val::borrow(*at);
+        if (at == nullptr) return Val::borrow(nullJson());
+        return fromData ? Val::borrowFromData(*at) : Val::borrow(*at);
     }
 
     std::int64_t intOrFail(const json& v, const char* what) {
@@ -481,31 +707,25 @@ private:
         return *i;
     }
 
-    Val operation(const json& e, const Scope& scope) {
-        if (e.size() != 1) fail("expression object must have exactly one key");
-        // A view: comparing it with a literal checks the length first (no strlen/memcmp per operator).
-        const std::string_view op = e.begin().key();
-        const json& args = e.begin().value();
-        if (op == "var") {
-            if (!args.is_string()) fail(R"(not of the form { "var": "<path>" })");
-            return var(args.get_ref<const json::string_t&>(), scope);
-        }
-        if (!args.is_array()) fail(R"(operation not of the form { "<operator>": [ <values...> ] })");
+    Val operation(const Node& e, const Scope& scope) {
+        const std::string_view op = e.opName;
+        const Op kind = e.op;
+        const std::vector<Node>& args = e.args;
         const std::size_t n = args.size();
         auto need = [&](bool ok) {
             if (!ok) fail("wrong number of operands for \"" + std::string(op) + "\"");
         };
 
-        if (op == "if") {
+        if (kind == Op::If) {
             need(n == 3);
             const Val guard = eval(args[0], scope);
             if (truthy(guard.get())) return eval(args[1], scope);
             if (falsy(guard.get())) return eval(args[2], scope);
             fail("if-guard evaluates to something neither truthy, nor falsy: " + jsText(guard.get()));
         }
-        if (op == "and" || op == "or") {
+        if (kind == Op::And || kind == Op::Or) {
             need(n >= 2);
-            const bool isAnd = op == "and";
+            const bool isAnd = kind == Op::And;
             for (std::size_t i = 0;; ++i) {
                 Val v = eval(args[i], scope);
                 if (i + 1 == n) return v;
@@ -514,32 +734,38 @@ private:
                 if (isAnd ? f : t) return v;
             }
         }
-        if (op == "!" || op == "!!") {
+        if (kind == Op::Not || kind == Op::NotNot) {
             need(n == 1);
             const Val v = eval(args[0], scope);
             const bool t = truthy(v.get()), f = falsy(v.get());
             if (!t && !f) fail("operand of " + std::string(op) + " evaluates to something neither truthy, nor falsy: " + jsText(v.get()));
-            return Val::own(op == "!" ? f : t);
+            return boolean(kind == Op::Not ? f : t);
         }
-        if (op == "===" || op == "!==") {
+        if (kind == Op::StrictEq || kind == Op::StrictNe) {
             need(n == 2);
             const Val a = eval(args[0], scope);
             const Val b = eval(args[1], scope);
             const bool eq = strictEquals(a.get(), b.get());
-            return Val::own(op == "===" ? eq : !eq);
+            return boolean(kind == Op::StrictEq ? eq : !eq);
         }
-        if (op == "in") {
+        if (kind == Op::In) {
             need(n == 2);
             const Val needle = eval(args[0], scope);
             const Val haystack = eval(args[1], scope);
             if (!haystack.get().is_array()) fail(R"(right-hand side of an "in" operation must be an array)");
+            if (haystack.fromData()) {
+                if (const ValueSetIndex* index = context_.membershipIndex(haystack.get())) {
+                    step();  // one lookup, whatever the size of the value set (DESIGN §14)
+                    return boolean(index->contains(needle.get()));
+                }
+            }
             for (const auto& item : haystack.get()) {
                 step();
-                if (strictEquals(needle.get(), item)) return Val::own(true);
+                if (strictEquals(needle.get(), item)) return boolean(true);
             }
-            return Val::own(false);
+            return boolean(false);
         }
-        if (op == "+") {
+        if (kind == Op::Plus) {
             need(n == 2);
             const std::int64_t a = intOrFail(eval(args[0], scope).get(), "operands of +");
             const std::int64_t b = intOrFail(eval(args[1], scope).get(), "operands of +");
@@ -547,8 +773,8 @@ private:
             if (__builtin_add_overflow(a, b, &sum)) fail("+ overflows");
             return Val::own(sum);
         }
-        const bool intCompare = op == "<" || op == ">" || op == "<=" || op == ">=";
-        const bool dateCompare = op == "before" || op == "after" || op == "not-before" || op == "not-after";
+        const bool intCompare = kind == Op::Lt || kind == Op::Gt || kind == Op::Le || kind == Op::Ge;
+        const bool dateCompare = kind == Op::Before || kind == Op::After || kind == Op::NotBefore || kind == Op::NotAfter;
         if (intCompare || dateCompare) {
             need(n == 2 || n == 3);
             std::array<std::int64_t, 3> v{};
@@ -562,14 +788,14 @@ private:
                 v[i] = *value;
             }
             auto holds = [&](std::int64_t a, std::int64_t b) {
-                if (op == "<" || op == "before") return a < b;
-                if (op == ">" || op == "after") return a > b;
-                if (op == "<=" || op == "not-after") return a <= b;
+                if (kind == Op::Lt || kind == Op::Before) return a < b;
+                if (kind == Op::Gt || kind == Op::After) return a > b;
+                if (kind == Op::Le || kind == Op::NotAfter) return a <= b;
                 return a >= b;  // >=, not-before
             };
-            return Val::own(holds(v[0], v[1]) && (n == 2 || holds(v[1], v[2])));
+            return boolean(holds(v[0], v[1]) && (n == 2 || holds(v[1], v[2])));
         }
-        if (op == "plusTime") {
+        if (kind == Op::PlusTime) {
             need(n == 3);
             const Val text = eval(args[0], scope);
             if (!text.get().is_string()) fail("date-time argument of plusTime must be a string, got " + jsText(text.get()));
@@ -580,13 +806,13 @@ private:
             if (!ms) fail("plusTime: not a date(-time) in an allowed format");
             return Val::own(makeDateTime(plusTime(*ms, amount, unit.get().get_ref<const json::string_t&>())));
         }
-        if (op == "dccDateOfBirth") {
+        if (kind == Op::DccDateOfBirth) {
             need(n == 1);
             const Val text = eval(args[0], scope);
             if (!text.get().is_string()) fail("operand of dccDateOfBirth must be a string, got " + jsText(text.get()));
             return Val::own(toDateTimeOrFail(parseDateOfBirthMs(text.get().get_ref<const json::string_t&>()), "dccDateOfBirth"));
         }
-        if (op == "extractFromUVCI") {
+        if (kind == Op::ExtractFromUVCI) {
             need(n == 2);
             const Val operand = eval(args[0], scope);
             const std::int64_t index = intOrFail(eval(args[1], scope).get(), "index of extractFromUVCI");
@@ -607,7 +833,7 @@ private:
             }
             return Val::borrow(nullJson());
         }
-        if (op == "reduce") {
+        if (kind == Op::Reduce) {
             need(n == 3);
             const Val operand = eval(args[0], scope);
             Val accumulator = eval(args[2], scope);
@@ -620,15 +846,26 @@ private:
                 lambda.accumulator = &accumulator.get();
                 lambda.outer = &scope;
                 Val next = eval(args[1], lambda);
-                // `next` may borrow from the old accumulator: copy it out before replacing that.
-                accumulator = Val::own(std::move(next).take());
+                if (next.owned() || !accumulator.owned()) {
+                    // Owned, or borrowed while nothing is freed by replacing the accumulator: no copy
+                    // (the decisive-test rules keep borrowing a test of the data object).
+                    accumulator = std::move(next);
+                } else {
+                    // `next` may borrow from the old accumulator: copy it out before replacing that.
+                    accumulator = Val::own(std::move(next).take());
+                }
             }
+            // A borrowed result may point into an operand this reduce made: it goes with it.
+            if (operand.owned() && !accumulator.owned()) return Val::own(accumulator.get());
             return accumulator;
         }
         fail("unrecognised operator: \"" + std::string(op) + "\"");
     }
 
     const Limits& limits_;
+    EvaluationContext& context_;
+    const json* const unresolved_;
+    std::vector<const json*> memo_;  // per var node: where it led from the data object
     std::size_t steps_ = 0;
 };
 
@@ -642,6 +879,136 @@ void exportValue(json& v) {
 }
 
 }  // namespace
+
+namespace {
+
+constexpr std::size_t kMaxPackedBytes = 7;  // the eighth byte holds the length, so a key is never 0
+
+std::uint64_t mixed(std::uint64_t key) {  // splitmix64's finaliser
+    key ^= key >> 30;
+    key *= 0xbf58476d1ce4e5b9ull;
+    key ^= key >> 27;
+    key *= 0x94d049bb133111ebull;
+    return key ^ (key >> 31);
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> ValueSetIndex::packed(std::string_view s) {
+    if (s.empty() || s.size() > kMaxPackedBytes) return std::nullopt;
+    std::uint64_t key = static_cast<std::uint64_t>(s.size()) << 56;
+    for (std::size_t i = 0; i < s.size(); ++i) key |= static_cast<std::uint64_t>(static_cast<unsigned char>(s[i])) << (8 * i);
+    return key;
+}
+
+bool ValueSetIndex::containsPacked(std::uint64_t key) const {
+    if (table_.empty()) return false;
+    const std::size_t mask = table_.size() - 1;
+    for (std::size_t i = mixed(key) & mask;; i = (i + 1) & mask) {
+        if (table_[i] == key) return true;
+        if (table_[i] == 0) return false;
+    }
+}
+
+ValueSetIndex::ValueSetIndex(const json& array) {
+    std::vector<std::uint64_t> keys;
+    for (const auto& item : array) {
+        if (item.is_string()) {
+            const auto& s = item.get_ref<const json::string_t&>();
+            if (const auto key = packed(s)) {
+                keys.push_back(*key);
+            } else {
+                longStrings_.insert(s);
+            }
+        } else if (const auto i = item.is_number() ? asInt(item) : std::nullopt) {
+            integers_.insert(*i);
+        } else if (item.is_number() || item.is_boolean() || item.is_null()) {
+            others_.push_back(&item);
+        }  // arrays, objects: never === anything
+    }
+    if (keys.empty()) return;
+    std::size_t size = 16;
+    while (size < 2 * keys.size()) size *= 2;
+    table_.assign(size, 0);
+    for (const auto key : keys) {
+        for (std::size_t i = mixed(key) & (size - 1);; i = (i + 1) & (size - 1)) {
+            if (table_[i] == key) break;
+            if (table_[i] == 0) {
+                table_[i] = key;
+                break;
+            }
+        }
+    }
+}
+
+bool ValueSetIndex::contains(const json& needle) const {
+    if (needle.is_string()) {
+        const auto& s = needle.get_ref<const json::string_t&>();
+        if (const auto key = packed(s)) return containsPacked(*key);
+        return longStrings_.count(s) != 0;
+    }
+    if (needle.is_number()) {
+        if (const auto i = asInt(needle); i && integers_.count(*i) != 0) return true;
+    } else if (!needle.is_boolean() && !needle.is_null()) {
+        return false;
+    }
+    return std::any_of(others_.begin(), others_.end(), [&](const json* item) { return strictEquals(needle, *item); });
+}
+
+SharedValueSets::SharedValueSets(std::map<std::string, json, std::less<>> sets) {
+    for (auto& [name, codes] : sets) {
+        if (codes.is_array()) sets_.emplace(name, std::move(codes));
+    }
+    for (const auto& [name, codes] : sets_) indexes_.emplace(&codes, ValueSetIndex(codes));
+}
+
+const json* SharedValueSets::find(std::string_view name) const {
+    const auto it = sets_.find(name);
+    return it == sets_.end() ? nullptr : &it->second;
+}
+
+const ValueSetIndex* SharedValueSets::indexOf(const json* array) const {
+    const auto it = indexes_.find(array);
+    return it == indexes_.end() ? nullptr : &it->second;
+}
+
+EvaluationContext::EvaluationContext(const json& data, std::shared_ptr<const SharedValueSets> shared)
+    : EvaluationContext(data, shared ? std::vector<std::shared_ptr<const SharedValueSets>>{std::move(shared)}
+                                     : std::vector<std::shared_ptr<const SharedValueSets>>{}) {}
+
+EvaluationContext::EvaluationContext(const json& data, std::vector<std::shared_ptr<const SharedValueSets>> shared)
+    : data_(data), shared_(std::move(shared)) {
+    std::erase(shared_, nullptr);
+    if (!data_.is_object()) return;
+    const auto external = data_.find("external");
+    if (external == data_.end() || !external->is_object()) return;
+    const auto sets = external->find("valueSets");
+    if (sets != external->end() && sets->is_object()) valueSetsNode_ = &*sets;
+}
+
+const json* EvaluationContext::sharedMember(const json* at, std::string_view name) const {
+    if (at == nullptr || at != valueSetsNode_) return nullptr;
+    for (const auto& source : shared_) {
+        if (const json* set = source->find(name)) return set;
+    }
+    return nullptr;
+}
+
+const ValueSetIndex* EvaluationContext::membershipIndex(const json& array) {
+    if (&array == lastArray_) return lastIndex_;
+    const ValueSetIndex* index = nullptr;
+    for (const auto& source : shared_) {
+        if ((index = source->indexOf(&array))) break;
+    }
+    if (!index && array.size() >= kHashedMembershipMinItems) {
+        auto& slot = indexes_[&array];
+        if (!slot) slot = std::make_unique<ValueSetIndex>(array);
+        index = slot.get();
+    }
+    lastArray_ = &array;
+    lastIndex_ = index;
+    return index;
+}
 
 bool isTruthy(const json& v) {
     switch (v.type()) {
@@ -769,15 +1136,57 @@ Result<json> evaluate(const json& expression, const json& data, const Limits& li
     return out;
 }
 
-Result<json> evaluateValidated(const json& expression, const json& data, const Limits& limits) {
+namespace {
+
+Result<json> run(const Node& root, std::size_t varSlots, EvaluationContext& context, const Limits& limits) {
     try {
-        Evaluator ev(limits);
+        Evaluator ev(limits, context, varSlots);
         Scope scope;
-        scope.data = &data;
-        return ev.eval(expression, scope).take();
+        scope.data = &context.data();
+        return ev.eval(root, scope).take();
     } catch (const EvalError& e) {
         return Error{e.message};
     } catch (const std::exception& e) {  // nlohmann type errors, bad_alloc: a failed evaluation
+        return Error{std::string("evaluation failed: ") + e.what()};
+    }
+}
+
+}  // namespace
+
+struct CompiledExpression::Impl {
+    json expression;  // never moved once compiled: the nodes point into it
+    Node root;
+    std::size_t varSlots = 0;
+};
+
+CompiledExpression::CompiledExpression(json expression) : impl_(std::make_unique<Impl>()) {
+    impl_->expression = std::move(expression);
+    impl_->root = compileNode(impl_->expression, impl_->varSlots);
+}
+
+CompiledExpression::~CompiledExpression() = default;
+
+const json& CompiledExpression::expression() const { return impl_->expression; }
+
+Result<json> evaluateCompiled(const CompiledExpression& expression, EvaluationContext& context, const Limits& limits) {
+    return run(expression.impl_->root, expression.impl_->varSlots, context, limits);
+}
+
+Result<json> evaluateValidated(const json& expression, const json& data, const Limits& limits) {
+    try {
+        EvaluationContext context(data);
+        return evaluateValidated(expression, context, limits);
+    } catch (const std::exception& e) {  // bad_alloc making the context
+        return Error{std::string("evaluation failed: ") + e.what()};
+    }
+}
+
+Result<json> evaluateValidated(const json& expression, EvaluationContext& context, const Limits& limits) {
+    try {
+        std::size_t varSlots = 0;
+        const Node root = compileNode(expression, varSlots);
+        return run(root, varSlots, context, limits);
+    } catch (const std::exception& e) {  // bad_alloc compiling
         return Error{std::string("evaluation failed: ") + e.what()};
     }
 }

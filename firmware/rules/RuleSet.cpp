@@ -165,6 +165,7 @@ std::optional<Rule> parseRule(const json& j, const std::string& where, std::vect
         r.logic = *logic;
     }
     if (issues.size() != before) return std::nullopt;
+    r.compiled = std::make_shared<const CompiledExpression>(r.logic);
     return r;
 }
 
@@ -193,6 +194,11 @@ void finishRuleSet(RuleSet& set) {
         if (!highest || r.versionParts > highest->versionParts) highest = &r;
     }
     if (set.version.empty()) set.version = highest ? highest->version : "0.0.0";
+    std::map<std::string, json, std::less<>> sets;
+    if (set.valueSets.is_object()) {
+        for (const auto& [name, codes] : set.valueSets.items()) sets.emplace(name, codes);
+    }
+    set.sharedValueSets = std::make_shared<const SharedValueSets>(std::move(sets));
 }
 
 ParsedRuleSet parseRuleSet(std::string_view textIn, std::string_view defaultId, const Limits& limits) {
@@ -259,9 +265,14 @@ std::vector<const Rule*> selectRules(const RuleSet& set, std::string_view countr
 }
 
 RuleResult evaluateRule(const Rule& rule, const json& data, const Limits& limits) {
+    EvaluationContext context(data);
+    return evaluateRule(rule, context, limits);
+}
+
+RuleResult evaluateRule(const Rule& rule, EvaluationContext& context, const Limits& limits) {
     RuleResult res;
     res.rule = &rule;
-    auto v = evaluateValidated(rule.logic, data, limits);
+    auto v = rule.compiled ? evaluateCompiled(*rule.compiled, context, limits) : evaluateValidated(rule.logic, context, limits);
     if (!v) {
         res.error = v.error().message;
     } else {
@@ -272,9 +283,14 @@ RuleResult evaluateRule(const Rule& rule, const json& data, const Limits& limits
 }
 
 std::vector<RuleResult> evaluateRules(const std::vector<const Rule*>& rules, const json& data, const Limits& limits) {
+    EvaluationContext context(data);
+    return evaluateRules(rules, context, limits);
+}
+
+std::vector<RuleResult> evaluateRules(const std::vector<const Rule*>& rules, EvaluationContext& context, const Limits& limits) {
     std::vector<RuleResult> out;
     out.reserve(rules.size());
-    for (const Rule* r : rules) out.push_back(evaluateRule(*r, data, limits));
+    for (const Rule* r : rules) out.push_back(evaluateRule(*r, context, limits));
     return out;
 }
 
@@ -289,6 +305,7 @@ json makeDataObject(json payload, const External& e, const json& valueSets) {
     external["kid"] = e.kid;
     external["region"] = e.region;
     if (e.code) external["code"] = *e.code;
+    if (e.riskList) external["riskList"] = *e.riskList;
     json data = json::object();
     data["payload"] = std::move(payload);
     data["external"] = std::move(external);

@@ -40,6 +40,7 @@ struct Rule {
     std::map<std::string, std::string> descriptions;  // language ("en", "zh", …) → text
     std::vector<std::string> affectedFields;
     nlohmann::json logic;  // validated CertLogic
+    std::shared_ptr<const CompiledExpression> compiled;  // `logic`, ready to evaluate (made by parseRule)
 
     // "zh" and "en" where the rule has them (else the first language), "zh / en" when both.
     std::string description() const;
@@ -50,6 +51,9 @@ struct RuleSet {
     std::string version;  // "version" of the object form, else the highest rule Version
     std::vector<Rule> rules;
     nlohmann::json valueSets = nlohmann::json::object();  // name → array of codes
+    // `valueSets` indexed once (finishRuleSet): decisions read them beside the data object instead of
+    // copying every code into it; nullptr (a set made by hand) = copied as before.
+    std::shared_ptr<const SharedValueSets> sharedValueSets;
 
     std::string label() const { return id + "/" + version; }  // DecisionRecord::rules.set
 };
@@ -73,7 +77,8 @@ std::optional<Rule> parseRule(const nlohmann::json& rule, const std::string& whe
                               const Limits& limits = {});
 // Value sets: {"name":[codes]} or the gateway's {"name":{"valueSetValues":{code:{…}}}} (keys kept).
 Result<nlohmann::json> parseValueSets(std::string_view text);
-// The highest Version wins for the set's version label; call after adding rules by hand.
+// The highest Version wins for the set's version label, and the value sets are indexed
+// (sharedValueSets); call after adding rules or value sets by hand.
 void finishRuleSet(RuleSet& set);
 
 // What a decision is about (selection, DESIGN §12).
@@ -97,6 +102,11 @@ RuleResult evaluateRule(const Rule& rule, const nlohmann::json& data, const Limi
 // is truthy; falsy, neither, or an evaluation error fails it.
 std::vector<RuleResult> evaluateRules(const std::vector<const Rule*>& rules, const nlohmann::json& data,
                                       const Limits& limits = {});
+// The same on an evaluation context (the data object with shared value sets; value-set indexes built
+// once for all the rules of the decision).
+RuleResult evaluateRule(const Rule& rule, EvaluationContext& context, const Limits& limits = {});
+std::vector<RuleResult> evaluateRules(const std::vector<const Rule*>& rules, EvaluationContext& context,
+                                      const Limits& limits = {});
 
 // The §12 data object: {"payload": payload, "external": external + "valueSets"}.
 struct External {
@@ -107,6 +117,7 @@ struct External {
     std::string kid;                // HC1 kid, base64
     std::string region;
     std::optional<nlohmann::json> code;  // HK1: {"format":"HK1","status":…}
+    std::optional<nlohmann::json> riskList;  // §14: {"version","issuedAt","effectiveFrom"} or null
 };
 nlohmann::json makeDataObject(nlohmann::json payload, const External& external, const nlohmann::json& valueSets);
 

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include "firmware/base/Log.h"
+#include "firmware/base/Secret.h"
 
 namespace sentinel::verify {
 namespace {
@@ -61,11 +62,14 @@ json cborToJson(const credential::CborValue& v) {
     return nullptr;
 }
 
+const char* testTypeCode(TestType type) { return type == TestType::Naat ? kLoincNaat : type == TestType::Rat ? kLoincRat : ""; }
+
 json onlinePayload(const std::vector<policy::TestEntry>& tests) {
     json t = json::array();
     for (const auto& e : tests) {
+        if (e.pending) continue;
         json entry;
-        entry["tt"] = e.type == TestType::Naat ? kLoincNaat : e.type == TestType::Rat ? kLoincRat : "";
+        entry["tt"] = testTypeCode(e.type);
         entry["sc"] = e.collectedAt ? formatRfc3339(*e.collectedAt) : "";
         entry["tr"] = e.negative ? kSnomedNotDetected : e.result == "positive" ? kSnomedDetected : "";
         t.push_back(std::move(entry));
@@ -75,8 +79,70 @@ json onlinePayload(const std::vector<policy::TestEntry>& tests) {
     return payload;
 }
 
+json onlinePayload(const policy::PolicyInput& input, UtcTime now) {
+    json payload = onlinePayload(input.tests);
+    payload["pending"] = pendingJson(input.tests);
+    if (input.travel) payload["travel"] = travelJson(*input.travel, now);
+    return payload;
+}
+
+json pendingJson(const std::vector<policy::TestEntry>& tests) {
+    json out = json::array();
+    for (const auto& e : tests) {
+        if (!e.pending) continue;
+        out.push_back({{"tt", testTypeCode(e.type)},
+                       {"sc", e.collectedAt ? rules::formatDateTimeMs(e.collectedAt->time_since_epoch().count()) : ""}});
+    }
+    return out;
+}
+
+json travelJson(const policy::Itinerary& travel, UtcTime now) {
+    constexpr std::int64_t kMsPerDay = 24LL * 3600 * 1000;
+    json out = json::array();
+    out.get_ref<json::array_t&>().reserve(travel.size());
+    for (const auto& s : travel.stays()) {
+        const std::string_view region = s.regionCode();
+        json prefixes = json::array();
+        for (std::size_t digits = 2; digits <= region.size(); digits += 2) prefixes.push_back(std::string(region.substr(0, digits)));
+        const UtcTime ended = s.to ? *s.to : now;
+        const std::int64_t sinceMs = (now - ended).count();
+        // Members in key order, each placed at the end: no key comparisons (30 stays per decision).
+        json entry = json::object();
+        auto& members = entry.get_ref<json::object_t&>();
+        members.emplace_hint(members.end(), "days_ago", sinceMs > 0 ? sinceMs / kMsPerDay : 0);
+        members.emplace_hint(members.end(), "from", rules::formatDateTimeMs(s.from.time_since_epoch().count()));
+        members.emplace_hint(members.end(), "prefixes", std::move(prefixes));
+        members.emplace_hint(members.end(), "region", std::string(region));
+        members.emplace_hint(members.end(), "to", s.to ? json(rules::formatDateTimeMs(s.to->time_since_epoch().count())) : json(nullptr));
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+json onlineCodeJson(const std::string& status, bool travelGiven) {
+    return {{"format", "HK1"}, {"status", status}, {"travel", travelGiven}};
+}
+
+json riskListJson(const policy::RiskAreaList* list) {
+    if (!list) return nullptr;
+    return {{"version", list->version()},
+            {"issuedAt", rules::formatDateTimeMs(list->issuedAt().time_since_epoch().count())},
+            {"effectiveFrom", rules::formatDateTimeMs(list->effectiveFrom().time_since_epoch().count())}};
+}
+
+void wipeStrings(json& value) {
+    if (value.is_string()) {
+        auto& s = value.get_ref<json::string_t&>();
+        s.resize(s.capacity());  // the whole buffer: an earlier, longer value may sit beyond size()
+        secureZero(s.data(), s.size());
+        s.clear();
+    } else if (value.is_array() || value.is_object()) {
+        for (auto& item : value) wipeStrings(item);
+    }
+}
+
 RuleCheck checkRules(const rules::RuleSet& set, const std::string& country, rules::CertificateKind kind, UtcTime now,
-                     json payload, rules::External external) {
+                     json payload, rules::External external, std::shared_ptr<const rules::SharedValueSets> shared) {
     RuleCheck out;
     out.outcome.set = set.label();
     const std::int64_t clockMs = now.time_since_epoch().count();
@@ -84,18 +150,23 @@ RuleCheck checkRules(const rules::RuleSet& set, const std::string& country, rule
     if (selected.empty()) {
         SLOG(kLog, Warn) << "rule set " << out.outcome.set << " has no " << country << " rule for " << rules::toString(kind)
                          << " certificates valid now: failing closed";
+        wipeStrings(payload);
         return out;
     }
     external.validationClockMs = clockMs;
     external.countryCode = country;
-    const json data = rules::makeDataObject(std::move(payload), external, set.valueSets);
-    for (const auto& r : rules::evaluateRules(selected, data)) {
+    // The set's value sets are read beside the data object (indexed once, when the set was loaded),
+    // then the shared ones (the §14 risk-area sets); a set made by hand has them copied in.
+    json data = rules::makeDataObject(std::move(payload), external, set.sharedValueSets ? json::object() : set.valueSets);
+    rules::EvaluationContext context(data, {set.sharedValueSets, std::move(shared)});
+    for (const auto& r : rules::evaluateRules(selected, context)) {
         if (r.passed) continue;
         out.outcome.failed.push_back(r.rule->identifier);
         SLOG(kLog, Info) << "rule " << r.rule->identifier << " " << r.rule->version << " failed"
                          << (r.error.empty() ? "" : " (" + r.error + ")") << ": " << r.rule->description();
     }
     out.passed = out.outcome.failed.empty();
+    wipeStrings(data);  // names, dates of birth, itineraries: for the evaluation only (STYLE 19)
     return out;
 }
 

@@ -27,6 +27,8 @@ constexpr auto kDripInterval = 1s;  // "1 byte/s" of issue 4
 // A kiosk scans every few seconds; keep its connection open between scans.
 constexpr time_t kKeepAliveS = 15;
 constexpr std::size_t kKeepAliveMaxRequests = 100000;
+// Server workers: httplib's default (8 on a small machine) is used up by a few stalled requests.
+constexpr std::size_t kWorkers = 32;
 
 constexpr int kStartPolls = 2000;
 constexpr auto kStartPoll = 1ms;
@@ -45,6 +47,21 @@ SimCode code(std::string_view c, std::string status, std::vector<SimTest> tests,
 }
 
 SimTest naat(double ageH, std::string result = "negative") { return SimTest{"NAAT", hours(ageH), std::move(result), {}}; }
+
+SimStay stay(std::string_view region, double endedH, bool open = false) {
+    SimStay st;
+    st.region = std::string(region);
+    if (!open) st.endedAgo = hours(endedH);
+    return st;
+}
+
+SimCode travelCode(std::string_view c, std::vector<SimTest> tests, std::vector<SimStay> travel,
+                   std::optional<SimDocument> document = std::nullopt) {
+    SimCode s = code(c, "green", std::move(tests));
+    s.travel = std::move(travel);
+    s.document = std::move(document);
+    return s;
+}
 SimTest rat(double ageH) { return SimTest{"RAT", hours(ageH), "negative", {}}; }
 
 UtcTime nowUtc() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
@@ -106,7 +123,35 @@ std::vector<SimCode> defaultCodes() {
         code(kRedirect, "green", {naat(6)}, redirect),
         code(kCloseMidBody, "green", {naat(6)}, close),
         code(kBadTestDate, "green", {broken}),
+        travelCode(kTravelHigh, {naat(6)}, {stay(regions::kLow, 0, true), stay(regions::kHigh, 3 * 24)},
+                   SimDocument{"CN-ID", std::string(documents::kCnIdHigh)}),
+        travelCode(kTravelMedium, {naat(6)}, {stay(regions::kMedium, 0, true)}),
+        travelCode(kTravelLow, {naat(6)}, {stay(regions::kLow, 0, true), stay("440106", 5 * 24)},
+                   SimDocument{"CN-ID", std::string(documents::kCnIdLow)}),
+        travelCode(kTravelProvince, {naat(6)}, {stay(regions::kProvince, 10 * 24)}),
+        travelCode(kTravelExpired, {naat(6)}, {stay(regions::kExpired, 2 * 24)}),
+        travelCode(kTravelHighLongAgo, {naat(6)}, {stay(regions::kLow, 0, true), stay(regions::kHigh, 20 * 24)}),
+        travelCode(kPendingOnly, {naat(3, "pending")}, {stay(regions::kLow, 0, true)},
+                   SimDocument{"PASSPORT", std::string(documents::kPassportPending)}),
     };
+}
+
+std::string sampleRiskList(UtcTime issuedAt, UtcTime effectiveFrom, std::string_view version, std::size_t fillerAreas) {
+    json areas = json::array({{{"code", regions::kHigh}, {"level", "high"}},
+                              {{"code", "3101"}, {"level", "medium"}},
+                              {{"code", "42"}, {"level", "high"}},
+                              {{"code", regions::kExpired}, {"level", "high"}, {"until", formatRfc3339(issuedAt - 24h)}}});
+    // Fillers: county codes in provinces the built-in travel never visits (61 陕西, 62 甘肃, 63 青海).
+    for (std::size_t i = 0; i < fillerAreas; ++i) {
+        const std::size_t province = 61 + (i / 1000) % 3, n = i % 1000;
+        areas.push_back({{"code", std::to_string(province * 10000 + 100 + n * 7 % 9900)}, {"level", i % 4 == 0 ? "high" : "medium"}});
+    }
+    return json{{"format", "sentinel-risk-areas/1"},
+                {"version", version},
+                {"issued_at", formatRfc3339(issuedAt)},
+                {"effective_from", formatRfc3339(effectiveFrom)},
+                {"areas", std::move(areas)}}
+        .dump();
 }
 
 Status parseFaultSpec(std::string_view spec, SimFault& fault) {
@@ -182,6 +227,25 @@ Result<CodeTable> parseCodeTable(std::string_view text) {
                 s.tests.push_back(std::move(st));
             }
         }
+        if (c.contains("travel")) {
+            if (!c["travel"].is_array()) return makeError(where + ": travel must be an array");
+            s.travel.emplace();
+            for (const auto& t : c["travel"]) {
+                if (!t.is_object() || !t.contains("region") || !t["region"].is_string())
+                    return makeError(where + ": each stay needs a string \"region\"");
+                SimStay st;
+                st.region = t["region"].get<std::string>();
+                if (t.contains("ended_h") && t["ended_h"].is_number()) st.endedAgo = hours(t["ended_h"].get<double>());
+                if (t.contains("length_h") && t["length_h"].is_number()) st.length = hours(t["length_h"].get<double>());
+                s.travel->push_back(std::move(st));
+            }
+        }
+        if (c.contains("document")) {
+            const auto& d = c["document"];
+            if (!d.is_object() || !d.contains("type") || !d["type"].is_string() || !d.contains("number") || !d["number"].is_string())
+                return makeError(where + ": document must be {\"type\", \"number\"}");
+            s.document = SimDocument{d["type"].get<std::string>(), d["number"].get<std::string>()};
+        }
         if (c.contains("fault")) {
             const auto& f = c["fault"];
             if (!f.is_object()) return makeError(where + ": fault must be an object");
@@ -209,6 +273,7 @@ struct HcSim::Impl {
     std::thread thread;
     int port = 0;
     std::map<std::string, SimCode> codes;
+    std::map<std::pair<std::string, std::string>, std::string> documents;  // (type, number) → code
 
     mutable std::mutex mutex;
     std::condition_variable wake;
@@ -216,6 +281,7 @@ struct HcSim::Impl {
     SimFault fault;
     std::chrono::seconds serverTimeOffset{0};
     SimStats stats;
+    bool stalled = false;
     std::set<std::pair<std::string, int>> peers;
     std::optional<RecordedRequest> last;
 
@@ -227,6 +293,41 @@ struct HcSim::Impl {
     bool isStopping() {
         std::lock_guard lock(mutex);
         return stopping;
+    }
+    // Holds the request while stalled (bounded by kMaxStall); false when the simulator is stopping.
+    bool waitWhileStalled() {
+        std::unique_lock lock(mutex);
+        wake.wait_for(lock, kMaxStall, [&] { return stopping || !stalled; });
+        return !stopping;
+    }
+    bool authorised(const httplib::Request& req) {
+        if (req.get_header_value("Authorization") == "Bearer " + options.deviceToken) return true;
+        std::lock_guard lock(mutex);
+        ++stats.unauthorized;
+        return false;
+    }
+
+    void handleHealth(const httplib::Request& req, httplib::Response& res) {
+        {
+            std::lock_guard lock(mutex);
+            ++stats.health;
+        }
+        if (!waitWhileStalled()) {
+            res.status = 503;
+            return;
+        }
+        if (!authorised(req)) {
+            res.status = 401;
+            res.set_content(json{{"error", "unauthorized"}}.dump(), "application/json");
+            return;
+        }
+        std::chrono::seconds offset;
+        {
+            std::lock_guard lock(mutex);
+            offset = serverTimeOffset;
+        }
+        res.status = 200;
+        res.set_content(json{{"server_time", formatRfc3339(nowUtc() + offset)}}.dump(), "application/json");
     }
 
     std::string answerBody(const SimCode& c) {
@@ -246,6 +347,16 @@ struct HcSim::Impl {
                      {"holder", {{"name_masked", c.nameMasked}, {"id_masked", c.idMasked}}},
                      {"tests", tests},
                      {"server_time", formatRfc3339(now + offset)}};
+        if (c.travel) {
+            json travel = json::array();
+            for (const auto& st : *c.travel) {
+                const UtcTime ended = now - st.endedAgo.value_or(std::chrono::seconds{0});
+                travel.push_back({{"region", st.region},
+                                  {"from", formatRfc3339(ended - st.length)},
+                                  {"to", st.endedAgo ? json(formatRfc3339(ended)) : json(nullptr)}});
+            }
+            body["travel"] = std::move(travel);
+        }
         return body.dump();
     }
 
@@ -261,24 +372,32 @@ struct HcSim::Impl {
             res.status = status;
             res.set_content(json{{"error", message}}.dump(), "application/json");
         };
-        if (req.get_header_value("Authorization") != "Bearer " + options.deviceToken) {
-            std::lock_guard lock(mutex);
-            ++stats.unauthorized;
-            return error(401, "unauthorized");
-        }
+        if (!waitWhileStalled()) return error(503, "shutting down");
+        if (!authorised(req)) return error(401, "unauthorized");
         json j = json::parse(req.body, nullptr, false);
-        auto str = [&](const char* k) {
-            return j.is_object() && j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string{};
+        auto str = [](const json& o, const char* k) {
+            return o.is_object() && o.contains(k) && o[k].is_string() ? o[k].get<std::string>() : std::string{};
         };
-        RecordedRequest r{req.get_header_value("Authorization"), req.get_header_value("Content-Type"), str("code"),
-                          str("kiosk_id"), str("request_id"), str("scanned_at")};
+        const json document = j.is_object() && j.contains("document") ? j["document"] : json();
+        RecordedRequest r{req.get_header_value("Authorization"), req.get_header_value("Content-Type"), str(j, "code"),
+                          str(j, "kiosk_id"), str(j, "request_id"), str(j, "scanned_at"), str(document, "type"),
+                          str(document, "number"), str(document, "birth_date"), str(document, "nationality")};
         {
             std::lock_guard lock(mutex);
             last = r;
         }
-        if (r.contentType.rfind("application/json", 0) != 0 || r.code.empty() || r.kioskId.empty() ||
-            !looksLikeUuid(r.requestId) || !parseRfc3339(r.scannedAt)) {
-            return error(400, "bad request: code, kiosk_id, request_id (uuid), scanned_at (RFC 3339) required");
+        // §5 v1.1: either "code" or "document" (type, number, birth_date YYYY-MM-DD, nationality), never both.
+        const bool asDocument = !document.is_null();
+        const bool documentOk = document.is_object() && !r.documentType.empty() && !r.documentNumber.empty() &&
+                                r.birthDate.size() == 10 && r.nationality.size() == 3;
+        if (r.contentType.rfind("application/json", 0) != 0 || asDocument == !r.code.empty() || (asDocument && !documentOk) ||
+            r.kioskId.empty() || !looksLikeUuid(r.requestId) || !parseRfc3339(r.scannedAt)) {
+            return error(400, "bad request: code or document {type, number, birth_date, nationality}, kiosk_id, request_id (uuid), "
+                              "scanned_at (RFC 3339) required");
+        }
+        if (asDocument) {
+            const auto d = documents.find({r.documentType, r.documentNumber});
+            r.code = d == documents.end() ? std::string{} : d->second;
         }
         auto it = codes.find(r.code);
         if (it != codes.end() && it->second.fault.any()) f = it->second.fault;
@@ -394,8 +513,15 @@ Result<std::unique_ptr<HcSim>> HcSim::start(HcSimOptions options) {
     s.set_keep_alive_max_count(kKeepAliveMaxRequests);
     Impl* raw = impl.get();
     s.Post("/v1/verify", [raw](const httplib::Request& req, httplib::Response& res) { raw->handle(req, res); });
+    s.Get("/v1/health", [raw](const httplib::Request& req, httplib::Response& res) { raw->handleHealth(req, res); });
+    // Stalled requests hold a worker each (breaker tests: a few verifies and a probe a second).
+    s.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
     if (options.codes.empty()) options.codes = defaultCodes();
-    for (const auto& c : options.codes) impl->codes[c.code] = c;
+    for (const auto& c : options.codes) {
+        impl->codes[c.code] = c;
+        if (c.document) impl->documents[{c.document->type, c.document->number}] = c.code;
+    }
+    impl->stalled = options.stalled;
     impl->fault = options.fault;
     impl->serverTimeOffset = options.serverTimeOffset;
     if (options.port == 0) {
@@ -425,6 +551,12 @@ std::string HcSim::backupPin() const { return impl_->pki.backupPin; }
 void HcSim::setFault(SimFault fault) {
     std::lock_guard lock(impl_->mutex);
     impl_->fault = fault;
+}
+
+void HcSim::setStalled(bool stalled) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stalled = stalled;
+    impl_->wake.notify_all();
 }
 
 void HcSim::setServerTimeOffset(std::chrono::seconds offset) {

@@ -1,7 +1,9 @@
 #pragma once
-// sentinel-hcsim: the reference health-code service of DESIGN §5 (POST /v1/verify over HTTPS with
-// a generated test PKI), a table of codes, and fault injection. Runs in-process (HcSim::start, for
-// tests and `sentinel demo`) or as the `sentinel-hcsim` executable (bench, subprocess tests).
+// sentinel-hcsim: the reference health-code service of DESIGN §5 and its v1.1 (POST /v1/verify over
+// HTTPS with a generated test PKI — an `HK1:` code or an identity `document`, travel and pending
+// results in the answers — and GET /v1/health), a table of codes, fault injection and a stall switch
+// (the circuit-breaker tests of §14). Runs in-process (HcSim::start, for tests and `sentinel demo`) or
+// as the `sentinel-hcsim` executable (bench, subprocess tests). v1 requests are answered as before.
 // Test and demo use only: never part of the kiosk's production path.
 
 #include <chrono>
@@ -13,11 +15,14 @@
 #include <vector>
 
 #include "firmware/base/Result.h"
+#include "firmware/base/Time.h"
 #include "tests/hcsim/TestPki.h"
 
 namespace sentinel::hcsim {
 
 inline constexpr std::string_view kDefaultDeviceToken = "sentinel-dev-token";
+// How long a stalled request is held at most (longer than any kiosk deadline: 5 s budget).
+inline constexpr std::chrono::seconds kMaxStall{60};
 
 // Faults, per code or for every request (a code's own fault, when it has one, replaces the
 // every-request fault). Several may be set; they apply in this order: delay, then the first of
@@ -41,12 +46,28 @@ struct SimTest {
     std::optional<std::string> collectedAt;  // verbatim instead of now − age (malformed-data tests)
 };
 
+// §5 v1.1 travel: a stay in a GB/T 2260 region that ended `endedAgo` before the answer (nullopt:
+// still there) and lasted `length`.
+struct SimStay {
+    std::string region;                           // 6 digits (served verbatim)
+    std::optional<std::chrono::seconds> endedAgo;  // nullopt: "to": null
+    std::chrono::seconds length{48 * 3600};
+};
+
+// §5 v1.1 `document`: the identity document that looks up the same entry as the code.
+struct SimDocument {
+    std::string type;    // "CN-ID", "CN-PERMIT-J", "CN-PR-I", "PASSPORT", "ID-TD1"
+    std::string number;  // fictitious
+};
+
 struct SimCode {
     std::string code;  // "HK1:<token>"
     std::string status = "green";
     std::string nameMasked = "张*";
     std::string idMasked = "1101**********1234";
-    std::vector<SimTest> tests;  // newest first, as §5 requires
+    std::vector<SimTest> tests;  // newest first, as §5 requires; result may be "pending" (v1.1)
+    std::optional<std::vector<SimStay>> travel;  // v1.1, newest first; nullopt: the answer has no travel (v1)
+    std::optional<SimDocument> document;         // v1.1: also found by this document
     SimFault fault;
 };
 
@@ -71,12 +92,43 @@ inline constexpr std::string_view kOversizeChunked = "HK1:SIMoversizeChunked0000
 inline constexpr std::string_view kRedirect = "HK1:SIMredirect302000000001";      // BACKEND_ERROR
 inline constexpr std::string_view kCloseMidBody = "HK1:SIMcloseMidBody00000001";  // BACKEND_ERROR
 inline constexpr std::string_view kBadTestDate = "HK1:SIMgreenTestDateBroken1";   // BACKEND_ERROR (malformed)
+// §5 v1.1 (decisions against sampleRiskList()): stays in a high / medium / unlisted / province-listed /
+// expired-entry area within the lookbacks, a pending-only holder.
+inline constexpr std::string_view kTravelHigh = "HK1:SIMtravelHighRisk3dAgo01";        // RISK_AREA_HIGH, isolation
+inline constexpr std::string_view kTravelMedium = "HK1:SIMtravelMediumRiskOpen1";      // RISK_AREA_MEDIUM, observation
+inline constexpr std::string_view kTravelLow = "HK1:SIMtravelLowRiskOnly0001";         // PASS (risk low)
+inline constexpr std::string_view kTravelProvince = "HK1:SIMtravelProvinceListed1";    // RISK_AREA_HIGH (listed as "42")
+inline constexpr std::string_view kTravelExpired = "HK1:SIMtravelExpiredEntry001";     // PASS (the entry's until passed)
+inline constexpr std::string_view kTravelHighLongAgo = "HK1:SIMtravelHigh20dAgo0001";  // PASS (outside the 14-day lookback)
+inline constexpr std::string_view kPendingOnly = "HK1:SIMgreenPendingOnly00001";       // TEST_RESULT_PENDING, testing
 }  // namespace codes
+// Documents of the built-in table (fictitious numbers; the GB 11643 check digit holds for CN-ID).
+namespace documents {
+inline constexpr std::string_view kCnIdLow = "11010519491231002X";   // CN-ID → as kTravelLow
+inline constexpr std::string_view kCnIdHigh = "110105199003071233";  // CN-ID → as kTravelHigh
+inline constexpr std::string_view kPassportPending = "E12345678";    // PASSPORT → as kPendingOnly
+}  // namespace documents
 std::vector<SimCode> defaultCodes();
+
+// The region codes of the built-in travel (GB/T 2260).
+namespace regions {
+inline constexpr std::string_view kHigh = "110105";      // 北京市朝阳区, listed high
+inline constexpr std::string_view kMedium = "310115";    // 上海市浦东新区, listed medium
+inline constexpr std::string_view kLow = "440305";       // 深圳市南山区, not listed
+inline constexpr std::string_view kProvince = "420106";  // 武汉市武昌区, covered by "42" (湖北省) high
+inline constexpr std::string_view kExpired = "330106";   // 杭州市西湖区, high until a day ago
+}  // namespace regions
+// A §14 risk-area list (sentinel-risk-areas/1) that gives the built-in travel codes their decisions:
+// 110105 high, 3101 medium, 42 high, 330106 high until `issuedAt` − 1 day; plus `fillerAreas`
+// unrelated high/medium entries (bench lists of 3 000 areas).
+std::string sampleRiskList(UtcTime issuedAt, UtcTime effectiveFrom, std::string_view version = "sim-1",
+                           std::size_t fillerAreas = 0);
 
 // Codes file (--codes): {"device_token": "...", "codes": [{"code": "HK1:…", "status": "green",
 //   "holder": {"name_masked": "…", "id_masked": "…"},
-//   "tests": [{"type": "NAAT", "age_h": 12, "result": "negative"} | {…, "collected_at": "…"}],
+//   "tests": [{"type": "NAAT", "age_h": 12, "result": "negative"|"positive"|"pending"} | {…, "collected_at": "…"}],
+//   "travel": [{"region": "110105", "ended_h": 72 | null (still there), "length_h": 48}] (v1.1; absent: none),
+//   "document": {"type": "CN-ID", "number": "…"} (v1.1),
 //   "fault": {"delay_ms": 0, "status": 0, "redirect": false, "garbage": false, "oversize": false,
 //             "oversize_chunked": false, "close_mid_body": false, "drip": false}}]}
 struct CodeTable {
@@ -99,10 +151,12 @@ struct HcSimOptions {
     std::optional<TestPki> pki;                    // empty: generated
     bool serveBackupKey = false;    // serve the backup certificate (a service that rotated keys)
     bool wrongCertificate = false;  // serve a certificate of an unrelated CA (TLS must fail)
+    bool stalled = false;           // start stalled (setStalled)
 };
 
 struct SimStats {
     std::uint64_t requests = 0;     // POST /v1/verify received
+    std::uint64_t health = 0;       // GET /v1/health received
     std::uint64_t unauthorized = 0; // answered 401
     std::uint64_t connections = 0;  // distinct client connections that sent a request
 };
@@ -110,6 +164,8 @@ struct SimStats {
 // What the last POST /v1/verify carried (for tests of the request shape; tokens, no holder data).
 struct RecordedRequest {
     std::string authorization, contentType, code, kioskId, requestId, scannedAt;
+    // v1.1 `document` (fictitious test data only).
+    std::string documentType, documentNumber, birthDate, nationality;
 };
 
 class HcSim {
@@ -129,6 +185,9 @@ public:
 
     void setFault(SimFault fault);    // replaces the every-request fault
     void setServerTimeOffset(std::chrono::seconds offset);
+    // Stalled: every request (verify and health) is held without an answer until un-stalled (then
+    // answered), the simulator stops, or kMaxStall passes. The §14 breaker tests.
+    void setStalled(bool stalled);
     SimStats stats() const;
     std::optional<RecordedRequest> lastRequest() const;
 

@@ -23,7 +23,7 @@ int usage(const std::string& message) {
     std::fprintf(stderr,
                  "usage: sentinel-hcsim --listen HOST:PORT (--gen-pki DIR | --cert CERT --key KEY [--ca CA])\n"
                  "                      [--codes FILE.json] [--token TOKEN] [--fault SPEC]... [--skew-s N]\n"
-                 "                      [--backup-key] [--wrong-cert]\n"
+                 "                      [--backup-key] [--wrong-cert] [--stall] [--risk-list FILE]\n"
                  "  --listen HOST:PORT  address to serve on (PORT 0: any free port, printed on stdout)\n"
                  "  --gen-pki DIR       generate a test CA, server and backup keys into DIR and serve them\n"
                  "  --cert/--key        serve this PEM certificate and key instead (--ca: the CA to report)\n"
@@ -33,7 +33,11 @@ int usage(const std::string& message) {
                  "                      oversize-chunked close-mid-body drip\n"
                  "  --skew-s N          server_time = now + N seconds\n"
                  "  --backup-key        serve the backup key's certificate (pin rotation)\n"
-                 "  --wrong-cert        serve a certificate from an unrelated CA\n",
+                 "  --wrong-cert        serve a certificate from an unrelated CA\n"
+                 "  --stall             start stalled: requests are held unanswered (breaker tests);\n"
+                 "                      SIGUSR1 stalls, SIGUSR2 un-stalls (held requests are then answered)\n"
+                 "  --risk-list FILE    write a sentinel-risk-areas/1 list that gives the built-in travel\n"
+                 "                      codes their decisions (issued and effective now) and go on\n",
                  std::string(kDefaultDeviceToken).c_str());
     return kExitUsage;
 }
@@ -51,7 +55,7 @@ bool readFile(const std::string& path, std::string& out) {
 
 int main(int argc, char** argv) {
     HcSimOptions options;
-    std::string listen, pkiDir, certPath, keyPath, caPath, codesPath;
+    std::string listen, pkiDir, certPath, keyPath, caPath, codesPath, riskListPath;
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         auto next = [&](std::string& into) {
@@ -77,6 +81,9 @@ int main(int argc, char** argv) {
             options.serveBackupKey = true;
         } else if (a == "--wrong-cert") {
             options.wrongCertificate = true;
+        } else if (a == "--stall") {
+            options.stalled = true;
+        } else if (a == "--risk-list" && next(riskListPath)) {
         } else if (a == "--help" || a == "-h") {
             usage("");
             return 0;
@@ -122,11 +129,20 @@ int main(int argc, char** argv) {
         if (table->deviceToken) options.deviceToken = *table->deviceToken;
     }
 
-    // Block the stop signals before any thread starts, then wait for one of them.
+    if (!riskListPath.empty()) {
+        const auto now = SystemClock().now();
+        std::ofstream out(riskListPath, std::ios::binary | std::ios::trunc);
+        out << sampleRiskList(now, now) << '\n';
+        if (!out) return usage("cannot write " + riskListPath);
+    }
+
+    // Block the stop and stall signals before any thread starts, then wait for them.
     sigset_t stopSignals;
     sigemptyset(&stopSignals);
     sigaddset(&stopSignals, SIGTERM);
     sigaddset(&stopSignals, SIGINT);
+    sigaddset(&stopSignals, SIGUSR1);
+    sigaddset(&stopSignals, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
 
     auto sim = HcSim::start(options);
@@ -139,8 +155,15 @@ int main(int argc, char** argv) {
     std::printf("listening %s port %d pin %s backup-pin %s\n", s.baseUrl().c_str(), s.port(), s.pin().c_str(),
                 s.backupPin().empty() ? "-" : s.backupPin().c_str());
     std::fflush(stdout);
-    int sig = 0;
-    sigwait(&stopSignals, &sig);
+    for (;;) {
+        int sig = 0;
+        sigwait(&stopSignals, &sig);
+        if (sig == SIGUSR1 || sig == SIGUSR2) {
+            s.setStalled(sig == SIGUSR1);
+            continue;
+        }
+        break;
+    }
     s.stop();
     return 0;
 }

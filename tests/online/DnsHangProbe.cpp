@@ -29,6 +29,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
+
 #include "drivers/net/CurlTransport.h"
 #include "firmware/verify/online/OnlineVerifier.h"
 #include "tests/hcsim/HcSim.h"
@@ -139,7 +141,10 @@ int main(int argc, char** argv) {
     auto verifierFor = [&](const char* host) {
         verify::OnlineConfig oc{std::string("https://") + host + ":" + port, "PROBE-01",
                                 std::string(hcsim::kDefaultDeviceToken), 300};
-        return verify::OnlineVerifier(transport, clock, oc, policy::PolicyConfig{});
+        // The probe measures the transport over many consecutive failures: without the circuit
+        // breaker (§14), which would answer them itself.
+        return verify::OnlineVerifier(transport, clock, oc, policy::PolicyConfig{},
+                                      verify::BreakerConfig{std::numeric_limits<int>::max(), std::chrono::seconds{3600}});
     };
     auto okVerifier = verifierFor(kOkHost);
     auto hangVerifier = verifierFor(kHangHost);

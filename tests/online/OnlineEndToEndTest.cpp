@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <limits>
 #include <thread>
 
 #include "drivers/net/CurlTransport.h"
@@ -62,7 +63,10 @@ public:
         cc.pins = std::move(pins);
         transport_ = std::make_unique<net::CurlTransport>(cc);
         verify::OnlineConfig oc{baseUrl, "BJ-WEST-07", std::move(deviceToken), 300};
-        verifier_ = std::make_unique<verify::OnlineVerifier>(*transport_, *clock_, oc, policy::PolicyConfig{});
+        // These tests measure the transport over many consecutive failures: without the circuit
+        // breaker (§14; tests/online/OnlineRiskEndToEndTest.cpp tests it), which would answer them itself.
+        const verify::BreakerConfig noBreaker{std::numeric_limits<int>::max(), std::chrono::seconds{3600}};
+        verifier_ = std::make_unique<verify::OnlineVerifier>(*transport_, *clock_, oc, policy::PolicyConfig{}, noBreaker);
     }
     Scan scan(std::string_view code, std::chrono::milliseconds budget = kQuickBudget) {
         const auto t0 = Steady::now();

@@ -264,10 +264,11 @@ TEST_F(OnlineVerifierTest, ServerClockWithinMaxSkewIsTrusted) {
     }
 }
 
-TEST_F(OnlineVerifierTest, EmptyBaseUrlRefersWithoutNetwork) {
+TEST_F(OnlineVerifierTest, EmptyBaseUrlIsBackendNotConfiguredWithoutNetwork) {
     config.baseUrl.clear();
     auto r = run();
-    EXPECT_EQ(r.record.reason, Reason::BackendError);
+    EXPECT_EQ(r.record.reason, Reason::BackendNotConfigured);
+    EXPECT_EQ(r.record.decision, Decision::Refer);
     EXPECT_TRUE(transport.seen.empty());
     EXPECT_FALSE(r.record.subject.empty());
 }

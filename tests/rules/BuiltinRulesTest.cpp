@@ -168,15 +168,16 @@ TEST(BuiltinRules, AreGatewayRulesInDecisionOrderWithTheirReasons) {
     ASSERT_TRUE(builtin->issues.empty());
     std::vector<std::string> ids;
     for (const auto& r : builtin->set.rules) ids.push_back(r.identifier);
-    EXPECT_EQ(ids, (std::vector<std::string>{"GR-CN-0001", "GR-CN-0002", "TR-CN-0001", "TR-CN-0002", "TR-CN-0003", "TR-CN-0004",
-                                             "TR-CN-0005"}));
-    EXPECT_EQ(builtin->reasons, (std::vector<Reason>{Reason::CodeNotGreen, Reason::NoTestResult, Reason::Malformed,
-                                                     Reason::TestTypeNotAccepted, Reason::TestInFuture, Reason::TestPositive,
-                                                     Reason::TestTooOld}));
+    EXPECT_EQ(ids, (std::vector<std::string>{"GR-CN-0001", "GR-CN-0003", "GR-CN-0005", "GR-CN-0006", "GR-CN-0007", "GR-CN-0002",
+                                             "TR-CN-0001", "TR-CN-0002", "TR-CN-0003", "TR-CN-0004", "TR-CN-0005"}));
+    EXPECT_EQ(builtin->reasons,
+              (std::vector<Reason>{Reason::CodeNotGreen, Reason::RiskListStale, Reason::RiskAreaHigh, Reason::RiskAreaMedium,
+                                   Reason::TestResultPending, Reason::NoTestResult, Reason::Malformed, Reason::TestTypeNotAccepted,
+                                   Reason::TestInFuture, Reason::TestPositive, Reason::TestTooOld}));
     // The gateway text is a rule set any loader reads back, every rule valid CertLogic.
     const auto parsed = rules::parseRuleSet(builtin->gateway.dump(), "builtin");
     EXPECT_TRUE(parsed.issues.empty());
-    EXPECT_EQ(parsed.set.rules.size(), 7u);
+    EXPECT_EQ(parsed.set.rules.size(), 11u);
     EXPECT_EQ(builtin->set.rules.back().description(), "采样至核验时间不得超过：核酸48小时 / The sample was collected at most this long before the check: NAAT 48 h");
 }
 
@@ -185,8 +186,9 @@ TEST(BuiltinRules, WithoutRequireTestThereIsNoPresenceRule) {
     p.requireTest = false;
     const auto builtin = makeBuiltinRules(p, "DE");
     ASSERT_TRUE(builtin->issues.empty());
-    EXPECT_EQ(builtin->set.rules.size(), 6u);
+    EXPECT_EQ(builtin->set.rules.size(), 10u);
     EXPECT_EQ(builtin->set.rules.front().identifier, "GR-DE-0001");
+    for (const auto& r : builtin->set.rules) EXPECT_NE(r.identifier, "GR-DE-0002");
     EXPECT_EQ(Reason::Ok, decideBuiltin(*builtin, {}, kNow));
 }
 
@@ -216,7 +218,7 @@ TEST(BuiltinRules, TheDataObjectCarriesTheTestsAndTheOnlineCode) {
     EXPECT_EQ(data["payload"]["t"][0], (json{{"tt", "LP217198-3"}, {"sc", "2026-11-22T06:00:00.437Z"}, {"tr", "260373001"}}));
     EXPECT_EQ(data["payload"]["t"][1], (json{{"tt", ""}, {"sc", ""}, {"tr", "260415000"}}));
     EXPECT_EQ(data["external"]["validationClock"], "2026-11-22T08:00:00.437Z");
-    EXPECT_EQ(data["external"]["code"], (json{{"format", "HK1"}, {"status", "yellow"}}));
+    EXPECT_EQ(data["external"]["code"], (json{{"format", "HK1"}, {"status", "yellow"}, {"travel", false}}));
     EXPECT_FALSE(builtinDataObject({}, kNow, "CN")["external"].contains("code"));
 }
 

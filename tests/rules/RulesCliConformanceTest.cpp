@@ -97,13 +97,15 @@ TEST(RulesCli, BuiltinPrintsTheConfiguredPolicyAsARuleSetThatCheckAccepts) {
     std::string out;
     ASSERT_EQ(kExitOk, run({"rules", "builtin", "--json", "--config", (tmp.path() / "sentinel.toml").string()}, out)) << out;
     const json set = json::parse(out);
-    ASSERT_EQ(set.size(), 7u);
+    ASSERT_EQ(set.size(), 11u);  // with the §14 risk rules
     EXPECT_EQ(set[0]["Identifier"], "GR-DE-0001");
-    EXPECT_NE(set[6]["Logic"].dump().find(R"(30,"minute")"), std::string::npos);
+    EXPECT_NE(set[10]["Logic"].dump().find(R"(30,"minute")"), std::string::npos);
     std::ofstream(tmp.path() / "builtin.json") << out;
     ASSERT_EQ(kExitOk, run({"rules", "check", (tmp.path() / "builtin.json").string()}, out)) << out;
     ASSERT_EQ(kExitOk, run({"rules", "builtin", "--config", (tmp.path() / "sentinel.toml").string()}, out));
     EXPECT_NE(out.find("TR-DE-0005  Test     TEST_TOO_OLD"), std::string::npos) << out;
+    EXPECT_NE(out.find("GR-DE-0005  General  RISK_AREA_HIGH"), std::string::npos) << out;
+    EXPECT_NE(out.find("GR-DE-0006  General  RISK_AREA_MEDIUM"), std::string::npos) << out;
 }
 
 }  // namespace

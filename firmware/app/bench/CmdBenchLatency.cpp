@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/app/Backends.h"
+#include "firmware/app/bench/BenchOnlineRisk.h"
 #include "firmware/app/CliUtil.h"
 #include "firmware/app/EngineDecoder.h"
 #include "firmware/app/HcsimProcess.h"
@@ -69,6 +70,10 @@ Options:
                        codes: the "offline HC1 + rules" row against the "offline HC1" baseline); its
                        expected reason is whatever the rule set decides for the bench's codes
   --rules-country CC   rules.country for --rules (default CN)
+  --risk               add the §14 online figures (BenchOnlineRisk.h): today's online decision and
+                       one with 30 stays against a 3 000-area list, alternated scan by scan (A/B) in
+                       one session, and REFER latency while the circuit breaker is open
+  --risk-pairs N       A/B pairs and breaker-open scans for --risk (default 200)
   --json               one JSON object: {"offline":{…},"online":{"0":{…},"50":{…},…}} with
                        scans, as_expected, p50_ms, p95_ms, p99_ms, max_ms per scenario
   --help               this text
@@ -262,11 +267,36 @@ bool waitFor(const std::function<bool()>& done, std::chrono::seconds timeout) {
     return true;
 }
 
+// ---- §14 (issue 25): the online client with travel data and the breaker (BenchOnlineRisk.h) ----
+
+Result<nlohmann::json> benchRisk(const Args& args, const std::filesystem::path& work) {
+    OnlineRiskBenchOptions o;
+    o.hcsim = args.value("--hcsim").value_or(HcsimProcess::locate());
+    if (o.hcsim.empty()) return Error{"sentinel-hcsim not found (build it, or --hcsim PATH)"};
+    o.work = work;
+    bool ok = true;
+    o.pairs = o.refusals = positiveInt(args.value("--risk-pairs"), 200, ok);
+    if (!ok) return Error{"--risk-pairs takes a number from 1 to 100000"};
+    return benchOnlineRisk(o);
+}
+
+void printRisk(const nlohmann::json& risk, CliContext& ctx) {
+    ctx.out << "online client (read → record), " << risk["areas"] << "-area list, " << risk["stays"] << " stays:\n";
+    for (const auto& [key, name] : {std::pair{"today", "today (v1, no list)"}, std::pair{"travel", "travel (A/B with today)"},
+                                    std::pair{"breaker_open", "breaker open (REFER)"}}) {
+        const auto& f = risk[key];
+        char line[256];
+        std::snprintf(line, sizeof line, "%-22s %7d  %11d  %7.2f  %7.2f  %7.2f  %7.2f\n", name, f.value("scans", 0), f.value("as_expected", 0),
+                      f.value("p50_ms", 0.0), f.value("p95_ms", 0.0), f.value("p99_ms", 0.0), f.value("max_ms", 0.0));
+        ctx.out << line;
+    }
+}
+
 }  // namespace
 
 int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
     int exitCode = kExitOk;
-    auto args = parseOrExit(argv, {{"--json", "--fleet"}, {"--scans", "--online-delays", "--online-scans", "--hcsim", "--mosquitto", "--rules", "--rules-country"}},
+    auto args = parseOrExit(argv, {{"--json", "--fleet", "--risk"}, {"--scans", "--online-delays", "--online-scans", "--hcsim", "--mosquitto", "--rules", "--rules-country", "--risk-pairs"}},
                             kHelp, ctx,
                             exitCode);
     if (!args) return exitCode;
@@ -470,6 +500,18 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
             rows.push_back({"online delay " + std::to_string(delay) + " ms", std::to_string(delay), p, expected, n});
         }
     }
+    nlohmann::json riskFigures;
+    if (args->has("--risk")) {
+        auto risk = benchRisk(*args, work);
+        if (!risk) {
+            ctx.err << "sentinel bench latency: " << risk.error().message << '\n';
+            return kExitFail;
+        }
+        riskFigures = std::move(risk).value();
+        for (const char* key : {"today", "travel", "breaker_open"}) {
+            allExpected = allExpected && riskFigures[key]["as_expected"] == riskFigures[key]["scans"];
+        }
+    }
     std::error_code ec;
     fs::remove_all(work, ec);
 
@@ -485,6 +527,7 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
             }
         }
         if (!fleetFigures.empty()) j["fleet"]["link"] = fleetFigures;
+        if (!riskFigures.empty()) j["risk"] = riskFigures;
         ctx.out << j.dump() << '\n';
     } else {
         ctx.out << "scenario                 scans  as expected   p50 ms   p95 ms   p99 ms   max ms\n";
@@ -495,6 +538,7 @@ int cmdBenchLatency(const std::vector<std::string>& argv, CliContext& ctx) {
             ctx.out << line;
         }
         if (!fleetFigures.empty()) ctx.out << "fleet link: " << fleetFigures.dump() << '\n';
+        if (!riskFigures.empty()) printRisk(riskFigures, ctx);
     }
     return allExpected ? kExitOk : kExitFail;
 }
