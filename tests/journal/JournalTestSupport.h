@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "firmware/base/DecisionRecord.h"
+#include "firmware/journal/Checkpointer.h"
+#include "firmware/journal/Journal.h"
+#include "firmware/journal/SignedNote.h"
 
 namespace sentinel::journal::testing {
 
@@ -29,6 +32,18 @@ inline DecisionRecord makeRecord(Reason reason, double totalMs, std::string subj
         r.stages.policy = reason == Reason::Ok;
     }
     return r;
+}
+
+inline constexpr const char* kTestKiosk = "BJ-WEST-07";
+
+// A fresh Ed25519 key named as the kiosk's journal key.
+inline NoteSigner testSigner(const std::string& kioskId = kTestKiosk) {
+    return std::move(NoteSigner::generate(journalKeyName(kioskId)).value());
+}
+
+// Signs and keeps a checkpoint of the journal's log as it stands.
+inline bool checkpointNow(Journal& j, const NoteSigner& signer, UtcTime at, const std::string& kioskId = kTestKiosk) {
+    return makeCheckpoint(j, signer, kioskId, at).ok();
 }
 
 inline std::string readAll(const std::filesystem::path& p) {
