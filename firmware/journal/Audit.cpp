@@ -106,6 +106,7 @@ JournalAudit replay(const std::string& journalId, ReceivedJournal& in) {
     }
     log.finish(maxClaim);
     for (const auto& p : log.problems()) out.problems.push_back(p);
+    narrowSpans(out.problems);
     sortProblems(out.problems);
     out.checkpointsVerified = log.verifiedClaims();
     const auto firstBad = firstBadSeq(out.problems);

@@ -179,6 +179,7 @@ Result<VerifyReport> verifyJournal(const std::filesystem::path& path, const Note
     for (const auto& p : replay.problems()) problems.push_back(p);
     report.checkpointsVerified = replay.verifiedClaims();
 
+    narrowSpans(problems);
     sortProblems(problems);
     report.problemCount = problems.size();
     if (problems.size() > kMaxProblemsReported) problems.resize(kMaxProblemsReported);

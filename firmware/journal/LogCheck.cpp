@@ -62,13 +62,15 @@ std::int64_t LogReplay::rangeStart(std::uint64_t size) const {
 void LogReplay::check(const CheckpointClaim& c) {
     const std::int64_t from = rangeStart(c.size);
     if (c.signature == CheckpointClaim::Signature::Invalid) {
-        problems_.push_back({from, "signature", "checkpoint " + std::to_string(c.size) + ": " + c.signatureError});
+        problems_.push_back({from, "signature", "checkpoint " + std::to_string(c.size) + ": " + c.signatureError,
+                             static_cast<std::int64_t>(c.size)});
         return;
     }
     if (c.root != range_.root()) {
         problems_.push_back({from, "root",
                              "checkpoint " + std::to_string(c.size) + " signed another root: a record in " + std::to_string(from) +
-                                 "–" + std::to_string(c.size) + " is not what it covered"});
+                                 "–" + std::to_string(c.size) + " is not what it covered",
+                             static_cast<std::int64_t>(c.size)});
         return;
     }
     verified_.push_back(c.size);
@@ -113,6 +115,17 @@ std::optional<std::int64_t> firstBadSeq(const std::vector<Problem>& problems) {
         if (p.seq > 0 && (!first || p.seq < *first)) first = p.seq;
     }
     return first;
+}
+
+void narrowSpans(std::vector<Problem>& problems) {
+    for (auto& p : problems) {
+        if (p.spanEnd == 0) continue;
+        std::int64_t first = 0;
+        for (const auto& q : problems) {
+            if (q.spanEnd == 0 && q.seq >= p.seq && q.seq <= p.spanEnd && (first == 0 || q.seq < first)) first = q.seq;
+        }
+        if (first > 0) p.seq = first;
+    }
 }
 
 void sortProblems(std::vector<Problem>& problems) {

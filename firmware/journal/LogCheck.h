@@ -33,6 +33,7 @@ struct Problem {
     std::int64_t seq = 0;  // the first record concerned; 0 = not tied to a record
     std::string kind;
     std::string detail;
+    std::int64_t spanEnd = 0;  // root/signature: the last seq of the span the checkpoint adds
 };
 nlohmann::json toJson(const Problem& p);
 nlohmann::json toJson(const SeqSpan& s);  // {"from","to"}, or null when empty
@@ -89,6 +90,9 @@ private:
 
 // The smallest seq among the problems with one (nullopt when none names a seq).
 std::optional<std::int64_t> firstBadSeq(const std::vector<Problem>& problems);
+// A checkpoint problem names the first seq of its span; when a record problem inside that span names
+// the record, the checkpoint problem is its consequence and names that record too.
+void narrowSpans(std::vector<Problem>& problems);
 // Orders problems by seq (those without one last), keeping the order of equal ones.
 void sortProblems(std::vector<Problem>& problems);
 

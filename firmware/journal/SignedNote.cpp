@@ -103,20 +103,22 @@ std::string rawPublicKey(EVP_PKEY* key) {
 // `name+hexid+base64(0x01||key)` split into its parts; the key id must match the key.
 struct KeyString {
     std::string name;
+    std::uint32_t id = 0;
     std::string key;  // 32 bytes
 };
 Result<KeyString> parseKeyString(std::string_view s, std::string_view what) {
-    const auto plus1 = s.find('+');
-    const auto plus2 = plus1 == std::string_view::npos ? plus1 : s.find('+', plus1 + 1);
-    if (plus2 == std::string_view::npos || s.find('+', plus2 + 1) != std::string_view::npos) {
+    // The name ends at the first '+' (names have none); the base64 key may hold '+' itself.
+    constexpr std::size_t kIdChars = 8;
+    const auto plus = s.find('+');
+    if (plus == std::string_view::npos || s.size() < plus + kIdChars + 2 || s[plus + 1 + kIdChars] != '+') {
         return makeError(std::string(what) + ": not name+keyid+key");
     }
     KeyString k;
-    k.name = std::string(s.substr(0, plus1));
+    k.name = std::string(s.substr(0, plus));
     if (!isValidKeyName(k.name)) return makeError(std::string(what) + ": bad key name");
-    auto id = parseHex8(s.substr(plus1 + 1, plus2 - plus1 - 1));
-    if (!id) return makeError(std::string(what) + ": key id is not 8 lowercase hex digits");
-    auto raw = base64Decode(s.substr(plus2 + 1));
+    k.id = parseHex8(s.substr(plus + 1, kIdChars)).value_or(0);
+    if (!parseHex8(s.substr(plus + 1, kIdChars))) return makeError(std::string(what) + ": key id is not 8 lowercase hex digits");
+    auto raw = base64Decode(s.substr(plus + 2 + kIdChars));
     if (!raw || raw->size() != 1 + kEd25519KeyBytes) return makeError(std::string(what) + ": key is not base64 of 33 bytes");
     if (static_cast<std::uint8_t>((*raw)[0]) != kEd25519Type) return makeError(std::string(what) + ": not an Ed25519 key");
     k.key = raw->substr(1);
@@ -231,10 +233,7 @@ Result<NoteVerifier> NoteVerifier::parse(std::string_view verifierKey) {
     if (!k) return k.error();
     auto v = make(k->name, k->key);
     if (!v) return v;
-    const auto plus1 = verifierKey.find('+');
-    if (parseHex8(verifierKey.substr(plus1 + 1, 8)) != v->keyId()) {
-        return makeError("verifier key: the key id does not match the key");
-    }
+    if (k->id != v->keyId()) return makeError("verifier key: the key id does not match the key");
     return v;
 }
 
@@ -306,10 +305,7 @@ Result<NoteSigner> NoteSigner::fromSignerKey(std::string_view signerKey) {
     if (!k) return k.error();
     auto s = fromSeed(k->name, k->key);
     if (!s) return s;
-    const auto rest = signerKey.substr(kSignerPrefix.size());
-    if (parseHex8(rest.substr(rest.find('+') + 1, 8)) != s->verifier().keyId()) {
-        return makeError("signer key: the key id does not match the key");
-    }
+    if (k->id != s->verifier().keyId()) return makeError("signer key: the key id does not match the key");
     return s;
 }
 
