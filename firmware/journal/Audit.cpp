@@ -245,7 +245,17 @@ Result<AuditReport> audit(const AuditInput& input, const NoteVerifier& key) {
             }
             auto origin = splitOrigin(claim->origin);
             if (!origin || origin->first != report.kioskId) {
-                ++report.otherKiosks;
+                // Another kiosk's checkpoint — unless it carries a signature under this kiosk's key name.
+                bool underOurName = false;
+                if (auto note = parseNote(message->note)) {
+                    for (const auto& sig : note->signatures) underOurName = underOurName || sig.keyName == key.name();
+                }
+                if (underOurName) {
+                    report.problems.push_back({0, "origin", "checkpoints line " + std::to_string(lineNo) + ": signed as " +
+                                                                key.name() + " for another log (" + claim->origin + ")"});
+                } else {
+                    ++report.otherKiosks;
+                }
                 continue;
             }
             auto& j = journals[origin->second];
