@@ -35,5 +35,7 @@ int cmdRules(const std::vector<std::string>& args, CliContext& ctx);
 int cmdTestcard(const std::vector<std::string>& args, CliContext& ctx);
 int cmdStatus(const std::vector<std::string>& args, CliContext& ctx);
 int cmdStaff(const std::vector<std::string>& args, CliContext& ctx);
+int cmdJournal(const std::vector<std::string>& args, CliContext& ctx);
+int cmdAudit(const std::vector<std::string>& args, CliContext& ctx);
 
 }  // namespace sentinel::app

@@ -10,6 +10,7 @@ constexpr const char* kHelp = R"HELP(Usage: sentinel bench decode --manifest TSV
        sentinel bench screen [--display png:DIR|sdl] [--decisions N] [--json]
        sentinel bench rules --rules PATH [--country CC] [--decisions N] [--json]
        sentinel bench staff [--json] [--presentations N] [--hostile N]
+       sentinel bench journal [--json] [--appends N] [--verify-records N] [--dir DIR]
 
 decode    decode benchmark: each manifest image is held before the live engine as a still scene
           for up to 15 frames; prints decoded count, frames-to-read and per-frame ms overall and per
@@ -24,6 +25,8 @@ rules     cost of the rules of one decision: built-in vs a loaded rule set (µs 
           `sentinel bench rules --help` for details.
 staff     staff override and status round trips over the control socket, and the decision latency
           with a quiet and a hostile socket. `sentinel bench staff --help` for details.
+journal   the journal's Merkle log: its work per append, append with and without it, checkpoint
+          signing, `journal verify` of 1 M records. `sentinel bench journal --help` for details.
 )HELP";
 
 }  // namespace
@@ -32,6 +35,7 @@ int cmdBenchLatency(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBenchScreen(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBenchRules(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBenchStaff(const std::vector<std::string>& args, CliContext& ctx);
+int cmdBenchJournal(const std::vector<std::string>& args, CliContext& ctx);
 
 int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
@@ -44,6 +48,7 @@ int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv[0] == "screen") return cmdBenchScreen(rest, ctx);
     if (argv[0] == "rules") return cmdBenchRules(rest, ctx);
     if (argv[0] == "staff") return cmdBenchStaff(rest, ctx);
+    if (argv[0] == "journal") return cmdBenchJournal(rest, ctx);
     ctx.err << "sentinel bench: unknown benchmark '" << argv[0] << "'\n\n" << kHelp;
     return kExitUsage;
 }

@@ -70,13 +70,19 @@ JournalAudit replay(const std::string& journalId, ReceivedJournal& in) {
     out.records = in.lines.size();
     out.repeats = in.repeats;
     out.problems = std::move(in.problems);
+    // How far to replay: the largest checkpoint the key signed (a forged one may claim any size; it
+    // is checked only as far as records were received).
+    const std::int64_t highest = in.lines.empty() ? 0 : in.lines.rbegin()->first;
     std::uint64_t maxClaim = 0;
     for (const auto& c : in.claims) {
-        maxClaim = std::max(maxClaim, c.size);
-        if (!out.migration && c.migration) out.migration = c.migration;
+        const bool signedByKey = c.signature == CheckpointClaim::Signature::Verified;
+        maxClaim = std::max(maxClaim, signedByKey ? c.size : std::min<std::uint64_t>(c.size, static_cast<std::uint64_t>(highest)));
+        if (signedByKey) {
+            if (!out.migration && c.migration) out.migration = c.migration;
+            out.latestCheckpoint = std::max(out.latestCheckpoint.value_or(0), c.size);
+        }
     }
     out.checkpoints = in.claims.size();
-    if (!in.claims.empty()) out.latestCheckpoint = maxClaim;
     const Migration migration = out.migration.value_or(Migration{});
     LogReplay log(tlog::CompactRange{}, std::move(in.claims));
     const tlog::Hash absentLeaf = tlog::leafHash("");
@@ -112,7 +118,6 @@ JournalAudit replay(const std::string& journalId, ReceivedJournal& in) {
     const auto firstBad = firstBadSeq(out.problems);
     const auto lastGood = static_cast<std::int64_t>(log.lastVerifiedBelow(firstBad.value_or(INT64_MAX)));
     out.verified = {1, lastGood};
-    const std::int64_t highest = in.lines.empty() ? 0 : in.lines.rbegin()->first;
     out.unattested = {lastGood + 1, highest};
     return out;
 }

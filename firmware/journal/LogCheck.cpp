@@ -91,7 +91,10 @@ void LogReplay::append(const tlog::Hash& leaf) {
 void LogReplay::finish(std::uint64_t logSize) {
     for (; next_ < claims_.size(); ++next_) {
         const auto& c = claims_[next_];
-        if (c.size > logSize) {
+        if (c.size > logSize && c.signature == CheckpointClaim::Signature::Invalid) {
+            problems_.push_back({static_cast<std::int64_t>(logSize) + 1, "signature",
+                                 "checkpoint " + std::to_string(c.size) + ": " + c.signatureError});
+        } else if (c.size > logSize) {
             problems_.push_back({static_cast<std::int64_t>(logSize) + 1, "beyond_log",
                                  "checkpoint " + std::to_string(c.size) + " covers records the log does not have (size " +
                                      std::to_string(logSize) + ")"});
