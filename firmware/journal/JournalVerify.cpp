@@ -155,9 +155,10 @@ Result<VerifyReport> verifyJournal(const std::filesystem::path& path, const Note
                 ++expect;
                 continue;
             }
-            const tlog::Hash leaf = tlog::leafHash(toUploadLine(detail::decodeRow(r.seq, r.row), report.journalId));
+            const JournalEntry entry = detail::decodeRow(r.seq, r.row);
+            const tlog::Hash leaf = tlog::leafHash(toUploadLine(entry, report.journalId));
             const auto logged = storedLeaf(r.leafHash);
-            if (const auto column = detail::firstNonCanonicalColumn(r.row); !column.empty()) {
+            if (const auto column = detail::firstNonCanonicalColumn(r.row, entry); !column.empty()) {
                 problems.push_back({r.seq, "altered", "record " + std::to_string(r.seq) + ": column " + std::string(column) +
                                                           " is not as logged"});
             } else if (!logged) {

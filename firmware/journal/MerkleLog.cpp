@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <bit>
+#include <initializer_list>
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "firmware/journal/Base64.h"
@@ -17,15 +19,33 @@ constexpr std::uint8_t kNodePrefix = 0x01;
 // The largest power of two smaller than n (n ≥ 2): where RFC 9162 splits a tree of n leaves.
 std::uint64_t splitPoint(std::uint64_t n) { return std::bit_floor(n - 1); }
 
+// SHA-256 of the parts, through a digest context per thread with the algorithm fetched once
+// (OpenSSL 3's one-shot SHA256() fetches it on every call, which costs more than hashing a line).
+Hash sha256(std::initializer_list<std::string_view> parts) {
+    struct Sha256 {
+        EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+        ~Sha256() {
+            EVP_MD_CTX_free(ctx);
+            EVP_MD_free(md);
+        }
+    };
+    thread_local Sha256 sha;
+    Hash out;
+    unsigned int len = 0;
+    bool ok = sha.md && sha.ctx && EVP_DigestInit_ex(sha.ctx, sha.md, nullptr) == 1;
+    for (auto p : parts) ok = ok && EVP_DigestUpdate(sha.ctx, p.data(), p.size()) == 1;
+    if (ok && EVP_DigestFinal_ex(sha.ctx, out.data(), &len) == 1 && len == kHashBytes) return out;
+    // Without a context (out of memory): the one-shot way.
+    std::string all;
+    for (auto p : parts) all.append(p);
+    SHA256(reinterpret_cast<const unsigned char*>(all.data()), all.size(), out.data());
+    return out;
+}
+
 // Both inputs are 32 bytes (checked by the callers).
 Hash nodeHashBytes(std::string_view left, std::string_view right) {
-    std::array<std::uint8_t, 1 + 2 * kHashBytes> buf;
-    buf[0] = kNodePrefix;
-    std::copy(left.begin(), left.end(), buf.begin() + 1);
-    std::copy(right.begin(), right.end(), buf.begin() + 1 + kHashBytes);
-    Hash out;
-    SHA256(buf.data(), buf.size(), out.data());
-    return out;
+    return sha256({std::string_view(reinterpret_cast<const char*>(&kNodePrefix), 1), left, right});
 }
 
 Result<std::vector<Hash>> path(const TreeSource& tree, std::uint64_t m, std::uint64_t begin, std::uint64_t end);
@@ -35,14 +55,7 @@ Result<std::vector<Hash>> subproof(const TreeSource& tree, std::uint64_t m, std:
 }  // namespace
 
 Hash leafHash(std::string_view leaf) {
-    // One-shot SHA256() (the streaming SHA256_* calls are deprecated in OpenSSL 3); a thread's buffer
-    // keeps the prefixed copy from allocating on every append.
-    thread_local std::string buf;
-    buf.assign(1, static_cast<char>(kLeafPrefix));
-    buf.append(leaf);
-    Hash out;
-    SHA256(reinterpret_cast<const unsigned char*>(buf.data()), buf.size(), out.data());
-    return out;
+    return sha256({std::string_view(reinterpret_cast<const char*>(&kLeafPrefix), 1), leaf});
 }
 
 Hash nodeHash(const Hash& left, const Hash& right) { return nodeHashBytes(bytesOf(left), bytesOf(right)); }

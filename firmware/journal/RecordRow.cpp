@@ -227,8 +227,10 @@ JournalEntry decodeRow(std::int64_t seq, const RecordRow& row) {
     return e;
 }
 
-std::string_view firstNonCanonicalColumn(const RecordRow& row) {
-    const RecordRow canonical = encodeRow(decodeRow(0, row));
+std::string_view firstNonCanonicalColumn(const RecordRow& row) { return firstNonCanonicalColumn(row, decodeRow(0, row)); }
+
+std::string_view firstNonCanonicalColumn(const RecordRow& row, const JournalEntry& decoded) {
+    const RecordRow canonical = encodeRow(decoded);
     for (std::size_t i = 0; i < row.size(); ++i) {
         if (!(row[i] == canonical[i])) return kRecordColumns[i];
         // The line replaces invalid UTF-8, so only valid text is determined by it.

@@ -46,10 +46,15 @@ RecordRow encodeRow(const JournalEntry& entry);
 // has); the canonical check tells such a row apart.
 JournalEntry decodeRow(std::int64_t seq, const RecordRow& row);
 bool isCanonical(const RecordRow& row);
-// The first column whose value is not the canonical one ("" when canonical).
+// The first column whose value is not the canonical one ("" when canonical); `decoded` is
+// decodeRow() of the row (given, so a caller that needs it anyway decodes once).
+std::string_view firstNonCanonicalColumn(const RecordRow& row, const JournalEntry& decoded);
 std::string_view firstNonCanonicalColumn(const RecordRow& row);
 
 bool isValidUtf8(std::string_view s);
+// toUploadLine as nlohmann::json writes it: the reference the fast writer must equal byte for byte
+// (and its path for text that is not valid UTF-8).
+std::string uploadLineReference(const JournalEntry& entry, const std::string& journalId);
 
 // Binds the row to parameters first, first+1, … of `s`.
 void bindRow(Statement& s, int first, const RecordRow& row);

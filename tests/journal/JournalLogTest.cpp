@@ -14,6 +14,7 @@
 #include "firmware/journal/Checkpointer.h"
 #include "firmware/journal/Journal.h"
 #include "firmware/journal/JournalVerify.h"
+#include "firmware/journal/RecordRow.h"
 #include "tests/journal/JournalTestSupport.h"
 #include "tests/support/TestSupport.h"
 
@@ -133,6 +134,30 @@ TEST_F(JournalLogTest, TheLeafOfEachRecordIsTheHashOfTheLineReadBackGives) {
     j = open();
     EXPECT_EQ(root, j->logHead().root);
     EXPECT_TRUE(verify(false).intact());
+}
+
+// The line is written by hand for speed; nlohmann's dump of the same object is the reference.
+TEST(UploadLineTest, TheLineIsByteForByteNlohmannsDumpOfTheRecord) {
+    std::mt19937 rng(16);
+    const std::vector<std::string> texts = {"", "BJ-WEST-07", "quote\"back\\slash", "tab\tnl\ncr\rff\fbs\b",
+                                            std::string("nul\0x", 5), "\x01\x1f\x7f", "中文 kiosk", "\xF0\x9F\x98\x80",
+                                            "bad \xff utf-8", "\xC3\x28"};
+    auto text = [&] { return texts[rng() % texts.size()]; };
+    for (int i = 0; i < 3000; ++i) {
+        JournalEntry e;
+        e.seq = static_cast<std::int64_t>(rng());
+        e.utc = UtcTime{std::chrono::milliseconds{static_cast<std::int64_t>(rng()) * 1000 + static_cast<std::int64_t>(rng() % 1000)}};
+        e.monoMs = static_cast<std::int64_t>(rng()) - (1 << 30);
+        e.bootId = text();
+        e.kioskId = text();
+        e.record = testing::randomRecord(rng);
+        if (rng() % 4 == 0) e.record.subject = text();
+        if (rng() % 4 == 0) e.record.route = text();
+        if (rng() % 8 == 0) e.record.rules = RulesOutcome{text(), {text(), text()}};
+        if (e.record.test && rng() % 4 == 0) e.record.test->ageHours = -0.0;
+        const std::string journalId = rng() % 10 ? "0123456789abcdef0123456789abcdef" : text();
+        ASSERT_EQ(detail::uploadLineReference(e, journalId), toUploadLine(e, journalId)) << i;
+    }
 }
 
 TEST_F(JournalLogTest, TheUploadLineCarriesAtEqualToUtc) {
