@@ -159,8 +159,12 @@ bool isValidUtf8(std::string_view s) { return detail::isValidUtf8(s); }
 void putString(std::string& out, std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
     out += '"';
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
+    std::size_t run = 0;  // start of the bytes not yet copied: runs that need no escape go in whole
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c > 0x1f && c != '"' && c != '\\') continue;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
         switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
@@ -170,16 +174,48 @@ void putString(std::string& out, std::string_view s) {
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
             default:
-                if (c <= 0x1f) {
-                    out += "\\u00";
-                    out += kHex[c >> 4];
-                    out += kHex[c & 15];
-                } else {
-                    out += ch;
-                }
+                out += "\\u00";
+                out += kHex[c >> 4];
+                out += kHex[c & 15];
         }
     }
+    out.append(s.data() + run, s.size() - run);
     out += '"';
+}
+
+// formatRfc3339 without snprintf (it is on every line): the same text, tested against it.
+std::string rfc3339(UtcTime t) {
+    using namespace std::chrono;
+    const auto dp = floor<days>(t);
+    const year_month_day ymd{dp};
+    const hh_mm_ss hms{t - dp};
+    const int year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) return formatRfc3339(t);
+    char buf[32];
+    char* p = buf;
+    auto two = [&p](long long v) {
+        *p++ = static_cast<char>('0' + v / 10);
+        *p++ = static_cast<char>('0' + v % 10);
+    };
+    two(year / 100);
+    two(year % 100);
+    *p++ = '-';
+    two(static_cast<unsigned>(ymd.month()));
+    *p++ = '-';
+    two(static_cast<unsigned>(ymd.day()));
+    *p++ = 'T';
+    two(hms.hours().count());
+    *p++ = ':';
+    two(hms.minutes().count());
+    *p++ = ':';
+    two(hms.seconds().count());
+    if (const long long ms = hms.subseconds().count(); ms != 0) {
+        *p++ = '.';
+        *p++ = static_cast<char>('0' + ms / 100);
+        two(ms % 100);
+    }
+    *p++ = 'Z';
+    return std::string(buf, p);
 }
 
 void putInt(std::string& out, std::int64_t v) {
@@ -255,7 +291,7 @@ std::string detail::uploadLineReference(const JournalEntry& entry, const std::st
 std::string toUploadLine(const JournalEntry& entry, const std::string& journalId) {
     if (!allValid(entry, journalId)) return detail::uploadLineReference(entry, journalId);
     const DecisionRecord& r = entry.record;
-    const std::string utc = formatRfc3339(entry.utc);
+    const std::string utc = rfc3339(entry.utc);
     std::string out;
     out.reserve(kUploadLineReserve);
     bool first = true;
@@ -648,13 +684,22 @@ Result<RetentionReport> Journal::retentionStep(std::size_t maxRows) {
     const std::uint64_t prunedSize = pruned_.size();
     const std::uint64_t logSize = range_.size();
     if (prunedSize >= logSize) return report;
+    // Nothing goes that no checkpoint covers: without one beyond the pruned prefix, stop here (and
+    // never scan an old journal on the decision thread for nothing).
+    auto latest = db.queryInt("SELECT coalesce(max(size), 0) FROM checkpoints");
+    if (!latest) return latest.error();
+    const auto covered = static_cast<std::uint64_t>(*latest);
+    if (covered <= prunedSize) return report;
     // By age: every record before the first one inside the age limit (a prefix: the log prunes
-    // nothing else). NOT INDEXED: walk seq order from the oldest, not the utc index.
-    std::uint64_t ageCut = logSize;
-    auto young = db.prepare("SELECT seq FROM decisions NOT INDEXED WHERE seq > ?1 AND utc_ms >= ?2 ORDER BY seq LIMIT 1");
+    // nothing else), looked for among the covered ones only. NOT INDEXED: walk seq order from the
+    // oldest, not the utc index.
+    std::uint64_t ageCut = covered;
+    auto young = db.prepare(
+        "SELECT seq FROM decisions NOT INDEXED WHERE seq > ?1 AND seq <= ?2 AND utc_ms >= ?3 ORDER BY seq LIMIT 1");
     if (!young.valid()) return db.error("retention");
     young.bind(1, static_cast<std::int64_t>(prunedSize));
-    young.bind(2, cutoffMs);
+    young.bind(2, static_cast<std::int64_t>(covered));
+    young.bind(3, cutoffMs);
     int rc = young.step();
     if (rc == SQLITE_ROW) ageCut = static_cast<std::uint64_t>(young.columnInt(0) - 1);
     else if (rc != SQLITE_DONE) return db.error("retention by age");
