@@ -1,5 +1,6 @@
 #include "firmware/journal/JournalVerify.h"
 
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -127,7 +128,7 @@ Result<VerifyReport> verifyJournal(const std::filesystem::path& path, const Note
         flushMissing(expect - 1);
     };
 
-    std::int64_t after = 0;
+    std::int64_t after = std::numeric_limits<std::int64_t>::min();  // rows at seq ≤ 0 are extras too
     for (;;) {
         auto chunk = detail::readStoredRecords(db, after, kRowsPerChunk);
         if (!chunk) {
@@ -139,6 +140,10 @@ Result<VerifyReport> verifyJournal(const std::filesystem::path& path, const Note
         for (const auto& r : *chunk) {
             after = r.seq;
             ++report.records;
+            if (r.seq < 1) {
+                problems.push_back({0, "extra", "a record with seq " + std::to_string(r.seq) + ", which no log has"});
+                continue;
+            }
             if (r.seq <= prunedSize) {
                 problems.push_back({r.seq, "extra", "record " + std::to_string(r.seq) + " is inside the pruned prefix"});
                 continue;

@@ -247,6 +247,7 @@ TEST_F(JournalLogTest, EveryEditOfAStoredRecordIsNamedBySeq) {
                    "VALUES (31, 0, 0, '', 'BJ-WEST-07', 'PASS', 'OK', '--------')", 31},
         {"truncate", "DELETE FROM decisions WHERE seq > 25", 26},
         {"drop range", "DELETE FROM decisions WHERE seq BETWEEN 12 AND 14", 12},
+        {"journal_id", "UPDATE meta SET value = '0123' WHERE key = 'journal_id'", 1},
     };
     for (const auto& edit : edits) {
         SCOPED_TRACE(edit.name);
@@ -327,6 +328,18 @@ TEST_F(JournalLogTest, AnEditedCheckpointNoteIsMalformedOrFailsItsSignature) {
     sql(options().path, "UPDATE checkpoints SET note = replace(note, char(10) || '5' || char(10), char(10) || '4' || char(10)) WHERE size = 5");
     auto r = verify();
     EXPECT_FALSE(r.intact()) << renderVerifyReport(r);
+}
+
+TEST_F(JournalLogTest, ARecordHiddenAtANegativeSeqIsAnExtra) {
+    {
+        auto j = open();
+        fill(*j, 5, 5);
+    }
+    sql(options().path, "INSERT INTO decisions(seq, utc_ms, mono_ms, boot_id, kiosk_id, decision, reason, stages) "
+                        "VALUES (-3, 0, 0, '', 'BJ-WEST-07', 'PASS', 'OK', '--------')");
+    auto r = verify();
+    EXPECT_FALSE(r.intact());
+    EXPECT_EQ("extra", r.problems.front().kind);
 }
 
 TEST_F(JournalLogTest, AnEditedLogStateIsReported) {
