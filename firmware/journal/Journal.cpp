@@ -550,10 +550,12 @@ Result<std::int64_t> Journal::appendLocked(const std::vector<DecisionRecord>& re
         }
         // The next leaf's index is the log's size: seq = size + 1, never reused (DESIGN §16).
         seq = static_cast<std::int64_t>(next.size()) + 1;
-        const auto row = detail::encodeRow(detail::storedEntry(record, seq, utc, monoMs, bootId_, options_.kioskId));
+        const JournalEntry entry = detail::storedEntry(record, seq, utc, monoMs, bootId_, options_.kioskId);
+        const auto row = detail::encodeRow(entry);
         const auto t0 = std::chrono::steady_clock::now();
-        // The leaf is the line of the entry as read() will return it: decoded from the stored row.
-        const tlog::Hash leaf = tlog::leafHash(toUploadLine(detail::decodeRow(seq, row), journalId_));
+        // The leaf is the line of the entry as read() will return it: storedEntry() is that entry
+        // (decodeRow(encodeRow(e)) gives e back; UploadLineTest checks it on random records).
+        const tlog::Hash leaf = tlog::leafHash(toUploadLine(entry, journalId_));
         next.append(leaf);
         logWork += std::chrono::steady_clock::now() - t0;
         ins.bind(1, seq);

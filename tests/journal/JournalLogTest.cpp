@@ -160,6 +160,20 @@ TEST(UploadLineTest, TheLineIsByteForByteNlohmannsDumpOfTheRecord) {
     }
 }
 
+// append() hashes the line of storedEntry(record); read() returns decodeRow(encodeRow(that)).
+TEST(UploadLineTest, TheStoredEntryReadsBackAsItselfSoAppendHashesWhatReadGives) {
+    std::mt19937 rng(17);
+    for (int i = 0; i < 5000; ++i) {
+        const auto stored = detail::storedEntry(testing::randomRecord(rng), i + 1,
+                                                UtcTime{std::chrono::milliseconds{1795000000000LL + static_cast<std::int64_t>(rng())}},
+                                                static_cast<std::int64_t>(rng()), "boot", kTestKiosk);
+        const auto row = detail::encodeRow(stored);
+        const auto back = detail::decodeRow(i + 1, row);
+        ASSERT_EQ(toUploadLine(stored, "j"), toUploadLine(back, "j")) << i;
+        ASSERT_TRUE(detail::isCanonical(row)) << i << ": " << detail::firstNonCanonicalColumn(row);
+    }
+}
+
 TEST_F(JournalLogTest, TheUploadLineCarriesAtEqualToUtc) {
     auto j = open();
     ASSERT_TRUE(j->append(makeRecord(Reason::Ok, 3)));
