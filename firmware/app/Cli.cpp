@@ -19,6 +19,8 @@ constexpr Command kCommands[] = {
     {"scan", "decode + verify + decide each image as if it were a camera frame", cmdScan},
     {"bench", "benchmarks: `bench decode`, `bench latency`, `bench screen`, `bench rules`", cmdBench},
     {"stats", "journal statistics", cmdStats},
+    {"journal", "the tamper-evident journal: `journal verify`, `journal key`, `journal prove`", cmdJournal},
+    {"audit", "check received records and checkpoints against a kiosk's key (back office)", cmdAudit},
     {"config", "check a configuration file, print the key reference", cmdConfig},
     {"diag", "field diagnostics: camera, decode, indicator, service, clock, trust list, journal", cmdDiag},
     {"trust", "trust-list management: `trust list`, `trust import FILE`, `trust sync`", cmdTrust},

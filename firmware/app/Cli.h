@@ -38,5 +38,7 @@ int cmdStaff(const std::vector<std::string>& args, CliContext& ctx);
 int cmdRevocation(const std::vector<std::string>& args, CliContext& ctx);
 int cmdFleet(const std::vector<std::string>& args, CliContext& ctx);
 int cmdRisk(const std::vector<std::string>& args, CliContext& ctx);
+int cmdJournal(const std::vector<std::string>& args, CliContext& ctx);
+int cmdAudit(const std::vector<std::string>& args, CliContext& ctx);
 
 }  // namespace sentinel::app

@@ -487,9 +487,9 @@ struct MqttLink::Impl {
             std::int64_t last = sentSeq;
             std::size_t count = 0;
             for (const auto& e : *entries) {
-                std::string line = journal::toUploadLine(e, journalId);
-                line.pop_back();  // the closing brace: `at` is added (DESIGN §13)
-                line += ",\"at\":\"" + formatRfc3339(e.utc) + "\"}\n";
+                // Exactly the journal's line (it carries `at`, DESIGN §13): it is the record's leaf in
+                // the Merkle log, and auditors recompute the roots from these bytes (DESIGN §16).
+                std::string line = journal::toUploadLine(e, journalId) + "\n";
                 if (count > 0 && body.size() + line.size() > kBatchMaxBytes) break;
                 body += line;
                 last = e.seq;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,7 +17,9 @@
 #include "firmware/base/DecisionRecord.h"
 #include "firmware/base/Result.h"
 #include "firmware/base/Time.h"
+#include "firmware/journal/Checkpoint.h"
 #include "firmware/journal/JournalStats.h"
+#include "firmware/journal/MerkleLog.h"
 #include "firmware/journal/WriteFaultInjector.h"
 
 namespace sentinel::journal {
@@ -32,6 +35,9 @@ struct JournalOptions {
     std::uint64_t retainMaxBytes = 256ull << 20;  // live database pages above this → oldest records deleted
     // Tests and diag drills only: route every write through this fault injector. nullptr = none.
     std::shared_ptr<WriteFaultInjector> faults;
+    // `sentinel bench journal` only (the A/B of the log's cost): false appends without leaf hash and
+    // log update, which leaves a file `journal verify` rejects. Never false in the kiosk.
+    bool maintainLog = true;
 };
 
 // One stored record as read back (what the upload sends, DESIGN §3 plus where and when).
@@ -45,8 +51,23 @@ struct JournalEntry {
 };
 
 // The upload line of one entry (docs/journal.md): the record plus seq, journal_id, kiosk_id,
-// boot_id, utc, mono_ms. Deterministic: the same entry always gives the same bytes.
+// boot_id, utc, mono_ms and at (= utc, DESIGN §13), keys sorted, no newline. Deterministic: the same
+// entry always gives the same bytes. It is what the fleet link publishes and the leaf of the
+// record's seq in the Merkle log (DESIGN §16).
 std::string toUploadLine(const JournalEntry& entry, const std::string& journalId);
+
+// The committed Merkle log: `size` leaves (= the highest seq appended) and their root.
+struct LogHead {
+    std::uint64_t size = 0;
+    tlog::Hash root = tlog::emptyRoot();
+};
+
+// A signed checkpoint as kept in the journal (DESIGN §16).
+struct StoredCheckpoint {
+    std::uint64_t size = 0;
+    std::string note;  // the C2SP signed note
+    UtcTime at{};      // when it was made
+};
 
 struct RetentionReport {
     std::uint64_t deletedByAge = 0;
@@ -70,7 +91,13 @@ public:
     // test.collectedAt. Errors are values (disk full, I/O error, a subject that is not a hex hash,
     // a malformed format/code): the caller must fail closed (see commitDecision). The journal
     // recovers by itself when the fault clears.
+    //
+    // The record's leaf (the hash of toUploadLine of the entry read() will return) and the log's
+    // compact range are written in the same transaction: a crash leaves log and records equal.
+    // Errors also when the log is out of step with the file (the next seq is taken).
     Result<std::int64_t> append(const DecisionRecord& record);
+    // Several records in one transaction (one fsync): tools and tests. All or none are stored.
+    Result<std::int64_t> appendBatch(const std::vector<DecisionRecord>& records);
 
     // A frame where a code was seen but not read. Counted in memory; written with the next append,
     // by flush(), or by itself at most once a minute.
@@ -83,7 +110,28 @@ public:
     Result<std::vector<JournalEntry>> read(std::int64_t fromSeq, std::size_t limit) const;
     // Deletes records past the age limit, then the oldest while the live pages exceed the size limit.
     // append() also does a bounded step of this every kRetentionEveryAppends appends.
+    //
+    // Only records below the latest checkpoint go (the cut is a checkpoint's size whose root the
+    // log, with the pruned prefix's compact range, still gives), so every later checkpoint stays
+    // verifiable; without checkpoints nothing is deleted. Checkpoints below the cut go with them.
     Result<RetentionReport> enforceRetention();
+
+    // --- the Merkle log and its checkpoints (DESIGN §16) --------------------------------------
+    LogHead logHead() const;
+    std::uint64_t prunedSize() const;  // records 1..prunedSize() were deleted by retention
+    // Extension lines every checkpoint of this log carries: the migration note (empty for a
+    // journal that had the log from its first record).
+    std::vector<std::string> checkpointExtensions() const;
+    // Keeps a signed checkpoint. Refused when `size` exceeds the committed log or the note is not a
+    // checkpoint of this log at that size (origin aside: the signer names it). A second note for a
+    // size already kept is ignored (false).
+    Result<bool> storeCheckpoint(const StoredCheckpoint& checkpoint);
+    Result<std::optional<StoredCheckpoint>> latestCheckpoint() const;
+    // Called after every committed append with the new log size, on the appending thread and under
+    // the journal's lock: it must only take note and return (the Checkpointer wakes its thread).
+    void setCommitListener(std::function<void(std::uint64_t size)> listener);
+    // The log's own work in the last append (line, leaf hash, range update; not the commit).
+    std::chrono::nanoseconds lastLogWork() const;
 
     bool recoveredFromDamage() const { return !damagedPath_.empty(); }
     const std::filesystem::path& damagedPath() const { return damagedPath_; }  // where the damaged file went
@@ -97,6 +145,8 @@ private:
     Journal(JournalOptions options, const Clock& clock);
     Result<RetentionReport> retentionStep(std::size_t maxRows);
     Status flushLocked();
+    Result<std::int64_t> appendLocked(const std::vector<DecisionRecord>& records);
+    Result<std::uint64_t> pruneTo(std::uint64_t cut);
 
     JournalOptions options_;
     const Clock& clock_;
@@ -108,6 +158,11 @@ private:
     std::uint64_t appendsSinceRetention_ = 0;
     std::map<std::int64_t, std::uint64_t> pendingDecodeFailures_;  // UTC hour → count
     MonoTime lastFlush_{};
+    tlog::CompactRange range_;   // the committed log (size = highest seq appended)
+    tlog::CompactRange pruned_;  // the pruned prefix
+    std::optional<Migration> migration_;
+    std::function<void(std::uint64_t)> commitListener_;
+    std::chrono::nanoseconds lastLogWork_{0};
 };
 
 // The fail-closed step of the kiosk loop: appends `record`; if that fails, turns the record into

@@ -5,35 +5,12 @@
 #include <limits>
 #include <map>
 
+#include "firmware/journal/Checkpoint.h"
+#include "firmware/journal/MerkleLog.h"
+#include "firmware/journal/RecordRow.h"
+
 namespace sentinel::journal::detail {
 namespace {
-
-// Stage flags stored as 8 characters, DESIGN §3 order: 'T' passed, 'F' failed, '-' not reached.
-std::optional<bool> stageFrom(char c) {
-    if (c == 'T') return true;
-    if (c == 'F') return false;
-    return std::nullopt;
-}
-
-Stages parseStages(const std::string& s) {
-    auto at = [&](std::size_t i) { return i < s.size() ? stageFrom(s[i]) : std::nullopt; };
-    Stages st;
-    st.prefix = at(0);
-    st.base45 = at(1);
-    st.inflate = at(2);
-    st.cbor = at(3);
-    st.signature = at(4);
-    st.keyUsage = at(5);
-    st.expiry = at(6);
-    st.policy = at(7);
-    return st;
-}
-
-TestType testTypeFrom(const std::string& s) {
-    if (s == "NAAT") return TestType::Naat;
-    if (s == "RAT") return TestType::Rat;
-    return TestType::Other;
-}
 
 // Nearest-rank percentile of sorted values: the smallest value with at least p % at or below it.
 double nearestRank(const std::vector<double>& sorted, double p) {
@@ -47,7 +24,11 @@ constexpr std::int64_t kMsPerHour = 3600 * 1000;
 // Columns added after version 1, in the order they were added (name, SQL type).
 constexpr std::pair<std::string_view, std::string_view> kAddedColumns[] = {
     {"overrides", "INTEGER"}, {"staff", "TEXT"},          {"route", "TEXT"},      {"risk_level", "TEXT"},
-    {"risk_list", "TEXT"},    {"policy_version", "TEXT"}, {"revocation", "TEXT"}, {"binding", "TEXT"}};
+    {"risk_list", "TEXT"},    {"policy_version", "TEXT"}, {"revocation", "TEXT"}, {"binding", "TEXT"},
+    {"leaf_hash", "BLOB"}};
+
+// Rows per read while migrating or verifying: bounded memory on a journal of millions of records.
+constexpr std::size_t kRowsPerChunk = 10000;
 
 }  // namespace
 
@@ -91,7 +72,8 @@ CREATE TABLE IF NOT EXISTS decisions (
     risk_list   TEXT,
     policy_version TEXT,
     revocation  TEXT,
-    binding     TEXT
+    binding     TEXT,
+    leaf_hash   BLOB
 );
 CREATE INDEX IF NOT EXISTS decisions_by_utc ON decisions(utc_ms);
 CREATE TABLE IF NOT EXISTS decode_failures (
@@ -108,6 +90,11 @@ CREATE TABLE IF NOT EXISTS upload_state (
     skipped        INTEGER NOT NULL DEFAULT 0
 );
 INSERT OR IGNORE INTO upload_state(id, acked_through) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    size   INTEGER PRIMARY KEY,
+    note   TEXT NOT NULL,
+    utc_ms INTEGER NOT NULL
+);
 )sql") + "PRAGMA user_version = " + std::to_string(kSchemaVersion) + ";\nCOMMIT;\n");
     if (!st) return st;
     // Older files: the columns added since (version 1 lacks overrides, version 2 the rest).
@@ -189,52 +176,159 @@ Result<JournalStats> computeStats(Connection& db, std::optional<UtcTime> since) 
 }
 
 Result<std::vector<JournalEntry>> readEntries(Connection& db, std::int64_t fromSeq, std::size_t limit) {
-    auto s = db.prepare(
-        "SELECT seq, utc_ms, mono_ms, boot_id, kiosk_id, format, decision, reason, test_type, test_age_h, "
-        "test_result, code, stages, decode_ms, verify_ms, backend_ms, total_ms, subject, overrides, "
-        "staff, route, risk_level, risk_list, policy_version, revocation, binding "
-        "FROM decisions WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
+    auto s = db.prepare("SELECT seq, " + recordColumnList() + " FROM decisions WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
     if (!s.valid()) return db.error("read");
     s.bind(1, fromSeq);
     s.bind(2, static_cast<std::int64_t>(limit));
     std::vector<JournalEntry> out;
     int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(decodeRow(s.columnInt(0), readRow(s, 1)));
+    if (rc != SQLITE_DONE) return db.error("read");
+    return out;
+}
+
+Result<std::vector<StoredRecord>> readStoredRecords(Connection& db, std::int64_t afterSeq, std::size_t limit) {
+    auto s = db.prepare("SELECT seq, " + recordColumnList() + ", leaf_hash FROM decisions WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    if (!s.valid()) return db.error("read");
+    s.bind(1, afterSeq);
+    s.bind(2, static_cast<std::int64_t>(limit));
+    std::vector<StoredRecord> out;
+    int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
-        JournalEntry e;
-        e.seq = s.columnInt(0);
-        e.utc = UtcTime{std::chrono::milliseconds{s.columnInt(1)}};
-        e.monoMs = s.columnInt(2);
-        e.bootId = s.columnText(3);
-        e.kioskId = s.columnText(4);
-        DecisionRecord& r = e.record;
-        r.format = s.columnOptText(5).value_or("");
-        r.decision = decisionFromString(s.columnText(6)).value_or(Decision::Refer);
-        r.reason = reasonFromString(s.columnText(7)).value_or(Reason::InternalError);
-        if (auto type = s.columnOptText(8)) {
-            TestSummary t;
-            t.type = testTypeFrom(*type);
-            t.ageHours = s.columnOptDouble(9).value_or(0.0);
-            t.result = s.columnOptText(10).value_or("unknown");
-            r.test = t;
-        }
-        r.code = s.columnOptText(11);
-        r.stages = parseStages(s.columnText(12));
-        r.latency.decodeMs = s.columnOptDouble(13);
-        r.latency.verifyMs = s.columnOptDouble(14);
-        r.latency.backendMs = s.columnOptDouble(15);
-        r.latency.totalMs = s.columnOptDouble(16);
-        r.subject = s.columnOptText(17).value_or("");
-        if (!s.columnIsNull(18)) r.overrides = s.columnInt(18);
-        r.staff = s.columnOptText(19);
-        r.route = s.columnOptText(20);
-        if (auto level = s.columnOptText(21)) r.risk = RiskOutcome{*level, s.columnOptText(22).value_or("")};
-        r.policyVersion = s.columnOptText(23).value_or("");
-        r.revocation = s.columnOptText(24);
-        r.binding = s.columnOptText(25);
-        out.push_back(std::move(e));
+        StoredRecord r;
+        r.seq = s.columnInt(0);
+        r.row = readRow(s, 1);
+        r.leafHash = readValue(s, 1 + static_cast<int>(kRecordColumns.size()));
+        out.push_back(std::move(r));
     }
     if (rc != SQLITE_DONE) return db.error("read");
     return out;
+}
+
+Result<std::optional<LogState>> readLogState(Connection& db) {
+    auto has = db.queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'tlog'");
+    if (!has) return has.error();
+    if (*has == 0) return std::optional<LogState>{};
+    auto s = db.prepare("SELECT size, range, pruned_size, pruned_range, migration FROM tlog WHERE id = 1");
+    if (!s.valid()) return db.error("log state");
+    const int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<LogState>{};
+    if (rc != SQLITE_ROW) return db.error("log state");
+    const auto size = s.columnInt(0), prunedSize = s.columnInt(2);
+    if (size < 0 || prunedSize < 0 || prunedSize > size) return makeError("log state: sizes out of order");
+    auto range = tlog::CompactRange::fromBytes(static_cast<std::uint64_t>(size), s.columnBlob(1));
+    auto pruned = tlog::CompactRange::fromBytes(static_cast<std::uint64_t>(prunedSize), s.columnBlob(3));
+    if (!range || !pruned) return makeError("log state: a compact range does not fit its size");
+    LogState st;
+    st.range = std::move(*range);
+    st.pruned = std::move(*pruned);
+    const std::string line = s.columnText(4);
+    if (!line.empty()) {
+        auto m = parseMigrationLine(line);
+        if (!m) return makeError("log state: unreadable migration note");
+        st.migration = std::move(*m);
+    }
+    return std::optional<LogState>{std::move(st)};
+}
+
+Result<std::vector<StoredCheckpoint>> readCheckpoints(Connection& db, std::uint64_t minSize) {
+    auto s = db.prepare("SELECT size, note, utc_ms FROM checkpoints WHERE size >= ?1 ORDER BY size");
+    if (!s.valid()) return db.error("checkpoints");
+    s.bind(1, static_cast<std::int64_t>(minSize));
+    std::vector<StoredCheckpoint> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        out.push_back({static_cast<std::uint64_t>(s.columnInt(0)), s.columnText(1),
+                       UtcTime{std::chrono::milliseconds{s.columnInt(2)}}});
+    }
+    if (rc != SQLITE_DONE) return db.error("checkpoints");
+    return out;
+}
+
+Result<LogState> migrateLog(Connection& db, const std::string& journalId) {
+    auto existing = readLogState(db);
+    if (!existing) return existing.error();
+    if (*existing) return std::move(**existing);
+    if (auto st = db.exec("BEGIN IMMEDIATE"); !st) return st.error();
+    auto fail = [&db](const std::string& what) -> Error {
+        Error e = db.error("log migration (" + what + ")");
+        db.rollbackIfInTransaction();
+        return e;
+    };
+    if (auto st = db.exec(R"sql(
+CREATE TABLE IF NOT EXISTS tlog (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    size         INTEGER NOT NULL,
+    range        BLOB NOT NULL,
+    pruned_size  INTEGER NOT NULL,
+    pruned_range BLOB NOT NULL,
+    migration    TEXT NOT NULL
+);)sql");
+        !st) {
+        return fail("create");
+    }
+    // Every seq ever handed out (AUTOINCREMENT remembers it after retention emptied the table).
+    auto last = db.queryInt(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'decisions'), 0), "
+        "coalesce((SELECT max(seq) FROM decisions), 0))");
+    if (!last) return fail("size");
+    LogState st;
+    Migration migration;
+    migration.size = *last;
+    const tlog::Hash absentLeaf = tlog::leafHash("");
+    bool leading = true;  // still in a prefix of absent seqs: that becomes the pruned prefix
+    auto absent = [&](std::int64_t seq) {
+        if (!migration.absent.empty() && migration.absent.back().to == seq - 1) {
+            migration.absent.back().to = seq;
+        } else {
+            migration.absent.push_back({seq, seq});
+        }
+        st.range.append(absentLeaf);
+        if (leading) st.pruned = st.range;
+    };
+    auto update = db.prepare("UPDATE decisions SET " + [] {
+        std::string set;
+        for (std::size_t i = 0; i < kRecordColumns.size(); ++i) set += std::string(kRecordColumns[i]) + " = ?" + std::to_string(i + 1) + ", ";
+        return set;
+    }() + "leaf_hash = ?" + std::to_string(kRecordColumns.size() + 1) + " WHERE seq = ?" + std::to_string(kRecordColumns.size() + 2));
+    if (!update.valid()) return fail("prepare");
+    std::int64_t next = 1;
+    for (;;) {
+        auto chunk = readStoredRecords(db, next - 1, kRowsPerChunk);
+        if (!chunk) {
+            db.rollbackIfInTransaction();
+            return chunk.error();
+        }
+        if (chunk->empty()) break;
+        for (const auto& r : *chunk) {
+            while (next < r.seq) absent(next++);
+            leading = false;
+            // Stored as the line gives it (older firmware kept more digits than the line prints).
+            const JournalEntry entry = decodeRow(r.seq, encodeRow(decodeRow(r.seq, r.row)));
+            const tlog::Hash leaf = tlog::leafHash(toUploadLine(entry, journalId));
+            bindRow(update, 1, encodeRow(entry));
+            update.bindBlob(static_cast<int>(kRecordColumns.size()) + 1, tlog::bytesOf(leaf));
+            update.bind(static_cast<int>(kRecordColumns.size()) + 2, r.seq);
+            if (update.step() != SQLITE_DONE) return fail("update");
+            update.reset();
+            st.range.append(leaf);
+            ++next;
+        }
+    }
+    while (next <= *last) absent(next++);
+    if (*last > 0) st.migration = migration;
+    auto ins = db.prepare("INSERT INTO tlog(id, size, range, pruned_size, pruned_range, migration) VALUES (1, ?1, ?2, ?3, ?4, ?5)");
+    ins.bind(1, static_cast<std::int64_t>(st.range.size()));
+    ins.bindBlob(2, st.range.toBytes());
+    ins.bind(3, static_cast<std::int64_t>(st.pruned.size()));
+    ins.bindBlob(4, st.pruned.toBytes());
+    ins.bind(5, st.migration ? formatMigrationLine(*st.migration) : std::string());
+    if (ins.step() != SQLITE_DONE) return fail("insert");
+    if (auto c = db.exec("COMMIT"); !c) {
+        db.rollbackIfInTransaction();
+        return c.error();
+    }
+    return st;
 }
 
 }  // namespace sentinel::journal::detail

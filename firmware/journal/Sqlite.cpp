@@ -39,6 +39,9 @@ void Statement::bind(int index, const std::optional<double>& value) {
     }
 }
 void Statement::bindNull(int index) { sqlite3_bind_null(stmt_, index); }
+void Statement::bindBlob(int index, std::string_view bytes) {
+    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+}
 
 int Statement::step() { return stmt_ ? sqlite3_step(stmt_) : SQLITE_MISUSE; }
 
@@ -64,6 +67,13 @@ std::optional<double> Statement::columnOptDouble(int column) const {
 std::optional<std::string> Statement::columnOptText(int column) const {
     if (columnIsNull(column)) return std::nullopt;
     return columnText(column);
+}
+
+int Statement::columnType(int column) const { return sqlite3_column_type(stmt_, column); }
+std::string Statement::columnBlob(int column) const {
+    const auto* data = sqlite3_column_blob(stmt_, column);
+    if (!data) return {};
+    return std::string(static_cast<const char*>(data), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
 Connection::~Connection() { close(); }

@@ -33,6 +33,7 @@ public:
     void bind(int index, std::string_view text);
     void bind(int index, const std::optional<double>& value);
     void bindNull(int index);
+    void bindBlob(int index, std::string_view bytes);
 
     // SQLITE_ROW, SQLITE_DONE or an error code.
     int step();
@@ -44,6 +45,8 @@ public:
     bool columnIsNull(int column) const;
     std::optional<double> columnOptDouble(int column) const;
     std::optional<std::string> columnOptText(int column) const;
+    int columnType(int column) const;  // SQLITE_NULL, SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB
+    std::string columnBlob(int column) const;
 
 private:
     sqlite3_stmt* stmt_ = nullptr;

@@ -202,22 +202,20 @@ TEST_F(MqttLinkTest, EveryCommittedRecordArrivesExactlyAsCommittedInSeqOrder) {
     ASSERT_TRUE(sub->waitFor([](const auto& m) { return hasAll(m, 50); }));
     EXPECT_TRUE(completeInOrder(seqsOf(sub->messages()), 50));
 
-    // Exactly as committed: the journal's upload line plus `at`.
+    // Exactly as committed, byte for byte: the journal's upload line (it carries `at`), which is
+    // the record's leaf in the Merkle log (DESIGN §16) — auditors hash these very bytes.
     auto entries = journal_->read(1, 100);
     ASSERT_TRUE(entries);
     std::map<std::int64_t, std::string> expected;
-    for (const auto& e : *entries) {
-        auto j = nlohmann::json::parse(journal::toUploadLine(e, journal_->journalId()));
-        j["at"] = formatRfc3339(e.utc);
-        expected[e.seq] = j.dump();
-    }
+    for (const auto& e : *entries) expected[e.seq] = journal::toUploadLine(e, journal_->journalId());
     for (const auto& m : sub->messages()) {
         if (m.topic != "sentinel/v1/KIOSK-01/decisions") continue;
         std::istringstream in(m.payload);
         std::string line;
         while (std::getline(in, line)) {
             auto j = nlohmann::json::parse(line);
-            EXPECT_EQ(expected.at(j.at("seq").get<std::int64_t>()), j.dump());
+            EXPECT_EQ(expected.at(j.at("seq").get<std::int64_t>()), line);
+            EXPECT_EQ(j.at("utc"), j.at("at"));
             EXPECT_EQ(kKiosk, j.at("kiosk_id"));
         }
     }

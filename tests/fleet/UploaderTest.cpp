@@ -191,6 +191,8 @@ TEST_F(UploaderTest, RecordsDeletedByRetentionBeforeUploadAreCountedAsSkipped) {
     journal_.reset();
     journal_ = std::move(Journal::open(o, clock_)).value();
     appendN(5);
+    // Retention prunes only what a checkpoint covers (DESIGN §16).
+    ASSERT_TRUE(sentinel::journal::testing::checkpointNow(*journal_, sentinel::journal::testing::testSigner(), clock_.now()));
     clock_.advance(2h);
     appendN(2);
     ASSERT_TRUE(journal_->enforceRetention());

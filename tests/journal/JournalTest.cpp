@@ -19,6 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 using sentinel::testing::ManualClock;
 using sentinel::testing::TempDir;
+using testing::checkpointNow;
 using testing::filesContaining;
 using testing::makeRecord;
 
@@ -39,6 +40,7 @@ protected:
 
     TempDir dir_;
     ManualClock clock_;
+    NoteSigner signer_ = testing::testSigner();
 };
 
 constexpr Reason kMix[] = {Reason::Ok, Reason::Ok, Reason::TestTooOld, Reason::Ok, Reason::SignatureInvalid,
@@ -88,6 +90,7 @@ TEST_F(JournalTest, SequenceIsNeverReusedAfterRetentionEmptiesTheJournal) {
     o.retainAge = std::chrono::hours{1};
     auto j = openJournal(o);
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(j->append(makeRecord(Reason::Ok, 5)));
+    ASSERT_TRUE(checkpointNow(*j, signer_, clock_.now()));  // retention prunes only what a checkpoint covers
     clock_.advance(2h);
     auto r = j->enforceRetention();
     ASSERT_TRUE(r);
@@ -295,8 +298,10 @@ TEST_F(JournalTest, RetentionByAgeDeletesOnlyOldRecords) {
     o.retainAge = std::chrono::hours{24 * 90};
     auto j = openJournal(o);
     for (int i = 0; i < 30; ++i) ASSERT_TRUE(j->append(makeRecord(Reason::Ok, 5)));
+    ASSERT_TRUE(checkpointNow(*j, signer_, clock_.now()));
     clock_.advance(std::chrono::hours{24 * 60});
     for (int i = 0; i < 20; ++i) ASSERT_TRUE(j->append(makeRecord(Reason::TestTooOld, 5)));
+    ASSERT_TRUE(checkpointNow(*j, signer_, clock_.now()));
     clock_.advance(std::chrono::hours{24 * 31});  // first batch is now 91 days old, second 31
     auto r = j->enforceRetention();
     ASSERT_TRUE(r);
@@ -313,7 +318,12 @@ TEST_F(JournalTest, RetentionBySizeKeepsTheNewestWithinTheLimit) {
     o.retainMaxBytes = 96 * 1024;
     auto j = openJournal(o);
     constexpr int kN = 2000;  // ≈ 400 KiB of rows and index: four times the limit
-    for (int i = 0; i < kN; ++i) ASSERT_TRUE(j->append(makeRecord(Reason::Ok, 5, std::string(64, 'd'))));
+    for (int i = 0; i < kN; ++i) {
+        ASSERT_TRUE(j->append(makeRecord(Reason::Ok, 5, std::string(64, 'd'))));
+        if ((i + 1) % 50 == 0) {
+            ASSERT_TRUE(checkpointNow(*j, signer_, clock_.now()));
+        }
+    }
     ASSERT_TRUE(j->enforceRetention());
     auto s = j->stats(std::nullopt);
     ASSERT_TRUE(s);
@@ -330,7 +340,12 @@ TEST_F(JournalTest, AppendAppliesRetentionOnItsOwn) {
     auto o = options();
     o.retainMaxBytes = 96 * 1024;
     auto j = openJournal(o);
-    for (int i = 0; i < 2000; ++i) ASSERT_TRUE(j->append(makeRecord(Reason::Ok, 5, std::string(64, 'e'))));
+    for (int i = 0; i < 2000; ++i) {
+        ASSERT_TRUE(j->append(makeRecord(Reason::Ok, 5, std::string(64, 'e'))));
+        if ((i + 1) % 50 == 0) {
+            ASSERT_TRUE(checkpointNow(*j, signer_, clock_.now()));
+        }
+    }
     j.reset();
     EXPECT_LT(std::filesystem::file_size(o.path), 3 * o.retainMaxBytes);
 }

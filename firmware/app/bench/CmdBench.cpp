@@ -11,6 +11,7 @@ constexpr const char* kHelp = R"HELP(Usage: sentinel bench decode --manifest TSV
        sentinel bench rules --rules PATH [--country CC] [--decisions N] [--json]
        sentinel bench staff [--json] [--presentations N] [--hostile N]
        sentinel bench revocation [--entries N] [--json]
+       sentinel bench journal [--json] [--appends N] [--verify-records N] [--dir DIR]
 
 decode    decode benchmark: each manifest image is held before the live engine as a still scene
           for up to 15 frames; prints decoded count, frames-to-read and per-frame ms overall and per
@@ -27,6 +28,8 @@ staff     staff override and status round trips over the control socket, and the
           with a quiet and a hostile socket. `sentinel bench staff --help` for details.
 revocation  the revocation index (§17): resident memory, lookup µs, load + verify + swap ms, false
           positives, offline decision with and without it. `sentinel bench revocation --help`.
+journal   the journal's Merkle log: its work per append, append with and without it, checkpoint
+          signing, `journal verify` of 1 M records. `sentinel bench journal --help` for details.
 )HELP";
 
 }  // namespace
@@ -36,6 +39,7 @@ int cmdBenchScreen(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBenchRules(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBenchStaff(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBenchRevocation(const std::vector<std::string>& args, CliContext& ctx);
+int cmdBenchJournal(const std::vector<std::string>& args, CliContext& ctx);
 
 int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
@@ -49,6 +53,7 @@ int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv[0] == "rules") return cmdBenchRules(rest, ctx);
     if (argv[0] == "staff") return cmdBenchStaff(rest, ctx);
     if (argv[0] == "revocation") return cmdBenchRevocation(rest, ctx);
+    if (argv[0] == "journal") return cmdBenchJournal(rest, ctx);
     ctx.err << "sentinel bench: unknown benchmark '" << argv[0] << "'\n\n" << kHelp;
     return kExitUsage;
 }
