@@ -1,0 +1,159 @@
+#include "firmware/mrz/MrzReader.h"
+
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+
+#include "firmware/mrz/BandFinder.h"
+#include "firmware/mrz/OcrB.h"
+#include "firmware/mrz/ZoneReader.h"
+
+namespace sentinel::mrz {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::microseconds;
+
+// First estimate of one band's read (measured on the development seed: 3–7 ms); then the running
+// mean of measured reads.
+constexpr microseconds kFirstReadEstimate{5000};
+constexpr double kEstimateWeight = 0.2;
+// Bands read and failed on the previous frame go last on this one when their centres are this
+// close (frame pixels): a page that does not read must not starve another band.
+constexpr double kSameBandDistancePx = 40.0;
+
+microseconds since(Clock::time_point t0) { return std::chrono::duration_cast<microseconds>(Clock::now() - t0); }
+
+cv::Mat wrap(const GrayView& v) {
+    return cv::Mat(v.heightPx, v.widthPx, CV_8UC1, const_cast<std::uint8_t*>(v.data), std::size_t(v.strideBytes));
+}
+
+}  // namespace
+
+bool MrzRead::sameText(const MrzRead& other) const {
+    if (format != other.format || lines.size() != other.lines.size()) return false;
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        if (!(lines[i] == other.lines[i])) return false;
+    return true;
+}
+
+struct MrzReader::Impl {
+    ReaderOptions options;
+    detail::GlyphTemplates glyphs;
+    ReadReport report;
+    long long frameCount = 0;
+    microseconds readEstimate = kFirstReadEstimate;
+    std::vector<cv::Point2f> failedLastFrame;
+
+    // Reads one band; the read if every check passes and every character clears the floor.
+    std::optional<MrzRead> readBand(const cv::Mat& gray, const detail::Band& band, bool soft) {
+        report.bandsRead++;
+        detail::ZoneAttempt attempt = detail::readZone(gray, band, glyphs, soft);
+        if (attempt.outcome != detail::ZoneOutcome::Read || !attempt.read) return std::nullopt;
+        report.zonesFound++;
+        detail::ZoneRead& zone = *attempt.read;
+        std::vector<std::string_view> views;
+        for (const auto& l : zone.lines) views.push_back(l.view());
+        auto parsed = parseMrz(views);
+        if (!parsed || !parsed->checks.all()) {
+            report.checksFailed++;
+            return std::nullopt;
+        }
+        const bool confident = std::all_of(zone.scores.begin(), zone.scores.end(), [&](const detail::CharScore& s) {
+            return s.best >= options.minCharScore && s.margin >= options.minCharMargin;
+        });
+        if (!confident) {
+            report.belowConfidence++;
+            return std::nullopt;
+        }
+        MrzRead read;
+        read.format = zone.format;
+        read.lines = std::move(zone.lines);
+        read.parsed = std::move(*parsed);
+        read.pitchPx = zone.pitchPx;
+        return read;
+    }
+
+    std::optional<MrzRead> run(const GrayView& view, bool still) {
+        const auto t0 = Clock::now();
+        report = ReadReport{};
+        if (view.empty()) return std::nullopt;
+        const cv::Mat gray = wrap(view);
+        std::vector<detail::Band> bands = detail::findBands(gray, options.maxBands);
+        report.bandsFound = int(bands.size());
+        report.searchTime = since(t0);
+        // Bands that failed on the previous frame go last.
+        std::stable_partition(bands.begin(), bands.end(), [&](const detail::Band& b) {
+            return std::none_of(failedLastFrame.begin(), failedLastFrame.end(), [&](const cv::Point2f& p) {
+                return cv::norm(p - b.box.center) < kSameBandDistancePx;
+            });
+        });
+        std::vector<cv::Point2f> failed;
+        std::optional<MrzRead> result;
+        const bool soft = frameCount++ % 2 != 0;
+        for (std::size_t i = 0; i < bands.size() && !result; ++i) {
+            if (!still && i > 0 && since(t0) + readEstimate > options.frameBudget) break;
+            const auto r0 = Clock::now();
+            for (bool variant : still ? std::vector<bool>{false, true} : std::vector<bool>{soft}) {
+                result = readBand(gray, bands[i], variant);
+                if (result) break;
+            }
+            const microseconds cost = since(r0);
+            readEstimate = microseconds(
+                std::lround((1 - kEstimateWeight) * double(readEstimate.count()) + kEstimateWeight * double(cost.count())));
+            if (!result) failed.push_back(bands[i].box.center);
+        }
+        failedLastFrame = std::move(failed);
+        report.read = result.has_value();
+        report.elapsed = since(t0);
+        return result;
+    }
+};
+
+MrzReader::MrzReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MrzReader::~MrzReader() = default;
+MrzReader::MrzReader(MrzReader&&) noexcept = default;
+MrzReader& MrzReader::operator=(MrzReader&&) noexcept = default;
+
+Result<MrzReader> MrzReader::create(ReaderOptions options) {
+    auto glyphs = detail::renderTemplates(options.fontPath);
+    if (!glyphs) return glyphs.error();
+    auto impl = std::make_unique<Impl>();
+    impl->options = std::move(options);
+    impl->glyphs = std::move(*glyphs);
+    return MrzReader(std::move(impl));
+}
+
+std::optional<MrzRead> MrzReader::readFrame(const GrayView& frame) {
+    try {
+        return impl_->run(frame, false);
+    } catch (const cv::Exception&) {
+        return std::nullopt;  // an OpenCV failure on a strange frame is "nothing read"
+    }
+}
+
+std::optional<MrzRead> MrzReader::readStill(const GrayView& image) {
+    try {
+        return impl_->run(image, true);
+    } catch (const cv::Exception&) {
+        return std::nullopt;
+    }
+}
+
+int MrzReader::countBands(const GrayView& frame) {
+    if (frame.empty()) return 0;
+    try {
+        return int(detail::findBands(wrap(frame), impl_->options.maxBands).size());
+    } catch (const cv::Exception&) {
+        return 0;
+    }
+}
+
+void MrzReader::reset() {
+    impl_->frameCount = 0;
+    impl_->failedLastFrame.clear();
+}
+
+const ReadReport& MrzReader::lastReport() const { return impl_->report; }
+
+}  // namespace sentinel::mrz
