@@ -22,6 +22,9 @@ constexpr int kSmoothHeightPx = 3;
 // pitch in daylight gives 25–60, sensor noise 2–3) and kEnergyOverMean times the frame's mean.
 constexpr double kMinEnergy = 9.0;
 constexpr double kEnergyOverMean = 2.5;
+// Energy columns taller than this (search pixels) are edges: a TD1 zone at 10 px pitch is about 22
+// high with the smoothing, a line at 26 px pitch 17.
+constexpr int kEdgeHeightPx = 31;
 // Closing that joins the characters of a line (gaps of a wide glyph pair at 26 px pitch) and the
 // lines of an MRZ at small pitches (at large pitches they stay apart and are merged as bands).
 constexpr int kCloseWidthPx = 15;
@@ -73,13 +76,24 @@ cv::RotatedRect merged(const cv::RotatedRect& a, const cv::RotatedRect& b) {
 }  // namespace
 
 std::vector<Band> findBands(const cv::Mat& gray, int maxBands) {
-    cv::Mat small, gx16, gx, energy, mask;
+    cv::Mat small, gx16, gx, signedSum, energy, mask;
     cv::resize(gray, small, cv::Size(gray.cols / kSearchScale, gray.rows / kSearchScale), 0, 0, cv::INTER_AREA);
     cv::Sobel(small, gx16, CV_16S, 1, 0, 3);
+    // Text energy: the gradient's magnitude, less what of it is one edge's (a window over text holds
+    // rising and falling edges that cancel in the signed sum; a window over one edge does not).
+    const cv::Size window(kSmoothWidthPx, kSmoothHeightPx);
     cv::convertScaleAbs(gx16, gx, kGradientScale);
-    cv::blur(gx, energy, cv::Size(kSmoothWidthPx, kSmoothHeightPx));
+    cv::blur(gx, energy, window);
+    cv::blur(gx16, signedSum, window);
+    cv::convertScaleAbs(signedSum, signedSum, kGradientScale);
+    cv::subtract(energy, signedSum, energy);
     const double threshold = std::max(kMinEnergy, kEnergyOverMean * cv::mean(energy)[0]);
     cv::threshold(energy, mask, threshold, 255, cv::THRESH_BINARY);
+    // Tall thin columns are the vertical edges of the page, the photo or the scene, not text: they
+    // would join a zone to its page's edge.
+    cv::Mat columns;
+    cv::morphologyEx(mask, columns, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, kEdgeHeightPx)));
+    mask -= columns;
     cv::morphologyEx(mask, mask, cv::MORPH_CLOSE,
                      cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kCloseWidthPx, kCloseHeightPx)));
     std::vector<std::vector<cv::Point>> contours;

@@ -21,6 +21,8 @@ constexpr double kEstimateWeight = 0.2;
 // Bands read and failed on the previous frame go last on this one when their centres are this
 // close (frame pixels): a page that does not read must not starve another band.
 constexpr double kSameBandDistancePx = 40.0;
+// Successive frames classify with the best and the runner-up template level in turn.
+constexpr int kVariants = 2;
 
 microseconds since(Clock::time_point t0) { return std::chrono::duration_cast<microseconds>(Clock::now() - t0); }
 
@@ -46,9 +48,9 @@ struct MrzReader::Impl {
     std::vector<cv::Point2f> failedLastFrame;
 
     // Reads one band; the read if every check passes and every character clears the floor.
-    std::optional<MrzRead> readBand(const cv::Mat& gray, const detail::Band& band, bool soft) {
+    std::optional<MrzRead> readBand(const cv::Mat& gray, const detail::Band& band, int variant) {
         report.bandsRead++;
-        detail::ZoneAttempt attempt = detail::readZone(gray, band, glyphs, soft);
+        detail::ZoneAttempt attempt = detail::readZone(gray, band, glyphs, variant);
         if (attempt.outcome != detail::ZoneOutcome::Read || !attempt.read) return std::nullopt;
         report.zonesFound++;
         detail::ZoneRead& zone = *attempt.read;
@@ -90,12 +92,12 @@ struct MrzReader::Impl {
         });
         std::vector<cv::Point2f> failed;
         std::optional<MrzRead> result;
-        const bool soft = frameCount++ % 2 != 0;
+        const int variant = int(frameCount++ % kVariants);
         for (std::size_t i = 0; i < bands.size() && !result; ++i) {
             if (!still && i > 0 && since(t0) + readEstimate > options.frameBudget) break;
             const auto r0 = Clock::now();
-            for (bool variant : still ? std::vector<bool>{false, true} : std::vector<bool>{soft}) {
-                result = readBand(gray, bands[i], variant);
+            for (int v : still ? std::vector<int>{0, 1} : std::vector<int>{variant}) {
+                result = readBand(gray, bands[i], v);
                 if (result) break;
             }
             const microseconds cost = since(r0);

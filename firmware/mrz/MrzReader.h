@@ -9,8 +9,8 @@
 //   read is not yet an acceptance: MrzTracker accepts a read two frames agree on.
 // - readFrame() always runs the cheap band search (≈ 1–2 ms on 1280 × 720) and reads bands until the
 //   frame budget is spent (the first band of a frame is always read); bands not reached are found
-//   again on the next frame. Successive frames alternate the sharp and the soft glyph templates, so
-//   two agreeing reads of a still scene come from two different classifications.
+//   again on the next frame. Successive frames alternate between the two template defocus levels that fit the
+//   zone best, so two agreeing reads of a still scene come from two different classifications.
 // - MRZ text is personal data: it lives in SecretStrings, is never logged, and lastReport() holds
 //   none of it.
 // - Not thread-safe: one reader per camera stream.
@@ -78,7 +78,7 @@ public:
 
     // Live stream: one camera frame, bounded work (see the contract above).
     std::optional<MrzRead> readFrame(const GrayView& frame);
-    // Still image: every band found, both template sets, no budget.
+    // Still image: every band found, both template levels, no budget.
     std::optional<MrzRead> readStill(const GrayView& image);
     // Only the band search: the number of MRZ-like text bands in the frame (what readFrame costs on
     // a frame without a document, measured alone).

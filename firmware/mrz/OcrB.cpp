@@ -11,20 +11,17 @@ namespace {
 // Templates are rendered at this multiple of the cell and area-averaged down (a sensor integrates
 // light over each pixel).
 constexpr int kRenderScale = 8;
-// The soft set: Gaussian defocus in cell pixels (about half an OCR-B stroke at the cell's scale).
-constexpr double kSoftSigmaPx = 0.7;
 // Grey level under which a rendered pixel counts as ink when checking a glyph exists.
 constexpr double kMinInkSum = 1.0;
 
-void normalise(const cv::Mat& ink, Template& out) {
+// Writes `ink` (a cell) zero-mean and unit-norm into row `row` of `set`.
+void normalise(const cv::Mat& ink, cv::Mat& set, int row) {
     cv::Mat f;
     ink.convertTo(f, CV_32F);
-    const cv::Scalar mean = cv::mean(f);
-    f -= mean[0];
+    f -= cv::mean(f)[0];
     const double norm = cv::norm(f);
     if (norm > 0) f /= norm;
-    for (int y = 0; y < kCellHeightPx; ++y)
-        for (int x = 0; x < kCellWidthPx; ++x) out[std::size_t(y * kCellWidthPx + x)] = f.at<float>(y, x);
+    f.reshape(1, 1).copyTo(set.row(row));
 }
 
 }  // namespace
@@ -47,6 +44,7 @@ Result<GlyphTemplates> renderTemplates(const std::string& fontPath) {
     // Baseline so that the middle of the capital height is the cell's middle.
     const int baseline = int(std::lround(cellH / 2.0 + kCapHeightPerEm * emPx / 2.0));
     GlyphTemplates out;
+    for (auto& level : out.levels) level = cv::Mat::zeros(kGlyphCount, kCellPixels, CV_32F);
     for (int g = 0; g < kGlyphCount; ++g) {
         cv::Mat canvas(cellH, cellW, CV_8UC3, cv::Scalar::all(255));
         try {
@@ -60,11 +58,12 @@ Result<GlyphTemplates> renderTemplates(const std::string& fontPath) {
         cv::Mat ink = 255 - gray;
         if (cv::sum(ink)[0] / 255.0 < kMinInkSum) return makeError("the font " + fontPath + " lacks an MRZ glyph");
         cv::resize(ink, small, cv::Size(kCellWidthPx, kCellHeightPx), 0, 0, cv::INTER_AREA);
-        normalise(small, out.sharp[std::size_t(g)]);
-        cv::Mat soft;
-        small.convertTo(soft, CV_32F);
-        cv::GaussianBlur(soft, soft, cv::Size(), kSoftSigmaPx);
-        normalise(soft, out.soft[std::size_t(g)]);
+        for (std::size_t level = 0; level < kBlurLevelsPx.size(); ++level) {
+            cv::Mat blurred;
+            small.convertTo(blurred, CV_32F);
+            if (kBlurLevelsPx[level] > 0) cv::GaussianBlur(blurred, blurred, cv::Size(), kBlurLevelsPx[level]);
+            normalise(blurred, out.levels[level], g);
+        }
     }
     return out;
 }

@@ -30,11 +30,14 @@ inline constexpr double kAdvancePerEm = 0.714;
 inline constexpr double kCapHeightPerEm = 0.72;
 
 // Templates: ink (1 = black) of each glyph in a cell, zero mean and unit norm, so that a dot
-// product with a zero-mean patch over its norm is the normalised cross-correlation.
-using Template = std::array<float, kCellPixels>;
+// product with a zero-mean, unit-norm patch is the normalised cross-correlation. A set is a
+// kGlyphCount × kCellPixels CV_32F matrix, one glyph a row in kAlphabet order.
+using TemplateSet = cv::Mat;
+// Defocus levels the templates are rendered at: Gaussian sigma in cell pixels (0: area-sampled from
+// a high-resolution rendering; the largest, 0.18 pitch, is the development seed's strongest blur).
+inline constexpr std::array<double, 4> kBlurLevelsPx{0.0, 0.8, 1.4, 2.1};
 struct GlyphTemplates {
-    std::array<Template, kGlyphCount> sharp;  // area-sampled from a high-resolution rendering
-    std::array<Template, kGlyphCount> soft;   // the same under a defocus of about half a stroke
+    std::array<TemplateSet, kBlurLevelsPx.size()> levels;
 };
 
 // Renders the templates from an OpenType/TrueType font (cv::freetype). Error when the font cannot

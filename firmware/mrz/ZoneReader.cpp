@@ -20,7 +20,7 @@ constexpr double kMarginAlongPitches = 2.0;
 constexpr double kMarginAcrossPitches = 3.5;
 // Ink: a grey closing (black-hat) over this share of a pitch fills OCR-B strokes (0.13 pitch wide,
 // more when blurred) but not the dark areas a page's edge, a photo or the scene behind present.
-constexpr double kStrokeWindowPitches = 0.7;
+constexpr double kStrokeWindowPitches = 1.0;
 // Skew search: ± kSkewRangeDeg in kSkewStepDeg, then ± one step in kSkewFineStepDeg.
 constexpr double kSkewRangeDeg = 2.5;
 constexpr double kSkewStepDeg = 0.25;
@@ -31,6 +31,9 @@ constexpr double kLineRowShare = 0.3;
 // column, joined across gaps of up to kLineGapPitches.
 constexpr double kLineColumnShare = 0.2;
 constexpr double kLineColumnPercentile = 0.9;
+// Profiles are measured above their noise floor: the level of the lowest 5 % (the cut-out's margins
+// hold no text; in low light the black-hat of sensor noise is a fifth of the text's ink).
+constexpr double kNoiseFloorPercentile = 0.05;
 constexpr double kLineGapPitches = 1.5;
 // OCR-B side bearings: a glyph's ink starts about this share of the pitch into its cell (measured
 // on OCRB.otf: 0.14–0.17 for full-width glyphs).
@@ -43,7 +46,9 @@ constexpr double kMaxLengthSpread = 0.15;  // lines of one zone: the longest ext
 // Strip margins (cell pixels) and the grid refinement's search.
 constexpr int kStripMarginX = kCellWidthPx;
 constexpr int kStripMarginY = 4;
-constexpr int kStripStrokeWindowPx = 9;  // 0.75 of a cell: wider than a blurred stroke, narrower than a glyph
+constexpr int kStripInkWindowPx = kCellWidthPx + 5;  // a glyph blurred by the largest template level fits
+// Template levels are ranked on every kLevelSampleStep-th cell of the zone.
+constexpr int kLevelSampleStep = 8;
 // Grid search: offset over one pitch in kOffsetSteps, pitch within ±kPitchSearch in kPitchSteps
 // each way, pitch change over the line within ±kPitchChangeSearch; then a finer pass.
 constexpr int kOffsetSteps = 16;
@@ -60,6 +65,7 @@ constexpr double kSameExtentPitches = 0.3;
 // Classification shifts (cell pixels).
 constexpr int kShiftX = 1;
 constexpr int kShiftY = 2;
+constexpr int kShifts = (2 * kShiftX + 1) * (2 * kShiftY + 1);
 // Re-sample a strip whose ink centroid is off its middle row by more than this (cell pixels).
 constexpr double kRecentreRows = 0.3;
 
@@ -72,14 +78,26 @@ struct Line {
     double length() const { return x1 - x0; }
 };
 
+// The value below which a share `p` (0…1) of `v` lies.
+double percentileOf(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    const auto k = std::size_t(p * double(v.size() - 1));
+    std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(k), v.end());
+    return v[k];
+}
+
 // Row profile of `ink` (CV_8U) sheared by `slope` rows per column about the middle column.
 std::vector<double> rowProfile(const cv::Mat& ink, double slope) {
     std::vector<double> p(std::size_t(ink.rows), 0.0);
     const double mid = ink.cols / 2.0;
-    for (int x = 0; x < ink.cols; ++x) {
-        const int shift = int(std::lround((x - mid) * slope));
-        const int y0 = std::max(0, -shift), y1 = std::min(ink.rows, ink.rows - shift);
-        for (int y = y0; y < y1; ++y) p[std::size_t(y)] += ink.at<std::uint8_t>(y + shift, x);
+    std::vector<int> shift(std::size_t(ink.cols));
+    for (int x = 0; x < ink.cols; ++x) shift[std::size_t(x)] = int(std::lround((x - mid) * slope));
+    for (int y = 0; y < ink.rows; ++y) {
+        const std::uint8_t* row = ink.ptr<std::uint8_t>(y);
+        for (int x = 0; x < ink.cols; ++x) {
+            const int t = y - shift[std::size_t(x)];
+            if (t >= 0 && t < ink.rows) p[std::size_t(t)] += row[x];
+        }
     }
     return p;
 }
@@ -116,9 +134,10 @@ std::vector<Line> findLines(const cv::Mat& ink, double slope, double pitchGuess)
         smooth[y] = (a + 2 * p[y] + b) / 4;
     }
     const double peak = *std::max_element(smooth.begin(), smooth.end());
+    const double floor = percentileOf(smooth, kNoiseFloorPercentile);
     std::vector<Line> lines;
-    if (peak <= 0) return lines;
-    const double threshold = kLineRowShare * peak;
+    if (peak <= floor) return lines;
+    const double threshold = floor + kLineRowShare * (peak - floor);
     for (int y = 0; y < int(smooth.size());) {
         if (smooth[std::size_t(y)] <= threshold) {
             ++y;
@@ -157,10 +176,8 @@ std::vector<Line> findLines(const cv::Mat& ink, double slope, double pitchGuess)
             if (x >= box) run -= col[std::size_t(x - box)];
             sm[std::size_t(std::max(0, x - box / 2))] = run / box;
         }
-        std::vector<double> sorted = sm;
-        const auto k = std::size_t(kLineColumnPercentile * double(sorted.size() - 1));
-        std::nth_element(sorted.begin(), sorted.begin() + std::ptrdiff_t(k), sorted.end());
-        const double thr = kLineColumnShare * sorted[k];
+        const double colFloor = percentileOf(sm, kNoiseFloorPercentile);
+        const double thr = colFloor + kLineColumnShare * (percentileOf(sm, kLineColumnPercentile) - colFloor);
         // Longest run of inked columns, joining gaps shorter than kLineGapPitches.
         const int maxGap = int(kLineGapPitches * pitchGuess);
         int bestStart = -1, bestEnd = -1, start = -1, lastInk = -1;
@@ -338,11 +355,11 @@ cv::Mat sampleStrip(const cv::Mat& roi, const Grid& g, double centreY, double sl
     return strip;
 }
 
-// Ink of a strip (CV_32F): the strokes a grey closing over kStripStrokeWindowPx fills.
+// Ink of a strip (CV_32F): what a grey closing over a window wider than a (blurred) glyph fills.
 cv::Mat stripInk(const cv::Mat& strip) {
     cv::Mat ink;
     cv::morphologyEx(strip, ink, cv::MORPH_BLACKHAT,
-                     cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kStripStrokeWindowPx, kStripStrokeWindowPx)));
+                     cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kStripInkWindowPx, strip.rows)));
     ink.convertTo(ink, CV_32F);
     return ink;
 }
@@ -364,56 +381,85 @@ std::vector<int> allowedGlyphs(MrzFormat format, int line, int column) {
     return out;
 }
 
-// Classifies every cell of a strip's ink; appends characters to `text` and scores to `scores`.
-void classify(const cv::Mat& ink, MrzFormat format, int line, const std::array<Template, kGlyphCount>& templates,
-              std::string& text, std::vector<CharScore>& scores) {
-    const int chars = lineLength(format);
-    std::array<float, kCellPixels> patch{};
-    for (int i = 0; i < chars; ++i) {
-        const std::vector<int> glyphs = allowedGlyphs(format, line, i);
-        std::array<float, kGlyphCount> best;
-        best.fill(-2.0f);
-        for (int dy = -kShiftY; dy <= kShiftY; ++dy) {
-            for (int dx = -kShiftX; dx <= kShiftX; ++dx) {
-                const int x0 = kStripMarginX + i * kCellWidthPx + dx, y0 = kStripMarginY + dy;
-                double sum = 0;
-                for (int y = 0; y < kCellHeightPx; ++y) {
-                    const float* row = ink.ptr<float>(y0 + y) + x0;
-                    for (int x = 0; x < kCellWidthPx; ++x) {
-                        patch[std::size_t(y * kCellWidthPx + x)] = row[x];
-                        sum += row[x];
+// Every cell of every line at every shift as a zero-mean, unit-norm row (kCellPixels wide), cell
+// by cell, line by line: correlations with a template set are then one matrix product.
+cv::Mat cellPatches(const std::vector<cv::Mat>& inks, int chars) {
+    cv::Mat patches(int(inks.size()) * chars * kShifts, kCellPixels, CV_32F);
+    int row = 0;
+    for (const cv::Mat& ink : inks) {
+        for (int i = 0; i < chars; ++i) {
+            for (int dy = -kShiftY; dy <= kShiftY; ++dy) {
+                for (int dx = -kShiftX; dx <= kShiftX; ++dx, ++row) {
+                    float* out = patches.ptr<float>(row);
+                    const int x0 = kStripMarginX + i * kCellWidthPx + dx, y0 = kStripMarginY + dy;
+                    double sum = 0;
+                    for (int y = 0; y < kCellHeightPx; ++y) {
+                        const float* in = ink.ptr<float>(y0 + y) + x0;
+                        for (int x = 0; x < kCellWidthPx; ++x) sum += (out[y * kCellWidthPx + x] = in[x]);
                     }
-                }
-                const float mean = float(sum / kCellPixels);
-                double norm2 = 0;
-                for (float& v : patch) {
-                    v -= mean;
-                    norm2 += double(v) * v;
-                }
-                if (norm2 <= 0) continue;
-                const float inv = float(1.0 / std::sqrt(norm2));
-                for (int g : glyphs) {
-                    const Template& t = templates[std::size_t(g)];
-                    float dot = 0;
-                    for (int k = 0; k < kCellPixels; ++k) dot += patch[std::size_t(k)] * t[std::size_t(k)];
-                    best[std::size_t(g)] = std::max(best[std::size_t(g)], dot * inv);
+                    const float mean = float(sum / kCellPixels);
+                    double norm2 = 0;
+                    for (int k = 0; k < kCellPixels; ++k) {
+                        out[k] -= mean;
+                        norm2 += double(out[k]) * out[k];
+                    }
+                    const float inv = norm2 > 0 ? float(1.0 / std::sqrt(norm2)) : 0.0f;
+                    for (int k = 0; k < kCellPixels; ++k) out[k] *= inv;
                 }
             }
         }
-        int top = glyphs.front();
-        for (int g : glyphs)
-            if (best[std::size_t(g)] > best[std::size_t(top)]) top = g;
-        float second = -2.0f;
-        for (int g : glyphs)
-            if (g != top) second = std::max(second, best[std::size_t(g)]);
-        text += kAlphabet[std::size_t(top)];
-        scores.push_back({best[std::size_t(top)], glyphs.size() > 1 ? best[std::size_t(top)] - second : 1.0f});
     }
+    return patches;
+}
+
+// Dot product of two cells; eight running sums so that the compiler vectorises it.
+float dot(const float* a, const float* b) {
+    static_assert(kCellPixels % 8 == 0);
+    std::array<float, 8> acc{};
+    for (int k = 0; k < kCellPixels; k += 8)
+        for (int j = 0; j < 8; ++j) acc[std::size_t(j)] += a[k + j] * b[k + j];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// Cell `cell` (0-based over the zone, its shifts' rows in `patches`) against the glyphs its position
+// allows: the best glyph over the shifts, and its lead over the runner-up.
+std::pair<char, CharScore> classifyCell(const cv::Mat& patches, int cell, const std::vector<int>& glyphs,
+                                        const TemplateSet& templates) {
+    std::array<float, kGlyphCount> best;
+    best.fill(-2.0f);
+    for (int sh = 0; sh < kShifts; ++sh) {
+        const float* p = patches.ptr<float>(cell * kShifts + sh);
+        for (int g : glyphs) best[std::size_t(g)] = std::max(best[std::size_t(g)], dot(p, templates.ptr<float>(g)));
+    }
+    int top = glyphs.front();
+    for (int g : glyphs)
+        if (best[std::size_t(g)] > best[std::size_t(top)]) top = g;
+    float second = -2.0f;
+    for (int g : glyphs)
+        if (g != top) second = std::max(second, best[std::size_t(g)]);
+    return {kAlphabet[std::size_t(top)], {best[std::size_t(top)], glyphs.size() > 1 ? best[std::size_t(top)] - second : 1.0f}};
+}
+
+// Template levels ordered by how well they fit the zone: mean best correlation over every
+// kLevelSampleStep-th cell.
+std::vector<std::size_t> rankLevels(const cv::Mat& patches, MrzFormat format, const GlyphTemplates& glyphs) {
+    const int chars = lineLength(format), cells = patches.rows / kShifts;
+    std::vector<std::pair<double, std::size_t>> fit;
+    for (std::size_t level = 0; level < glyphs.levels.size(); ++level) {
+        double sum = 0;
+        for (int c = 0; c < cells; c += kLevelSampleStep)
+            sum += classifyCell(patches, c, allowedGlyphs(format, c / chars, c % chars), glyphs.levels[level]).second.best;
+        fit.emplace_back(-sum, level);
+    }
+    std::sort(fit.begin(), fit.end());
+    std::vector<std::size_t> order;
+    for (const auto& f : fit) order.push_back(f.second);
+    return order;
 }
 
 }  // namespace
 
-ZoneAttempt readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates& glyphs, bool soft) {
+ZoneAttempt readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates& glyphs, int variant) {
     ZoneAttempt attempt;
     const double length = band.box.size.width, height = band.box.size.height;
     const double pitchGuess = length / kTd3LineLength;  // the smallest pitch the band's length allows
@@ -453,6 +499,7 @@ ZoneAttempt readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates
     const double roiPitch = pitchGuess * scale;
     const int window = std::max(3, int(std::lround(kStrokeWindowPitches * roiPitch)) | 1);
     cv::Mat ink;
+    cv::GaussianBlur(roi, roi, cv::Size(3, 3), 0);  // sensor noise would otherwise feed the black-hat
     cv::morphologyEx(roi, ink, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(window, window)));
     const cv::Size half(std::max(1, roiW / 2), std::max(1, roiH / 2));
     cv::Mat inkHalf;
@@ -468,6 +515,7 @@ ZoneAttempt readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates
         read.format = format;
         const double mid = roiW / 2.0;
         const std::vector<Grid> grids = fitGrids(*zone, chars);
+        std::vector<cv::Mat> inks;
         for (int l = 0; l < int(zone->size()); ++l) {
             const Line& line = (*zone)[std::size_t(l)];
             const Grid& grid = grids[std::size_t(l)];
@@ -484,11 +532,21 @@ ZoneAttempt readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates
                 inkStrip = stripInk(sampleStrip(roi, grid, line.centreY + shiftRows * grid.pitch(chars / 2.0) / kCellWidthPx,
                                                 slope, mid, chars));
             }
+            inks.push_back(inkStrip);
+            read.pitchPx += grid.pitch(chars / 2.0) / scale / double(zone->size());
+        }
+        const cv::Mat patches = cellPatches(inks, chars);
+        const std::vector<std::size_t> order = rankLevels(patches, format, glyphs);
+        const TemplateSet& templates = glyphs.levels[order[std::size_t(variant) % order.size()]];
+        for (int l = 0; l < int(inks.size()); ++l) {
             std::string text;
-            classify(inkStrip, format, l, soft ? glyphs.soft : glyphs.sharp, text, read.scores);
+            for (int i = 0; i < chars; ++i) {
+                const auto [ch, score] = classifyCell(patches, l * chars + i, allowedGlyphs(format, l, i), templates);
+                text += ch;
+                read.scores.push_back(score);
+            }
             read.lines.emplace_back(text);
             secureZero(text.data(), text.size());
-            read.pitchPx += grid.pitch(chars / 2.0) / scale / double(zone->size());
         }
         attempt.outcome = ZoneOutcome::Read;
         attempt.read = std::move(read);

@@ -12,7 +12,7 @@
 //    kCellWidthPx wide; the grid's pitch and phase are refined on the strip's column profile (ink
 //    at cell centres, none at cell boundaries: OCR-B glyphs never touch).
 // 4. Each cell is classified by normalised cross-correlation with the OCR-B templates its position
-//    allows (MrzParser's layout), over small shifts.
+//    allows (MrzParser's layout), over small shifts, with the template set whose defocus fits best.
 
 #include <opencv2/core.hpp>
 
@@ -48,7 +48,9 @@ struct ZoneAttempt {
     std::optional<ZoneRead> read;
 };
 
-// Reads the zone in `band` of `gray` (CV_8UC1) with the sharp or the soft templates.
-ZoneAttempt readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates& glyphs, bool soft);
+// Reads the zone in `band` of `gray` (CV_8UC1). The template levels are ranked by how well they fit
+// the zone's cells; `variant` 0 classifies with the best, 1 with the runner-up (two classifications
+// for the tracker to compare), and so on.
+ZoneAttempt readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates& glyphs, int variant);
 
 }  // namespace sentinel::mrz::detail

@@ -48,7 +48,7 @@ struct Scene {
 };
 
 struct RenderOptions {
-    std::string fontDir = "/usr/share/fonts/opentype/ocr-b";  // OCRB.otf (and the L, S weights)
+    std::string fontDir = "/usr/share/fonts/opentype/ocr-b";  // OCRB.otf and OCRBS.otf
     double pitchPx = 0;       // 0: drawn from kMinPitchPx..kMaxPitchPx
     double rollDeg = 1000;    // ≥ 360: drawn from ±kMaxRollDeg
 };
