@@ -46,6 +46,7 @@ struct MrzReader::Impl {
     long long frameCount = 0;
     microseconds readEstimate = kFirstReadEstimate;
     std::vector<cv::Point2f> failedLastFrame;
+    std::optional<cv::Point2f> lastRead;  // where the last read came from
 
     // Reads one band; the read if every check passes and every character clears the floor.
     std::optional<MrzRead> readBand(const cv::Mat& gray, const detail::Band& band, int variant) {
@@ -84,12 +85,14 @@ struct MrzReader::Impl {
         std::vector<detail::Band> bands = detail::findBands(gray, options.maxBands);
         report.bandsFound = int(bands.size());
         report.searchTime = since(t0);
-        // Bands that failed on the previous frame go last.
+        // The band the last read came from goes first, bands that failed on the previous frame last.
+        auto near = [](const cv::Point2f& p, const detail::Band& b) { return cv::norm(p - b.box.center) < kSameBandDistancePx; };
         std::stable_partition(bands.begin(), bands.end(), [&](const detail::Band& b) {
-            return std::none_of(failedLastFrame.begin(), failedLastFrame.end(), [&](const cv::Point2f& p) {
-                return cv::norm(p - b.box.center) < kSameBandDistancePx;
-            });
+            return std::none_of(failedLastFrame.begin(), failedLastFrame.end(), [&](const cv::Point2f& p) { return near(p, b); });
         });
+        if (lastRead) {
+            std::stable_partition(bands.begin(), bands.end(), [&](const detail::Band& b) { return near(*lastRead, b); });
+        }
         std::vector<cv::Point2f> failed;
         std::optional<MrzRead> result;
         const int variant = int(frameCount++ % kVariants);
@@ -104,6 +107,7 @@ struct MrzReader::Impl {
             readEstimate = microseconds(
                 std::lround((1 - kEstimateWeight) * double(readEstimate.count()) + kEstimateWeight * double(cost.count())));
             if (!result) failed.push_back(bands[i].box.center);
+            if (result) lastRead = bands[i].box.center;
         }
         failedLastFrame = std::move(failed);
         report.read = result.has_value();
@@ -154,6 +158,7 @@ int MrzReader::countBands(const GrayView& frame) {
 void MrzReader::reset() {
     impl_->frameCount = 0;
     impl_->failedLastFrame.clear();
+    impl_->lastRead.reset();
 }
 
 const ReadReport& MrzReader::lastReport() const { return impl_->report; }

@@ -1,6 +1,7 @@
 // `sentinel bench decode|latency|rules|revocation …`
 #include "firmware/app/CliUtil.h"
 #include "firmware/decode/bench/BenchDecode.h"
+#include "firmware/mrz/bench/BenchMrz.h"
 
 namespace sentinel::app {
 namespace {
@@ -11,6 +12,7 @@ constexpr const char* kHelp = R"HELP(Usage: sentinel bench decode --manifest TSV
        sentinel bench rules --rules PATH [--country CC] [--decisions N] [--json]
        sentinel bench staff [--json] [--presentations N] [--hostile N]
        sentinel bench revocation [--entries N] [--json]
+       sentinel bench mrz --manifest TSV [--json] [--peers] [--frames N]
 
 decode    decode benchmark: each manifest image is held before the live engine as a still scene
           for up to 15 frames; prints decoded count, frames-to-read and per-frame ms overall and per
@@ -27,6 +29,9 @@ staff     staff override and status round trips over the control socket, and the
           with a quiet and a hostile socket. `sentinel bench staff --help` for details.
 revocation  the revocation index (§17): resident memory, lookup µs, load + verify + swap ms, false
           positives, offline decision with and without it. `sentinel bench revocation --help`.
+mrz       MRZ reader: each manifest image held before the live reader for up to 10 frames; read
+          rate, frames-to-read, wrong reads, per-frame ms, per pitch band; --peers adds the
+          tesseract command. `sentinel bench mrz --help` for details.
 )HELP";
 
 }  // namespace
@@ -49,6 +54,7 @@ int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv[0] == "rules") return cmdBenchRules(rest, ctx);
     if (argv[0] == "staff") return cmdBenchStaff(rest, ctx);
     if (argv[0] == "revocation") return cmdBenchRevocation(rest, ctx);
+    if (argv[0] == "mrz") return mrz::runBenchMrz(rest, ctx.out, ctx.err);
     ctx.err << "sentinel bench: unknown benchmark '" << argv[0] << "'\n\n" << kHelp;
     return kExitUsage;
 }
