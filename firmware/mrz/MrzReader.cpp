@@ -62,9 +62,18 @@ struct MrzReader::Impl {
             report.checksFailed++;
             return std::nullopt;
         }
-        const bool confident = std::all_of(zone.scores.begin(), zone.scores.end(), [&](const detail::CharScore& s) {
-            return s.best >= options.minCharScore && s.margin >= options.minCharMargin;
-        });
+        // Every character must look like its glyph; where a check digit would not catch a
+        // substitution (letters and alphanumerics: names, codes, document numbers — two 0/O swaps can
+        // cancel in a 7-3-1 sum) it must also lead its runner-up clearly. Digit-only positions
+        // (dates, check digits) need no lead: any digit swap there changes a check.
+        const auto& classes = layout(zone.format);
+        const int chars = lineLength(zone.format);
+        bool confident = true;
+        for (std::size_t k = 0; k < zone.scores.size() && confident; ++k) {
+            const CharClass cls = classes[k / std::size_t(chars)][k % std::size_t(chars)];
+            const bool guarded = cls == CharClass::Numeric || cls == CharClass::NumericOrFiller;
+            confident = zone.scores[k].best >= options.minCharScore && (guarded || zone.scores[k].margin >= options.minCharMargin);
+        }
         if (!confident) {
             report.belowConfidence++;
             return std::nullopt;

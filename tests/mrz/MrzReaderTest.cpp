@@ -68,7 +68,7 @@ TEST_F(MrzReaderTest, ReadsTheTd1Specimen) {
 
 TEST_F(MrzReaderTest, LiveFramesOfAStillPageAreAcceptedWithinTenFrames) {
     mrzsim::RenderOptions o;
-    o.pitchPx = 15.0;
+    o.pitchPx = 18.0;
     o.rollDeg = 5.0;
     auto scene = mrzsim::renderMrz(kSeed, kTd3, o);
     ASSERT_TRUE(scene.ok());
