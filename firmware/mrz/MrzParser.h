@@ -99,7 +99,8 @@ int birthYear(int twoDigitYear, int referenceYear);
 int expiryYear(int twoDigitYear, int referenceYear);
 
 // The identity document of an MRZ whose every check passed (an Error otherwise): PASSPORT for TD3,
-// ID-TD1 for TD1; birth date as YYYY-MM-DD (YYYY or YYYY-MM when day or month are printed as '<<').
+// ID-TD1 for TD1; birth date as YYYY-MM-DD (YYYY or YYYY-MM when day or month are printed as '<<',
+// empty when the whole date is, as Doc 9303 allows for an unknown date of birth).
 Result<IdentityDocument> toIdentityDocument(const ParsedMrz& mrz, int referenceYear);
 
 }  // namespace sentinel::mrz

@@ -245,6 +245,18 @@ TEST(MrzParser, UnknownBirthDayAndMonthShortenTheBirthDate) {
     EXPECT_EQ(doc->birthDate.view(), "1974");
 }
 
+TEST(MrzParser, AWhollyUnknownBirthDateLeavesTheBirthDateEmpty) {
+    // Found by the fuzzer: "<<<<<<" (check digit 0) is a valid unknown date of birth.
+    std::string l2 = "L898902C36UTO<<<<<<0F1204159ZE184226B<<<<<1";
+    l2 += char('0' + checkDigit(l2.substr(0, 10) + l2.substr(13, 7) + l2.substr(21, 22)));
+    auto r = parse({kTd3Specimen[0], l2});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_TRUE(r->checks.all());
+    auto doc = toIdentityDocument(*r, 2026);
+    ASSERT_TRUE(doc.ok());
+    EXPECT_TRUE(doc->birthDate.empty());
+}
+
 TEST(MrzParser, NoIdentityDocumentWhenACheckFails) {
     std::vector<std::string> bad = kTd3Specimen;
     bad[1][9] = '7';
