@@ -10,7 +10,7 @@ packages=(
     nlohmann-json3-dev libtomlplusplus-dev libgpiod-dev libsystemd-dev
     libgtest-dev libgmock-dev libcpp-httplib-dev
     clang-14 libclang-rt-14-dev
-    libsdl2-dev libasound2-dev libmosquitto-dev fonts-noto-cjk espeak-ng
+    libsdl2-dev libasound2-dev libmosquitto-dev fonts-noto-cjk espeak-ng fonts-ocr-b
     mosquitto mosquitto-clients tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng sox
     xvfb xauth prometheus alsa-utils ccache
 )

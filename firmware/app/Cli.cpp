@@ -3,6 +3,9 @@
 #include <iostream>
 
 namespace sentinel::app {
+
+int cmdMrz(const std::vector<std::string>& args, CliContext& ctx);  // CmdMrz.cpp
+
 namespace {
 
 struct Command {
@@ -15,6 +18,7 @@ constexpr Command kCommands[] = {
     {"run", "the kiosk: camera → decode → verify → decide → indicate → journal, until SIGTERM", cmdRun},
     {"demo", "self-contained demonstration on a replay camera with a built-in test issuer", cmdDemo},
     {"decode", "decode QR codes in images", cmdDecode},
+    {"mrz", "read the machine readable zone (passport, TD1 card) in images", cmdMrz},
     {"verify", "verify one payload and print the decision record", cmdVerify},
     {"scan", "decode + verify + decide each image as if it were a camera frame", cmdScan},
     {"bench", "benchmarks: `bench decode`, `bench latency`, `bench screen`, `bench rules`", cmdBench},

@@ -1,6 +1,7 @@
 // `sentinel bench decode|latency|rules|revocation …`
 #include "firmware/app/CliUtil.h"
 #include "firmware/decode/bench/BenchDecode.h"
+#include "firmware/mrz/bench/BenchMrz.h"
 
 namespace sentinel::app {
 namespace {
@@ -12,6 +13,7 @@ constexpr const char* kHelp = R"HELP(Usage: sentinel bench decode --manifest TSV
        sentinel bench staff [--json] [--presentations N] [--hostile N]
        sentinel bench revocation [--entries N] [--json]
        sentinel bench journal [--json] [--appends N] [--verify-records N] [--dir DIR]
+       sentinel bench mrz --manifest TSV [--json] [--peers] [--frames N]
 
 decode    decode benchmark: each manifest image is held before the live engine as a still scene
           for up to 15 frames; prints decoded count, frames-to-read and per-frame ms overall and per
@@ -30,6 +32,9 @@ revocation  the revocation index (§17): resident memory, lookup µs, load + ver
           positives, offline decision with and without it. `sentinel bench revocation --help`.
 journal   the journal's Merkle log: its work per append, append with and without it, checkpoint
           signing, `journal verify` of 1 M records. `sentinel bench journal --help` for details.
+mrz       MRZ reader: each manifest image held before the live reader for up to 10 frames; read
+          rate, frames-to-read, wrong reads, per-frame ms, per pitch band; --peers adds the
+          tesseract command. `sentinel bench mrz --help` for details.
 )HELP";
 
 }  // namespace
@@ -54,6 +59,7 @@ int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv[0] == "staff") return cmdBenchStaff(rest, ctx);
     if (argv[0] == "revocation") return cmdBenchRevocation(rest, ctx);
     if (argv[0] == "journal") return cmdBenchJournal(rest, ctx);
+    if (argv[0] == "mrz") return mrz::runBenchMrz(rest, ctx.out, ctx.err);
     ctx.err << "sentinel bench: unknown benchmark '" << argv[0] << "'\n\n" << kHelp;
     return kExitUsage;
 }

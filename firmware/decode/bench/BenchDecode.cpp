@@ -20,6 +20,7 @@
 
 #include "firmware/base/Log.h"
 #include "firmware/decode/DecodeEngine.h"
+#include "firmware/mrz/MrzReader.h"
 
 namespace sentinel::decode {
 namespace {
@@ -28,9 +29,10 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kUsage =
-    "usage: sentinel bench decode --manifest TSV [--json] [--peers] [--still]\n"
+    "usage: sentinel bench decode --manifest TSV [--json] [--peers] [--still] [--mrz]\n"
     "  TSV lines: image<TAB>expected, expected = @literal text or a path to a file holding it\n"
-    "  --still: one decodeStill call per image (the whole cascade, no frame budget) instead of live frames\n";
+    "  --still: one decodeStill call per image (the whole cascade, no frame budget) instead of live frames\n"
+    "  --mrz: also the MRZ reader's readFrame on every live frame, inside the same per-frame timing\n";
 
 struct Entry {
     fs::path image;
@@ -207,7 +209,7 @@ void printTable(const Tally& all, const std::map<std::string, Tally>& cats, cons
 
 int runBenchDecode(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     std::string manifest;
-    bool json = false, peers = false, stillMode = false;
+    bool json = false, peers = false, stillMode = false, withMrz = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--json") {
             json = true;
@@ -215,6 +217,8 @@ int runBenchDecode(const std::vector<std::string>& args, std::ostream& out, std:
             peers = true;
         } else if (args[i] == "--still") {
             stillMode = true;
+        } else if (args[i] == "--mrz") {
+            withMrz = true;
         } else if (args[i] == "--manifest" && i + 1 < args.size()) {
             manifest = args[++i];
         } else if (args[i] == "--help" || args[i] == "-h") {
@@ -235,6 +239,17 @@ int runBenchDecode(const std::vector<std::string>& args, std::ostream& out, std:
     // Issue 8 measures one thread: the engine and both peers run on the calling thread only.
     cv::setNumThreads(1);
     DecodeEngine engine;
+    // --mrz: the kiosk runs the MRZ search beside the QR engine on every frame (issue 27: it shares
+    // the frame budget); its cost lands in the same per-frame times.
+    std::unique_ptr<mrz::MrzReader> mrzReader;
+    if (withMrz) {
+        auto r = mrz::MrzReader::create();
+        if (!r) {
+            err << "bench decode: --mrz: " << r.error().message << "\n";
+            return 2;
+        }
+        mrzReader = std::make_unique<mrz::MrzReader>(std::move(*r));
+    }
     Tally all, empty;
     std::map<std::string, Tally> cats;
     ZXing::DecodeHints zxingHints;
@@ -257,6 +272,7 @@ int runBenchDecode(const std::vector<std::string>& args, std::ostream& out, std:
         for (int frame = 1; frame <= frames; ++frame) {
             const auto t0 = Clock::now();
             const std::vector<std::string> got = stillMode ? engine.decodeStill(view) : engine.decodeFrame(view);
+            if (mrzReader && !stillMode) (void)mrzReader->readFrame(view);
             const double ms = msSince(t0);
             cat.frameMs.push_back(ms);
             if (!e.emptyScene) all.frameMs.push_back(ms);

@@ -1,5 +1,5 @@
 #pragma once
-// `sentinel bench decode --manifest TSV [--json] [--peers] [--still]` (DESIGN §4).
+// `sentinel bench decode --manifest TSV [--json] [--peers] [--still] [--mrz]` (DESIGN §4).
 //
 // Each manifest line is `image<TAB>expected`: `@literal text`, or a path to a file holding the
 // expected text; relative paths are relative to the manifest's folder; blank lines and lines
@@ -13,6 +13,7 @@
 // ZXing-cpp (ReadBarcodes, QR only) and OpenCV's wechat_qrcode without models, one call each.
 // With --still, each image gets one decodeStill call instead (the whole cascade, no frame budget:
 // what the engine can read at all, independent of the machine's load; times are per image).
+// With --mrz, the MRZ reader (firmware/mrz) also runs on every live frame inside the same timing.
 // Output: one JSON object (--json) in the DESIGN §4 shape plus "misreads" and per-category peers,
 // or a readable table. Returns 0 on success, 1 when an image cannot be read, 2 on usage errors.
 

@@ -1,0 +1,50 @@
+#pragma once
+// Internal to firmware/mrz: the OCR-B glyph templates the reader classifies characters with,
+// rendered once from the font file (Debian's fonts-ocr-b) when the reader is made. Not a public
+// header: it names OpenCV types.
+
+#include <opencv2/core.hpp>
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "firmware/base/Result.h"
+
+namespace sentinel::mrz::detail {
+
+// The MRZ alphabet in template order.
+inline constexpr std::string_view kAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
+inline constexpr int kGlyphCount = int(kAlphabet.size());
+
+// The normalised character cell every read character is resampled into: one character pitch is
+// kCellWidthPx wide (10–26 px pitches in the frame become 12), and OCR-B's capitals and digits
+// (1.0–1.1 pitch tall, measured on OCRB.otf) fit in kCellHeightPx with a pixel to spare.
+inline constexpr int kCellWidthPx = 12;
+inline constexpr int kCellHeightPx = 16;
+inline constexpr int kCellPixels = kCellWidthPx * kCellHeightPx;
+
+// OCR-B metrics measured on Debian's OCRB.otf: advance 0.714 em, capital height 0.72 em (the
+// digits reach 0.78 em). The cell's vertical centre is the middle of the capital height.
+inline constexpr double kAdvancePerEm = 0.714;
+inline constexpr double kCapHeightPerEm = 0.72;
+
+// Templates: ink (1 = black) of each glyph in a cell, zero mean and unit norm, so that a dot
+// product with a zero-mean, unit-norm patch is the normalised cross-correlation. A set is a
+// kGlyphCount × kCellPixels CV_32F matrix, one glyph a row in kAlphabet order.
+using TemplateSet = cv::Mat;
+// Defocus levels the templates are rendered at: Gaussian sigma in cell pixels (0: area-sampled from
+// a high-resolution rendering; the largest, 0.18 pitch, is the development seed's strongest blur).
+inline constexpr std::array<double, 4> kBlurLevelsPx{0.0, 0.8, 1.4, 2.1};
+struct GlyphTemplates {
+    std::array<TemplateSet, kBlurLevelsPx.size()> levels;
+};
+
+// Renders the templates from an OpenType/TrueType font (cv::freetype). Error when the font cannot
+// be loaded or lacks a glyph.
+Result<GlyphTemplates> renderTemplates(const std::string& fontPath);
+
+// Index of `c` in kAlphabet, -1 if absent.
+int glyphIndex(char c);
+
+}  // namespace sentinel::mrz::detail

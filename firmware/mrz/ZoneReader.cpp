@@ -1,0 +1,558 @@
+#include "firmware/mrz/ZoneReader.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+
+namespace sentinel::mrz::detail {
+namespace {
+
+// The cut-out is scaled so that the band's length over 44 characters is at most this pitch:
+// enough resolution for the lines' geometry; larger pitches only cost time.
+constexpr double kRoiPitchPx = 16.0;
+// Margins around the band, in (TD3-assumed) pitches and as a share of its length: room for a zone
+// line the band search missed (glare) and for the ends it cut short.
+constexpr double kMarginAlongShare = 0.06;
+constexpr double kMarginAlongPitches = 2.0;
+constexpr double kMarginAcrossPitches = 3.5;
+// Ink: a grey closing (black-hat) over this share of a pitch fills OCR-B strokes (0.13 pitch wide,
+// more when blurred) but not the dark areas a page's edge, a photo or the scene behind present.
+constexpr double kStrokeWindowPitches = 1.0;
+// Skew search: ± kSkewRangeDeg in kSkewStepDeg, then ± one step in kSkewFineStepDeg.
+constexpr double kSkewRangeDeg = 2.5;
+constexpr double kSkewStepDeg = 0.25;
+constexpr double kSkewFineStepDeg = 0.05;
+// A text line: rows whose (sheared) ink exceeds this share of the strongest row.
+constexpr double kLineRowShare = 0.3;
+// A line's extent: columns whose smoothed ink exceeds this share of the line's 90th-percentile
+// column, joined across gaps of up to kLineGapPitches.
+constexpr double kLineColumnShare = 0.2;
+constexpr double kLineColumnPercentile = 0.9;
+// Profiles are measured above their noise floor: the level of the lowest 5 % (the cut-out's margins
+// hold no text; in low light the black-hat of sensor noise is a fifth of the text's ink).
+constexpr double kNoiseFloorPercentile = 0.05;
+constexpr double kLineGapPitches = 1.5;
+// OCR-B side bearings: a glyph's ink starts about this share of the pitch into its cell (measured
+// on OCRB.otf: 0.14–0.17 for full-width glyphs).
+constexpr double kBearingShare = 0.15;
+// Zone proportions (Doc 9303 Part 3: 2.54 mm pitch; lines ≈ 4.2 mm apart, i.e. 1.67 pitches; glyphs
+// 1.0–1.1 pitches tall), with tolerance for blur and tilt.
+constexpr double kMinSpacingPitches = 1.2, kMaxSpacingPitches = 2.3;
+constexpr double kMinHeightPitches = 0.5, kMaxHeightPitches = 1.8;
+constexpr double kMaxLengthSpread = 0.15;  // lines of one zone: the longest extent within 15 % of the shared one
+// Strip margins (cell pixels) and the grid refinement's search.
+constexpr int kStripMarginX = kCellWidthPx;
+constexpr int kStripMarginY = 4;
+constexpr int kStripInkWindowPx = kCellWidthPx + 5;  // a glyph blurred by the largest template level fits
+// Template levels are ranked on every kLevelSampleStep-th cell of the zone.
+constexpr int kLevelSampleStep = 8;
+// Grid search: offset over one pitch in kOffsetSteps, pitch within ±kPitchSearch in kPitchSteps
+// each way, pitch change over the line within ±kPitchChangeSearch; then a finer pass.
+constexpr int kOffsetSteps = 16;
+constexpr double kPitchSearch = 0.04;
+constexpr int kPitchSteps = 8;
+constexpr double kPitchChangeSearch = 0.08;
+constexpr int kPitchChangeSteps = 4;
+constexpr int kGridPasses = 2;
+constexpr int kFineRange = 2;
+constexpr double kFineDivisor = 4.0;
+constexpr double kProfileSmoothDivisor = 6.0;
+// Line extents closer than this (pitches) at both ends are one candidate.
+constexpr double kSameExtentPitches = 0.3;
+// Classification shifts (cell pixels).
+constexpr int kShiftX = 1;
+constexpr int kShiftY = 2;
+constexpr int kShifts = (2 * kShiftX + 1) * (2 * kShiftY + 1);
+// Re-sample a strip whose ink centroid is off its middle row by more than this (cell pixels).
+constexpr double kRecentreRows = 0.3;
+
+struct Line {
+    double centreY = 0;  // sheared row (the row at the cut-out's middle column)
+    int top = 0, bottom = 0;
+    double x0 = 0, x1 = 0;  // ink extent
+    std::vector<double> columns;  // ink summed across the line's (sheared) rows, per column
+    double height() const { return bottom - top + 1; }
+    double length() const { return x1 - x0; }
+};
+
+// The value below which a share `p` (0…1) of `v` lies.
+double percentileOf(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    const auto k = std::size_t(p * double(v.size() - 1));
+    std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(k), v.end());
+    return v[k];
+}
+
+// Row profile of `ink` (CV_8U) sheared by `slope` rows per column about the middle column.
+std::vector<double> rowProfile(const cv::Mat& ink, double slope) {
+    std::vector<double> p(std::size_t(ink.rows), 0.0);
+    const double mid = ink.cols / 2.0;
+    std::vector<int> shift(std::size_t(ink.cols));
+    for (int x = 0; x < ink.cols; ++x) shift[std::size_t(x)] = int(std::lround((x - mid) * slope));
+    for (int y = 0; y < ink.rows; ++y) {
+        const std::uint8_t* row = ink.ptr<std::uint8_t>(y);
+        for (int x = 0; x < ink.cols; ++x) {
+            const int t = y - shift[std::size_t(x)];
+            if (t >= 0 && t < ink.rows) p[std::size_t(t)] += row[x];
+        }
+    }
+    return p;
+}
+
+double sharpness(const std::vector<double>& p) {
+    double s = 0;
+    for (double v : p) s += v * v;
+    return s;
+}
+
+// Slope (rows per column) whose sheared row profile has the sharpest peaks.
+double findSlope(const cv::Mat& ink) {
+    auto best = [&](double centreDeg, double rangeDeg, double stepDeg) {
+        double bestDeg = centreDeg, bestScore = -1;
+        for (double a = centreDeg - rangeDeg; a <= centreDeg + rangeDeg + 1e-9; a += stepDeg) {
+            const double s = sharpness(rowProfile(ink, std::tan(a * std::numbers::pi / 180.0)));
+            if (s > bestScore) {
+                bestScore = s;
+                bestDeg = a;
+            }
+        }
+        return bestDeg;
+    };
+    const double coarse = best(0.0, kSkewRangeDeg, kSkewStepDeg);
+    const double fine = best(coarse, kSkewStepDeg, kSkewFineStepDeg);
+    return std::tan(fine * std::numbers::pi / 180.0);
+}
+
+std::vector<Line> findLines(const cv::Mat& ink, double slope, double pitchGuess) {
+    std::vector<double> p = rowProfile(ink, slope);
+    std::vector<double> smooth(p.size());
+    for (std::size_t y = 0; y < p.size(); ++y) {
+        const double a = y > 0 ? p[y - 1] : p[y], b = y + 1 < p.size() ? p[y + 1] : p[y];
+        smooth[y] = (a + 2 * p[y] + b) / 4;
+    }
+    const double peak = *std::max_element(smooth.begin(), smooth.end());
+    const double floor = percentileOf(smooth, kNoiseFloorPercentile);
+    std::vector<Line> lines;
+    if (peak <= floor) return lines;
+    const double threshold = floor + kLineRowShare * (peak - floor);
+    for (int y = 0; y < int(smooth.size());) {
+        if (smooth[std::size_t(y)] <= threshold) {
+            ++y;
+            continue;
+        }
+        Line l;
+        l.top = y;
+        double w = 0, wy = 0;
+        while (y < int(smooth.size()) && smooth[std::size_t(y)] > threshold) {
+            w += smooth[std::size_t(y)] - threshold;
+            wy += (smooth[std::size_t(y)] - threshold) * y;
+            ++y;
+        }
+        l.bottom = y - 1;
+        l.centreY = wy / w;
+        if (l.height() >= kMinHeightPitches * pitchGuess * 0.5) lines.push_back(l);
+    }
+    // Each line's ink extent along the (sheared) row band.
+    const double mid = ink.cols / 2.0;
+    for (Line& l : lines) {
+        std::vector<double> col(std::size_t(ink.cols), 0.0);
+        const int halfBand = int(std::ceil(l.height() / 2.0)) + 1;
+        for (int x = 0; x < ink.cols; ++x) {
+            const double yc = l.centreY + (x - mid) * slope;
+            const int y0 = std::max(0, int(std::floor(yc)) - halfBand), y1 = std::min(ink.rows - 1, int(std::ceil(yc)) + halfBand);
+            double s = 0;
+            for (int y = y0; y <= y1; ++y) s += ink.at<std::uint8_t>(y, x);
+            col[std::size_t(x)] = s;
+        }
+        l.columns = col;
+        const int box = std::max(1, int(pitchGuess / 2));
+        std::vector<double> sm(col.size(), 0.0);
+        double run = 0;
+        for (int x = 0; x < int(col.size()); ++x) {
+            run += col[std::size_t(x)];
+            if (x >= box) run -= col[std::size_t(x - box)];
+            sm[std::size_t(std::max(0, x - box / 2))] = run / box;
+        }
+        const double colFloor = percentileOf(sm, kNoiseFloorPercentile);
+        const double thr = colFloor + kLineColumnShare * (percentileOf(sm, kLineColumnPercentile) - colFloor);
+        // Longest run of inked columns, joining gaps shorter than kLineGapPitches.
+        const int maxGap = int(kLineGapPitches * pitchGuess);
+        int bestStart = -1, bestEnd = -1, start = -1, lastInk = -1;
+        for (int x = 0; x <= int(sm.size()); ++x) {
+            const bool inked = x < int(sm.size()) && sm[std::size_t(x)] > thr;
+            if (inked) {
+                if (start < 0 || x - lastInk > maxGap) start = x;
+                lastInk = x;
+                if (lastInk - start > bestEnd - bestStart) {
+                    bestStart = start;
+                    bestEnd = lastInk;
+                }
+            }
+        }
+        l.x0 = bestStart;
+        l.x1 = bestEnd + 1;
+    }
+    return lines;
+}
+
+// The bottom-most group of `count` lines with an MRZ's proportions for `chars` characters a line.
+// Lines of a zone are printed equally long and left-aligned; an extent that reaches further (a
+// guilloche stroke, a neighbouring print) is judged on the extent all the lines share.
+std::optional<std::vector<Line>> findZone(const std::vector<Line>& lines, int count, int chars) {
+    for (int start = int(lines.size()) - count; start >= 0; --start) {
+        std::vector<Line> g(lines.begin() + start, lines.begin() + start + count);
+        double x0 = -1e9, x1 = 1e9, u0 = 1e9, u1 = -1e9;
+        for (const Line& l : g) {
+            x0 = std::max(x0, l.x0), x1 = std::min(x1, l.x1), u0 = std::min(u0, l.x0), u1 = std::max(u1, l.x1);
+        }
+        const double shared = x1 - x0;
+        if (shared <= 0 || (u1 - u0) > (1 + kMaxLengthSpread) * shared) continue;
+        const double pitch = shared / (chars - 2 * kBearingShare);
+        bool ok = true;
+        for (std::size_t i = 0; i < g.size() && ok; ++i) {
+            ok = g[i].height() >= kMinHeightPitches * pitch && g[i].height() <= kMaxHeightPitches * pitch;
+            if (ok && i > 0) {
+                const double spacing = g[i].centreY - g[i - 1].centreY;
+                ok = spacing >= kMinSpacingPitches * pitch && spacing <= kMaxSpacingPitches * pitch;
+            }
+        }
+        if (ok) return g;
+    }
+    return std::nullopt;
+}
+
+// Character grid along a line: the left edge of cell k (0 ≤ k ≤ chars, k may be fractional) lies
+// at column a + b·k + c·k² of the cut-out. The quadratic term is a tilted page's perspective: the
+// pitch changes steadily along the line (5° of tilt on a page filling the frame: ±3 %).
+struct Grid {
+    double a = 0, b = 0, c = 0;
+    double x(double k) const { return a + b * k + c * k * k; }
+    double pitch(double k) const { return b + 2 * c * k; }
+};
+
+double interpolate(const std::vector<double>& v, double x) {
+    if (x <= 0) return v.front();
+    if (x >= double(v.size() - 1)) return v.back();
+    const auto i = std::size_t(x);
+    const double f = x - double(i);
+    return v[i] * (1 - f) + v[i + 1] * f;
+}
+
+// Ink at cell centres minus ink at cell boundaries: OCR-B glyphs never touch, so the right grid puts
+// every boundary in a gap.
+double gridScore(const std::vector<double>& col, const Grid& g, int chars) {
+    double s = 0;
+    for (int k = 0; k < chars; ++k) s += interpolate(col, g.x(k + 0.5)) - interpolate(col, g.x(k));
+    return s - interpolate(col, g.x(chars));
+}
+
+double zoneScore(const std::vector<std::vector<double>>& cols, const Grid& g, int chars) {
+    double s = 0;
+    for (const auto& c : cols) s += gridScore(c, g, chars);
+    return s;
+}
+
+// Grid search around `start`: offset within ±rangeA steps of 1/kOffsetSteps pitch, pitch within
+// ±rangeB steps of kPitchSearch/kPitchSteps, pitch change along the line within ±rangeC steps of
+// kPitchChangeSearch/kPitchChangeSteps; further passes around the best at finer steps.
+Grid searchGrid(const std::vector<std::vector<double>>& cols, Grid start, int chars, double& bestScore, int rangeA,
+                int rangeB, int rangeC, int passes) {
+    Grid best = start;
+    bestScore = zoneScore(cols, best, chars);
+    double stepA = start.b / kOffsetSteps, stepB = start.b * kPitchSearch / kPitchSteps,
+           stepC = start.b * kPitchChangeSearch / (2.0 * chars) / kPitchChangeSteps;
+    for (int pass = 0; pass < passes; ++pass) {
+        const Grid centre = best;
+        for (int ic = -rangeC; ic <= rangeC; ++ic)
+            for (int ib = -rangeB; ib <= rangeB; ++ib)
+                for (int ia = -rangeA; ia <= rangeA; ++ia) {
+                    const Grid g{centre.a + ia * stepA, centre.b + ib * stepB, centre.c + ic * stepC};
+                    const double sc = zoneScore(cols, g, chars);
+                    if (sc > bestScore) {
+                        bestScore = sc;
+                        best = g;
+                    }
+                }
+        stepA /= kFineDivisor, stepB /= kFineDivisor, stepC /= kFineDivisor;
+        rangeA = rangeB = kFineRange;
+        rangeC = rangeC > 0 ? kFineRange : 0;
+    }
+    return best;
+}
+
+// The zone's lines share one grid (a page is flat): fitted on all their column profiles together,
+// from each extent the lines suggest; then each line's own offset and pitch fine-tuned (a tilt
+// also changes the pitch a little from line to line).
+std::vector<Grid> fitGrids(const std::vector<Line>& zone, int chars) {
+    std::vector<std::vector<double>> cols;
+    for (const Line& l : zone) {
+        // Smoothed over a sixth of a pitch: the score then varies smoothly with the grid.
+        const int box = std::max(1, int(l.length() / chars / kProfileSmoothDivisor));
+        std::vector<double> c(l.columns.size(), 0.0);
+        for (std::size_t x = 0; x < c.size(); ++x) {
+            double sum = 0;
+            int n = 0;
+            for (int d = -box / 2; d <= box / 2; ++d) {
+                const auto i = std::ptrdiff_t(x) + d;
+                if (i < 0 || i >= std::ptrdiff_t(c.size())) continue;
+                sum += l.columns[std::size_t(i)];
+                ++n;
+            }
+            c[x] = sum / n;
+        }
+        cols.push_back(std::move(c));
+    }
+    std::vector<std::pair<double, double>> extents;
+    double x0 = -1e9, x1 = 1e9;
+    for (const Line& l : zone) x0 = std::max(x0, l.x0), x1 = std::min(x1, l.x1);
+    extents.emplace_back(x0, x1);
+    for (const Line& l : zone) {
+        const double p = l.length() / chars;
+        const bool known = std::any_of(extents.begin(), extents.end(), [&](const auto& e) {
+            return std::fabs(e.first - l.x0) < kSameExtentPitches * p && std::fabs(e.second - l.x1) < kSameExtentPitches * p;
+        });
+        if (!known) extents.emplace_back(l.x0, l.x1);
+    }
+    Grid best;
+    double bestScore = -1e300;
+    for (const auto& [e0, e1] : extents) {
+        const double pitch = (e1 - e0) / (chars - 2 * kBearingShare);
+        double score = 0;
+        const Grid g = searchGrid(cols, Grid{e0 - kBearingShare * pitch, pitch, 0}, chars, score, kOffsetSteps / 2,
+                                  kPitchSteps, kPitchChangeSteps, kGridPasses);
+        if (score > bestScore) {
+            bestScore = score;
+            best = g;
+        }
+    }
+    std::vector<Grid> grids;
+    for (const auto& c : cols) {
+        double score = 0;
+        grids.push_back(searchGrid({c}, best, chars, score, kFineRange, kFineRange, 0, 1));
+    }
+    return grids;
+}
+
+// Resamples the line into a strip of cells kCellWidthPx wide (kStripMarginX on either side), the
+// line's centre row on the cells' middle row.
+cv::Mat sampleStrip(const cv::Mat& roi, const Grid& g, double centreY, double slope, double mid, int chars) {
+    const cv::Size size(chars * kCellWidthPx + 2 * kStripMarginX, kCellHeightPx + 2 * kStripMarginY);
+    cv::Mat mapX(size, CV_32FC1), mapY(size, CV_32FC1);
+    for (int u = 0; u < size.width; ++u) {
+        const double k = double(u - kStripMarginX) / kCellWidthPx;
+        const double x = g.x(k), q = g.pitch(std::clamp(k, 0.0, double(chars))) / kCellWidthPx;
+        const double yc = centreY + (x - mid) * slope;
+        for (int v = 0; v < size.height; ++v) {
+            mapX.at<float>(v, u) = float(x);
+            mapY.at<float>(v, u) = float(yc + (v - kStripMarginY - kCellHeightPx / 2.0 + 0.5) * q);
+        }
+    }
+    cv::Mat strip;
+    cv::remap(roi, strip, mapX, mapY, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    return strip;
+}
+
+// Ink of a strip (CV_32F): what a grey closing over a window wider than a (blurred) glyph fills.
+cv::Mat stripInk(const cv::Mat& strip) {
+    cv::Mat ink;
+    cv::morphologyEx(strip, ink, cv::MORPH_BLACKHAT,
+                     cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kStripInkWindowPx, strip.rows)));
+    ink.convertTo(ink, CV_32F);
+    return ink;
+}
+
+// The glyphs position (line, column) of `format` may hold.
+std::vector<int> allowedGlyphs(MrzFormat format, int line, int column) {
+    const CharClass cls = layout(format)[std::size_t(line)][std::size_t(column)];
+    std::vector<int> out;
+    for (int g = 0; g < kGlyphCount; ++g) {
+        const char c = kAlphabet[std::size_t(g)];
+        if (!allowed(cls, c)) continue;
+        // The document code's first letter: P for TD3 (Part 4), I, A or C for TD1 (Part 5).
+        if (line == 0 && column == 0) {
+            if (format == MrzFormat::Td3 && c != 'P') continue;
+            if (format == MrzFormat::Td1 && c != 'I' && c != 'A' && c != 'C') continue;
+        }
+        out.push_back(g);
+    }
+    return out;
+}
+
+// Every cell of every line at every shift as a zero-mean, unit-norm row (kCellPixels wide), cell
+// by cell, line by line: correlations with a template set are then one matrix product.
+cv::Mat cellPatches(const std::vector<cv::Mat>& inks, int chars) {
+    cv::Mat patches(int(inks.size()) * chars * kShifts, kCellPixels, CV_32F);
+    int row = 0;
+    for (const cv::Mat& ink : inks) {
+        for (int i = 0; i < chars; ++i) {
+            for (int dy = -kShiftY; dy <= kShiftY; ++dy) {
+                for (int dx = -kShiftX; dx <= kShiftX; ++dx, ++row) {
+                    float* out = patches.ptr<float>(row);
+                    const int x0 = kStripMarginX + i * kCellWidthPx + dx, y0 = kStripMarginY + dy;
+                    double sum = 0;
+                    for (int y = 0; y < kCellHeightPx; ++y) {
+                        const float* in = ink.ptr<float>(y0 + y) + x0;
+                        for (int x = 0; x < kCellWidthPx; ++x) sum += (out[y * kCellWidthPx + x] = in[x]);
+                    }
+                    const float mean = float(sum / kCellPixels);
+                    double norm2 = 0;
+                    for (int k = 0; k < kCellPixels; ++k) {
+                        out[k] -= mean;
+                        norm2 += double(out[k]) * out[k];
+                    }
+                    const float inv = norm2 > 0 ? float(1.0 / std::sqrt(norm2)) : 0.0f;
+                    for (int k = 0; k < kCellPixels; ++k) out[k] *= inv;
+                }
+            }
+        }
+    }
+    return patches;
+}
+
+// Dot product of two cells; eight running sums so that the compiler vectorises it.
+float dot(const float* a, const float* b) {
+    static_assert(kCellPixels % 8 == 0);
+    std::array<float, 8> acc{};
+    for (int k = 0; k < kCellPixels; k += 8)
+        for (int j = 0; j < 8; ++j) acc[std::size_t(j)] += a[k + j] * b[k + j];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// Cell `cell` (0-based over the zone, its shifts' rows in `patches`) against the glyphs its position
+// allows: the best glyph over the shifts, and its lead over the runner-up.
+std::pair<char, CharScore> classifyCell(const cv::Mat& patches, int cell, const std::vector<int>& glyphs,
+                                        const TemplateSet& templates) {
+    std::array<float, kGlyphCount> best;
+    best.fill(-2.0f);
+    for (int sh = 0; sh < kShifts; ++sh) {
+        const float* p = patches.ptr<float>(cell * kShifts + sh);
+        for (int g : glyphs) best[std::size_t(g)] = std::max(best[std::size_t(g)], dot(p, templates.ptr<float>(g)));
+    }
+    int top = glyphs.front();
+    for (int g : glyphs)
+        if (best[std::size_t(g)] > best[std::size_t(top)]) top = g;
+    float second = -2.0f;
+    for (int g : glyphs)
+        if (g != top) second = std::max(second, best[std::size_t(g)]);
+    return {kAlphabet[std::size_t(top)], {best[std::size_t(top)], glyphs.size() > 1 ? best[std::size_t(top)] - second : 1.0f}};
+}
+
+// Template levels ordered by how well they fit the zone: mean best correlation over every
+// kLevelSampleStep-th cell.
+std::vector<std::size_t> rankLevels(const cv::Mat& patches, MrzFormat format, const GlyphTemplates& glyphs) {
+    const int chars = lineLength(format), cells = patches.rows / kShifts;
+    std::vector<std::pair<double, std::size_t>> fit;
+    for (std::size_t level = 0; level < glyphs.levels.size(); ++level) {
+        double sum = 0;
+        for (int c = 0; c < cells; c += kLevelSampleStep)
+            sum += classifyCell(patches, c, allowedGlyphs(format, c / chars, c % chars), glyphs.levels[level]).second.best;
+        fit.emplace_back(-sum, level);
+    }
+    std::sort(fit.begin(), fit.end());
+    std::vector<std::size_t> order;
+    for (const auto& f : fit) order.push_back(f.second);
+    return order;
+}
+
+}  // namespace
+
+ZoneAttempt readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates& glyphs, int variant) {
+    ZoneAttempt attempt;
+    const double length = band.box.size.width, height = band.box.size.height;
+    const double pitchGuess = length / kTd3LineLength;  // the smallest pitch the band's length allows
+    const double scale = std::min(1.0, kRoiPitchPx / pitchGuess);
+    const double marginX = kMarginAlongShare * length + kMarginAlongPitches * pitchGuess;
+    const double marginY = height / 2 + kMarginAcrossPitches * pitchGuess;
+    const int roiW = int(std::ceil((length + 2 * marginX) * scale));
+    const int roiH = int(std::ceil((height + 2 * marginY) * scale));
+    const double t = band.box.angle * std::numbers::pi / 180.0;
+    const double c = std::cos(t), s = std::sin(t);
+
+    // Frame pixels of cut-out pixel (u, v): centre + R(angle) · ((u, v) − size / 2) / scale. Large
+    // pitches are first area-averaged down (no aliasing), then only rotated.
+    cv::Mat source = gray;
+    cv::Point2d offset(0, 0);
+    double sourceScale = 1.0;
+    if (scale < 1.0) {
+        cv::Point2f corners[4];
+        cv::RotatedRect(band.box.center, cv::Size2f(float(length + 2 * marginX), float(height + 2 * marginY)), band.box.angle)
+            .points(corners);
+        cv::Rect box = cv::boundingRect(std::vector<cv::Point2f>(corners, corners + 4)) & cv::Rect(0, 0, gray.cols, gray.rows);
+        if (box.empty()) return attempt;
+        cv::resize(gray(box), source, cv::Size(), scale, scale, cv::INTER_AREA);
+        offset = cv::Point2d(box.x, box.y);
+        sourceScale = scale;
+    }
+    const double cx = (band.box.center.x - offset.x) * sourceScale, cy = (band.box.center.y - offset.y) * sourceScale;
+    const double k = sourceScale / scale;  // source pixels per cut-out pixel (1 when area-averaged)
+    const cv::Mat roiToSource = (cv::Mat_<double>(2, 3) << c * k, -s * k, cx - (c * roiW - s * roiH) * k / 2,  //
+                                 s * k, c * k, cy - (s * roiW + c * roiH) * k / 2);
+    cv::Mat roi;
+    cv::warpAffine(source, roi, roiToSource, cv::Size(roiW, roiH), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                   cv::BORDER_REPLICATE);
+
+    // Ink: the strokes a grey closing fills (black-hat), so that uneven light, glare and large dark
+    // areas beside the zone cancel out.
+    const double roiPitch = pitchGuess * scale;
+    const int window = std::max(3, int(std::lround(kStrokeWindowPitches * roiPitch)) | 1);
+    cv::Mat ink;
+    cv::GaussianBlur(roi, roi, cv::Size(3, 3), 0);  // sensor noise would otherwise feed the black-hat
+    cv::morphologyEx(roi, ink, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(window, window)));
+    const cv::Size half(std::max(1, roiW / 2), std::max(1, roiH / 2));
+    cv::Mat inkHalf;
+    cv::resize(ink, inkHalf, half, 0, 0, cv::INTER_AREA);
+    const double slope = findSlope(inkHalf);  // a slope is the same at any scale
+    const std::vector<Line> lines = findLines(ink, slope, roiPitch);
+
+    for (MrzFormat format : {MrzFormat::Td3, MrzFormat::Td1}) {
+        const int chars = lineLength(format);
+        const auto zone = findZone(lines, lineCount(format), chars);
+        if (!zone) continue;
+        ZoneRead read;
+        read.format = format;
+        const double mid = roiW / 2.0;
+        const std::vector<Grid> grids = fitGrids(*zone, chars);
+        std::vector<cv::Mat> inks;
+        for (int l = 0; l < int(zone->size()); ++l) {
+            const Line& line = (*zone)[std::size_t(l)];
+            const Grid& grid = grids[std::size_t(l)];
+            cv::Mat inkStrip = stripInk(sampleStrip(roi, grid, line.centreY, slope, mid, chars));
+            // Vertical centring: the ink's centroid row onto the cell's middle row.
+            double w = 0, wy = 0;
+            for (int y = 0; y < inkStrip.rows; ++y) {
+                const double r = cv::sum(inkStrip.row(y))[0];
+                w += r;
+                wy += r * y;
+            }
+            const double shiftRows = w > 0 ? wy / w - (kStripMarginY + kCellHeightPx / 2.0 - 0.5) : 0.0;
+            if (std::fabs(shiftRows) > kRecentreRows) {
+                inkStrip = stripInk(sampleStrip(roi, grid, line.centreY + shiftRows * grid.pitch(chars / 2.0) / kCellWidthPx,
+                                                slope, mid, chars));
+            }
+            inks.push_back(inkStrip);
+            read.pitchPx += grid.pitch(chars / 2.0) / scale / double(zone->size());
+        }
+        const cv::Mat patches = cellPatches(inks, chars);
+        const std::vector<std::size_t> order = rankLevels(patches, format, glyphs);
+        const TemplateSet& templates = glyphs.levels[order[std::size_t(variant) % order.size()]];
+        for (int l = 0; l < int(inks.size()); ++l) {
+            std::string text;
+            for (int i = 0; i < chars; ++i) {
+                const auto [ch, score] = classifyCell(patches, l * chars + i, allowedGlyphs(format, l, i), templates);
+                text += ch;
+                read.scores.push_back(score);
+            }
+            read.lines.emplace_back(text);
+            secureZero(text.data(), text.size());
+        }
+        attempt.outcome = ZoneOutcome::Read;
+        attempt.read = std::move(read);
+        return attempt;
+    }
+    return attempt;
+}
+
+}  // namespace sentinel::mrz::detail

@@ -1,0 +1,118 @@
+// The reader on rendered pages (tests/mrzsim, OCR-B from Debian's fonts-ocr-b): the ICAO specimens at
+// several pitches and rotations, and frames without a document.
+#include "firmware/mrz/MrzReader.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "firmware/mrz/MrzTracker.h"
+#include "tests/mrzsim/PassportSimulator.h"
+
+namespace sentinel::mrz {
+namespace {
+
+const std::vector<std::string> kTd3{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"};
+const std::vector<std::string> kTd1{"I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"};
+constexpr std::uint64_t kSeed = 20270101;
+
+class MrzReaderTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!std::filesystem::exists(kDefaultOcrBFontPath)) GTEST_SKIP() << "fonts-ocr-b is not installed";
+        auto r = MrzReader::create();
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        reader_ = std::make_unique<MrzReader>(std::move(*r));
+    }
+    std::optional<MrzRead> still(const cv::Mat& gray) {
+        return reader_->readStill(GrayView{gray.data, gray.cols, gray.rows, int(gray.step)});
+    }
+    std::unique_ptr<MrzReader> reader_;
+};
+
+std::string joined(const MrzRead& r) {
+    std::string s;
+    for (const auto& l : r.lines) s += (s.empty() ? "" : " ") + std::string(l.view());
+    return s;
+}
+
+TEST_F(MrzReaderTest, ReadsTheTd3SpecimenAtSeveralPitchesAndRotations) {
+    for (double pitch : {12.0, 16.0, 22.0}) {
+        for (double roll : {-8.0, 0.0, 8.0}) {
+            mrzsim::RenderOptions o;
+            o.pitchPx = pitch;
+            o.rollDeg = roll;
+            auto scene = mrzsim::renderMrz(kSeed, kTd3, o);
+            ASSERT_TRUE(scene.ok()) << scene.error().message;
+            auto read = still(scene->gray);
+            ASSERT_TRUE(read) << "pitch " << pitch << " roll " << roll;
+            EXPECT_EQ(joined(*read), scene->expected);
+            EXPECT_EQ(read->format, MrzFormat::Td3);
+            EXPECT_TRUE(read->parsed.checks.all());
+            EXPECT_NEAR(read->pitchPx, pitch, 0.05 * pitch);
+        }
+    }
+}
+
+TEST_F(MrzReaderTest, ReadsTheTd1Specimen) {
+    mrzsim::RenderOptions o;
+    o.pitchPx = 18.0;
+    o.rollDeg = -4.0;
+    auto scene = mrzsim::renderMrz(kSeed, kTd1, o);
+    ASSERT_TRUE(scene.ok());
+    auto read = still(scene->gray);
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->format, MrzFormat::Td1);
+    EXPECT_EQ(joined(*read), scene->expected);
+}
+
+TEST_F(MrzReaderTest, LiveFramesOfAStillPageAreAcceptedWithinTenFrames) {
+    mrzsim::RenderOptions o;
+    o.pitchPx = 18.0;
+    o.rollDeg = 5.0;
+    auto scene = mrzsim::renderMrz(kSeed, kTd3, o);
+    ASSERT_TRUE(scene.ok());
+    const GrayView view{scene->gray.data, scene->gray.cols, scene->gray.rows, int(scene->gray.step)};
+    MrzTracker tracker;
+    std::optional<MrzRead> accepted;
+    int frame = 0;
+    while (!accepted && frame < 10) {
+        ++frame;
+        accepted = tracker.observe(reader_->readFrame(view));
+    }
+    ASSERT_TRUE(accepted);
+    EXPECT_GE(frame, 2);  // two frames must agree
+    EXPECT_EQ(joined(*accepted), scene->expected);
+}
+
+TEST_F(MrzReaderTest, FramesWithoutADocumentReadNothing) {
+    for (const auto& category : mrzsim::negativeCategories()) {
+        for (int i = 0; i < 4; ++i) {
+            auto scene = mrzsim::renderScene(kSeed, category, i);
+            ASSERT_TRUE(scene.ok()) << scene.error().message;
+            const GrayView view{scene->gray.data, scene->gray.cols, scene->gray.rows, int(scene->gray.step)};
+            reader_->reset();
+            MrzTracker tracker;
+            for (int frame = 0; frame < 10; ++frame) {
+                EXPECT_FALSE(tracker.observe(reader_->readFrame(view))) << category << " " << i;
+            }
+            EXPECT_FALSE(still(scene->gray)) << category << " " << i;
+        }
+    }
+}
+
+TEST_F(MrzReaderTest, AnEmptyViewReadsNothing) {
+    EXPECT_FALSE(reader_->readFrame(GrayView{}));
+    EXPECT_EQ(reader_->countBands(GrayView{}), 0);
+}
+
+TEST(MrzReader, AMissingFontIsAnError) {
+    ReaderOptions o;
+    o.fontPath = "/nonexistent/OCRB.otf";
+    auto r = MrzReader::create(o);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("/nonexistent/OCRB.otf"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sentinel::mrz
