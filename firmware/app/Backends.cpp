@@ -11,6 +11,7 @@
 #include "drivers/camera/ReplayCamera.h"
 #include "drivers/camera/V4l2Camera.h"
 #include "drivers/display/PngDisplay.h"
+#include "drivers/docreader/SamReader.h"
 #include "drivers/display/SdlDisplay.h"
 #include "drivers/indicator/ConsoleIndicator.h"
 #include "drivers/indicator/GpioIndicator.h"
@@ -24,6 +25,7 @@ Result<std::unique_ptr<hal::Camera>> makeCamera(const kiosk::Config& config, int
         camera::ReplayOptions opts;
         opts.fps = config.camera.fps;
         opts.repeatEach = repeatEach;
+        opts.loop = config.camera.replayLoop;
         auto cam = camera::ReplayCamera::open(src.substr(7), opts);
         if (!cam) return cam.error();
         return std::unique_ptr<hal::Camera>(std::move(cam).value());
@@ -117,6 +119,13 @@ Result<std::unique_ptr<hal::Voice>> makeVoice(const kiosk::Config& config) {
     if (b.rfind("wav:", 0) == 0) return std::unique_ptr<hal::Voice>(std::make_unique<audio::WavVoice>(b.substr(4)));
     if (b == "alsa") return std::unique_ptr<hal::Voice>(std::make_unique<audio::AlsaVoice>(config.voice.device));
     return Error{"voice.backend: unknown backend '" + b + "'"};
+}
+
+Result<std::unique_ptr<hal::DocumentReader>> makeDocumentReader(const kiosk::Config& config) {
+    auto spec = docreader::parseReaderSpec(config.documents.reader);
+    if (!spec) return Error{"documents.reader: " + spec.error().message};
+    if (!*spec) return std::unique_ptr<hal::DocumentReader>();
+    return std::unique_ptr<hal::DocumentReader>(docreader::SamReader::open(**spec));
 }
 
 kiosk::HttpsTransportFactory httpsTransport() {

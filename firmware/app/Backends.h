@@ -7,6 +7,7 @@
 
 #include "drivers/hal/Camera.h"
 #include "drivers/hal/Display.h"
+#include "drivers/hal/DocumentReader.h"
 #include "drivers/hal/Indicator.h"
 #include "drivers/hal/Voice.h"
 #include "drivers/indicator/GpioIndicator.h"
@@ -44,5 +45,8 @@ kiosk::HttpsTransportFactory httpsTransport();
 
 // voice.backend: `alsa` (voice.device), `wav:DIR`, or nullptr for `off`.
 Result<std::unique_ptr<hal::Voice>> makeVoice(const kiosk::Config& config);
+// documents.reader: "none" → nullptr; "sam:PATH[@BAUD]" → the SAM serial reader (its own thread;
+// a missing line is reopened by the reader and reported as a reader fault, not an error here).
+Result<std::unique_ptr<hal::DocumentReader>> makeDocumentReader(const kiosk::Config& config);
 
 }  // namespace sentinel::app

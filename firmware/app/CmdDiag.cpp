@@ -29,6 +29,8 @@
 #include "firmware/diag/CameraCheck.h"
 #include "firmware/ui/Composer.h"
 #include "firmware/diag/DecodeCheck.h"
+#include "firmware/diag/DocumentsCheck.h"
+#include "firmware/trust/RevocationIndex.h"
 #include "firmware/diag/FactChecks.h"
 #include "firmware/diag/IndicatorCheck.h"
 #include "firmware/diag/JournalCheck.h"
@@ -87,6 +89,8 @@ constexpr auto kFleetTimeout = 10s;
 constexpr auto kFleetProbe = 5s;        // one MQTT connection attempt (CONNACK or the TLS failure)
 constexpr auto kDisplayTimeout = 5s;
 constexpr auto kVoiceTimeout = 5s;
+// Opening the line and the reader's first round come on top of its own status/id deadline.
+constexpr auto kDocumentsCheckSlack = 2s;
 constexpr std::uintmax_t kStateMinFree = 64ull << 20;  // journal appends need room; below → fail
 constexpr const char* kSnapshotFile = "diag-snapshot.png";
 // A syntactically valid HK1 token no service will know: asked only to read `server_time`.
@@ -380,6 +384,33 @@ Outcome checkTrust(const std::shared_ptr<Shared>& s) {
     return diag::judgeTrustList(f);
 }
 
+// §17: the revocation index `run` would put in force (a bundle's, else trust.revocation_path's):
+// its age on this clock against trust.revocation_max_age_h, its entries and its source.
+Outcome checkRevocation(const std::shared_ptr<Shared>& s) {
+    const kiosk::Config& cfg = s->cfg;
+    kiosk::LoadedTrust loaded = kiosk::loadTrustState(cfg);
+    const auto& index = loaded.state ? loaded.state->revocation : nullptr;
+    if (!index) {
+        const std::string why = cfg.trust.revocationPath.empty() ? "no revocation index (no bundle supplied one, trust.revocation_path empty)"
+                                                                 : "trust.revocation_path " + cfg.trust.revocationPath + " did not load (see the log)";
+        if (cfg.trust.requireRevocation)
+            return Outcome::fail(why + ": every PASS is REFER REVOCATION_LIST_STALE (trust.require_revocation)",
+                                 "install a bundle with a revocation index (`sentinel fleet revocation build`), or fix trust.revocation_path");
+        if (!cfg.trust.revocationPath.empty())
+            return Outcome::fail(why, "rebuild the index with `sentinel fleet revocation build` and check `sentinel fleet revocation show`");
+        return Outcome::ok(why + ": revoked certificates are not checked");
+    }
+    const double ageH = std::chrono::duration<double, std::ratio<3600>>(s->clock.now() - index->issuedAt()).count();
+    char age[32];
+    std::snprintf(age, sizeof age, "%.1f", ageH);
+    const std::string detail = std::to_string(index->entries()) + " entries issued " + formatRfc3339(index->issuedAt()) + " (" + age +
+                               " h ago) from " + loaded.state->revocationSource;
+    if (ageH > cfg.trust.revocationMaxAgeH)
+        return Outcome::fail(detail + ": older than trust.revocation_max_age_h, every PASS is REFER REVOCATION_LIST_STALE",
+                             "check trust sync or the fleet link delivers new bundles; check the clock");
+    return Outcome::ok(detail);
+}
+
 Outcome checkTrustSync(const std::shared_ptr<Shared>& s) {
     const kiosk::Config& cfg = s->cfg;
     const auto installed = kiosk::bundleDir(cfg) / kiosk::kBundleFile;
@@ -424,6 +455,18 @@ Outcome checkFleet(const std::shared_ptr<Shared>& s) {
     return Outcome::fail(why, "check fleet.broker_url (host and port), the network, and that the broker runs");
 }
 
+// The ID-card reader (§15): skipped (ok, said so) without one; otherwise the line, the SAM's status
+// and its id. The reader is opened for the check only: a running kiosk holds the line (the check
+// then says the reader is in use and to stop the kiosk first).
+Outcome checkDocuments(const std::shared_ptr<Shared>& s) {
+    const kiosk::Config& cfg = s->cfg;
+    if (!diag::documentsCheckApplies(cfg.documents.reader))
+        return Outcome::ok("not configured (documents.reader = \"none\"): skipped");
+    auto reader = makeDocumentReader(cfg);
+    if (!reader) return Outcome::fail(reader.error().message, "set documents.reader to \"none\" or \"sam:/dev/ttyUSB0[@BAUD]\"");
+    return diag::checkDocumentReader(**reader, diag::kDocumentsCheckTimeout);
+}
+
 std::vector<diag::Check> softwareChecks(const std::shared_ptr<Shared>& s) {
     return {
         {"config", kConfigTimeout, [s] { return checkConfig(s->cfg); }},
@@ -446,10 +489,12 @@ std::vector<diag::Check> fieldChecks(const std::shared_ptr<Shared>& s, bool incl
         {"indicator", kIndicatorTimeout, [s, includeRelay] { return checkIndicator(s, includeRelay); }},
         {"display", kDisplayTimeout, [s] { return checkDisplay(s->cfg); }},
         {"voice", kVoiceTimeout, [s] { return checkVoice(s->cfg); }},
+        {"documents", diag::kDocumentsCheckTimeout + kDocumentsCheckSlack, [s] { return checkDocuments(s); }},
         {"service", kServiceTimeout, [s] { return checkServiceAndSkew(s); }},
         {"clock", kClockTimeout, [s] { return checkClock(s); }},
         {"trust", kTrustTimeout, [s] { return checkTrust(s); }},
         {"trust_sync", kTrustTimeout, [s] { return checkTrustSync(s); }},
+        {"revocation", kTrustTimeout, [s] { return checkRevocation(s); }},
         {"journal", kJournalTimeout, [s] { return diag::checkJournal(s->cfg.journal.path); }},
         {"fleet", kFleetTimeout, [s] { return checkFleet(s); }},
     };

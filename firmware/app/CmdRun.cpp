@@ -12,6 +12,8 @@
 #include "firmware/ui/KioskVoice.h"
 #include "firmware/control/KioskStatus.h"
 #include "firmware/app/Output.h"
+#include "firmware/kiosk/DocumentSource.h"
+#include "firmware/kiosk/MrzSource.h"
 #include "firmware/kiosk/Runtime.h"
 #include "firmware/kiosk/TrustLoader.h"
 #include "firmware/app/ServiceNotify.h"
@@ -20,6 +22,7 @@
 #include "firmware/base/Log.h"
 #include "firmware/journal/Journal.h"
 #include "firmware/journal/JournalStats.h"
+#include "firmware/trust/RevocationIndex.h"
 #include "firmware/trust/TrustList.h"
 
 namespace sentinel::app {
@@ -87,6 +90,16 @@ control::StatusSources statusSources(const kiosk::Config& cfg, kiosk::Runtime& r
         }
         j["source"] = snap ? snap->source : "";
         j["error"] = snap && snap->list ? "" : trustError;
+        j["policy_version"] = snap ? snap->policyVersion : "config";
+        // §17: the revocation index in force (null: none).
+        j["revocation"] = nullptr;
+        if (snap && snap->revocation) {
+            const double ageH = std::chrono::duration<double, std::ratio<3600>>(clock.now() - snap->revocation->issuedAt()).count();
+            j["revocation"] = {{"issued_at", formatRfc3339(snap->revocation->issuedAt())},
+                               {"age_h", std::round(ageH * 10.0) / 10.0},
+                               {"entries", snap->revocation->entries()},
+                               {"source", snap->revocationSource}};
+        }
         return j;
     };
     kiosk::ClockTrust* ct = rt.clockTrust();
@@ -195,6 +208,13 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
         announcer = std::make_unique<ui::KioskVoice>(**voice, prompts, cfg->voice.languages);
     }
 
+    // The ID-card reader (documents.reader): on its own thread; the loop polls it without waiting.
+    auto documentReader = makeDocumentReader(*cfg);
+    if (!documentReader) {
+        ctx.err << "sentinel run: " << documentReader.error().message << '\n';
+        return kExitUsage;
+    }
+
     struct sigaction sa {};
     sa.sa_handler = onStopSignal;
     sigemptyset(&sa.sa_mask);
@@ -237,6 +257,29 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     if (announcer) kiosk.addObserver(announcer.get());
     (*fleetParts)->observe(kiosk);
     kiosk.addObserver(&status);
+    std::unique_ptr<kiosk::DocumentSource> documents;
+    if (*documentReader) {
+        documents = std::make_unique<kiosk::DocumentSource>(
+            **documentReader, [&kiosk](std::string what, std::string detail, bool cleared) {
+                kiosk.postAlarm(std::move(what), std::move(detail), cleared);
+            });
+        kiosk.addSource(documents.get());
+        SLOG("Kiosk", Info) << "ID-card reader: " << (*documentReader)->describe();
+    }
+    std::unique_ptr<kiosk::MrzSource> passports;
+    if (cfg->documents.mrz) {
+        mrz::ReaderOptions mo;
+        mo.fontPath = cfg->documents.mrzFont;
+        mo.frameBudget = std::chrono::milliseconds{cfg->documents.mrzBudgetMs};
+        auto reader = mrz::MrzReader::create(mo);
+        if (!reader) {
+            ctx.err << "sentinel run: documents.mrz: " << reader.error().message << '\n';
+            return kExitUsage;
+        }
+        passports = std::make_unique<kiosk::MrzSource>(std::move(reader).value(), clock);
+        kiosk.addSource(passports.get());
+        SLOG("Kiosk", Info) << "MRZ reader on the camera frames";
+    }
 
     // Staff at the gate (§11): the control socket and the staff button. Neither is needed to decide,
     // so a failure is logged and shown in the status, and the kiosk runs on.

@@ -31,7 +31,7 @@ constexpr std::array kReasons{
     ReasonInfo{Reason::CredentialNotYetValid, "CREDENTIAL_NOT_YET_VALID", "Certificate not yet valid",
                "凭证尚未生效"},
     ReasonInfo{Reason::Malformed, "MALFORMED", "Code cannot be read", "二维码内容无效"},
-    ReasonInfo{Reason::UnsupportedFormat, "UNSUPPORTED_FORMAT", "Not a health code", "不是健康码"},
+    ReasonInfo{Reason::UnsupportedFormat, "UNSUPPORTED_FORMAT", "Please show your health code", "请出示健康码"},
     ReasonInfo{Reason::TrustListStale, "TRUST_LIST_STALE", "Trust list out of date — see staff",
                "信任列表过期，请联系工作人员"},
     ReasonInfo{Reason::BackendTimeout, "BACKEND_TIMEOUT", "Service did not answer — see staff",
@@ -121,7 +121,8 @@ Decision decisionFor(Reason r) {
         case Reason::DocumentUnreadable:
         case Reason::HolderNotChecked:
         case Reason::RevocationListStale:
-        case Reason::BackendNotConfigured: return Decision::Refer;
+        case Reason::BackendNotConfigured:
+        case Reason::UnsupportedFormat: return Decision::Refer;  // a QR that is not a health code: try again
         default: return Decision::Deny;
     }
 }

@@ -95,6 +95,9 @@ const std::vector<KeySpec>& keys() {
         intKey("camera.rearm_frames", "15", "frames", 1, 600,
                "A code held in view decides once; it may decide again after it has been absent this many frames.",
                [](Config& c, int v) { c.camera.rearmFrames = v; }),
+        boolKey("camera.replay_loop", "false",
+                "Replay sources start again after the last frame instead of ending the run (a bench rig with an ID-card reader).",
+                [](Config& c, bool v) { c.camera.replayLoop = v; }),
         listKey("indicator.backends", "[\"console\"]", "Indicator backends driven together: `console`, `gpio`.",
                 [](Config& c, const std::vector<std::string>& v) { c.indicator.backends = v; }, {"console", "gpio"}),
         stringKey("indicator.gpio.chip", "\"gpiochip0\"", "GPIO chip name or path; `sim:FILE` = simulated lines logged to FILE (benches, tests).",
@@ -132,6 +135,21 @@ const std::vector<KeySpec>& keys() {
         stringKey("documents.reader", "\"none\"",
                   "ID-card reader: `none`, or `sam:/dev/ttyUSB0[@BAUD]` (SAM serial protocol, 8N1; BAUD 9600–115200, default 115200).",
                   [](Config& c, const std::string& v) { c.documents.reader = v; }),
+        boolKey("documents.mrz", "false",
+                "Search the camera frames for a passport's or TD1 card's machine-readable zone (§15) beside QR codes.",
+                [](Config& c, bool v) { c.documents.mrz = v; }),
+        stringKey("documents.mrz_font", "\"/usr/share/fonts/opentype/ocr-b/OCRB.otf\"",
+                  "OCR-B font the MRZ reader builds its glyphs from (Debian's fonts-ocr-b).",
+                  [](Config& c, const std::string& v) { c.documents.mrzFont = v; }),
+        intKey("documents.mrz_budget_ms", "8", "ms", 2, 33, "The MRZ reader's share of each frame's time (a read continues on the next frames).",
+               [](Config& c, int v) { c.documents.mrzBudgetMs = v; }),
+        stringKey("policy.holder_binding", "\"show\"",
+                  "HC1 holder binding (§15): `off`; `show` the certificate's masked name and birth year for staff; `require` "
+                  "a passport or TD1 card (MRZ) matching the certificate within policy.binding_window_s.",
+                  [](Config& c, const std::string& v) { c.binding.holderBinding = v; }),
+        intKey("policy.binding_window_s", "30", "s", 5, 300,
+               "With holder_binding = require: an HC1 code and a document pair when shown within this of each other.",
+               [](Config& c, int v) { c.binding.bindingWindowS = v; }),
         stringKey("online.base_url", "\"\"", "Health-code service (https://…); empty = online codes are REFERred.",
                   [](Config& c, const std::string& v) { c.online.baseUrl = v; }),
         stringKey("online.ca_file", "\"/etc/sentinel/hc-ca.pem\"", "CA bundle (PEM) that signs the service's certificate.",
@@ -357,6 +375,10 @@ void crossCheck(const Config& cfg, const toml::table& table, const std::string& 
     }
     if (cfg.documents.reader != "none" && cfg.documents.reader.rfind("sam:/", 0) != 0)
         fail("documents.reader", "must be \"none\" or \"sam:/dev/…[@BAUD]\"");
+    if (cfg.binding.holderBinding != "off" && cfg.binding.holderBinding != "show" && cfg.binding.holderBinding != "require")
+        fail("policy.holder_binding", "must be \"off\", \"show\" or \"require\"");
+    if (cfg.binding.holderBinding == "require" && !cfg.documents.mrz)
+        fail("policy.holder_binding", "\"require\" needs documents.mrz = true (a passport or TD1 card is read from the camera)");
     auto src = std::string_view(cfg.camera.source);
     if (src.rfind("v4l2:", 0) != 0 && src.rfind("replay:", 0) != 0) fail("camera.source", "must start with v4l2: or replay:");
     if (!cfg.online.baseUrl.empty() && cfg.online.baseUrl.rfind("https://", 0) != 0)

@@ -38,6 +38,7 @@ struct Config {
         int width = 1280, height = 720, fps = 30;
         int stallTimeoutMs = 3000;
         int rearmFrames = 15;
+        bool replayLoop = false;  // replay: start again after the last frame (a bench rig)
     } camera;
     struct {
         std::vector<std::string> backends{"console"};
@@ -56,7 +57,14 @@ struct Config {
     } trust;
     struct {                            // §15
         std::string reader = "none";    // "none" or "sam:PATH[@BAUD]"
+        bool mrz = false;               // search the camera frames for a passport / TD1 MRZ
+        std::string mrzFont = "/usr/share/fonts/opentype/ocr-b/OCRB.otf";  // fonts-ocr-b
+        int mrzBudgetMs = 8;            // the MRZ reader's share of a frame
     } documents;
+    struct {                            // §15 holder binding for HC1
+        std::string holderBinding = "show";  // "off" | "show" | "require"
+        int bindingWindowS = 30;             // a code and a document pair within this
+    } binding;
     struct {
         std::string baseUrl;
         std::string caFile = "/etc/sentinel/hc-ca.pem";

@@ -136,6 +136,9 @@ void Kiosk::decide(const Presentation& presentation) {
     const MonoTime seenAt = presentation.seenAt;
     const MonoTime deadline = seenAt + options_.budget;
     Verdict verdict;
+    if (presentation.kind == Presentation::Kind::Document && presentation.document) {
+        for (auto* o : observers_) o->lookingUp(presentation.source);
+    }
     const MonoTime v0 = clock_.monotonic();
     try {
         verdict = verifier_.verifyPresentation(presentation, deadline - kDecisionReserve);
@@ -150,7 +153,8 @@ void Kiosk::decide(const Presentation& presentation) {
 
     if (clock_.monotonic() > deadline && rec.decision == Decision::Pass) {
         // Too late to be trusted as a live decision: fail closed.
-        rec.decide(rec.format == "HK1" ? Reason::BackendTimeout : Reason::InternalError);
+        const bool online = rec.format == "HK1" || rec.format == "ID" || rec.format == "MRZ";
+        rec.decide(online ? Reason::BackendTimeout : Reason::InternalError);
     }
     if (rec.decision == Decision::Pass && !verdict.testCard && options_.seenRecently && !rec.subject.empty() &&
         options_.seenRecently(rec.subject, clock_.monotonic())) {

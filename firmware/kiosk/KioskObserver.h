@@ -3,6 +3,7 @@
 // and voice presenters (ui), the live status and the control socket (control), the fleet link and
 // the metrics (fleet). They include this header, never the app.
 
+#include <optional>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@ struct Verdict {
     std::string holderMasked;  // for the display only; never logged or journaled
     bool testCard = false;     // a diagnostics test card: shown as TEST CARD, gate stays shut
     std::string ruleText;      // RULE_NOT_MET: the failed rule's description ("zh / en"), for console and screen
+    std::optional<double> testLimitH;  // TEST_TOO_OLD: the age limit of the policy in force for that test type
     // Signed by the device's test issuer (in service: DENY UNKNOWN_ISSUER). Test cards never become
     // something staff can override (§11).
     bool fromTestIssuer = false;
@@ -40,6 +42,9 @@ public:
     virtual ~KioskObserver() = default;
     // After every processed frame.
     virtual void frameProcessed(const hal::Frame& /*frame*/, const FrameObservation& /*what*/) {}
+    // An identity document (§15) is about to be looked up: the screen shows "checking" until
+    // decided() follows. `source` is "reader" or "mrz"; nothing of the document is passed.
+    virtual void lookingUp(std::string_view /*source*/) {}
     // After every decision, once the indicator showed it. `seq` is the journal sequence number
     // (0 when there is no journal or the record could not be stored).
     virtual void decided(const DecisionRecord& /*record*/, const Verdict& /*verdict*/, std::int64_t /*seq*/) {}

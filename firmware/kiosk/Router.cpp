@@ -3,6 +3,7 @@
 #include "firmware/base/Log.h"
 #include "firmware/base/QrLimits.h"
 #include "firmware/credential/Hc1.h"
+#include "firmware/credential/ResidentId.h"
 #include "firmware/trust/TrustList.h"
 #include "firmware/verify/Hc1Verifier.h"
 #include "firmware/verify/online/OnlineVerifier.h"
@@ -80,7 +81,7 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
         } else if (!options_.online) {
             v.record.format = "HK1";
             v.record.stages.prefix = true;
-            v.record.decide(Reason::BackendError);  // no service configured: staff must look
+            v.record.decide(Reason::BackendNotConfigured);  // not an outage: this kiosk has no service
         } else {
             auto online = options_.online->verify(payload, deadline, options_.subjectKey, policy, rules);
             v.record = std::move(online.record);
@@ -90,19 +91,66 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
         v.record.stages.prefix = false;
         v.record.decide(Reason::UnsupportedFormat);
     }
+    finish(v, t0, clockTrusted, snapshot.get(), policy, rules.set);
+    return v;
+}
+
+Verdict CredentialRouter::verifyPresentation(const Presentation& presentation, MonoTime deadline) {
+    if (presentation.kind == Presentation::Kind::Code) return verify(presentation.payload, deadline);
+    return verifyDocument(presentation, deadline);
+}
+
+Verdict CredentialRouter::verifyDocument(const Presentation& presentation, MonoTime deadline) {
+    Verdict v;
+    const MonoTime t0 = clock_.monotonic();
+    const bool clockTrusted = options_.validationTime || !options_.clockTrusted || options_.clockTrusted();
+    const std::shared_ptr<const TrustState> snapshot = options_.trustStore ? options_.trustStore->current() : nullptr;
+    const policy::PolicyConfig& policy = snapshot ? snapshot->policy : options_.policy;
+    const verify::RulesInForce rules{snapshot ? snapshot->rules : options_.rules, options_.rulesCountry,
+                                     snapshot ? snapshot->builtin : builtin_};
+
+    const IdentityDocument* document = presentation.document.get();
+    v.record.format = document ? std::string(recordFormat(document->type)) : (presentation.source == "mrz" ? "MRZ" : "ID");
+    v.record.stages.prefix = document != nullptr;
+    if (document == nullptr) {
+        v.record.decide(Reason::DocumentUnreadable);  // the source could not read it: try again
+    } else if ((document->type == DocumentType::CnId || document->type == DocumentType::CnPermitJ) &&
+               credential::checkResidentId(document->number.view(), document->birthDate.view()) !=
+                   credential::ResidentIdCheck::Valid) {
+        SLOG(kLog, Info) << "document from " << presentation.source << ": the number fails GB 11643: DOCUMENT_UNREADABLE";
+        v.record.decide(Reason::DocumentUnreadable);
+    } else if (!options_.online) {
+        v.record.decide(Reason::BackendNotConfigured);
+    } else {
+        auto online = options_.online->verifyDocument(*document, deadline, options_.subjectKey, policy, rules);
+        v.record = std::move(online.record);
+        v.holderMasked = std::move(online.holderMasked);
+    }
+    finish(v, t0, clockTrusted, snapshot.get(), policy, rules.set);
+    return v;
+}
+
+void CredentialRouter::finish(Verdict& v, MonoTime t0, bool clockTrusted, const TrustState* snapshot,
+                              const policy::PolicyConfig& policy, const std::shared_ptr<const rules::RuleSet>& rules) const {
     // Time-dependent decisions need a trusted clock: a PASS or a time-based DENY becomes REFER.
-    if (!clockTrusted && !v.testCard && v.record.reason != Reason::UnsupportedFormat && v.record.reason != Reason::Malformed &&
-        v.record.reason != Reason::SignatureInvalid && v.record.reason != Reason::UnknownIssuer) {
+    // What no clock can change (an unreadable presentation, a forged or foreign signature, a kiosk
+    // without a service) keeps its reason.
+    const Reason r = v.record.reason;
+    if (!clockTrusted && !v.testCard && r != Reason::UnsupportedFormat && r != Reason::Malformed &&
+        r != Reason::SignatureInvalid && r != Reason::UnknownIssuer && r != Reason::DocumentUnreadable &&
+        r != Reason::BackendNotConfigured) {
         v.record.decide(Reason::ClockUntrusted);
     }
-    if (v.record.reason == Reason::RuleNotMet && rules.set && v.record.rules) {
-        v.ruleText = verify::failedRuleText(*rules.set, *v.record.rules);
+    if (v.record.reason == Reason::TestTooOld && v.record.test) {
+        v.testLimitH = v.record.test->type == TestType::Rat ? policy.maxTestAgeRatH : policy.maxTestAgeNaatH;
+    }
+    if (v.record.reason == Reason::RuleNotMet && rules && v.record.rules) {
+        v.ruleText = verify::failedRuleText(*rules, *v.record.rules);
     }
     if (!v.record.latency.verifyMs) {
         v.record.latency.verifyMs = std::chrono::duration<double, std::milli>(clock_.monotonic() - t0).count();
     }
     v.record.policyVersion = snapshot ? snapshot->policyVersion : "config";  // §13.1: every record
-    return v;
 }
 
 }  // namespace sentinel::kiosk

@@ -1,6 +1,6 @@
 #pragma once
 // The credential router: `HC1:` → offline verification against the trust list, `HK1:` → the
-// health-code service, anything else → DENY UNSUPPORTED_FORMAT. Applies trust-list staleness and
+// health-code service, anything else → REFER UNSUPPORTED_FORMAT ("please show your health code"). Applies trust-list staleness and
 // the validation clock. Fails closed: every path returns a record with a reason.
 
 #include <functional>
@@ -60,9 +60,18 @@ class CredentialRouter final : public CredentialVerifier {
 public:
     CredentialRouter(const Clock& clock, RouterOptions options);
     Verdict verify(std::string_view payload, MonoTime deadline) override;
+    // Codes go to verify(); identity documents (§15): no document (a bad read) or a resident ID
+    // number failing GB 11643 → REFER DOCUMENT_UNREADABLE; no service → REFER
+    // BACKEND_NOT_CONFIGURED; otherwise the §5 v1.1 document lookup, decided as an HK1 code.
+    Verdict verifyPresentation(const Presentation& presentation, MonoTime deadline) override;
     const RouterOptions& options() const { return options_; }
 
 private:
+    Verdict verifyDocument(const Presentation& presentation, MonoTime deadline);
+    // What every path ends with: the clock's say, the failed rule's text, latency, policy version.
+    void finish(Verdict& v, MonoTime t0, bool clockTrusted, const TrustState* snapshot, const policy::PolicyConfig& policy,
+                const std::shared_ptr<const rules::RuleSet>& rules) const;
+
     const Clock& clock_;
     RouterOptions options_;
     std::shared_ptr<const verify::BuiltinRules> builtin_;  // of options_.policy (without trustStore)

@@ -115,6 +115,8 @@ const std::vector<StartRequirement>& requirements() {
              if (!index) return index.error().message;
              return std::nullopt;
          }},
+        {"documents.mrz_font",
+         [](const Config& c) { return c.documents.mrz ? readableFile(c.documents.mrzFont) : std::nullopt; }},
         {"trust.update_key",
          [](const Config& c) -> Check {
              // Verifies synced bundles and fleet commands.

@@ -88,6 +88,7 @@ struct Composer::Impl {
     // The idle screen without its picture, for the hint it was drawn with.
     std::optional<cv::Mat> idleBase;
     Hint idleBaseHint = Hint::None;
+    bool idleBaseDocuments = false, idleBaseLookingUp = false;
     std::vector<TextBox> idleTexts;
 
     int w() const { return options.widthPx; }
@@ -278,13 +279,16 @@ struct Composer::Impl {
         const bool hinted = s.hint != Hint::None;
         // Everything but the picture is the same from frame to frame: drawn once per hint and kept
         // (the texts through freetype are most of an idle screen's cost, at up to 30 fps).
-        if (!idleBase || idleBaseHint != s.hint) {
-            bilingual(idlePrompt(), {m, m / 2, w() - 2 * m, titleH}, titleH, kMinTextPx, kWhite);
+        if (!idleBase || idleBaseHint != s.hint || idleBaseDocuments != s.documents || idleBaseLookingUp != s.lookingUp) {
+            bilingual(s.lookingUp ? lookingUpPrompt() : idlePrompt(s.documents), {m, m / 2, w() - 2 * m, titleH}, titleH,
+                      kMinTextPx, s.lookingUp ? rgb(kReferRgb) : kWhite);
             const RectPx hintBox{0, h() - hintH - m / 2, w(), hintH + m / 2};
             if (hinted) fill(hintBox, rgb(kReferRgb));
             bilingual(hintText(s.hint), {m, hintBox.y + m / 4, w() - 2 * m, hintH}, hintH, kMinTextPx, hinted ? kBlack : kGrey);
             idleBase = canvas.clone();
             idleBaseHint = s.hint;
+            idleBaseDocuments = s.documents;
+            idleBaseLookingUp = s.lookingUp;
             idleTexts = texts;
         } else {
             idleBase->copyTo(canvas);
@@ -321,7 +325,7 @@ struct Composer::Impl {
         const Bilingual title = decisionTitle(s.decision);
         text(title.zh + "  " + title.en, titleBox, static_cast<int>(h() * kMaxTitleFontOfHeight), kMinTextPx, ink,
              portrait() ? Align::Centre : Align::Left);
-        bilingual({std::string(reasonTextZh(s.reason)), std::string(reasonTextEn(s.reason))}, reasonBox,
+        bilingual(reasonLine(s.reason), reasonBox,
                   static_cast<int>(h() * kMaxReasonFontOfHeight), kMinReasonPx, ink, portrait() ? Align::Centre : Align::Left);
 
         struct Row {
@@ -338,7 +342,7 @@ struct Composer::Impl {
             for (auto& line : wrapRuleText(s.ruleText, px, w() - 2 * m)) rows.push_back({Bilingual{std::move(line), ""}, kWhite, px});
         }
         if (!s.holderMasked.empty()) rows.push_back({holderLine(s.holderMasked), kWhite});
-        if (s.test) rows.push_back({testLine(*s.test), kWhite});
+        if (s.test) rows.push_back({testLine(*s.test, s.testLimitH), kWhite});
         if (s.decision == Decision::Refer) rows.push_back({seeStaff(), rgb(kReferRgb)});
         const int lowerTop = bandH + m / 2;
         const int lowerH = h() - lowerTop - m / 2;

@@ -59,6 +59,14 @@ void KioskScreen::frameProcessed(const hal::Frame& frame, const kiosk::FrameObse
     while (!frameTimes_.empty() && now - frameTimes_.front() > std::chrono::seconds{1}) frameTimes_.pop_front();
 }
 
+void KioskScreen::lookingUp(std::string_view) {
+    {
+        std::lock_guard lk(mutex_);
+        lookingUp_ = true;
+    }
+    wake_.notify_all();
+}
+
 void KioskScreen::decided(const DecisionRecord& record, const kiosk::Verdict& verdict, std::int64_t) {
     PendingResult p;
     p.handedAt = Steady::now();
@@ -66,12 +74,14 @@ void KioskScreen::decided(const DecisionRecord& record, const kiosk::Verdict& ve
     p.screen.reason = record.reason;
     p.screen.holderMasked = verdict.holderMasked;
     p.screen.test = record.test;
+    p.screen.testLimitH = verdict.testLimitH;
     p.screen.testCard = verdict.testCard;
     p.screen.ruleText = verdict.ruleText;
     p.screen.duration = options_.resultDuration;
     {
         std::lock_guard lk(mutex_);
         ++handedOver_;
+        lookingUp_ = false;
         if (pending_.size() >= kMaxQueued) {
             pending_.pop_front();
             ++stats_.droppedResults;
@@ -133,6 +143,7 @@ Result<std::unique_ptr<KioskScreen>> makeKioskScreen(const kiosk::Config& config
     o.resultDuration = std::chrono::milliseconds{config.display.resultMs};
     o.preview = config.display.preview;
     o.diagnostics = config.kiosk.diagnosticsMode;
+    o.documents = config.documents.reader != "none" || config.documents.mrz;
     return std::make_unique<KioskScreen>(display, std::move(composer).value(), o);
 }
 
@@ -174,7 +185,8 @@ void KioskScreen::loop(std::stop_token stop) {
         if (now < next) continue;
         next = now + period;
 
-        if (current && now < current->shownAt + current->duration) {
+        const bool lookingUp = lookingUp_;
+        if (current && now < current->shownAt + current->duration && !lookingUp) {
             lk.unlock();
             const auto left = current->shownAt + current->duration - now;
             const long seconds = static_cast<long>(std::chrono::ceil<std::chrono::seconds>(left).count());
@@ -231,6 +243,8 @@ void KioskScreen::loop(std::stop_token stop) {
             continue;
         }
         ui::IdleScreen idle;
+        idle.documents = options_.documents;
+        idle.lookingUp = lookingUp;
         if (streak >= kHintAfterFrames && !frame.gray.empty()) {
             idle.hint = ui::Hint::HoldStill;
             if (auto o = diag::locateCode(frame.gray)) {
@@ -238,7 +252,7 @@ void KioskScreen::loop(std::stop_token stop) {
                 if (o->sidePx < kSmallCodeFraction * shortSide) idle.hint = ui::Hint::HoldCloser;
             }
         }
-        const std::string id = "idle|" + std::to_string(static_cast<int>(idle.hint));
+        const std::string id = "idle|" + std::to_string(static_cast<int>(idle.hint)) + (lookingUp ? "|lookup" : "");
         const bool refresh = !preview.empty() && newFrame;
         if (id == shownIdentity && !refresh) continue;
         show(idle, preview, id != shownIdentity, false);

@@ -28,6 +28,7 @@ struct KioskScreenOptions {
     std::chrono::milliseconds resultDuration{3000};  // display.result_ms
     bool preview = true;                             // display.preview
     bool diagnostics = false;                        // kiosk.diagnostics_mode: the technician's screen
+    bool documents = false;                          // documents.reader set: invite a swipe too
     int maxFps = 30;
 };
 
@@ -47,6 +48,7 @@ public:
     KioskScreen& operator=(const KioskScreen&) = delete;
 
     void frameProcessed(const hal::Frame& frame, const kiosk::FrameObservation& what) override;
+    void lookingUp(std::string_view source) override;
     void decided(const DecisionRecord& record, const kiosk::Verdict& verdict, std::int64_t seq) override;
     void alarm(std::string_view what, std::string_view detail, bool cleared) override;
 
@@ -85,6 +87,7 @@ private:
     double lastDecodeMs_ = 0;
     std::deque<MonoTime> frameTimes_;  // the last second of frames (fps)
     std::deque<PendingResult> pending_;
+    bool lookingUp_ = false;  // a document lookup runs: "checking" until its decision comes
     std::uint64_t handedOver_ = 0, shownResults_ = 0;
     std::map<std::string, std::string> alarms_;  // what → detail
     std::uint64_t alarmSerial_ = 0;

@@ -24,6 +24,8 @@ struct PointPx {
 
 struct IdleScreen {
     Hint hint = Hint::None;
+    bool documents = false;  // an ID-card reader is configured: the prompt invites a swipe too
+    bool lookingUp = false;  // an identity document is being looked up (§15): "checking"
 };
 
 struct ResultScreen {
@@ -31,6 +33,7 @@ struct ResultScreen {
     Reason reason = Reason::InternalError;
     std::string holderMasked;         // as the service gave it ("张*"); empty = none
     std::optional<TestSummary> test;  // the test the decision rests on
+    std::optional<double> testLimitH; // TEST_TOO_OLD: the limit it exceeded (shown as "48 h 01 min > 48 h")
     bool testCard = false;            // a diagnostics test card: never a PASS
     // RULE_NOT_MET: the failed rule's identifier and description, "ID: zh / en" (or one language),
     // as the rule set has it (verify::failedRuleText). No personal data.

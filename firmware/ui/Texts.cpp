@@ -15,6 +15,11 @@ Bilingual decisionTitle(Decision d) {
 }
 
 Bilingual idlePrompt() { return {"请出示健康码", "Please show your health code"}; }
+Bilingual idlePrompt(bool documents) {
+    if (!documents) return idlePrompt();
+    return {"请出示健康码或刷身份证", "Show your health code or swipe your ID card"};
+}
+Bilingual lookingUpPrompt() { return {"正在查询，请稍候", "Checking, please wait"}; }
 Bilingual aimingAdvice() { return {"请将二维码对准框内", "Hold the code inside the frame"}; }
 
 Bilingual hintText(Hint h) {
@@ -39,7 +44,30 @@ Bilingual alarmText(std::string_view what) {
     return {"设备故障", "Kiosk fault"};
 }
 
-Bilingual testLine(const TestSummary& t) {
+Bilingual reasonLine(Reason r) {
+    if (r == Reason::Ok) return {"请通行", "Please go ahead"};
+    return {std::string(reasonTextZh(r)), std::string(reasonTextEn(r))};
+}
+
+namespace {
+
+// "48 小时 01 分" / "48 h 01 min" (minutes rounded down; a limit is printed as whole hours when it is one).
+Bilingual hoursMinutes(double hours) {
+    const long totalMin = static_cast<long>(std::floor(hours * 60.0));
+    char zh[48], en[48];
+    if (totalMin % 60 == 0) {
+        std::snprintf(zh, sizeof zh, "%ld 小时", totalMin / 60);
+        std::snprintf(en, sizeof en, "%ld h", totalMin / 60);
+    } else {
+        std::snprintf(zh, sizeof zh, "%ld 小时 %02ld 分", totalMin / 60, totalMin % 60);
+        std::snprintf(en, sizeof en, "%ld h %02ld min", totalMin / 60, totalMin % 60);
+    }
+    return {zh, en};
+}
+
+}  // namespace
+
+Bilingual testLine(const TestSummary& t, std::optional<double> limitH) {
     Bilingual type;
     switch (t.type) {
         case TestType::Naat: type = {"核酸", "NAAT"}; break;
@@ -49,6 +77,11 @@ Bilingual testLine(const TestSummary& t) {
     Bilingual result = t.result == "negative"   ? Bilingual{"阴性", "negative"}
                        : t.result == "positive" ? Bilingual{"阳性", "positive"}
                                                 : Bilingual{"结果未知", "result unknown"};
+    if (limitH && t.ageHours > *limitH) {
+        // The age against the limit it exceeded, to the minute: "48 h 01 min > 48 h".
+        const Bilingual age = hoursMinutes(t.ageHours), limit = hoursMinutes(*limitH);
+        return {type.zh + " " + result.zh + " · " + age.zh + " > " + limit.zh, type.en + " " + result.en + " · " + age.en + " > " + limit.en};
+    }
     char zhAge[64];
     char enAge[64];
     if (t.ageHours < 0) {

@@ -2,6 +2,7 @@
 // The screen's and the voice's own bilingual texts. Reason texts are NOT here: they come from the
 // one table in firmware/base/Reason.cpp that the console, the screen and the voice share.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,11 @@ struct Bilingual {
 
 Bilingual decisionTitle(Decision d);      // 通过 / Pass …
 Bilingual idlePrompt();                   // 请出示健康码 / Please show your health code
+// With an ID-card reader (documents.reader): 请出示健康码或刷身份证 / Show your health code or swipe
+// your ID card.
+Bilingual idlePrompt(bool documents);
+// While an identity document is looked up (§15): 正在查询，请稍候 / Checking, please wait.
+Bilingual lookingUpPrompt();
 Bilingual aimingAdvice();                 // the idle line when there is no hint
 Bilingual hintText(Hint h);               // 请靠近一点 / Hold it closer …
 Bilingual seeStaff();                     // 请联系工作人员 / Please see staff
@@ -29,8 +35,12 @@ Bilingual outOfService();                 // 暂停服务 / Out of service
 // technician: `sentinel status`, the log, the console and the fleet — the traveller still aims.
 bool travellerAlarm(std::string_view what);
 Bilingual alarmText(std::string_view what);  // camera / journal / clock / anything else
-// "核酸 阴性 · 6 小时前" / "NAAT negative · 6 h ago"
-Bilingual testLine(const TestSummary& t);
+// The card's reason line: the reason's text, except for a plain PASS, whose title already says
+// "通过 Pass": 请通行 / Please go ahead.
+Bilingual reasonLine(Reason r);
+// "核酸 阴性 · 6 小时前" / "NAAT negative · 6 h ago"; with the limit that was exceeded (TEST_TOO_OLD):
+// "核酸 阴性 · 48 小时 01 分 > 48 小时" / "NAAT negative · 48 h 01 min > 48 h".
+Bilingual testLine(const TestSummary& t, std::optional<double> limitH = std::nullopt);
 // "持码人 张*" / "Holder 张*"
 Bilingual holderLine(const std::string& holderMasked);
 

@@ -43,7 +43,7 @@ struct OfflineContext {
 // Fills format "HC1", stages prefix … policy, test, subject, latency.verifyMs, decision and reason.
 //
 // Order (first failure decides; later stages stay null unless evaluateAllStages):
-//   1. prefix not `HC1:`                          → DENY  UNSUPPORTED_FORMAT
+//   1. prefix not `HC1:`                          → REFER UNSUPPORTED_FORMAT
 //   2. base45 / inflate / cbor                    → DENY  MALFORMED
 //   3. no trust list or no certificate with the kid → DENY UNKNOWN_ISSUER,
 //      or REFER TRUST_LIST_STALE when the list is stale (a newer list may hold the DSC)

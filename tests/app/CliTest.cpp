@@ -147,11 +147,11 @@ TEST_F(KioskBench, VerifyRejectsABadAtAndAMissingTrustPath) {
     EXPECT_THAT(r.err, HasSubstr("--trust"));
 }
 
-TEST_F(KioskBench, VerifyUnsupportedFormatIsDenied) {
+TEST_F(KioskBench, VerifyAQrThatIsNotAHealthCodeIsReferredToShowOne) {
     auto r = cli({"verify", "--json", "--trust", writeTrust(), "https://example.org"});
     EXPECT_EQ(kExitFail, r.status);
     auto j = jsonLines(r.out).at(0);
-    EXPECT_EQ("DENY", j["decision"]);
+    EXPECT_EQ("REFER", j["decision"]);
     EXPECT_EQ("UNSUPPORTED_FORMAT", j["reason"]);
     EXPECT_FALSE(j["stages"]["prefix"].get<bool>());
 }
@@ -203,7 +203,8 @@ TEST_F(KioskBench, RunOnAReplayDirectoryPrintsOneDecisionPerCodeShownAndJournals
     ASSERT_EQ(kExitOk, stats.status) << stats.err;
     auto s = nlohmann::json::parse(stats.out);
     EXPECT_EQ(1, s["decisions"]["PASS"]);
-    EXPECT_EQ(2, s["decisions"]["DENY"]);
+    EXPECT_EQ(1, s["decisions"]["DENY"]);
+    EXPECT_EQ(1, s["decisions"]["REFER"]);  // the QR that is not a health code: show one
     EXPECT_EQ(1, s["reasons"]["TEST_TOO_OLD"]);
 }
 

@@ -279,6 +279,51 @@ TEST(Composer, AMissingFontIsAnErrorThatSaysWhichPackage) {
     EXPECT_NE(c.error().message.find("fonts-noto-cjk"), std::string::npos);
 }
 
+TEST(Composer, ADenyForAnOldTestStatesTheAgeAgainstTheLimit) {
+    auto c = composer(1280, 720);
+    ASSERT_TRUE(c);
+    ResultScreen s = card(Reason::TestTooOld);
+    s.test->ageHours = 48.0 + 1.5 / 60.0;  // 48 h 01 min 30 s
+    s.testLimitH = 48.0;
+    const Composition out = c->compose(s, {}, MonoTime{});
+    EXPECT_TRUE(drew(out, "NAAT negative · 48 h 01 min > 48 h"));
+    EXPECT_TRUE(drew(out, "核酸 阴性 · 48 小时 01 分 > 48 小时"));
+}
+
+TEST(Composer, APassCardDoesNotRepeatItsTitleAsItsReason) {
+    auto c = composer(1280, 720);
+    ASSERT_TRUE(c);
+    const Composition out = c->compose(card(Reason::Ok), {}, MonoTime{});
+    int passes = 0;
+    for (const auto& t : out.texts) {
+        if (t.text.find("Pass") != std::string::npos) ++passes;
+    }
+    EXPECT_EQ(1, passes);
+    EXPECT_TRUE(drew(out, "Please go ahead"));
+    EXPECT_TRUE(drew(out, "请通行"));
+}
+
+TEST(Composer, AQrThatIsNotAHealthCodeIsAnAmberAskForOne) {
+    auto c = composer(1280, 720);
+    ASSERT_TRUE(c);
+    const Composition out = c->compose(card(Reason::UnsupportedFormat), {}, MonoTime{});
+    EXPECT_EQ(Decision::Refer, decisionFor(Reason::UnsupportedFormat));
+    EXPECT_TRUE(drew(out, "Please show your health code"));
+    EXPECT_TRUE(drew(out, "请出示健康码"));
+}
+
+TEST(Composer, TheIdleScreenInvitesASwipeWhenAReaderIsConfiguredAndSaysCheckingDuringALookup) {
+    auto c = composer(1280, 720);
+    ASSERT_TRUE(c);
+    IdleScreen idle;
+    EXPECT_FALSE(drew(c->compose(idle, {}, MonoTime{}), "swipe your ID card"));
+    idle.documents = true;
+    EXPECT_TRUE(drew(c->compose(idle, {}, MonoTime{}), "Show your health code or swipe your ID card"));
+    EXPECT_TRUE(drew(c->compose(idle, {}, MonoTime{}), "请出示健康码或刷身份证"));
+    idle.lookingUp = true;
+    EXPECT_TRUE(drew(c->compose(idle, {}, MonoTime{}), "Checking, please wait"));
+}
+
 TEST(Composer, ScreensOutsideTheSupportedSizesAreRefused) {
     EXPECT_FALSE(Composer::create({640, 400, kDefaultFontPath, kDefaultFontFace}));
     EXPECT_TRUE(Composer::create({800, 480, kDefaultFontPath, kDefaultFontFace}));

@@ -14,6 +14,7 @@ constexpr const char* kHelp = R"HELP(Usage: sentinel bench decode --manifest TSV
        sentinel bench revocation [--entries N] [--json]
        sentinel bench journal [--json] [--appends N] [--verify-records N] [--dir DIR]
        sentinel bench mrz --manifest TSV [--json] [--peers] [--frames N]
+       sentinel bench documents [--cards N] [--delays MS,MS,…] [--json]
 
 decode    decode benchmark: each manifest image is held before the live engine as a still scene
           for up to 15 frames; prints decoded count, frames-to-read and per-frame ms overall and per
@@ -32,6 +33,8 @@ revocation  the revocation index (§17): resident memory, lookup µs, load + ver
           positives, offline decision with and without it. `sentinel bench revocation --help`.
 journal   the journal's Merkle log: its work per append, append with and without it, checkpoint
           signing, `journal verify` of 1 M records. `sentinel bench journal --help` for details.
+documents card placed on the (simulated) ID-card reader → decision, with the reference service at
+          each delay. `sentinel bench documents --help` for details.
 mrz       MRZ reader: each manifest image held before the live reader for up to 10 frames; read
           rate, frames-to-read, wrong reads, per-frame ms, per pitch band; --peers adds the
           tesseract command. `sentinel bench mrz --help` for details.
@@ -45,6 +48,7 @@ int cmdBenchRules(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBenchStaff(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBenchRevocation(const std::vector<std::string>& args, CliContext& ctx);
 int cmdBenchJournal(const std::vector<std::string>& args, CliContext& ctx);
+int cmdBenchDocuments(const std::vector<std::string>& args, CliContext& ctx);
 
 int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
@@ -59,6 +63,7 @@ int cmdBench(const std::vector<std::string>& argv, CliContext& ctx) {
     if (argv[0] == "staff") return cmdBenchStaff(rest, ctx);
     if (argv[0] == "revocation") return cmdBenchRevocation(rest, ctx);
     if (argv[0] == "journal") return cmdBenchJournal(rest, ctx);
+    if (argv[0] == "documents") return cmdBenchDocuments(rest, ctx);
     if (argv[0] == "mrz") return mrz::runBenchMrz(rest, ctx.out, ctx.err);
     ctx.err << "sentinel bench: unknown benchmark '" << argv[0] << "'\n\n" << kHelp;
     return kExitUsage;

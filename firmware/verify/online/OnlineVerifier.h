@@ -12,7 +12,7 @@
 //   no complete answer by the deadline → REFER BACKEND_TIMEOUT
 //   circuit breaker open  → REFER BACKEND_UNAVAILABLE at once, without touching the network (§14)
 //   empty baseUrl         → REFER BACKEND_NOT_CONFIGURED without touching the network
-//   not `HK1:` → DENY UNSUPPORTED_FORMAT; `HK1:` with a bad token (16–128 base64url) → DENY MALFORMED
+//   not `HK1:` → REFER UNSUPPORTED_FORMAT; `HK1:` with a bad token (16–128 base64url) → DENY MALFORMED
 // The record gains `route` (policy::routeFor) and, when the answer carries travel and the list in
 // force is fresh, `risk` {level, list} — never a region.
 //
