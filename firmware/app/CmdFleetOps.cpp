@@ -169,7 +169,7 @@ int cmdFleetBundle(const std::vector<std::string>& argv, CliContext& ctx) {
         return kExitUsage;
     }
     fleet::BundleInputs in;
-    in.issuedAt = SystemClock().now();
+    in.issuedAt = std::chrono::time_point_cast<std::chrono::seconds>(SystemClock().now());  // whole seconds: what people type
     if (auto at = args->value("--issued-at")) {
         auto t = parseRfc3339(*at);
         if (!t) {

@@ -54,7 +54,8 @@ struct Outcome {
 };
 
 // Runs the binary to its end; standard output kept apart from standard error (`log`).
-Outcome run(const std::vector<std::string>& args, const std::filesystem::path& dir) {
+Outcome run(const std::vector<std::string>& args, const TempDir& tmp) {
+    const std::filesystem::path dir = tmp.path();
     std::string cmd;
     for (const auto& a : args) cmd += "'" + a + "' ";
     const auto out = dir / "stdout.txt";
