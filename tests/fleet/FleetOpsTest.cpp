@@ -27,6 +27,7 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using sentinel::testing::TempDir;
 using testing::Broker;
+using testing::readText;
 using testing::Message;
 using testing::Subscriber;
 
@@ -42,11 +43,6 @@ struct KioskSpec {
     const char* group;
 };
 constexpr KioskSpec kKiosks[] = {{"K-A1", "BJ-WEST", "HALL-1"}, {"K-A2", "BJ-WEST", "HALL-2"}, {"K-B1", "BJ-EAST", "HALL-1"}};
-
-std::string readText(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 struct Outcome {
     int exit = -1;

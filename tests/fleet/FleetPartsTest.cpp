@@ -22,6 +22,7 @@ using nlohmann::json;
 using sentinel::testing::SharedManualClock;
 using sentinel::testing::TempDir;
 using testing::Broker;
+using testing::readText;
 using testing::Message;
 using testing::Subscriber;
 
@@ -34,11 +35,6 @@ std::vector<json> payloads(const std::vector<Message>& messages, const std::stri
         if (m.topic == std::string("sentinel/v1/") + kKiosk + "/" + leaf) out.push_back(json::parse(m.payload, nullptr, false));
     }
     return out;
-}
-
-std::string readText(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 class FleetPartsTest : public ::testing::Test {

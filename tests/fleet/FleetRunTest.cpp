@@ -26,17 +26,13 @@ namespace {
 using namespace std::chrono_literals;
 using sentinel::testing::TempDir;
 using testing::Broker;
+using testing::readText;
 using testing::Message;
 using testing::Subscriber;
 
 const std::string kSentinel = std::string(SENTINEL_BINARY_DIR) + "/firmware/app/sentinel";
 constexpr const char* kPromtool = "/usr/bin/promtool";
 constexpr const char* kKiosk = "RUN-01";
-
-std::string readText(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 int runToEnd(const std::vector<std::string>& argv, const std::filesystem::path& log) {
     pid_t pid = testing::spawn(argv, log);
