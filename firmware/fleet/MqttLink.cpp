@@ -406,6 +406,10 @@ struct MqttLink::Impl {
         auto cmd = verifyCommand(body, options.updateKeyPem, self, clock.now());
         if (!cmd) {
             if (cmd.error().message.find(kNotForThisKiosk) != std::string::npos) return;  // someone else's
+            if (m->retain && cmd.error().message.find(kCommandExpired) != std::string::npos) {
+                SLOG(kLog, Debug) << "retained command on " << m->topic << " has expired: ignored";
+                return;  // a bundle pushed (retained) long ago: nothing to answer now
+            }
             SLOG(kLog, Warn) << "command on " << m->topic << " refused: " << cmd.error().message;
             queueAlarm("fleet_command", "refused: " + cmd.error().message, false);
             // Answered when it names an id (not trusted: only echoed back, bounded, for the operator).
