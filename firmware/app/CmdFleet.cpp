@@ -1,10 +1,13 @@
 // `sentinel fleet …`: operator tools (DESIGN §13.1, §17). A small table of subcommands, one file
-// each; `fleet bundle|send|watch` join it.
+// each (`bundle`, `send` and `watch` share CmdFleetOps.cpp).
 #include "firmware/app/CliUtil.h"
 
 namespace sentinel::app {
 
 int cmdFleetRevocation(const std::vector<std::string>& args, CliContext& ctx);
+int cmdFleetBundle(const std::vector<std::string>& args, CliContext& ctx);
+int cmdFleetSend(const std::vector<std::string>& args, CliContext& ctx);
+int cmdFleetWatch(const std::vector<std::string>& args, CliContext& ctx);
 
 namespace {
 
@@ -16,6 +19,9 @@ struct FleetCommand {
 
 constexpr FleetCommand kFleetCommands[] = {
     {"revocation", "`fleet revocation build`: write a revocation index from hash files (§17)", cmdFleetRevocation},
+    {"bundle", "make and sign a trust/policy bundle from any subset of its parts (§13.1)", cmdFleetBundle},
+    {"send", "sign and publish a command to a kiosk, station, group or all; print the acks", cmdFleetSend},
+    {"watch", "the kiosks at a glance from their retained statuses, alarms and acks", cmdFleetWatch},
 };
 
 void usage(std::ostream& os) {

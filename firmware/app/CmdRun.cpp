@@ -20,6 +20,7 @@
 #include "firmware/fleet/MqttLink.h"
 #include "firmware/fleet/TrustSync.h"
 #include "firmware/base/Log.h"
+#include "firmware/journal/Checkpointer.h"
 #include "firmware/journal/Journal.h"
 #include "firmware/journal/JournalStats.h"
 #include "firmware/trust/RevocationIndex.h"
@@ -124,6 +125,20 @@ control::StatusSources statusSources(const kiosk::Config& cfg, kiosk::Runtime& r
         return j;
     };
     return s;
+}
+
+// The journal's checkpointer with the device key (state_dir), handing each checkpoint to the fleet
+// parts; nullptr without a journal.
+Result<std::unique_ptr<journal::Checkpointer>> startCheckpointer(const kiosk::Config& cfg, kiosk::Runtime& rt, const Clock& clock,
+                                                                  fleet::FleetParts& fleetParts) {
+    if (!rt.journal()) return std::unique_ptr<journal::Checkpointer>();
+    auto signer = journal::loadOrCreateJournalKey(cfg.kiosk.stateDir, cfg.kiosk.id);
+    if (!signer) return makeError("journal key in kiosk.state_dir: " + signer.error().message);
+    journal::CheckpointOptions co;
+    co.everyRecords = static_cast<std::uint64_t>(cfg.journal.checkpointRecords);
+    co.interval = std::chrono::seconds{cfg.journal.checkpointIntervalS};
+    return std::make_unique<journal::Checkpointer>(*rt.journal(), std::move(signer).value(), cfg.kiosk.id, co, clock,
+                                                   [&fleetParts](const journal::StoredCheckpoint& c) { fleetParts.checkpointed(c); });
 }
 
 }  // namespace
@@ -249,8 +264,21 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
         return kExitUsage;
     }
 
+    // Signed checkpoints of the journal (§16) on their own thread, published by the fleet link.
+    auto checkpointer = startCheckpointer(*cfg, **rt, clock, **fleetParts);
+    if (!checkpointer) {
+        ctx.err << "sentinel run: " << checkpointer.error().message << '\n';
+        return kExitUsage;
+    }
     EngineDecoder decoder;
-    control::KioskStatus status(clock, statusSources(*cfg, **rt, **camera, clock, (*fleetParts)->link()));  // outlives the kiosk (observer)
+    auto sources = statusSources(*cfg, **rt, **camera, clock, (*fleetParts)->link());
+    if (journal::Checkpointer* cp = checkpointer->get()) {
+        sources.checkpoint = [cp] {
+            const auto latest = cp->latest();
+            return latest ? journal::checkpointStatus(*latest) : nlohmann::json();
+        };
+    }
+    control::KioskStatus status(clock, std::move(sources));  // outlives the kiosk (observer)
     kiosk::Kiosk kiosk(**camera, decoder, (*rt)->router(), **indicator, (*rt)->sink(), clock, (*rt)->kioskOptions());
     // The traveller first: screen and voice, then the fleet link.
     if (screen) kiosk.addObserver(screen.get());
@@ -328,6 +356,8 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     if (button) button->reset();  // no more presses; then the socket goes (its file removed)
     control.reset();
     (*indicator)->shut();
+    // The loop has ended: the stop checkpoint covers every record, then the link publishes it.
+    if (*checkpointer) (*checkpointer)->stop();
     (*fleetParts)->stop();
     if (syncWorker) syncWorker->stop();
     SLOG("Kiosk", Info) << "stopped after " << kiosk.counters().frames << " frames, " << kiosk.counters().decisions

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/app/CliUtil.h"
+#include "firmware/control/ControlServer.h"
 #include "firmware/fleet/TrustSync.h"
 #include "firmware/kiosk/TrustLoader.h"
 #include "firmware/trust/TrustList.h"
@@ -21,9 +22,13 @@ constexpr const char* kHelp = R"HELP(Usage: sentinel trust list [--json] [--conf
        sentinel trust sync [--config FILE]
 
 list     the trust list in force: where from, certificate count, kids, countries, age
-import   check FILE (PEM/DER/base64 certificate or trust-list JSON) and copy it into trust.path
-         atomically (into the folder when trust.path is one; else replacing the file, the old one
-         kept as <trust.path>.previous)
+import   a signed bundle FILE (`sentinel fleet bundle`; USB, no network): verified with
+         trust.update_key and installed atomically in <kiosk.state_dir>/trust exactly as a fleet
+         command or trust sync installs it — refused when the signature does not verify, it is not
+         newer than the bundle in force, or a part is broken; then a running kiosk is asked to
+         reload (staff.control_socket). Any other FILE (PEM/DER/base64 certificate or trust-list
+         JSON) is checked and copied into trust.path atomically (into the folder when trust.path
+         is one; else replacing the file, the old one kept as <trust.path>.previous)
 sync     fetch the signed bundle from trust.sync_url, verify it with trust.update_key, install it
          atomically in <kiosk.state_dir>/trust (the previous one kept); refuses a bad signature or
          a bundle not newer than the one in force. A running kiosk syncs by itself every
@@ -40,6 +45,8 @@ Exit status: 0 done, 1 refused or failed (the list in force is unchanged), 2 usa
 constexpr double kMsPerHour = 3600.0 * 1000.0;
 // A sync run from the command line: a few MiB over a slow uplink.
 constexpr std::chrono::seconds kSyncDeadline{60};
+// The running kiosk answers reload_trust after re-reading its state_dir: a bundle of a few MiB.
+constexpr std::chrono::seconds kReloadTimeout{10};
 
 std::string base64(const std::vector<uint8_t>& bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
@@ -101,12 +108,42 @@ int trustList(const Args& args, const kiosk::Config& cfg, CliContext& ctx) {
     return kExitOk;
 }
 
+bool isSignedBundle(const std::string& text) {
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    return j.is_object() && j.contains("format") && j["format"] == kiosk::kBundleFormat;
+}
+
+// A signed bundle from a file (§13.1), through the installer the fleet uses; then a running kiosk
+// reloads it over the control socket.
+int importBundle(const std::filesystem::path& src, const std::string& envelope, const kiosk::Config& cfg, CliContext& ctx) {
+    auto applied = kiosk::applyBundle(cfg, envelope, nullptr);
+    if (!applied) {
+        ctx.err << "sentinel trust import: " << src.string() << ": " << applied.error().message << " (nothing changed)\n";
+        return kExitFail;
+    }
+    ctx.out << applied->detail << "; policy_version " << applied->policyVersion << '\n';
+    if (cfg.staff.controlSocket.empty() || !std::filesystem::exists(cfg.staff.controlSocket)) {
+        ctx.out << "no running kiosk on staff.control_socket: it is in force from the next start\n";
+        return kExitOk;
+    }
+    auto answer = control::controlRequest(cfg.staff.controlSocket, {{"cmd", "reload_trust"}}, kReloadTimeout);
+    if (!answer || !answer->value("ok", false)) {
+        ctx.err << "sentinel trust import: installed, but the running kiosk did not reload: "
+                << (answer ? answer->value("error", std::string("no answer")) : answer.error().message)
+                << " (it is in force from the next start)\n";
+        return kExitFail;
+    }
+    ctx.out << "the running kiosk reloaded: policy_version " << answer->value("policy_version", std::string()) << '\n';
+    return kExitOk;
+}
+
 int trustImport(const Args& args, const kiosk::Config& cfg, CliContext& ctx) {
     if (args.positionals.size() != 2) {
         ctx.err << "sentinel trust import: give exactly one FILE\n\n" << kHelp;
         return kExitUsage;
     }
     const std::filesystem::path src = args.positionals[1];
+    if (auto text = kiosk::readFile(src); text && isSignedBundle(*text)) return importBundle(src, *text, cfg, ctx);
     auto checked = trust::TrustList::load(src);
     if (!checked) {
         ctx.err << "sentinel trust import: " << checked.error().message << " (nothing changed)\n";

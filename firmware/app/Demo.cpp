@@ -15,6 +15,7 @@
 #include "firmware/kiosk/Runtime.h"
 #include "firmware/base/Log.h"
 #include "firmware/issuer/TestIssuer.h"
+#include "firmware/journal/Checkpointer.h"
 #include "firmware/journal/Journal.h"
 
 namespace sentinel::app {
@@ -221,6 +222,19 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
         err << "sentinel demo: " << rt.error().message << '\n';
         return 1;
     }
+    // Signed checkpoints as `run` makes them (§16): the demo's journal passes `sentinel journal verify`.
+    std::unique_ptr<journal::Checkpointer> checkpointer;
+    if (auto* j = (*rt)->journal()) {
+        auto signer = journal::loadOrCreateJournalKey(cfg.kiosk.stateDir, cfg.kiosk.id);
+        if (!signer) {
+            err << "sentinel demo: journal key: " << signer.error().message << '\n';
+            return 1;
+        }
+        journal::CheckpointOptions co;
+        co.everyRecords = static_cast<std::uint64_t>(cfg.journal.checkpointRecords);
+        co.interval = std::chrono::seconds{cfg.journal.checkpointIntervalS};
+        checkpointer = std::make_unique<journal::Checkpointer>(*j, std::move(signer).value(), cfg.kiosk.id, co, clock, nullptr);
+    }
     camera::ReplayOptions replay;
     replay.fps = kDemoFps;
     replay.repeatEach = kFramesPerStill;
@@ -279,6 +293,7 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
     };
     std::atomic<bool> stop{false};
     kiosk.run(stop);
+    if (checkpointer) checkpointer->stop();  // the stop checkpoint covers every record
     if (screen) {
         if (!screen->waitResultsShown(kScreenDrain)) err << "sentinel demo: the screen did not show every decision in time\n";
         const ui::ScreenStats st = screen->stats();
@@ -309,7 +324,10 @@ int runDemo(const DemoOptions& options, std::ostream& out, std::ostream& err) {
                   static_cast<unsigned long long>(kiosk.counters().frames));
     out << summary;
     if (auto* j = (*rt)->journal()) {
-        if (auto st = j->stats(std::nullopt)) out << "Journal: " << st->records << " records in " << cfg.journal.path << '\n';
+        if (auto st = j->stats(std::nullopt)) {
+            out << "Journal: " << st->records << " records in " << cfg.journal.path << " (signed checkpoints: `sentinel journal verify "
+                << cfg.journal.path << "`)\n";
+        }
     }
     const bool pass = missing == 0 && unexpected == 0;
     out << (pass ? "DEMO OK\n" : "DEMO FAILED\n");

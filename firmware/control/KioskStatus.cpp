@@ -55,7 +55,12 @@ void KioskStatus::decided(const DecisionRecord& r, const kiosk::Verdict& verdict
     Recent d{seq, clock_.now(), clock_.monotonic(), r.decision, r.reason, r.format, r.latency.totalMs, r.overrides,
              verdict.testCard};
     std::lock_guard lock(mutex_);
-    ++decisions_;
+    if (verdict.testCard || r.format == kTestCardFormat) {
+        ++testCards_;  // aiming and self-test: never a traveller's decision (§13.1)
+    } else {
+        ++decisions_;
+        ++byDecision_[r.decision];
+    }
     if (r.reason == Reason::StaffOverride) {
         ++overrides_;
         if (candidate_ && r.overrides == candidate_->seq) candidateUsed_ = true;
@@ -108,7 +113,12 @@ nlohmann::json KioskStatus::report() const {
             if (d.overrides) e["overrides"] = *d.overrides;
             recent.push_back(std::move(e));
         }
-        j["decisions"] = {{"total", decisions_}, {"staff_overrides", overrides_}, {"recent", std::move(recent)}};
+        j["decisions"] = {{"total", decisions_}, {"test_cards", testCards_}, {"staff_overrides", overrides_}};
+        for (const Decision d : {Decision::Pass, Decision::Deny, Decision::Refer}) {
+            const auto it = byDecision_.find(d);
+            j["decisions"][std::string(toString(d))] = it == byDecision_.end() ? 0 : it->second;
+        }
+        j["decisions"]["recent"] = std::move(recent);
         nlohmann::json candidate;
         if (candidate_) {
             const auto ageS = std::chrono::duration_cast<std::chrono::seconds>(mono - candidate_->mono).count();
@@ -133,6 +143,7 @@ nlohmann::json KioskStatus::report() const {
     j["trust"] = sources_.trust ? sources_.trust() : nlohmann::json();
     j["clock"] = sources_.clock ? sources_.clock() : nlohmann::json();
     j["fleet"] = sources_.fleet ? sources_.fleet() : nlohmann::json{{"state", "none"}};
+    j["checkpoint"] = sources_.checkpoint ? sources_.checkpoint() : nlohmann::json();
     return j;
 }
 
@@ -165,6 +176,9 @@ std::string renderStatusTable(const nlohmann::json& r) {
     row("clock", std::string(ck.is_object() && ck.value("trusted", false) ? "trusted" : "NOT TRUSTED") + " (" +
                      field(ck, "detail") + ")");
     row("fleet link", field(fl, "state"));
+    if (const auto& cp = r.value("checkpoint", nlohmann::json()); cp.is_object()) {
+        row("checkpoint", field(cp, "size") + " records, " + field(cp, "at"));
+    }
     const auto& alarms = r.value("alarms", nlohmann::json::array());
     if (alarms.empty()) {
         row("alarms", "none");
@@ -178,8 +192,9 @@ std::string renderStatusTable(const nlohmann::json& r) {
                     (c.value("overridable", false) ? " — overridable" : "");
     }
     row("staff override", candidate + " (window " + field(ov, "window_s") + " s)");
-    out << "Decisions: " << field(dec, "total") << " since start, " << field(dec, "staff_overrides")
-        << " staff overrides; most recent first\n";
+    out << "Decisions: " << field(dec, "total") << " since start (" << field(dec, "PASS") << " PASS, " << field(dec, "DENY")
+        << " DENY, " << field(dec, "REFER") << " REFER), " << field(dec, "staff_overrides") << " staff overrides, "
+        << field(dec, "test_cards") << " test cards; most recent first\n";
     for (const auto& d : dec.value("recent", nlohmann::json::array())) {
         std::string s = field(d, "at") + "  seq " + field(d, "seq") + "  " + field(d, "decision") + " " + field(d, "reason");
         if (field(d, "format") != "" && field(d, "format") != "-") s += " [" + field(d, "format") + "]";

@@ -34,6 +34,8 @@ struct StatusSources {
     // The fleet link (§13) fills this when it exists: {"state":"connected|connecting|…", …}.
     // Empty = {"state":"none"} (no fleet link configured).
     std::function<nlohmann::json()> fleet;
+    // The journal's latest signed checkpoint (§16): {"size","root","at"}; empty or null = none yet.
+    std::function<nlohmann::json()> checkpoint;
 };
 
 class KioskStatus final : public kiosk::KioskObserver {
@@ -51,9 +53,11 @@ public:
 
     // The report (docs/diagnostics.md): {"kiosk_id","version","started_at","uptime_s",
     // "diagnostics_mode","camera":{"source","fps","frames","last_decode_ms"},
-    // "decisions":{"total","staff_overrides","recent":[{"seq","at","decision","reason","format",
-    // "total_ms","overrides"?}…]},"override":{"window_s","candidate":{…}|null},
-    // "journal":{…},"trust":{…},"clock":{…},"fleet":{…},"alarms":[{"alarm","detail","since"}]}
+    // "decisions":{"total","PASS","DENY","REFER","test_cards","staff_overrides","recent":[{"seq","at",
+    // "decision","reason","format","total_ms","overrides"?}…]},"override":{"window_s","candidate":{…}|null},
+    // "journal":{…},"trust":{…},"clock":{…},"fleet":{…},"checkpoint":{"size","root","at"}|null,
+    // "alarms":[{"alarm","detail","since"}]}. Test cards (format TEST, §13.1) are counted apart in
+    // `test_cards`: never in `total` or the per-decision counts, as `sentinel stats` counts them.
     nlohmann::json report() const;
 
 private:
@@ -78,7 +82,8 @@ private:
     UtcTime startedAt_;
     MonoTime startedMono_;
     mutable std::mutex mutex_;
-    std::uint64_t frames_ = 0, decisions_ = 0, overrides_ = 0;
+    std::uint64_t frames_ = 0, decisions_ = 0, overrides_ = 0, testCards_ = 0;
+    std::map<Decision, std::uint64_t> byDecision_;
     std::optional<double> lastDecodeMs_;
     std::deque<MonoTime> frameTimes_;
     std::deque<Recent> recent_;

@@ -58,7 +58,7 @@ Result<Command> verifyCommand(std::string_view envelope, std::string_view update
     if (!expires) return makeError("command " + c.id + ": expires_at missing or not RFC 3339");
     c.expiresAt = *expires;
     if (!ours) return makeError("command " + c.id + " " + std::string(kNotForThisKiosk) + " (" + c.target + ")");
-    if (c.expiresAt <= now) return makeError("command " + c.id + " has expired");
+    if (c.expiresAt <= now) return makeError("command " + c.id + " " + std::string(kCommandExpired));
     if (c.expiresAt > now + kMaxCommandLifetime) return makeError("command " + c.id + " expires too far ahead");
     if (c.action == "bundle") {
         if (!p.contains("bundle") || !p["bundle"].is_object()) return makeError("command " + c.id + ": bundle missing");

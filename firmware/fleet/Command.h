@@ -42,6 +42,9 @@ struct CommandIdentity {
 };
 // The error text of a command addressed to someone else (not refused: simply not ours).
 inline constexpr std::string_view kNotForThisKiosk = "is for another kiosk";
+// The error text of an expired command: a retained one (a bundle pushed long ago) is ignored
+// silently when the kiosk reconnects, a live one refused and answered.
+inline constexpr std::string_view kCommandExpired = "has expired";
 
 // Verifies and parses one envelope for `self` at time `now` (no replay check here).
 Result<Command> verifyCommand(std::string_view envelope, std::string_view updateKeyPem, const CommandIdentity& self,

@@ -6,6 +6,8 @@
 #include "firmware/base/Log.h"
 #include "firmware/fleet/TrustSync.h"
 #include "firmware/fleet/Uploader.h"
+#include "firmware/journal/Checkpoint.h"
+#include "firmware/journal/Checkpointer.h"
 #include "firmware/kiosk/TrustBundle.h"
 #include "firmware/kiosk/TrustLoader.h"
 #include "firmware/trust/TrustList.h"
@@ -68,6 +70,7 @@ Result<std::unique_ptr<FleetParts>> FleetParts::start(const Config& config, cons
         if (auto st = f->startUploader(); !st) return st.error();
     }
     f->startedAt_ = clock.now();
+    f->statusWindow_ = f->metrics_.rateWindow();
     if (!config.fleet.brokerUrl.empty()) {
         auto options = linkOptionsFrom(config);
         if (!options) return options.error();
@@ -145,8 +148,10 @@ nlohmann::json FleetParts::inForce() const {
     return j;
 }
 
-nlohmann::json FleetParts::status() const {
+nlohmann::json FleetParts::status() {
     const auto g = gauges();
+    // Its own window (issue 24): the frame rate since the previous status, whoever else reads the counters.
+    const double fps = metrics_.snapshot(g, statusWindow_).cameraFps;
     nlohmann::json s{{"version", SENTINEL_VERSION},
                      {"started_at", formatRfc3339(startedAt_)},
                      {"station", config_.kiosk.station},
@@ -156,16 +161,31 @@ nlohmann::json FleetParts::status() const {
                      {"outbox_backlog", g.outboxBacklog},
                      {"diagnostics_mode", config_.kiosk.diagnosticsMode},
                      {"clock_trusted", context_.clockTrusted ? nlohmann::json(context_.clockTrusted()) : nlohmann::json(nullptr)},
+                     {"camera_fps", fps},
                      {"alarms", alarms_.list()}};
     s.update(inForce());
+    std::lock_guard lock(checkpointMutex_);
+    s["checkpoint"] = checkpoint_;
     return s;
+}
+
+void FleetParts::checkpointed(const journal::StoredCheckpoint& checkpoint) {
+    {
+        std::lock_guard lock(checkpointMutex_);
+        checkpoint_ = journal::checkpointStatus(checkpoint);
+    }
+    if (link_) link_->publishCheckpoint(journal::checkpointMessage(checkpoint.note, checkpoint.at));
 }
 FleetParts::~FleetParts() { stop(); }
 
+std::vector<kiosk::KioskObserver*> FleetParts::observers() {
+    std::vector<kiosk::KioskObserver*> out{&alarms_, &metrics_};  // alarms before the link: its status lists them
+    if (link_) out.push_back(link_.get());
+    return out;
+}
+
 void FleetParts::observe(kiosk::Kiosk& kiosk) {
-    kiosk.addObserver(&alarms_);  // before the link: its status lists them
-    kiosk.addObserver(&metrics_);
-    if (link_) kiosk.addObserver(link_.get());
+    for (auto* o : observers()) kiosk.addObserver(o);
     std::lock_guard lock(alarmMutex_);
     alarmKiosk_ = &kiosk;
     for (auto& a : earlyAlarms_) kiosk.postAlarm(std::move(a.what), std::move(a.detail), a.cleared);
@@ -199,6 +219,13 @@ fleet::Gauges FleetParts::gauges() const {
             g.trustAgeHours = std::chrono::duration<double, std::ratio<3600>>(clock_.now() - *state->list->issuedAt()).count();
         }
     }
+    if (context_.store) {
+        auto state = context_.store->current();
+        if (state && state->revocation) {
+            g.revocationAgeSeconds = std::chrono::duration<double>(clock_.now() - state->revocation->issuedAt()).count();
+        }
+    }
+    if (context_.clockTrusted) g.clockTrusted = context_.clockTrusted() ? 1 : 0;
     const std::filesystem::path journal = config_.journal.path;
     g.journalBytes = fileBytes(journal) + fileBytes(journal.string() + "-wal");
     if (const fleet::MqttLink* link = linkForHooks_.load(std::memory_order_acquire)) {

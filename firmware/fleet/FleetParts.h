@@ -20,6 +20,7 @@
 #include "firmware/kiosk/TrustStore.h"
 #include "firmware/fleet/Metrics.h"
 #include "firmware/fleet/MqttLink.h"
+#include "firmware/journal/Journal.h"
 
 namespace sentinel::fleet {
 
@@ -69,8 +70,13 @@ public:
     // Adds the metrics and the link as observers; the link's alarms (refused credentials) go to
     // `kiosk` (Kiosk::postAlarm) from now until stop().
     void observe(kiosk::Kiosk& kiosk);
+    // What observe() adds to the loop, in order: the active alarms, the counters, the link.
+    std::vector<kiosk::KioskObserver*> observers();
     void stop();  // drains the link (≤ kFleetDrain), final textfile
     fleet::MqttLink* link() { return link_.get(); }
+    // A journal checkpoint was made (journal::Checkpointer's listener, on its thread): the retained
+    // status shows it and the link publishes it on …/checkpoints (queued; never waits on the broker).
+    void checkpointed(const journal::StoredCheckpoint& checkpoint);
 
 private:
     FleetParts(const kiosk::Config& config, const Clock& clock);
@@ -79,7 +85,7 @@ private:
     nlohmann::json execute(const fleet::Command& command);
     // §13.1: what is in force — policy_version, risk_list, revocation — for the status and acks.
     nlohmann::json inForce() const;
-    nlohmann::json status() const;  // the retained status's fields (link thread)
+    nlohmann::json status();  // the retained status's fields (link thread)
     void linkAlarm(const std::string& what, const std::string& detail, bool cleared);  // link thread
 
     const kiosk::Config& config_;
@@ -88,6 +94,9 @@ private:
     ActiveAlarms alarms_;
     UtcTime startedAt_{};
     fleet::Metrics metrics_;
+    fleet::RateWindow statusWindow_;   // the retained status's camera_fps (link thread only)
+    mutable std::mutex checkpointMutex_;
+    nlohmann::json checkpoint_;       // checkpointStatus() of the latest; null before the first
     // The link as its own hooks and the textfile see it: set once the link is started (its thread
     // may call a hook before start() returns), read by gauges() on those threads.
     std::atomic<const fleet::MqttLink*> linkForHooks_{nullptr};

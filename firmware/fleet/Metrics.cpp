@@ -127,6 +127,10 @@ std::string toPrometheusText(const MetricsSnapshot& s, const std::string& kioskI
         std::to_string(s.gauges.outboxBacklog));
     one("sentinel_fleet_link_up", "gauge", "1 connected to the broker, 0 not, -1 no fleet link configured.",
         std::to_string(s.gauges.linkUp));
+    one("sentinel_revocation_age_seconds", "gauge", "Age of the revocation index in force (DESIGN §17); -1 = none.",
+        number(s.gauges.revocationAgeSeconds));
+    one("sentinel_clock_trusted", "gauge", "1 the wall clock may be used for decisions, 0 not (CLOCK_UNTRUSTED), -1 not checked.",
+        std::to_string(s.gauges.clockTrusted));
     one("sentinel_metrics_timestamp_seconds", "gauge", "When these values were taken (UTC epoch).",
         std::to_string(toEpochSeconds(s.at)));
     return o.str();
@@ -156,7 +160,9 @@ nlohmann::json toMetricsJson(const MetricsSnapshot& s) {
             {"camera_fps", s.cameraFps},
             {"trust_age_h", s.gauges.trustAgeHours},
             {"journal_bytes", s.gauges.journalBytes},
-            {"outbox_backlog", s.gauges.outboxBacklog}};
+            {"outbox_backlog", s.gauges.outboxBacklog},
+            {"revocation_age_s", s.gauges.revocationAgeSeconds},
+            {"clock_trusted", s.gauges.clockTrusted}};
 }
 
 TextfileWriter::TextfileWriter(std::filesystem::path path, std::string kioskId, Metrics& metrics,

@@ -34,6 +34,8 @@ struct Gauges {
     std::uint64_t journalBytes = 0;  // journal file + WAL
     std::uint64_t outboxBacklog = 0; // committed records not yet acknowledged by the broker
     int linkUp = -1;                 // 1 connected, 0 not, -1 no fleet link configured
+    double revocationAgeSeconds = -1;  // the revocation index in force (§17); -1 = none
+    int clockTrusted = -1;             // 1 trusted, 0 not (CLOCK_UNTRUSTED), -1 not checked
 };
 
 struct MetricsSnapshot {

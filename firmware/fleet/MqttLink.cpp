@@ -154,6 +154,7 @@ struct MqttLink::Impl {
     // Shared with the decision thread and status().
     mutable std::mutex mutex;
     std::deque<PendingAlarm> alarms;
+    std::deque<std::string> checkpoints;  // messages for …/checkpoints, oldest first
     LinkStatus st;
     bool stopping = false;
     MonoTime drainDeadline{};
@@ -405,6 +406,10 @@ struct MqttLink::Impl {
         auto cmd = verifyCommand(body, options.updateKeyPem, self, clock.now());
         if (!cmd) {
             if (cmd.error().message.find(kNotForThisKiosk) != std::string::npos) return;  // someone else's
+            if (m->retain && cmd.error().message.find(kCommandExpired) != std::string::npos) {
+                SLOG(kLog, Debug) << "retained command on " << m->topic << " has expired: ignored";
+                return;  // a bundle pushed (retained) long ago: nothing to answer now
+            }
             SLOG(kLog, Warn) << "command on " << m->topic << " refused: " << cmd.error().message;
             queueAlarm("fleet_command", "refused: " + cmd.error().message, false);
             // Answered when it names an id (not trusted: only echoed back, bounded, for the operator).
@@ -474,6 +479,25 @@ struct MqttLink::Impl {
         }
     }
 
+    void flushCheckpoints() {
+        std::deque<std::string> out;
+        {
+            std::lock_guard lock(mutex);
+            out.swap(checkpoints);
+        }
+        while (!out.empty() && publish(topic(options.kioskId, "checkpoints"), out.front(), kQos1, true) == MOSQ_ERR_SUCCESS) {
+            out.pop_front();
+        }
+        if (!out.empty()) {  // not sent: keep for the next connection, before anything queued since
+            std::lock_guard lock(mutex);
+            while (!out.empty()) {
+                checkpoints.push_front(std::move(out.back()));
+                out.pop_back();
+            }
+            while (checkpoints.size() > kMaxQueuedCheckpoints) checkpoints.pop_front();
+        }
+    }
+
     void pumpOutbox() {
         if (!db) return;
         while (inflight.size() < kMaxInflightBatches) {
@@ -520,7 +544,7 @@ struct MqttLink::Impl {
                 std::lock_guard lock(mutex);
                 stop = stopping;
                 deadline = drainDeadline;
-                alarmsQueued = !alarms.empty();
+                alarmsQueued = !alarms.empty() || !checkpoints.empty();
             }
             if (stop) {
                 const bool drained = connected && inflight.empty() && sentSeq >= newestSeq.load() && !alarmsQueued;
@@ -536,6 +560,7 @@ struct MqttLink::Impl {
                 flushAlarms();
                 if (statusDirty.exchange(false)) publishStatus();
                 pumpOutbox();
+                flushCheckpoints();
                 if (now >= nextMetrics) {
                     if (hooks.metrics) publish(topic(options.kioskId, "metrics"), hooks.metrics().dump(), kQos0, false);
                     publishStatus();  // trust age and the like move; retained status stays current
@@ -641,6 +666,16 @@ void MqttLink::decided(const DecisionRecord&, const kiosk::Verdict&, std::int64_
 void MqttLink::alarm(std::string_view what, std::string_view detail, bool cleared) {
     impl_->queueAlarm(std::string(what), std::string(detail), cleared);
     impl_->statusDirty = true;  // the retained status lists the active alarms (§13.1)
+    impl_->poke();
+}
+
+void MqttLink::publishCheckpoint(std::string message) {
+    {
+        std::lock_guard lock(impl_->mutex);
+        if (impl_->checkpoints.size() >= kMaxQueuedCheckpoints) impl_->checkpoints.pop_front();
+        impl_->checkpoints.push_back(std::move(message));
+    }
+    impl_->statusDirty = true;  // the retained status shows the latest checkpoint (§13.1)
     impl_->poke();
 }
 

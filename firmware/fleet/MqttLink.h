@@ -15,6 +15,8 @@
 //   sentinel/v1/{id}/acks       QoS 1: the answer to every command (§13.1):
 //                               {"command","at","ok","detail","applied"?}
 //   sentinel/v1/{id}/diag       QoS 1: the report of a "diag" command
+//   sentinel/v1/{id}/checkpoints  retained, QoS 1: the journal's signed checkpoints (DESIGN §16), one
+//                               JSON line {"checkpoint","at"} each (journal::checkpointMessage)
 //
 // The decision thread only ever calls decided()/alarm() (KioskObserver): they copy a few values,
 // poke an eventfd and return. Connecting, TLS, publishing, reading the journal (through its own
@@ -53,6 +55,9 @@ namespace sentinel::fleet {
 inline constexpr std::size_t kBatchMaxBytes = 32 * 1024;
 // Unacknowledged batches in flight at once (Mosquitto's default max_inflight_messages is 20).
 inline constexpr std::size_t kMaxInflightBatches = 16;
+// Checkpoints kept while the broker is unreachable (one every journal.checkpoint_records records or
+// checkpoint_interval_s: 64 is hours of an outage; an older one adds nothing the newest lacks).
+inline constexpr std::size_t kMaxQueuedCheckpoints = 64;
 
 struct BrokerAddress {
     std::string host;
@@ -123,6 +128,12 @@ public:
 
     void decided(const DecisionRecord& record, const kiosk::Verdict& verdict, std::int64_t seq) override;
     void alarm(std::string_view what, std::string_view detail, bool cleared) override;
+
+    // Queues a checkpoint message (journal::checkpointMessage) for …/checkpoints (retained, QoS 1),
+    // published in order from the link's thread; kept while the broker is unreachable (the oldest
+    // dropped beyond kMaxQueuedCheckpoints: the newest covers every record before it). Never blocks
+    // on the broker; a stop drains it like the decisions.
+    void publishCheckpoint(std::string message);
 
     // Gives the link at most `drain` to publish what is committed (only while it is connected or
     // still connecting), then publishes the offline status, disconnects and joins the thread.

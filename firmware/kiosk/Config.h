@@ -94,6 +94,8 @@ struct Config {
         std::string uploadTokenFile;          // empty = no Authorization header
         int retainDays = 90;
         int retainMb = 256;
+        int checkpointRecords = 100;     // §16: a signed checkpoint every this many records…
+        int checkpointIntervalS = 300;   // …or this long after a record came in
     } journal;
     struct {
         std::string levels = "*:Info";

@@ -66,6 +66,12 @@ inline pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::
     return pid;
 }
 
+// A file's whole text ("" when it cannot be read): logs and outputs the tests look into.
+inline std::string readText(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 struct BrokerUser {
     std::string name, password;
 };

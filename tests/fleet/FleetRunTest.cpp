@@ -26,17 +26,13 @@ namespace {
 using namespace std::chrono_literals;
 using sentinel::testing::TempDir;
 using testing::Broker;
+using testing::readText;
 using testing::Message;
 using testing::Subscriber;
 
 const std::string kSentinel = std::string(SENTINEL_BINARY_DIR) + "/firmware/app/sentinel";
 constexpr const char* kPromtool = "/usr/bin/promtool";
 constexpr const char* kKiosk = "RUN-01";
-
-std::string readText(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 int runToEnd(const std::vector<std::string>& argv, const std::filesystem::path& log) {
     pid_t pid = testing::spawn(argv, log);
@@ -263,6 +259,68 @@ TEST_F(FleetRunTest, ARefusedPasswordIsAClearAlarmAndTheKioskStillDecides) {
     EXPECT_EQ(std::string::npos, text.find("ALARM", at + 1)) << text;
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << text;
     EXPECT_GT(journalRecords(db), 0) << "decisions go on while the fleet link is refused";
+}
+
+// What a subscriber kept of one topic, one payload a line (as `mosquitto_sub -F %p` writes them).
+std::vector<std::string> payloadsOf(const std::vector<Message>& messages, const std::string& leaf) {
+    std::vector<std::string> out;
+    for (const auto& m : messages) {
+        if (m.topic == std::string("sentinel/v1/") + kKiosk + "/" + leaf) out.push_back(m.payload);
+    }
+    return out;
+}
+
+std::filesystem::path writeLines(const std::filesystem::path& file, const std::vector<std::string>& payloads) {
+    std::ofstream out(file);
+    for (const auto& p : payloads) out << p << (p.empty() || p.back() != '\n' ? "\n" : "");
+    return file;
+}
+
+// Issue 28 "done when": the journal's checkpoints go out on the fleet link; what a subscriber
+// received passes `sentinel audit`, and fails it with one record dropped or altered.
+TEST_F(FleetRunTest, ASubscribersDecisionsAndCheckpointsPassTheAuditAndFailItWithOneRecordDroppedOrAltered) {
+    auto sub = subscribe();
+    ASSERT_EQ(0, runToEnd({kSentinel, "run", "--config", config.string()}, log)) << readText(log);
+    const auto total = journalRecords(db);
+    ASSERT_GT(total, 0);
+    ASSERT_EQ(0, runToEnd({kSentinel, "journal", "verify", "--config", config.string()}, log)) << readText(log);
+    // The stop checkpoint covers every record; it is retained.
+    auto checkpointSize = [](const std::string& payload) {
+        const auto j = nlohmann::json::parse(payload, nullptr, false);
+        const std::string note = j.is_object() ? j.value("checkpoint", "") : "";
+        const auto first = note.find('\n'), second = note.find('\n', first + 1);
+        return first == std::string::npos ? -1 : std::stoll(note.substr(first + 1, second - first - 1));
+    };
+    ASSERT_TRUE(sub->waitFor([&](const auto& m) {
+        auto cps = payloadsOf(m, "checkpoints");
+        return static_cast<std::int64_t>(distinct(m).size()) == total && !cps.empty() && checkpointSize(cps.back()) == total;
+    }, 30s)) << payloadsOf(sub->messages(), "checkpoints").size() << " checkpoints, " << distinct(sub->messages()).size() << " of " << total;
+
+    const auto keyFile = dir / "kiosk.vkey";
+    ASSERT_EQ(0, runToEnd({"/bin/sh", "-c", kSentinel + " journal key --config '" + config.string() + "' > '" + keyFile.string() + "'"}, log))
+        << readText(log);
+    std::vector<std::string> lines;  // every record line as received
+    for (const auto& batch : payloadsOf(sub->messages(), "decisions")) {
+        std::istringstream in(batch);
+        std::string line;
+        while (std::getline(in, line)) lines.push_back(line);
+    }
+    const auto checkpoints = writeLines(dir / "checkpoints.txt", payloadsOf(sub->messages(), "checkpoints"));
+    auto audit = [&](const std::vector<std::string>& records) {
+        const auto file = writeLines(dir / "records.txt", records);
+        return runToEnd({kSentinel, "audit", "--records", file.string(), "--checkpoints", checkpoints.string(), "--key",
+                         keyFile.string()}, log);
+    };
+    ASSERT_EQ(0, audit(lines)) << readText(log);
+
+    auto dropped = lines;
+    dropped.erase(dropped.begin() + static_cast<std::ptrdiff_t>(dropped.size() / 2));
+    EXPECT_EQ(1, audit(dropped)) << readText(log);
+    auto altered = lines;
+    const auto at = altered[0].find("\"decision\":\"");
+    ASSERT_NE(std::string::npos, at) << altered[0];
+    altered[0].replace(at, 16, altered[0].compare(at, 16, "\"decision\":\"PASS") == 0 ? "\"decision\":\"DENY" : "\"decision\":\"PASS");
+    EXPECT_EQ(1, audit(altered)) << readText(log);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 using journal::testing::makeRecord;
 using sentinel::testing::ManualClock;
 using sentinel::testing::TempDir;
+using testing::readText;
 
 constexpr const char* kPromtool = "/usr/bin/promtool";
 
@@ -31,11 +32,6 @@ int promtoolCheck(const std::filesystem::path& file, const std::filesystem::path
     int st = 0;
     ::waitpid(pid, &st, 0);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-std::string readText(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 TEST(Metrics, DecisionsAreCountedByDecisionAndReasonWithALatencyHistogram) {

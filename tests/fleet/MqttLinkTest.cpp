@@ -595,6 +595,43 @@ TEST_F(MqttLinkTest, EveryCommandIsAnsweredOnTheAcksTopicAndStationTargetsReachT
     EXPECT_FALSE(ackFor("e-1").has_value());
 }
 
+// A bundle command pushed retained long ago has expired: a kiosk connecting now ignores it (no ack,
+// no alarm) rather than raising an alarm at every reconnect; a live command is still answered.
+TEST_F(MqttLinkTest, AnExpiredRetainedCommandIsIgnoredSilentlyAtConnect) {
+    startBroker();
+    auto sub = subscribe();
+    UpdateKey key;
+    sub->publish("sentinel/v1/all/cmd",
+                 key.signedCommand({{"id", "old-1"}, {"kiosk_id", "all"}, {"expires_at", formatRfc3339(clock_.now() - 1min)},
+                                    {"action", "sync_now"}}),
+                 true);
+    auto o = options();
+    o.updateKeyPem = key.publicPem();
+    LinkHooks hooks;
+    hooks.execute = [](const Command&) { return nlohmann::json{{"ok", true}, {"detail", "done"}}; };
+    auto link = MqttLink::start(o, hooks, clock_);
+    ASSERT_TRUE(link);
+    auto acks = [](const std::vector<Message>& msgs, const std::string& id) {
+        return std::count_if(msgs.begin(), msgs.end(), [&](const Message& x) {
+            return x.topic == "sentinel/v1/KIOSK-01/acks" && nlohmann::json::parse(x.payload).value("command", "") == id;
+        });
+    };
+    // The retained command reaches the kiosk before anything it subscribes to later: once a live
+    // command is answered, the retained one would have been too.
+    const auto live = key.signedCommand({{"id", "new-1"}, {"kiosk_id", kKiosk}, {"expires_at", formatRfc3339(clock_.now() + 1h)},
+                                         {"action", "sync_now"}});
+    ASSERT_TRUE(waitUntil([&] {
+        sub->publish("sentinel/v1/KIOSK-01/cmd", live);
+        return sub->waitFor([&](const auto& msgs) { return acks(msgs, "new-1") > 0; }, 500ms);
+    }));
+    const auto msgs = sub->messages();
+    EXPECT_EQ(0, acks(msgs, "old-1"));
+    EXPECT_EQ(0, std::count_if(msgs.begin(), msgs.end(), [](const Message& x) {
+                  return x.topic == "sentinel/v1/KIOSK-01/alarms" && x.payload.find("expired") != std::string::npos;
+              }));
+    sub->publish("sentinel/v1/all/cmd", "", true);  // clear the retained command
+}
+
 TEST_F(MqttLinkTest, TheAclRefusesAnotherKiosksTopics) {
     startBroker();
     auto sub = subscribe();

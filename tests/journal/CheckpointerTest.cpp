@@ -23,16 +23,7 @@ using sentinel::testing::TempDir;
 using testing::kTestKiosk;
 using testing::makeRecord;
 
-// A clock two threads may read while the test moves it.
-class SharedClock final : public Clock {
-public:
-    UtcTime now() const override { return UtcTime{std::chrono::seconds{1795000000}} + std::chrono::milliseconds{offsetMs_.load()}; }
-    MonoTime monotonic() const override { return MonoTime{std::chrono::hours{1}} + std::chrono::milliseconds{offsetMs_.load()}; }
-    void advance(std::chrono::milliseconds d) { offsetMs_ += d.count(); }
-
-private:
-    std::atomic<std::int64_t> offsetMs_{0};
-};
+using SharedClock = sentinel::testing::SharedManualClock;  // two threads read it while the test moves it
 
 // What the listener was handed, and on which thread.
 class Events {

@@ -108,6 +108,35 @@ TEST_F(Status, ProvidersFillTheirSectionsAndTheFleetLinkCanReportItsState) {
     EXPECT_EQ("connected", r["fleet"]["state"]);
 }
 
+// Issue 24 item 6: test cards are counted apart, as `sentinel stats` counts them — never as PASS.
+TEST_F(Status, TestCardsAreCountedApartAndNeverAsPass) {
+    control::KioskStatus s(clock, sources);
+    auto pass = verdict(Reason::Ok);
+    s.decided(pass.record, pass, 1);
+    auto card = verdict(Reason::Ok);
+    card.record.format = std::string(kTestCardFormat);
+    card.testCard = true;
+    s.decided(card.record, card, 2);
+    s.decided(card.record, card, 3);
+    auto deny = verdict(Reason::TestTooOld);
+    s.decided(deny.record, deny, 4);
+    const auto d = s.report()["decisions"];
+    EXPECT_EQ(2, d["total"]);
+    EXPECT_EQ(1, d["PASS"]);
+    EXPECT_EQ(1, d["DENY"]);
+    EXPECT_EQ(0, d["REFER"]);
+    EXPECT_EQ(2, d["test_cards"]);
+    EXPECT_THAT(control::renderStatusTable(s.report()), HasSubstr("2 since start (1 PASS, 1 DENY, 0 REFER), 0 staff overrides, 2 test cards"));
+}
+
+TEST_F(Status, TheLatestCheckpointIsShownWhenTheJournalHasOne) {
+    EXPECT_TRUE(control::KioskStatus(clock, sources).report()["checkpoint"].is_null());
+    sources.checkpoint = [] { return nlohmann::json{{"size", 100}, {"root", "cm9vdA=="}, {"at", "2026-12-01T08:00:00Z"}}; };
+    control::KioskStatus s(clock, sources);
+    EXPECT_EQ(100, s.report()["checkpoint"]["size"]);
+    EXPECT_THAT(control::renderStatusTable(s.report()), HasSubstr("checkpoint        100 records, 2026-12-01T08:00:00Z"));
+}
+
 TEST_F(Status, TheTableShowsWhatATechnicianLooksFor) {
     control::KioskStatus s(clock, sources);
     auto v = verdict(Reason::TestTooOld);

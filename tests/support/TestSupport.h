@@ -2,6 +2,8 @@
 // Shared test helpers: a manual clock and temporary directories. Hardware fakes live beside their
 // interface's tests (FakeCamera.h, FakeIndicator.h).
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -24,6 +26,17 @@ public:
 private:
     UtcTime now_;
     MonoTime mono_{std::chrono::hours{1}};
+};
+
+// A manual clock other threads may read while the test moves it (a link's or checkpointer's thread).
+class SharedManualClock final : public Clock {
+public:
+    UtcTime now() const override { return UtcTime{std::chrono::seconds{1795000000}} + std::chrono::milliseconds{offsetMs_.load()}; }
+    MonoTime monotonic() const override { return MonoTime{std::chrono::hours{1}} + std::chrono::milliseconds{offsetMs_.load()}; }
+    void advance(std::chrono::milliseconds d) { offsetMs_ += d.count(); }
+
+private:
+    std::atomic<std::int64_t> offsetMs_{0};
 };
 
 // A fresh directory under the system temp dir, removed with the object.

@@ -39,6 +39,16 @@ public:
         BIO_free(bio);
         return pem;
     }
+    // The private half (PKCS#8 PEM, unencrypted): what an operator's `--signing-key` file holds.
+    std::string privatePem() const {
+        BIO* bio = BIO_new(BIO_s_mem());
+        PEM_write_bio_PrivateKey(bio, key_, nullptr, nullptr, 0, nullptr, nullptr);
+        char* data = nullptr;
+        const long n = BIO_get_mem_data(bio, &data);
+        std::string pem(data, static_cast<std::size_t>(n));
+        BIO_free(bio);
+        return pem;
+    }
     // ECDSA-SHA256 over `payload`, DER-encoded.
     std::string sign(std::string_view payload) const {
         EVP_MD_CTX* ctx = EVP_MD_CTX_new();
