@@ -15,6 +15,11 @@ constexpr const char* kLog = "Router";
 
 bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
+// The risk-area list in force at `now` (nullptr: none held, or no store).
+std::shared_ptr<const policy::RiskAreaList> riskListAt(const TrustState* snapshot, UtcTime now) {
+    return snapshot ? snapshot->risk.at(now).inForce : nullptr;
+}
+
 }  // namespace
 
 CredentialRouter::CredentialRouter(const Clock& clock, RouterOptions options)
@@ -82,7 +87,8 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
             v.record.stages.prefix = true;
             v.record.decide(Reason::BackendError);  // no service configured: staff must look
         } else {
-            auto online = options_.online->verify(payload, deadline, options_.subjectKey, policy, rules);
+            // §14: the list in force at this decision's time (the trusted clock; `verify --at`'s time).
+            auto online = options_.online->verify(payload, deadline, options_.subjectKey, policy, rules, riskListAt(snapshot.get(), now));
             v.record = std::move(online.record);
             v.holderMasked = std::move(online.holderMasked);
         }

@@ -115,6 +115,14 @@ const std::vector<StartRequirement>& requirements() {
              if (!index) return index.error().message;
              return std::nullopt;
          }},
+        {"policy.risk_list_path",
+         [](const Config& c) -> Check {
+             // A broken list is no list: travellers with stays would all be RISK_LIST_STALE.
+             if (c.riskListPath.empty()) return std::nullopt;
+             if (auto missing = readableFile(c.riskListPath)) return missing;
+             if (auto file = readRiskAreasFile(c.riskListPath); !file) return file.error().message;
+             return std::nullopt;
+         }},
         {"trust.update_key",
          [](const Config& c) -> Check {
              // Verifies synced bundles and fleet commands.
