@@ -34,6 +34,10 @@ struct StatusSources {
     // The fleet link (§13) fills this when it exists: {"state":"connected|connecting|…", …}.
     // Empty = {"state":"none"} (no fleet link configured).
     std::function<nlohmann::json()> fleet;
+    // §14: the risk-area list in force and the next one (kiosk::riskListsStatus); empty = null.
+    std::function<nlohmann::json()> riskList;
+    // §14: the online path's circuit breaker (kiosk::breakerStatusJson); empty = null (no service).
+    std::function<nlohmann::json()> backendBreaker;
 };
 
 class KioskStatus final : public kiosk::KioskObserver {
@@ -53,7 +57,8 @@ public:
     // "diagnostics_mode","camera":{"source","fps","frames","last_decode_ms"},
     // "decisions":{"total","staff_overrides","recent":[{"seq","at","decision","reason","format",
     // "total_ms","overrides"?}…]},"override":{"window_s","candidate":{…}|null},
-    // "journal":{…},"trust":{…},"clock":{…},"fleet":{…},"alarms":[{"alarm","detail","since"}]}
+    // "journal":{…},"trust":{…},"clock":{…},"fleet":{…},"alarms":[{"alarm","detail","since"}],
+    // "risk_list":{"in_force","next","source"}|null,"backend_breaker":{"open",…}|null}
     nlohmann::json report() const;
 
 private:
