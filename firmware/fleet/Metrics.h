@@ -34,6 +34,8 @@ struct Gauges {
     std::uint64_t journalBytes = 0;  // journal file + WAL
     std::uint64_t outboxBacklog = 0; // committed records not yet acknowledged by the broker
     int linkUp = -1;                 // 1 connected, 0 not, -1 no fleet link configured
+    double riskListAgeHours = -1;    // §14: the risk-area list in force; -1 = none
+    int backendBreakerOpen = -1;     // §14: 1 open, 0 closed, -1 no health-code service configured
 };
 
 struct MetricsSnapshot {
