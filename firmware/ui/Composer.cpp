@@ -331,6 +331,8 @@ struct Composer::Impl {
         };
         std::vector<Row> rows;
         if (s.testCard) rows.push_back({testCardText(), rgb(kReferRgb)});
+        // §14: the route, first under the reason: it is what the traveller must do next.
+        if (!s.routeZh.empty() || !s.routeEn.empty()) rows.push_back({Bilingual{s.routeZh, s.routeEn}, rgb(kReferRgb)});
         // The failed rule, as the rule set words it: each language on its own rows, wrapped at one
         // size for all its lines.
         if (!s.ruleText.empty()) {

@@ -68,6 +68,12 @@ void KioskScreen::decided(const DecisionRecord& record, const kiosk::Verdict& ve
     p.screen.test = record.test;
     p.screen.testCard = verdict.testCard;
     p.screen.ruleText = verdict.ruleText;
+    if (record.route) {
+        if (const auto* text = options_.routes.find(*record.route)) {
+            p.screen.routeZh = text->zh;
+            p.screen.routeEn = text->en;
+        }
+    }
     p.screen.duration = options_.resultDuration;
     {
         std::lock_guard lk(mutex_);
@@ -133,6 +139,7 @@ Result<std::unique_ptr<KioskScreen>> makeKioskScreen(const kiosk::Config& config
     o.resultDuration = std::chrono::milliseconds{config.display.resultMs};
     o.preview = config.display.preview;
     o.diagnostics = config.kiosk.diagnosticsMode;
+    o.routes = config.routes;
     return std::make_unique<KioskScreen>(display, std::move(composer).value(), o);
 }
 

@@ -29,6 +29,7 @@ struct KioskScreenOptions {
     bool preview = true;                             // display.preview
     bool diagnostics = false;                        // kiosk.diagnostics_mode: the technician's screen
     int maxFps = 30;
+    kiosk::Config::Routes routes;  // [routes]: the route line of a result card (§14)
 };
 
 struct ScreenStats {
