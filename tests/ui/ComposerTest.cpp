@@ -188,6 +188,37 @@ TEST(Composer, AFailedRuleShowsItsDescriptionInBothLanguagesWrappedToFitAtEveryS
     }
 }
 
+TEST(Composer, ARouteShowsUnderTheReasonInBothLanguagesAndFitsAtEverySize) {
+    for (const Size& size : kSizes) {
+        auto c = composer(size.w, size.h);
+        ASSERT_TRUE(c);
+        ResultScreen s = card(Reason::RiskAreaHigh);
+        s.routeZh = "请前往集中隔离登记处（3号口）";
+        s.routeEn = "Please go to the quarantine desk (gate 3)";
+        const Composition out = c->compose(s, {}, MonoTime{});
+        EXPECT_TRUE(drew(out, s.routeZh)) << size.w << "x" << size.h;
+        EXPECT_TRUE(drew(out, s.routeEn)) << size.w << "x" << size.h;
+        for (const auto& t : out.texts) {
+            EXPECT_TRUE(t.fits) << size.w << "x" << size.h << ": '" << t.text << "' at " << t.fontPx << " px";
+        }
+    }
+}
+
+TEST(Composer, ADecisionWithoutARouteShowsNone) {
+    auto c = composer(1280, 720);
+    ASSERT_TRUE(c);
+    EXPECT_FALSE(drew(c->compose(card(Reason::BackendTimeout), {}, MonoTime{}), "desk"));
+}
+
+TEST(Texts, EveryRouteHasAPromptInEachLanguage) {
+    for (auto route : kRoutes) {
+        EXPECT_FALSE(routePrompt(route).zh.empty()) << route;
+        EXPECT_EQ(routePromptFile(route, "en"), "en/route-" + std::string(route) + ".wav");
+    }
+    EXPECT_EQ(routePromptFile("nowhere", "en"), "");
+    EXPECT_EQ(routePromptFile("isolation", "fr"), "");
+}
+
 TEST(Composer, SeeStaffOnlyOnRefer) {
     auto c = composer(1280, 720);
     ASSERT_TRUE(c);
