@@ -331,8 +331,11 @@ struct Composer::Impl {
         };
         std::vector<Row> rows;
         if (s.testCard) rows.push_back({testCardText(), rgb(kReferRgb)});
-        // §14: the route, first under the reason: it is what the traveller must do next.
-        if (!s.routeZh.empty() || !s.routeEn.empty()) rows.push_back({Bilingual{s.routeZh, s.routeEn}, rgb(kReferRgb)});
+        // §14: the route, first under the reason: it is what the traveller must do next. Each
+        // language on its own row (a station's text with the desk's place is long for one line).
+        for (const std::string* line : {&s.routeZh, &s.routeEn}) {
+            if (!line->empty()) rows.push_back({Bilingual{*line, ""}, rgb(kReferRgb)});
+        }
         // The failed rule, as the rule set words it: each language on its own rows, wrapped at one
         // size for all its lines.
         if (!s.ruleText.empty()) {
