@@ -100,6 +100,7 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
     if (!clockTrusted && !v.testCard && v.record.reason != Reason::UnsupportedFormat && v.record.reason != Reason::Malformed &&
         v.record.reason != Reason::SignatureInvalid && v.record.reason != Reason::UnknownIssuer) {
         v.record.decide(Reason::ClockUntrusted);
+        v.record.route.reset();  // §14: the route of the reason it replaced no longer applies
     }
     if (v.record.reason == Reason::RuleNotMet && rules.set && v.record.rules) {
         v.ruleText = verify::failedRuleText(*rules.set, *v.record.rules);
