@@ -160,15 +160,7 @@ class RiskWiring : public ::testing::Test {
 protected:
     void SetUp() override {
         hcsim::HcSimOptions options;
-        options.codes = hcsim::defaultCodes();
-        hcsim::SimCode canary;
-        canary.code = std::string(kCanaryCode);
-        canary.tests = {hcsim::SimTest{}};
-        hcsim::SimStay stay;
-        stay.region = std::string(kCanaryRegion);
-        stay.endedAgo = std::chrono::seconds{2 * 24 * 3600};
-        canary.travel = std::vector<hcsim::SimStay>{stay};
-        options.codes.push_back(canary);
+        options.codes = hcsim::codesWithCanaryTraveller(kCanaryCode, kCanaryRegion);
         auto started = hcsim::HcSim::start(options);
         ASSERT_TRUE(started) << started.error().message;
         sim_ = std::move(started).value();
@@ -338,22 +330,9 @@ TEST_F(RiskWiring, TravelCodesGetTheSection14ReasonsAndRoutesOnTheRecordCardAndV
     auto cfg = config();
     ASSERT_TRUE(kiosk::applyBundle(cfg, bundle(now - 1h, sampleList(now - 1h, now - 1h, "today-1")), nullptr));
     ASSERT_NO_FATAL_FAILURE(startKiosk(cfg));
-    const struct {
-        std::string_view code;
-        Reason reason;
-        std::optional<std::string> route;
-        std::optional<std::string> level;
-    } cases[] = {
-        {codes::kTravelHigh, Reason::RiskAreaHigh, "isolation", "high"},
-        {codes::kTravelMedium, Reason::RiskAreaMedium, "observation", "medium"},
-        {codes::kTravelLow, Reason::Ok, std::nullopt, "low"},
-        {codes::kTravelProvince, Reason::RiskAreaHigh, "isolation", "high"},
-        {codes::kTravelExpired, Reason::Ok, std::nullopt, "low"},
-        {codes::kPendingOnly, Reason::TestResultPending, "testing", "low"},
-    };
-    for (const auto& c : cases) {
+    for (const auto& c : codes::travelExpectations()) {
         const auto d = present(c.code);
-        EXPECT_EQ(toString(d.record.reason), toString(c.reason)) << c.code;
+        EXPECT_EQ(toString(d.record.reason), c.reason) << c.code;
         EXPECT_EQ(d.record.route, c.route) << c.code;
         ASSERT_TRUE(d.record.risk) << c.code;
         EXPECT_EQ(d.record.risk->level, c.level) << c.code;
