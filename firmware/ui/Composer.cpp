@@ -344,7 +344,8 @@ struct Composer::Impl {
         }
         if (!s.holderMasked.empty()) rows.push_back({holderLine(s.holderMasked), kWhite});
         if (s.test) rows.push_back({testLine(*s.test), kWhite});
-        if (s.decision == Decision::Refer) rows.push_back({seeStaff(), rgb(kReferRgb)});
+        // A route already says where to go (and for `staff` says this very line).
+        if (s.decision == Decision::Refer && s.routeZh.empty() && s.routeEn.empty()) rows.push_back({seeStaff(), rgb(kReferRgb)});
         const int lowerTop = bandH + m / 2;
         const int lowerH = h() - lowerTop - m / 2;
         const int countdownH = static_cast<int>(h() * kRowOfHeight * 0.8);

@@ -204,6 +204,17 @@ TEST(Composer, ARouteShowsUnderTheReasonInBothLanguagesAndFitsAtEverySize) {
     }
 }
 
+TEST(Composer, ARouteTakesThePlaceOfSeeStaff) {
+    auto c = composer(1280, 720);
+    ASSERT_TRUE(c);
+    ResultScreen s = card(Reason::BackendUnavailable);
+    s.routeZh = "请联系工作人员";
+    s.routeEn = "Please see staff";
+    std::size_t staffLines = 0;
+    for (const auto& t : c->compose(s, {}, MonoTime{}).texts) staffLines += t.text.find("Please see staff") != std::string::npos;
+    EXPECT_EQ(1u, staffLines);
+}
+
 TEST(Composer, ADecisionWithoutARouteShowsNone) {
     auto c = composer(1280, 720);
     ASSERT_TRUE(c);
