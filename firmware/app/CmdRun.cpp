@@ -14,6 +14,7 @@
 #include "firmware/app/Output.h"
 #include "firmware/kiosk/DocumentSource.h"
 #include "firmware/kiosk/MrzSource.h"
+#include "firmware/kiosk/InForceStatus.h"
 #include "firmware/kiosk/Runtime.h"
 #include "firmware/kiosk/TrustLoader.h"
 #include "firmware/app/ServiceNotify.h"
@@ -25,6 +26,7 @@
 #include "firmware/journal/JournalStats.h"
 #include "firmware/trust/RevocationIndex.h"
 #include "firmware/trust/TrustList.h"
+#include "firmware/verify/online/OnlineVerifier.h"
 
 namespace sentinel::app {
 namespace {
@@ -55,6 +57,24 @@ std::atomic<bool> gStop{false};
 constexpr std::chrono::seconds kScreenDrain{5};
 
 extern "C" void onStopSignal(int) { gStop = true; }
+
+// Alarms raised on other threads (the online client's breaker, §14) for the kiosk while it exists.
+class AlarmRelay {
+public:
+    explicit AlarmRelay(kiosk::Kiosk* kiosk) : kiosk_(kiosk) {}
+    void post(std::string what, std::string detail, bool cleared) {
+        std::lock_guard lock(mutex_);
+        if (kiosk_) kiosk_->postAlarm(std::move(what), std::move(detail), cleared);  // only queues: never blocks
+    }
+    void detach() {
+        std::lock_guard lock(mutex_);
+        kiosk_ = nullptr;
+    }
+
+private:
+    std::mutex mutex_;
+    kiosk::Kiosk* kiosk_;
+};
 
 // The parts of `sentinel status` the loop does not see (called on the control socket's thread).
 control::StatusSources statusSources(const kiosk::Config& cfg, kiosk::Runtime& rt, const hal::Camera& camera, const Clock& clock,
@@ -124,6 +144,11 @@ control::StatusSources statusSources(const kiosk::Config& cfg, kiosk::Runtime& r
         }
         return j;
     };
+    // §14: the risk-area list in force and the next one, and the online path's circuit breaker.
+    s.riskList = [store, &clock] { return kiosk::riskListsStatus(store->current().get(), clock.now()); };
+    if (const verify::OnlineVerifier* online = rt.online()) {
+        s.backendBreaker = [online] { return kiosk::breakerStatusJson(online->breakerStatus()); };
+    }
     return s;
 }
 
@@ -258,6 +283,7 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     fc.cameraDescription = (*camera)->describe();
     fc.diagnostics = diagnosticsReport;
     if (kiosk::ClockTrust* ct = (*rt)->clockTrust()) fc.clockTrusted = [ct] { return ct->trusted(); };
+    fc.online = (*rt)->online();
     auto fleetParts = fleet::FleetParts::start(*cfg, clock, std::move(fc));
     if (!fleetParts) {
         ctx.err << "sentinel run: " << fleetParts.error().message << '\n';
@@ -308,6 +334,15 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
         kiosk.addSource(passports.get());
         SLOG("Kiosk", Info) << "MRZ reader on the camera frames";
     }
+    // §14: the breaker's open/close is the `backend` alarm (status, fleet, screen log). The listener
+    // runs on the decision or the probe thread: postAlarm only queues it.
+    // The relay is detached before the kiosk goes: the verifier (and its probe thread) outlives it.
+    auto breakerRelay = std::make_shared<AlarmRelay>(&kiosk);
+    if (verify::OnlineVerifier* online = (*rt)->online()) {
+        online->onBreakerChange([breakerRelay](const verify::BreakerStatus& b) {
+            breakerRelay->post(kiosk::kBackendAlarm, b.open ? kiosk::breakerAlarmDetail(b) : "health-code service answers again", !b.open);
+        });
+    }
 
     // Staff at the gate (§11): the control socket and the staff button. Neither is needed to decide,
     // so a failure is logged and shown in the status, and the kiosk runs on.
@@ -345,6 +380,7 @@ int cmdRun(const std::vector<std::string>& argv, CliContext& ctx) {
     SLOG("Kiosk", Info) << "running: camera " << (*camera)->describe() << ", kiosk " << cfg->kiosk.id;
     notifier.ready("kiosk " + cfg->kiosk.id + ", camera " + (*camera)->describe());
     kiosk.run(gStop);
+    breakerRelay->detach();
     notifier.stopping();
     // A replay ends quickly: let the screen show the last decisions before the process exits.
     if (screen && !screen->waitResultsShown(kScreenDrain)) {

@@ -144,8 +144,28 @@ nlohmann::json KioskStatus::report() const {
     j["clock"] = sources_.clock ? sources_.clock() : nlohmann::json();
     j["fleet"] = sources_.fleet ? sources_.fleet() : nlohmann::json{{"state", "none"}};
     j["checkpoint"] = sources_.checkpoint ? sources_.checkpoint() : nlohmann::json();
+    j["risk_list"] = sources_.riskList ? sources_.riskList() : nlohmann::json();
+    j["backend_breaker"] = sources_.backendBreaker ? sources_.backendBreaker() : nlohmann::json();
     return j;
 }
+
+namespace {
+
+// "2026-12-08.1 (issued …, 3.5 h old); next 2026-12-09.1 from …" or "none".
+std::string riskListLine(const nlohmann::json& rl) {
+    if (!rl.is_object()) return "none";
+    std::string line = "none in force";
+    if (const auto& in = rl.value("in_force", nlohmann::json()); in.is_object()) {
+        line = field(in, "version") + " (issued " + field(in, "issued_at") + ", " + field(in, "age_h") + " h old" +
+               (in.value("stale", false) ? ", STALE" : "") + ")";
+    }
+    if (const auto& next = rl.value("next", nlohmann::json()); next.is_object()) {
+        line += "; next " + field(next, "version") + " from " + field(next, "effective_from");
+    }
+    return line;
+}
+
+}  // namespace
 
 std::string renderStatusTable(const nlohmann::json& r) {
     std::ostringstream out;
@@ -178,6 +198,11 @@ std::string renderStatusTable(const nlohmann::json& r) {
     row("fleet link", field(fl, "state"));
     if (const auto& cp = r.value("checkpoint", nlohmann::json()); cp.is_object()) {
         row("checkpoint", field(cp, "size") + " records, " + field(cp, "at"));
+    }
+    row("risk list", riskListLine(r.value("risk_list", nlohmann::json())));
+    if (const auto& br = r.value("backend_breaker", nlohmann::json()); br.is_object()) {
+        row("backend", br.value("open", false) ? "BREAKER OPEN since " + field(br, "opened_at") + " (" + field(br, "refused") + " refused)"
+                                               : "breaker closed (opened " + field(br, "opened") + " times)");
     }
     const auto& alarms = r.value("alarms", nlohmann::json::array());
     if (alarms.empty()) {

@@ -36,6 +36,10 @@ struct StatusSources {
     std::function<nlohmann::json()> fleet;
     // The journal's latest signed checkpoint (§16): {"size","root","at"}; empty or null = none yet.
     std::function<nlohmann::json()> checkpoint;
+    // §14: the risk-area list in force and the next one (kiosk::riskListsStatus); empty = null.
+    std::function<nlohmann::json()> riskList;
+    // §14: the online path's circuit breaker (kiosk::breakerStatusJson); empty = null (no service).
+    std::function<nlohmann::json()> backendBreaker;
 };
 
 class KioskStatus final : public kiosk::KioskObserver {
@@ -56,7 +60,8 @@ public:
     // "decisions":{"total","PASS","DENY","REFER","test_cards","staff_overrides","recent":[{"seq","at",
     // "decision","reason","format","total_ms","overrides"?}…]},"override":{"window_s","candidate":{…}|null},
     // "journal":{…},"trust":{…},"clock":{…},"fleet":{…},"checkpoint":{"size","root","at"}|null,
-    // "alarms":[{"alarm","detail","since"}]}. Test cards (format TEST, §13.1) are counted apart in
+    // "alarms":[{"alarm","detail","since"}],"risk_list":{"in_force","next","source"}|null,
+    // "backend_breaker":{"open",…}|null}. Test cards (format TEST, §13.1) are counted apart in
     // `test_cards`: never in `total` or the per-decision counts, as `sentinel stats` counts them.
     nlohmann::json report() const;
 

@@ -8,9 +8,11 @@
 #include "firmware/fleet/Uploader.h"
 #include "firmware/journal/Checkpoint.h"
 #include "firmware/journal/Checkpointer.h"
+#include "firmware/kiosk/InForceStatus.h"
 #include "firmware/kiosk/TrustBundle.h"
 #include "firmware/kiosk/TrustLoader.h"
 #include "firmware/trust/TrustList.h"
+#include "firmware/verify/online/OnlineVerifier.h"
 
 namespace sentinel::fleet {
 namespace {
@@ -136,9 +138,11 @@ nlohmann::json ActiveAlarms::list() const {
 }
 
 nlohmann::json FleetParts::inForce() const {
-    nlohmann::json j{{"policy_version", "config"}, {"revocation", nullptr}};
+    nlohmann::json j{{"policy_version", "config"}, {"revocation", nullptr}, {"risk_list", nullptr}, {"backend_breaker", nullptr}};
+    if (context_.online) j["backend_breaker"] = kiosk::breakerStatusJson(context_.online->breakerStatus());
     const auto state = context_.store ? context_.store->current() : nullptr;
     if (!state) return j;
+    j["risk_list"] = kiosk::riskListsStatus(state.get(), clock_.now());
     j["policy_version"] = state->policyVersion;
     if (state->revocation) {
         j["revocation"] = {{"issued_at", formatRfc3339(state->revocation->issuedAt())},
@@ -218,6 +222,7 @@ fleet::Gauges FleetParts::gauges() const {
         if (state && state->list && state->list->issuedAt()) {
             g.trustAgeHours = std::chrono::duration<double, std::ratio<3600>>(clock_.now() - *state->list->issuedAt()).count();
         }
+        g.riskListAgeHours = kiosk::riskListAgeHours(state.get(), clock_.now()).value_or(-1);
     }
     if (context_.store) {
         auto state = context_.store->current();
@@ -226,6 +231,7 @@ fleet::Gauges FleetParts::gauges() const {
         }
     }
     if (context_.clockTrusted) g.clockTrusted = context_.clockTrusted() ? 1 : 0;
+    if (context_.online) g.backendBreakerOpen = context_.online->breakerStatus().open ? 1 : 0;
     const std::filesystem::path journal = config_.journal.path;
     g.journalBytes = fileBytes(journal) + fileBytes(journal.string() + "-wal");
     if (const fleet::MqttLink* link = linkForHooks_.load(std::memory_order_acquire)) {

@@ -22,6 +22,10 @@
 #include "firmware/fleet/MqttLink.h"
 #include "firmware/journal/Journal.h"
 
+namespace sentinel::verify {
+class OnlineVerifier;
+}
+
 namespace sentinel::fleet {
 
 class TrustSyncWorker;
@@ -46,6 +50,9 @@ struct FleetContext {
     std::string cameraDescription;
     DiagnosticsReport diagnostics;             // "diag"
     std::function<bool()> clockTrusted;        // the status's clock_trusted; nullptr = not checked
+    // §14: the online client, for the status's backend_breaker and the breaker metric; nullptr =
+    // no health-code service configured.
+    const verify::OnlineVerifier* online = nullptr;
 };
 
 // The alarms raised and not cleared, in the order raised (the retained status lists them, §13.1).
@@ -83,7 +90,8 @@ private:
     Status startUploader();  // journal.upload_url
     fleet::Gauges gauges() const;
     nlohmann::json execute(const fleet::Command& command);
-    // §13.1: what is in force — policy_version, risk_list, revocation — for the status and acks.
+    // §13.1: what is in force — policy_version, risk_list, revocation, backend_breaker — for the
+    // status and acks.
     nlohmann::json inForce() const;
     nlohmann::json status();  // the retained status's fields (link thread)
     void linkAlarm(const std::string& what, const std::string& detail, bool cleared);  // link thread

@@ -122,6 +122,11 @@ std::string toPrometheusText(const MetricsSnapshot& s, const std::string& kioskI
     one("sentinel_camera_fps", "gauge", "Frames processed per second over the last interval.", number(s.cameraFps));
     one("sentinel_trust_list_age_seconds", "gauge", "Age of the trust list in force; -1 = none.",
         number(s.gauges.trustAgeHours < 0 ? -1.0 : s.gauges.trustAgeHours * 3600.0));
+    one("sentinel_risk_list_age_seconds", "gauge", "Age (since issued_at) of the risk-area list in force; -1 = none.",
+        number(s.gauges.riskListAgeHours < 0 ? -1.0 : s.gauges.riskListAgeHours * 3600.0));
+    one("sentinel_backend_breaker_open", "gauge",
+        "1 the health-code service's circuit breaker is open (BACKEND_UNAVAILABLE), 0 closed, -1 no service configured.",
+        std::to_string(s.gauges.backendBreakerOpen));
     one("sentinel_journal_bytes", "gauge", "Size of the journal file and its WAL.", std::to_string(s.gauges.journalBytes));
     one("sentinel_outbox_backlog_records", "gauge", "Committed decisions not yet acknowledged by the broker.",
         std::to_string(s.gauges.outboxBacklog));
@@ -159,6 +164,8 @@ nlohmann::json toMetricsJson(const MetricsSnapshot& s) {
             {"camera_faults", s.cameraFaults},
             {"camera_fps", s.cameraFps},
             {"trust_age_h", s.gauges.trustAgeHours},
+            {"risk_list_age_h", s.gauges.riskListAgeHours},
+            {"backend_breaker_open", s.gauges.backendBreakerOpen},
             {"journal_bytes", s.gauges.journalBytes},
             {"outbox_backlog", s.gauges.outboxBacklog},
             {"revocation_age_s", s.gauges.revocationAgeSeconds},

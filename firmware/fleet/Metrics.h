@@ -36,6 +36,8 @@ struct Gauges {
     int linkUp = -1;                 // 1 connected, 0 not, -1 no fleet link configured
     double revocationAgeSeconds = -1;  // the revocation index in force (§17); -1 = none
     int clockTrusted = -1;             // 1 trusted, 0 not (CLOCK_UNTRUSTED), -1 not checked
+    double riskListAgeHours = -1;    // §14: the risk-area list in force; -1 = none
+    int backendBreakerOpen = -1;     // §14: 1 open, 0 closed, -1 no health-code service configured
 };
 
 struct MetricsSnapshot {

@@ -158,6 +158,12 @@ const std::vector<KeySpec>& keys() {
                 [](Config& c, const std::vector<std::string>& v) { c.online.pins = v; }),
         stringKey("online.token_file", "\"/etc/sentinel/device-token\"", "File holding the device's bearer token.",
                   [](Config& c, const std::string& v) { c.online.tokenFile = v; }),
+        intKey("online.breaker_failures", "3", "failures", 1, 100,
+               "Consecutive timeouts, transport errors or 5xx that open the circuit breaker (REFER BACKEND_UNAVAILABLE at once).",
+               [](Config& c, int v) { c.online.breakerFailures = v; }),
+        intKey("online.breaker_open_s", "30", "s", 1, 3600,
+               "How long the breaker stays open before a health probe (GET /v1/health) may close it; again after each failed probe.",
+               [](Config& c, int v) { c.online.breakerOpenS = v; }),
         doubleKey("policy.max_test_age_h.naat", "48", "h", 0, 720, "NAAT/PCR sample → now; exactly the limit passes.",
                   [](Config& c, double v) { c.policy.maxTestAgeNaatH = v; }),
         doubleKey("policy.max_test_age_h.rat", "0", "h", 0, 720, "Antigen tests; 0 = not accepted.",
@@ -168,6 +174,18 @@ const std::vector<KeySpec>& keys() {
                 [](Config& c, const std::vector<std::string>& v) { c.policy.acceptStatus = v; }, {"green", "yellow", "red"}),
         boolKey("policy.require_test", "true", "A vaccination or recovery certificate alone → NO_TEST_RESULT.",
                 [](Config& c, bool v) { c.policy.requireTest = v; }),
+        doubleKey("policy.risk_max_age_h", "36", "h", 1, 720,
+                  "A risk-area list in force issued longer ago → RISK_LIST_STALE (REFER) for travellers with stays.",
+                  [](Config& c, double v) { c.policy.riskMaxAgeH = v; }),
+        intKey("policy.risk_lookback_days.high", "14", "days", 1, 60, "A stay in a high-risk area counts when it ended this recently.",
+               [](Config& c, int v) { c.policy.riskLookbackHighDays = v; }),
+        intKey("policy.risk_lookback_days.medium", "7", "days", 1, 60, "A stay in a medium-risk area counts when it ended this recently.",
+               [](Config& c, int v) { c.policy.riskLookbackMediumDays = v; }),
+        boolKey("policy.require_travel", "false", "An online answer without travel data → TRAVEL_UNKNOWN (REFER).",
+                [](Config& c, bool v) { c.policy.requireTravel = v; }),
+        stringKey("policy.risk_list_path", "\"\"",
+                  "Risk-area list file (one list or an array, §14) used until a signed bundle supplies lists; empty = none.",
+                  [](Config& c, const std::string& v) { c.riskListPath = v; }),
         intKey("clock.max_skew_s", "300", "s", 1, 86400, "|kiosk − service time| beyond this → CLOCK_UNTRUSTED.",
                [](Config& c, int v) { c.clock.maxSkewS = v; }),
         doubleKey("clock.max_unsynced_h", "168", "h", 1, 8760,
@@ -252,6 +270,22 @@ const std::vector<KeySpec>& keys() {
                [](Config& c, int v) { c.fleet.metricsIntervalS = v; }),
         stringKey("metrics.textfile", "\"\"", "Prometheus textfile for node_exporter (written atomically); empty = none.",
                   [](Config& c, const std::string& v) { c.metrics.textfile = v; }),
+        stringKey("routes.isolation.zh", "\"请前往集中隔离登记处\"", "RISK_AREA_HIGH: where the traveller goes, in Chinese (result card).",
+                  [](Config& c, const std::string& v) { c.routes.isolation.zh = v; }),
+        stringKey("routes.isolation.en", "\"Please go to the quarantine desk\"", "The same in English.",
+                  [](Config& c, const std::string& v) { c.routes.isolation.en = v; }),
+        stringKey("routes.observation.zh", "\"请前往医学观察登记处\"", "RISK_AREA_MEDIUM: where the traveller goes, in Chinese.",
+                  [](Config& c, const std::string& v) { c.routes.observation.zh = v; }),
+        stringKey("routes.observation.en", "\"Please go to the medical observation desk\"", "The same in English.",
+                  [](Config& c, const std::string& v) { c.routes.observation.en = v; }),
+        stringKey("routes.testing.zh", "\"请前往核酸检测点\"", "TEST_RESULT_PENDING: where the traveller goes, in Chinese.",
+                  [](Config& c, const std::string& v) { c.routes.testing.zh = v; }),
+        stringKey("routes.testing.en", "\"Please go to the testing point\"", "The same in English.",
+                  [](Config& c, const std::string& v) { c.routes.testing.en = v; }),
+        stringKey("routes.staff.zh", "\"请联系工作人员\"", "RISK_LIST_STALE, BACKEND_UNAVAILABLE: where the traveller goes, in Chinese.",
+                  [](Config& c, const std::string& v) { c.routes.staff.zh = v; }),
+        stringKey("routes.staff.en", "\"Please see staff\"", "The same in English.",
+                  [](Config& c, const std::string& v) { c.routes.staff.en = v; }),
         stringKey("rules.path", "\"\"", "Business rule set (DCC gateway JSON: a file or a folder of rule.json); empty = built-in rules from [policy].",
                   [](Config& c, const std::string& v) { c.rules.path = v; }),
         stringKey("rules.country", "\"CN\"", "Country of arrival whose rules apply (ISO 3166-1 alpha-2).",
@@ -364,6 +398,9 @@ void walk(Config& cfg, const toml::table& table, const std::string& prefix, cons
     }
 }
 
+// A route is one line on the result card under the reason: ~40 CJK characters at 3 bytes each fit.
+constexpr std::size_t kMaxRouteTextBytes = 120;
+
 // A name that may stand in an MQTT topic level (kiosk.id, kiosk.station, kiosk.group).
 bool isTopicName(const std::string& s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; });
@@ -398,6 +435,13 @@ void crossCheck(const Config& cfg, const toml::table& table, const std::string& 
             if (pin.rfind("sha256//", 0) != 0 || pin.size() != 8 + 44)
                 fail(key, "\"" + pin + "\" is not sha256//<44 base64 characters>");
         }
+    }
+    for (const auto& [key, text] : {std::pair{"routes.isolation.zh", &cfg.routes.isolation.zh}, std::pair{"routes.isolation.en", &cfg.routes.isolation.en},
+                                    std::pair{"routes.observation.zh", &cfg.routes.observation.zh},
+                                    std::pair{"routes.observation.en", &cfg.routes.observation.en},
+                                    std::pair{"routes.testing.zh", &cfg.routes.testing.zh}, std::pair{"routes.testing.en", &cfg.routes.testing.en},
+                                    std::pair{"routes.staff.zh", &cfg.routes.staff.zh}, std::pair{"routes.staff.en", &cfg.routes.staff.en}}) {
+        if (text->empty() || text->size() > kMaxRouteTextBytes) fail(key, "must be 1–" + std::to_string(kMaxRouteTextBytes) + " bytes (one line on the result card)");
     }
     if (cfg.indicator.backends.empty()) fail("indicator.backends", "at least one backend is needed");
     auto backendOk = [](const std::string& v, std::initializer_list<std::string_view> plain, std::string_view dirPrefix) {
@@ -548,6 +592,14 @@ Result<Config> parseConfig(std::string_view text, const std::string& name) {
     // kiosk.state_dir holds the journal unless journal.path says otherwise.
     if (!table.at_path("journal.path")) cfg.journal.path = (cfg.kiosk.stateDir / kJournalFileName).string();
     return cfg;
+}
+
+const Config::RouteText* Config::Routes::find(std::string_view route) const {
+    if (route == "isolation") return &isolation;
+    if (route == "observation") return &observation;
+    if (route == "testing") return &testing;
+    if (route == "staff") return &staff;
+    return nullptr;
 }
 
 bool requireSyncFor(const Config& config, bool liveKiosk) {

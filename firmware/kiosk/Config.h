@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "firmware/base/Result.h"
@@ -70,8 +71,23 @@ struct Config {
         std::string caFile = "/etc/sentinel/hc-ca.pem";
         std::vector<std::string> pins;
         std::string tokenFile = "/etc/sentinel/device-token";
+        int breakerFailures = 3;  // §14: consecutive timeouts/transport errors/5xx that open the breaker
+        int breakerOpenS = 30;    // §14: open this long before the first health probe (and between probes)
     } online;
     policy::PolicyConfig policy;
+    // policy.risk_list_path (§14): a risk-area list file used until a bundle supplies lists; empty = none.
+    std::string riskListPath;
+    struct RouteText {
+        std::string zh, en;
+    };
+    struct Routes {  // §14 [routes]: where a traveller is sent, shown on the result card (station data)
+        RouteText isolation{"请前往集中隔离登记处", "Please go to the quarantine desk"};
+        RouteText observation{"请前往医学观察登记处", "Please go to the medical observation desk"};
+        RouteText testing{"请前往核酸检测点", "Please go to the testing point"};
+        RouteText staff{"请联系工作人员", "Please see staff"};
+        // The text of a route name ("isolation", "observation", "testing", "staff"); nullptr otherwise.
+        const RouteText* find(std::string_view route) const;
+    } routes;
     struct {
         int maxSkewS = 300;
         double maxUnsyncedH = 168;  // RTC-only time stays trusted this long after the last NTP sync

@@ -170,6 +170,7 @@ void Kiosk::decide(const Presentation& presentation) {
             ++counters_.journalFaults;
             SLOG(kLog, Error) << "journal: " << stored.error().message << " — failing closed";
             rec.decide(Reason::JournalFault);
+            rec.route.reset();  // §14: JOURNAL_FAULT sends no one to a desk the record never named
         }
     }
     hal::Indication ind;

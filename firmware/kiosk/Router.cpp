@@ -16,6 +16,11 @@ constexpr const char* kLog = "Router";
 
 bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
+// The risk-area list in force at `now` (nullptr: none held, or no store).
+std::shared_ptr<const policy::RiskAreaList> riskListAt(const TrustState* snapshot, UtcTime now) {
+    return snapshot ? snapshot->risk.at(now).inForce : nullptr;
+}
+
 }  // namespace
 
 CredentialRouter::CredentialRouter(const Clock& clock, RouterOptions options)
@@ -83,7 +88,8 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
             v.record.stages.prefix = true;
             v.record.decide(Reason::BackendNotConfigured);  // not an outage: this kiosk has no service
         } else {
-            auto online = options_.online->verify(payload, deadline, options_.subjectKey, policy, rules);
+            // §14: the list in force at this decision's time (the trusted clock; `verify --at`'s time).
+            auto online = options_.online->verify(payload, deadline, options_.subjectKey, policy, rules, riskListAt(snapshot.get(), now));
             v.record = std::move(online.record);
             v.holderMasked = std::move(online.holderMasked);
         }
@@ -140,6 +146,7 @@ void CredentialRouter::finish(Verdict& v, MonoTime t0, bool clockTrusted, const 
         r != Reason::SignatureInvalid && r != Reason::UnknownIssuer && r != Reason::DocumentUnreadable &&
         r != Reason::BackendNotConfigured) {
         v.record.decide(Reason::ClockUntrusted);
+        v.record.route.reset();  // §14: the route of the reason it replaced no longer applies
     }
     if (v.record.reason == Reason::TestTooOld && v.record.test) {
         v.testLimitH = v.record.test->type == TestType::Rat ? policy.maxTestAgeRatH : policy.maxTestAgeNaatH;

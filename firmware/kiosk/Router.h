@@ -1,7 +1,10 @@
 #pragma once
 // The credential router: `HC1:` → offline verification against the trust list, `HK1:` → the
-// health-code service, anything else → REFER UNSUPPORTED_FORMAT ("please show your health code"). Applies trust-list staleness and
-// the validation clock. Fails closed: every path returns a record with a reason.
+// health-code service, anything else → REFER UNSUPPORTED_FORMAT ("please show your health code").
+// Identity documents (§15) → the GB 11643 check, then the service's document lookup. Applies
+// trust-list staleness and the validation clock. Online presentations are decided against the
+// risk-area list in force at the decision's time (TrustState::risk, §14). Fails closed: every path
+// returns a record with a reason.
 
 #include <functional>
 #include <memory>

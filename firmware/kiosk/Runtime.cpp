@@ -131,7 +131,10 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
         oc.kioskId = config.kiosk.id;
         oc.deviceToken = token;
         oc.maxSkewS = config.clock.maxSkewS;
-        rt->online_ = std::make_unique<verify::OnlineVerifier>(*rt->transport_, clock, oc, config.policy);
+        verify::BreakerConfig breaker;
+        breaker.failures = config.online.breakerFailures;
+        breaker.openFor = std::chrono::seconds{config.online.breakerOpenS};
+        rt->online_ = std::make_unique<verify::OnlineVerifier>(*rt->transport_, clock, oc, config.policy, breaker);
     }
 
     if (options.openJournal) {

@@ -78,6 +78,9 @@ public:
     const std::string& trustError() const { return trustError_; }
     std::optional<UtcTime> bundleIssuedAt() const { return bundleIssuedAt_; }
     ClockTrust* clockTrust() { return clockTrust_.get(); }  // nullptr unless requireTrustedClock
+    // The health-code service client (nullptr without online.base_url): its circuit breaker's
+    // status and listener (§14) for the `backend` alarm, status and metrics.
+    verify::OnlineVerifier* online() { return online_.get(); }
     bool hasTestIssuer() const { return static_cast<bool>(testCardList_); }
     KioskOptions kioskOptions() const;
     const Config& config() const { return config_; }

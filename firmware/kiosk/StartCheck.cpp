@@ -117,6 +117,14 @@ const std::vector<StartRequirement>& requirements() {
          }},
         {"documents.mrz_font",
          [](const Config& c) { return c.documents.mrz ? readableFile(c.documents.mrzFont) : std::nullopt; }},
+        {"policy.risk_list_path",
+         [](const Config& c) -> Check {
+             // A broken list is no list: travellers with stays would all be RISK_LIST_STALE.
+             if (c.riskListPath.empty()) return std::nullopt;
+             if (auto missing = readableFile(c.riskListPath)) return missing;
+             if (auto file = readRiskAreasFile(c.riskListPath); !file) return file.error().message;
+             return std::nullopt;
+         }},
         {"trust.update_key",
          [](const Config& c) -> Check {
              // Verifies synced bundles and fleet commands.

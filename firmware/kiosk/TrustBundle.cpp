@@ -26,7 +26,8 @@ using json = nlohmann::json;
 
 const std::vector<std::string>& policyKeys() {
     static const std::vector<std::string> kKeys{"max_test_age_h.naat", "max_test_age_h.rat", "future_tolerance_s",
-                                                "accept_status", "require_test"};
+                                                "accept_status", "require_test", "risk_max_age_h",
+                                                "risk_lookback_days.high", "risk_lookback_days.medium", "require_travel"};
     return kKeys;
 }
 
@@ -129,6 +130,31 @@ Result<std::string> readFile(const std::filesystem::path& path) {
     return buf.str();
 }
 
+Result<std::vector<std::shared_ptr<const policy::RiskAreaList>>> parseRiskAreasPart(const json& part) {
+    std::vector<const json*> items;
+    if (part.is_array()) {
+        if (part.empty()) return Error{std::string(kPartRiskAreas) + ": an empty list of lists"};
+        if (part.size() > policy::kMaxHeldRiskLists)
+            return Error{std::string(kPartRiskAreas) + ": more than " + std::to_string(policy::kMaxHeldRiskLists) + " lists"};
+        for (const auto& item : part) items.push_back(&item);
+    } else {
+        items.push_back(&part);
+    }
+    std::vector<std::shared_ptr<const policy::RiskAreaList>> out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string where = std::string(kPartRiskAreas) + (part.is_array() ? "[" + std::to_string(i) + "]" : "");
+        // Re-serialised and parsed as the hostile input it is (size, depth, every field checked).
+        auto parsed = policy::parseRiskAreaList(items[i]->dump());
+        if (!parsed.list) {
+            const auto& p = parsed.problems.front();
+            return Error{where + ": " + p.path + ": " + p.message +
+                         (parsed.problems.size() > 1 ? " (and " + std::to_string(parsed.problems.size() - 1) + " more)" : "")};
+        }
+        out.push_back(std::move(parsed.list));
+    }
+    return out;
+}
+
 Result<TrustBundle> verifyBundle(std::string_view envelope, std::string_view updateKeyPem) {
     if (envelope.size() > kMaxBundleBytes) return Error{"bundle larger than " + std::to_string(kMaxBundleBytes >> 20) + " MiB"};
     json env = json::parse(envelope, nullptr, false);
@@ -153,7 +179,8 @@ Result<TrustBundle> verifyBundle(std::string_view envelope, std::string_view upd
     TrustBundle b;
     b.issuedAt = *issued;
     for (const auto& [key, value] : payload.items()) {
-        if (key != "issued_at" && key != kPartTrustList && key != kPartPolicy && key != kPartRules && key != kPartRevocation)
+        if (key != "issued_at" && key != kPartTrustList && key != kPartPolicy && key != kPartRules && key != kPartRevocation &&
+            key != kPartRiskAreas)
             return Error{"bundle payload: unknown part '" + key + "'"};
     }
     if (payload.contains(kPartTrustList)) {
@@ -204,7 +231,12 @@ Result<TrustBundle> verifyBundle(std::string_view envelope, std::string_view upd
         b.revocationFile.assign(bytes->begin(), bytes->end());
         b.revocation = std::move(part);
     }
-    if (b.parts().empty()) return Error{"bundle carries no part (trust_list, policy, rules, revocation)"};
+    if (payload.contains(kPartRiskAreas)) {
+        auto lists = parseRiskAreasPart(payload[kPartRiskAreas]);
+        if (!lists) return Error{"bundle " + lists.error().message};
+        b.riskLists = std::move(lists).value();
+    }
+    if (b.parts().empty()) return Error{"bundle carries no part (trust_list, policy, rules, revocation, risk_areas)"};
     return b;
 }
 
@@ -214,6 +246,7 @@ std::vector<std::string> TrustBundle::parts() const {
     if (hasPolicy) out.emplace_back(kPartPolicy);
     if (rules) out.emplace_back(kPartRules);
     if (revocation) out.emplace_back(kPartRevocation);
+    if (!riskLists.empty()) out.emplace_back(kPartRiskAreas);
     return out;
 }
 
@@ -230,6 +263,10 @@ policy::PolicyConfig applyPolicyOverrides(const policy::PolicyConfig& base, cons
     if (overrides.count("future_tolerance_s")) out.futureToleranceS = p.futureToleranceS;
     if (overrides.count("accept_status")) out.acceptStatus = p.acceptStatus;
     if (overrides.count("require_test")) out.requireTest = p.requireTest;
+    if (overrides.count("risk_max_age_h")) out.riskMaxAgeH = p.riskMaxAgeH;
+    if (overrides.count("risk_lookback_days.high")) out.riskLookbackHighDays = p.riskLookbackHighDays;
+    if (overrides.count("risk_lookback_days.medium")) out.riskLookbackMediumDays = p.riskLookbackMediumDays;
+    if (overrides.count("require_travel")) out.requireTravel = p.requireTravel;
     return out;
 }
 

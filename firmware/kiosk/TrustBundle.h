@@ -14,9 +14,11 @@
 //    "trust_list":{"certificates":[{"der":"<b64>","kid":"<b64, optional>","country":"AT"}]},
 //    "policy":{"max_test_age_h.naat":48,"accept_status":["green"],…},
 //    "rules":[ <DCC gateway rules> ] or {"id","version","rules":[…],"valueSets":{…}},   (§12)
-//    "revocation":{"sha256":"<hex of the index file>","entries":N}}                     (§17)
+//    "revocation":{"sha256":"<hex of the index file>","entries":N},                    (§17)
+//    "risk_areas":{"format":"sentinel-risk-areas/1",…} or [ <lists> ]}                 (§14)
 // Policy keys are the `policy.*` configuration keys without the prefix, validated with the same
-// ranges as the configuration file. The signature is what `openssl dgst -sha256 -sign KEY` writes.
+// ranges as the configuration file. Risk-area lists are hostile input (policy::parseRiskAreaList):
+// one bad list refuses the whole bundle, the reason naming the list and the JSON path. The signature is what `openssl dgst -sha256 -sign KEY` writes.
 
 #include <cstdint>
 #include <filesystem>
@@ -27,9 +29,13 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "firmware/base/Result.h"
 #include "firmware/base/Time.h"
 #include "firmware/policy/Policy.h"
+#include "firmware/policy/RiskAreaList.h"
+#include "firmware/policy/RiskSchedule.h"
 #include "firmware/rules/RuleSet.h"
 #include "firmware/trust/RevocationIndex.h"
 
@@ -52,6 +58,7 @@ inline constexpr const char* kPartTrustList = "trust_list";
 inline constexpr const char* kPartPolicy = "policy";
 inline constexpr const char* kPartRules = "rules";
 inline constexpr const char* kPartRevocation = "revocation";
+inline constexpr const char* kPartRiskAreas = "risk_areas";
 
 // §17: the revocation index a bundle names (the file travels as the envelope's attachment).
 struct RevocationPart {
@@ -67,6 +74,8 @@ struct TrustBundle {
     std::shared_ptr<const rules::RuleSet> rules;         // checked; nullptr = no rules part
     std::optional<RevocationPart> revocation;            // nullopt = no revocation part
     std::string revocationFile;  // the attachment's bytes (checked by whoever installs it)
+    // §14: the risk-area lists (one or several, each checked whole); empty = no risk_areas part.
+    std::vector<std::shared_ptr<const policy::RiskAreaList>> riskLists;
 
     // The names of the parts present, in payload order ("trust_list", "policy", …).
     std::vector<std::string> parts() const;
@@ -79,6 +88,11 @@ Result<TrustBundle> verifyBundle(std::string_view envelope, std::string_view upd
 // Whether `signature` (DER ECDSA P-256 / SHA-256) signs `payload` under `keyPem` (the update key).
 // Bundles and fleet commands (Command.h) are signed this way.
 Status verifySignature(std::string_view payload, const std::vector<uint8_t>& signature, std::string_view keyPem);
+
+// The lists of a `risk_areas` part (one list object or an array of at most
+// policy::kMaxHeldRiskLists): any problem refuses them all, the error naming the list and the path
+// ("risk_areas[1]: $.areas[3].code: …"). Also used for policy.risk_list_path.
+Result<std::vector<std::shared_ptr<const policy::RiskAreaList>>> parseRiskAreasPart(const nlohmann::json& part);
 
 // `base` with the bundle's overrides applied.
 policy::PolicyConfig applyPolicyOverrides(const policy::PolicyConfig& base, const std::map<std::string, std::string>& overrides);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include <nlohmann/json.hpp>
+
 #include "firmware/base/Log.h"
 #include "firmware/trust/RevocationIndex.h"
 #include "firmware/trust/TrustList.h"
@@ -69,6 +71,30 @@ std::string describe(const Installed& b) {
     return "bundle " + b.file.string() + " (issued " + formatRfc3339(b.bundle.issuedAt) + ")";
 }
 
+// Bundles whose risk-area lists are kept (newest first): a list scheduled by an older bundle stays
+// held when a newer one brings only today's; bounded like the schedule itself.
+constexpr std::size_t kRiskBundlesKept = policy::kMaxHeldRiskLists;
+
+// The risk-area lists of the installed bundles, newest bundle first, composed into one schedule
+// (RiskSchedule::add: a newer list for the same effective_from replaces an older one; at most
+// kMaxHeldRiskLists, the newest bundles' first). Nothing is pruned by time here: the decision asks
+// at(now) on the trusted clock, which picks the list in force among those held.
+policy::RiskSchedule riskScheduleOf(const std::vector<Installed>& bundles, std::string& source) {
+    policy::RiskSchedule schedule;
+    std::size_t used = 0;
+    for (const auto& b : bundles) {
+        if (b.bundle.riskLists.empty() || used == kRiskBundlesKept) continue;
+        ++used;
+        if (source.empty()) source = describe(b);
+        for (const auto& list : b.bundle.riskLists) {
+            if (auto st = schedule.add(list, UtcTime::min()); !st) {
+                SLOG(kLog, Debug) << "risk-area list " << list->version() << " of " << describe(b) << " not held: " << st.error().message;
+            }
+        }
+    }
+    return schedule;
+}
+
 // Removes archived bundles none of whose parts is in force, and revocation files no bundle in force
 // names. Best effort: a file left behind costs only space.
 void pruneTrustDir(const std::filesystem::path& dir, const std::vector<Installed>& bundles) {
@@ -77,6 +103,10 @@ void pruneTrustDir(const std::filesystem::path& dir, const std::vector<Installed
                      +[](const TrustBundle& b) { return b.rules != nullptr; },
                      +[](const TrustBundle& b) { return b.revocation.has_value(); }}) {
         if (const Installed* b = newestWith(bundles, has)) keep.push_back(b->file);
+    }
+    std::size_t riskBundles = 0;
+    for (const auto& b : bundles) {
+        if (!b.bundle.riskLists.empty() && riskBundles++ < kRiskBundlesKept) keep.push_back(b.file);
     }
     const Installed* revocation = newestWith(bundles, [](const TrustBundle& b) { return b.revocation.has_value(); });
     std::error_code ec;
@@ -109,6 +139,12 @@ std::shared_ptr<const TrustState> stateFromBundle(const TrustBundle& bundle, con
     st->rules = bundle.rules;  // nullptr: TrustStore keeps rules.path's (or the built-in rules)
     st->source = "bundle " + where + " (issued " + formatRfc3339(bundle.issuedAt) + ")";
     st->policyVersion = formatRfc3339(bundle.issuedAt);
+    for (const auto& list : bundle.riskLists) {
+        if (auto added = st->risk.add(list, UtcTime::min()); !added) {
+            SLOG(kLog, Debug) << added.error().message;
+        }
+    }
+    if (!bundle.riskLists.empty()) st->riskSource = st->source;
     return st;
 }
 
@@ -174,7 +210,41 @@ LoadedTrust loadTrustState(const Config& config, const std::optional<std::string
             SLOG(kLog, Error) << "trust.revocation_path: " << index.error().message;
         }
     }
+    st->risk = riskScheduleOf(bundles, st->riskSource);
+    if (!st->risk.held().empty()) {
+        out.bundleParts.emplace_back(kPartRiskAreas);
+    } else if (!config.riskListPath.empty()) {
+        // policy.risk_list_path: used until a bundle supplies lists.
+        auto file = readRiskAreasFile(config.riskListPath);
+        if (file) {
+            for (const auto& list : file->lists) {
+                if (auto added = st->risk.add(list, UtcTime::min()); !added) {
+                    SLOG(kLog, Warn) << "policy.risk_list_path: " << added.error().message;
+                }
+            }
+            st->riskSource = "policy.risk_list_path " + config.riskListPath;
+        } else {
+            SLOG(kLog, Error) << "policy.risk_list_path: " << file.error().message;
+        }
+    }
     out.state = std::move(st);
+    return out;
+}
+
+Result<RiskAreasFile> readRiskAreasFile(const std::filesystem::path& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) return Error{path.string() + ": " + ec.message()};
+    // A file of kMaxHeldRiskLists lists at the size limit each; parseRiskAreasPart checks each list.
+    if (size > policy::kMaxHeldRiskLists * policy::kMaxRiskListBytes) return Error{path.string() + ": too large"};
+    auto text = readFile(path);
+    if (!text) return text.error();
+    RiskAreasFile out;
+    out.part = nlohmann::json::parse(*text, nullptr, false);
+    if (out.part.is_discarded()) return Error{path.string() + ": not JSON"};
+    auto lists = parseRiskAreasPart(out.part);
+    if (!lists) return Error{path.string() + ": " + lists.error().message};
+    out.lists = std::move(lists).value();
     return out;
 }
 

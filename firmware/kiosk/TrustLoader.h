@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "firmware/base/Time.h"
 #include "firmware/kiosk/Config.h"
 #include "firmware/kiosk/TrustBundle.h"
@@ -22,7 +24,9 @@ std::filesystem::path bundleDir(const Config& config);
 // What is in force (§13.1): every part from the newest installed bundle that carries it (the bundle
 // in force, state_dir/trust/trust-bundle.json, then the older ones kept in state_dir/trust/archive/),
 // each part the bundles lack from the configuration — trust.path (or `trustPathOverride`, `--trust`,
-// which always wins and ignores bundles), [policy], rules.path, trust.revocation_path. Bundles are
+// which always wins and ignores bundles), [policy], rules.path, trust.revocation_path,
+// policy.risk_list_path. Risk-area lists compose across bundles: every installed bundle's lists
+// (the newest kMaxHeldRiskLists bundles that carry any) go into one schedule (TrustState::risk). Bundles are
 // verified with trust.update_key every time. `state->list` is null when no trust list could be
 // loaded; `error` then says why.
 struct LoadedTrust {
@@ -32,6 +36,15 @@ struct LoadedTrust {
     std::string error;
 };
 LoadedTrust loadTrustState(const Config& config, const std::optional<std::string>& trustPathOverride = std::nullopt);
+
+// A risk-area list file (§14): one list or an array of lists, each checked whole — what
+// policy.risk_list_path names and what a bundle's `risk_areas` part is made from (`part` goes into
+// the payload as it is; `fleet bundle --risk-areas FILE`, tests' issuers).
+struct RiskAreasFile {
+    nlohmann::json part;
+    std::vector<std::shared_ptr<const policy::RiskAreaList>> lists;
+};
+Result<RiskAreasFile> readRiskAreasFile(const std::filesystem::path& path);
 
 // The TrustState one verified bundle puts in force on its own (parts it lacks from `basePolicy`
 // and nothing else).

@@ -11,6 +11,7 @@
 
 #include "firmware/base/Time.h"
 #include "firmware/policy/Policy.h"
+#include "firmware/policy/RiskSchedule.h"
 #include "firmware/rules/RuleSet.h"
 #include "firmware/verify/BuiltinRules.h"
 
@@ -36,6 +37,11 @@ struct TrustState {
     // §17: the revocation index in force (a bundle's, else trust.revocation_path's); nullptr = none.
     std::shared_ptr<const trust::RevocationIndex> revocation;
     std::string revocationSource;  // where it came from, for status and diag
+    // §14: the risk-area lists held (in force and scheduled), from bundles (every installed bundle's
+    // lists, composed) or policy.risk_list_path. A decision asks `risk.at(now)` on the trusted clock,
+    // so a scheduled list takes effect at its effective_from to the millisecond, with no timer.
+    policy::RiskSchedule risk;
+    std::string riskSource;  // "bundle …" | "policy.risk_list_path …" | "" (none)
 };
 
 class TrustStore {

@@ -335,6 +335,11 @@ struct Composer::Impl {
         };
         std::vector<Row> rows;
         if (s.testCard) rows.push_back({testCardText(), rgb(kReferRgb)});
+        // §14: the route, first under the reason: it is what the traveller must do next. Each
+        // language on its own row (a station's text with the desk's place is long for one line).
+        for (const std::string* line : {&s.routeZh, &s.routeEn}) {
+            if (!line->empty()) rows.push_back({Bilingual{*line, ""}, rgb(kReferRgb)});
+        }
         // The failed rule, as the rule set words it: each language on its own rows, wrapped at one
         // size for all its lines.
         if (!s.ruleText.empty()) {
@@ -343,7 +348,8 @@ struct Composer::Impl {
         }
         if (!s.holderMasked.empty()) rows.push_back({holderLine(s.holderMasked), kWhite});
         if (s.test) rows.push_back({testLine(*s.test, s.testLimitH), kWhite});
-        if (s.decision == Decision::Refer) rows.push_back({seeStaff(), rgb(kReferRgb)});
+        // A route already says where to go (and for `staff` says this very line).
+        if (s.decision == Decision::Refer && s.routeZh.empty() && s.routeEn.empty()) rows.push_back({seeStaff(), rgb(kReferRgb)});
         const int lowerTop = bandH + m / 2;
         const int lowerH = h() - lowerTop - m / 2;
         const int countdownH = static_cast<int>(h() * kRowOfHeight * 0.8);

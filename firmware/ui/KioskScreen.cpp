@@ -77,6 +77,12 @@ void KioskScreen::decided(const DecisionRecord& record, const kiosk::Verdict& ve
     p.screen.testLimitH = verdict.testLimitH;
     p.screen.testCard = verdict.testCard;
     p.screen.ruleText = verdict.ruleText;
+    if (record.route) {
+        if (const auto* text = options_.routes.find(*record.route)) {
+            p.screen.routeZh = text->zh;
+            p.screen.routeEn = text->en;
+        }
+    }
     p.screen.duration = options_.resultDuration;
     {
         std::lock_guard lk(mutex_);
@@ -144,6 +150,7 @@ Result<std::unique_ptr<KioskScreen>> makeKioskScreen(const kiosk::Config& config
     o.preview = config.display.preview;
     o.diagnostics = config.kiosk.diagnosticsMode;
     o.documents = config.documents.reader != "none" || config.documents.mrz;
+    o.routes = config.routes;
     return std::make_unique<KioskScreen>(display, std::move(composer).value(), o);
 }
 

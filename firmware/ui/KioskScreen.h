@@ -30,6 +30,7 @@ struct KioskScreenOptions {
     bool diagnostics = false;                        // kiosk.diagnostics_mode: the technician's screen
     bool documents = false;                          // documents.reader set: invite a swipe too
     int maxFps = 30;
+    kiosk::Config::Routes routes;  // [routes]: the route line of a result card (§14)
 };
 
 struct ScreenStats {

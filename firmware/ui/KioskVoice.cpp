@@ -9,16 +9,19 @@ namespace sentinel::ui {
 KioskVoice::KioskVoice(hal::Voice& voice, std::filesystem::path promptsDir, std::vector<std::string> languages)
     : voice_(voice), dir_(std::move(promptsDir)), languages_(std::move(languages)) {}
 
-std::vector<std::filesystem::path> KioskVoice::promptsFor(Decision d, Reason r) const {
+std::vector<std::filesystem::path> KioskVoice::promptsFor(Decision d, Reason r, const std::optional<std::string>& route) const {
     std::vector<std::filesystem::path> files;
     for (const auto& language : languages_) {
         for (const auto& f : ui::promptFiles(d, r, language)) files.push_back(dir_ / f);
+        if (route) {
+            if (auto f = ui::routePromptFile(*route, language); !f.empty()) files.push_back(dir_ / f);
+        }
     }
     return files;
 }
 
 void KioskVoice::decided(const DecisionRecord& record, const kiosk::Verdict&, std::int64_t) {
-    voice_.play(promptsFor(record.decision, record.reason),
+    voice_.play(promptsFor(record.decision, record.reason, record.route),
                 std::string(toString(record.decision)) + "-" + std::string(toString(record.reason)));
 }
 

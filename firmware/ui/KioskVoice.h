@@ -1,10 +1,11 @@
 #pragma once
 // The kiosk voice (DESIGN §10): a KioskObserver that, after each decision, asks the voice backend
-// to play the decision's and the reason's prompts in voice.languages order. decided() only hands
+// to play the decision's, the reason's and the route's prompts in voice.languages order. decided() only hands
 // the file names over; the backend plays them from its own thread and cuts the previous
 // announcement short.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,9 @@ public:
     KioskVoice(hal::Voice& voice, std::filesystem::path promptsDir, std::vector<std::string> languages);
     void decided(const DecisionRecord& record, const kiosk::Verdict& verdict, std::int64_t seq) override;
 
-    // The prompt files of one announcement, in the order spoken.
-    std::vector<std::filesystem::path> promptsFor(Decision d, Reason r) const;
+    // The prompt files of one announcement, in the order spoken: per language, the decision, the
+    // reason and (§14) the route, when the record has one.
+    std::vector<std::filesystem::path> promptsFor(Decision d, Reason r, const std::optional<std::string>& route = std::nullopt) const;
 
 private:
     hal::Voice& voice_;

@@ -38,6 +38,9 @@ struct ResultScreen {
     // RULE_NOT_MET: the failed rule's identifier and description, "ID: zh / en" (or one language),
     // as the rule set has it (verify::failedRuleText). No personal data.
     std::string ruleText;
+    // §14: where the traveller goes ([routes] text of the record's route), shown under the reason;
+    // empty = the decision has no route.
+    std::string routeZh, routeEn;
     MonoTime shownAt{};               // when the card appeared (countdown)
     std::chrono::milliseconds duration{3000};  // display.result_ms
 };

@@ -134,6 +134,19 @@ std::string reasonSpoken(Reason r, std::string_view language) {
 
 }  // namespace
 
+Bilingual routePrompt(std::string_view route) {
+    if (route == "isolation") return {"请前往集中隔离登记处", "Please go to the quarantine desk"};
+    if (route == "observation") return {"请前往医学观察登记处", "Please go to the medical observation desk"};
+    if (route == "testing") return {"请前往核酸检测点", "Please go to the testing point"};
+    if (route == "staff") return {"请联系工作人员", "Please see staff"};
+    return {};
+}
+
+std::string routePromptFile(std::string_view route, std::string_view language) {
+    if (!known(language) || routePrompt(route).en.empty()) return {};
+    return std::string(language) + "/route-" + std::string(route) + ".wav";
+}
+
 std::vector<PromptItem> allPrompts() {
     std::vector<PromptItem> items;
     for (auto language : kPromptLanguages) {
@@ -143,6 +156,9 @@ std::vector<PromptItem> allPrompts() {
         for (Reason r : kReasons) {
             if (r == Reason::Ok) continue;
             items.push_back({std::string(language), reasonFile(r, language), reasonSpoken(r, language)});
+        }
+        for (auto route : kRoutes) {
+            items.push_back({std::string(language), routePromptFile(route, language), pick(routePrompt(route), language)});
         }
     }
     return items;

@@ -59,6 +59,14 @@ std::vector<PromptItem> allPrompts();
 std::vector<std::string> promptFiles(Decision d, Reason r, std::string_view language);
 // The spoken text of one announcement in one language (the texts of promptFiles joined).
 std::string promptText(Decision d, Reason r, std::string_view language);
+// §14 routes ("isolation", "observation", "testing", "staff"), spoken after the reason. The voice
+// speaks these built-in lines (prompts are made at build time); the result card shows the station's
+// [routes] text, which may add the desk's place ("（3号口）").
+inline constexpr std::string_view kRoutes[] = {"isolation", "observation", "testing", "staff"};
+Bilingual routePrompt(std::string_view route);  // empty texts for an unknown route
+// The route's prompt file in one language ("zh/route-isolation.wav"); empty for an unknown route or
+// language.
+std::string routePromptFile(std::string_view route, std::string_view language);
 // Every language prompts exist for.
 inline constexpr std::string_view kPromptLanguages[] = {"zh", "en"};
 

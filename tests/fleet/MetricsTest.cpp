@@ -76,6 +76,8 @@ TEST(Metrics, TheTextfilePassesPromtoolAndIsReplacedAtomically) {
         g.journalBytes = 4096;
         g.outboxBacklog = 2;
         g.linkUp = 0;
+        g.riskListAgeHours = 2.0;
+        g.backendBreakerOpen = 1;
         TextfileWriter w(file, "BJ-\"WEST\"-07", m, [g] { return g; }, 1h);
         w.stop();  // one write at start, one at stop
     }
@@ -86,6 +88,8 @@ TEST(Metrics, TheTextfilePassesPromtoolAndIsReplacedAtomically) {
         << text;
     EXPECT_NE(std::string::npos, text.find("sentinel_decision_latency_seconds_bucket{kiosk=\"BJ-\\\"WEST\\\"-07\",le=\"+Inf\"} 2"));
     EXPECT_NE(std::string::npos, text.find("sentinel_outbox_backlog_records{kiosk=\"BJ-\\\"WEST\\\"-07\"} 2"));
+    EXPECT_NE(std::string::npos, text.find("sentinel_risk_list_age_seconds{kiosk=\"BJ-\\\"WEST\\\"-07\"} 7200")) << text;
+    EXPECT_NE(std::string::npos, text.find("sentinel_backend_breaker_open{kiosk=\"BJ-\\\"WEST\\\"-07\"} 1")) << text;
     for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
         EXPECT_EQ(std::string::npos, e.path().filename().string().find(".tmp")) << "no temp file left behind";
     }

@@ -136,6 +136,19 @@ std::vector<SimCode> defaultCodes() {
     };
 }
 
+std::vector<SimCode> codesWithCanaryTraveller(std::string_view code, std::string_view canaryRegion) {
+    auto table = defaultCodes();
+    SimCode canary;
+    canary.code = std::string(code);
+    canary.tests = {SimTest{}};
+    SimStay stay;
+    stay.region = std::string(canaryRegion);
+    stay.endedAgo = std::chrono::hours{2 * 24};
+    canary.travel = std::vector<SimStay>{stay};
+    table.push_back(canary);
+    return table;
+}
+
 std::string sampleRiskList(UtcTime issuedAt, UtcTime effectiveFrom, std::string_view version, std::size_t fillerAreas) {
     json areas = json::array({{{"code", regions::kHigh}, {"level", "high"}},
                               {{"code", "3101"}, {"level", "medium"}},

@@ -101,6 +101,27 @@ inline constexpr std::string_view kTravelProvince = "HK1:SIMtravelProvinceListed
 inline constexpr std::string_view kTravelExpired = "HK1:SIMtravelExpiredEntry001";     // PASS (the entry's until passed)
 inline constexpr std::string_view kTravelHighLongAgo = "HK1:SIMtravelHigh20dAgo0001";  // PASS (outside the 14-day lookback)
 inline constexpr std::string_view kPendingOnly = "HK1:SIMgreenPendingOnly00001";       // TEST_RESULT_PENDING, testing
+
+// What §14 makes of each travel code above against sampleRiskList(): the reason (its stable name),
+// the record's route and risk level. Shared by the client's and the kiosk's end-to-end tests.
+struct TravelExpectation {
+    std::string_view code;
+    std::string_view reason;
+    std::optional<std::string> route;
+    std::string level;
+};
+inline const std::vector<TravelExpectation>& travelExpectations() {
+    static const std::vector<TravelExpectation> kCases{
+        {kTravelHigh, "RISK_AREA_HIGH", "isolation", "high"},
+        {kTravelMedium, "RISK_AREA_MEDIUM", "observation", "medium"},
+        {kTravelLow, "OK", std::nullopt, "low"},
+        {kTravelProvince, "RISK_AREA_HIGH", "isolation", "high"},
+        {kTravelExpired, "OK", std::nullopt, "low"},
+        {kTravelHighLongAgo, "OK", std::nullopt, "low"},
+        {kPendingOnly, "TEST_RESULT_PENDING", "testing", "low"},
+    };
+    return kCases;
+}
 }  // namespace codes
 // Documents of the built-in table (fictitious numbers; the GB 11643 check digit holds for CN-ID).
 namespace documents {
@@ -109,6 +130,9 @@ inline constexpr std::string_view kCnIdHigh = "110105199003071233";  // CN-ID �
 inline constexpr std::string_view kPassportPending = "E12345678";    // PASSPORT → as kPendingOnly
 }  // namespace documents
 std::vector<SimCode> defaultCodes();
+// The privacy tests' table (§14): defaultCodes() plus `code`, a holder with a negative test whose
+// only stay, two days ago, is in `canaryRegion` — a region that must never leave the decision.
+std::vector<SimCode> codesWithCanaryTraveller(std::string_view code, std::string_view canaryRegion);
 
 // The region codes of the built-in travel (GB/T 2260).
 namespace regions {

@@ -173,6 +173,35 @@ TEST(Config, CrossChecksNameTheKey) {
     EXPECT_THAT(errorOf("[indicator]\nbackends = []\n"), HasSubstr("key 'indicator.backends'"));
 }
 
+TEST(Config, RiskPolicyBreakerAndRouteKeysHaveTheSection14Defaults) {
+    auto r = kiosk::parseConfig("", "kiosk.toml");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(36.0, r->policy.riskMaxAgeH);
+    EXPECT_EQ(14, r->policy.riskLookbackHighDays);
+    EXPECT_EQ(7, r->policy.riskLookbackMediumDays);
+    EXPECT_FALSE(r->policy.requireTravel);
+    EXPECT_EQ(3, r->online.breakerFailures);
+    EXPECT_EQ(30, r->online.breakerOpenS);
+    EXPECT_EQ("", r->riskListPath);
+    ASSERT_NE(nullptr, r->routes.find("isolation"));
+    EXPECT_EQ("请前往集中隔离登记处", r->routes.find("isolation")->zh);
+    EXPECT_EQ(nullptr, r->routes.find("nowhere"));
+}
+
+TEST(Config, ARouteTextIsStationData) {
+    auto r = kiosk::parseConfig("[routes.isolation]\nzh = \"请前往集中隔离登记处（3号口）\"\nen = \"Please go to the quarantine desk (gate 3)\"\n",
+                                "kiosk.toml");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ("Please go to the quarantine desk (gate 3)", r->routes.isolation.en);
+    EXPECT_EQ("请前往医学观察登记处", r->routes.observation.zh);  // the others keep their defaults
+    EXPECT_THAT(errorOf("[routes.staff]\nen = \"\"\n"), HasSubstr("key 'routes.staff.en'"));
+}
+
+TEST(Config, TheBreakerKeysAreBounded) {
+    EXPECT_THAT(errorOf("[online]\nbreaker_failures = 0\n"), HasSubstr("key 'online.breaker_failures'"));
+    EXPECT_THAT(errorOf("[online]\nbreaker_open_s = 3601\n"), HasSubstr("key 'online.breaker_open_s'"));
+}
+
 TEST(Config, MissingFileIsAnErrorNamingIt) {
     auto r = kiosk::loadConfig("/nonexistent/sentinel.toml");
     ASSERT_FALSE(r.ok());

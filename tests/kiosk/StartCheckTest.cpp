@@ -130,6 +130,17 @@ TEST_F(StartCheck, ARuleSetThatDoesNotLoadIsAProblemOfRulesPath) {
     EXPECT_THAT(problems[0].message, HasSubstr("rules.json"));
 }
 
+TEST_F(StartCheck, ARiskListThatDoesNotParseIsAProblemOfRiskListPath) {
+    Config c = startable();
+    std::ofstream(dir / "risk.json") << R"({"format":"sentinel-risk-areas/1","version":"v","issued_at":"2026-12-07T00:00:00Z",)"
+                                        R"("effective_from":"2026-12-07T00:00:00Z","areas":[{"code":"1","level":"high"}]})";
+    c.riskListPath = (dir / "risk.json").string();
+    const auto problems = checkStartable(c);
+    ASSERT_EQ(1u, problems.size()) << formatProblems(problems);
+    EXPECT_EQ("policy.risk_list_path", problems[0].key);
+    EXPECT_THAT(problems[0].message, HasSubstr("$.areas[0].code"));
+}
+
 TEST_F(StartCheck, FilesOfFeaturesNotInUseAreNotRequired) {
     Config c = startable();
     c.online.tokenFile = (dir / "missing-token").string();       // online.base_url empty

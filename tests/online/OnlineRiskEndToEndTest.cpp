@@ -37,25 +37,11 @@ constexpr std::string_view kCanaryCode = "HK1:SIMcanaryTravelHigh0001";
 
 double msSince(Steady::time_point t) { return std::chrono::duration<double, std::milli>(Steady::now() - t).count(); }
 
-// The built-in table plus a holder whose only high-risk stay is in the canary region.
-std::vector<hcsim::SimCode> simCodes() {
-    auto table = hcsim::defaultCodes();
-    hcsim::SimCode canary;
-    canary.code = std::string(kCanaryCode);
-    canary.tests = {hcsim::SimTest{}};
-    hcsim::SimStay stay;
-    stay.region = std::string(kCanaryRegion);
-    stay.endedAgo = std::chrono::seconds{2 * 24 * 3600};
-    canary.travel = std::vector<hcsim::SimStay>{stay};
-    table.push_back(canary);
-    return table;
-}
-
 class OnlineRiskEndToEnd : public ::testing::Test {
 protected:
     void SetUp() override {
         hcsim::HcSimOptions options;
-        options.codes = simCodes();
+        options.codes = hcsim::codesWithCanaryTraveller(kCanaryCode, kCanaryRegion);
         auto started = hcsim::HcSim::start(options);
         ASSERT_TRUE(started) << started.error().message;
         sim_ = std::move(started.value());
@@ -106,30 +92,19 @@ protected:
 };
 
 TEST_F(OnlineRiskEndToEnd, TravelDecisionsAndRoutesFollowSection14) {
-    const struct {
-        std::string_view code;
-        Reason reason;
-        std::optional<std::string> route;
-        std::optional<std::string> level;
-    } cases[] = {
-        {codes::kTravelHigh, Reason::RiskAreaHigh, "isolation", "high"},
-        {codes::kTravelMedium, Reason::RiskAreaMedium, "observation", "medium"},
-        {codes::kTravelLow, Reason::Ok, std::nullopt, "low"},
-        {codes::kTravelProvince, Reason::RiskAreaHigh, "isolation", "high"},
-        {codes::kTravelExpired, Reason::Ok, std::nullopt, "low"},
-        {codes::kTravelHighLongAgo, Reason::Ok, std::nullopt, "low"},
-        {codes::kPendingOnly, Reason::TestResultPending, "testing", "low"},
-        {codes::kGreen, Reason::Ok, std::nullopt, std::nullopt},  // a v1 answer: no travel, no risk
-    };
-    for (const auto& c : cases) {
+    for (const auto& c : codes::travelExpectations()) {
         const auto r = scan(c.code);
-        EXPECT_EQ(toString(r.record.reason), toString(c.reason)) << c.code;
+        EXPECT_EQ(toString(r.record.reason), c.reason) << c.code;
         EXPECT_EQ(r.record.route, c.route) << c.code;
-        EXPECT_EQ(r.record.risk ? std::optional(r.record.risk->level) : std::nullopt, c.level) << c.code;
-        if (r.record.risk) {
-            EXPECT_EQ(r.record.risk->list, "e2e-1");
-        }
+        ASSERT_TRUE(r.record.risk) << c.code;
+        EXPECT_EQ(r.record.risk->level, c.level) << c.code;
+        EXPECT_EQ(r.record.risk->list, "e2e-1");
     }
+    // A v1 answer: no travel, no risk.
+    const auto v1 = scan(codes::kGreen);
+    EXPECT_EQ(v1.record.reason, Reason::Ok);
+    EXPECT_FALSE(v1.record.route);
+    EXPECT_FALSE(v1.record.risk);
 }
 
 TEST_F(OnlineRiskEndToEnd, DocumentsAreLookedUpInTheSameData) {

@@ -149,6 +149,22 @@ TEST_F(Status, TheTableShowsWhatATechnicianLooksFor) {
     EXPECT_THAT(table, HasSubstr("ALARM"));
     EXPECT_THAT(table, HasSubstr("overridable"));
     EXPECT_THAT(table, HasSubstr("fleet link        none"));
+    EXPECT_THAT(table, HasSubstr("risk list         none"));
+}
+
+TEST_F(Status, TheRiskListInForceTheNextOneAndTheBreakerAreShown) {
+    sources.riskList = [] {
+        return nlohmann::json{{"in_force", {{"version", "2026-12-08.1"}, {"issued_at", "2026-12-08T00:00:00Z"}, {"age_h", 3.5}, {"stale", false}}},
+                              {"next", {{"version", "2026-12-09.1"}, {"effective_from", "2026-12-09T00:00:00Z"}}}};
+    };
+    sources.backendBreaker = [] { return nlohmann::json{{"open", true}, {"opened_at", "2026-12-08T03:00:00Z"}, {"refused", 4}}; };
+    control::KioskStatus s(clock, sources);
+    const auto r = s.report();
+    EXPECT_EQ("2026-12-09.1", r["risk_list"]["next"]["version"]);
+    EXPECT_EQ(true, r["backend_breaker"]["open"]);
+    const std::string table = control::renderStatusTable(r);
+    EXPECT_THAT(table, HasSubstr("risk list         2026-12-08.1 (issued 2026-12-08T00:00:00Z, 3.5 h old); next 2026-12-09.1 from 2026-12-09T00:00:00Z"));
+    EXPECT_THAT(table, HasSubstr("backend           BREAKER OPEN since 2026-12-08T03:00:00Z (4 refused)"));
 }
 
 }  // namespace

@@ -189,7 +189,7 @@ struct StaffEndToEnd : ::testing::Test {
     }
 };
 
-// An online code with no health-code service configured: REFER BACKEND_ERROR.
+// An online code with no health-code service configured: REFER BACKEND_NOT_CONFIGURED.
 constexpr const char* kReferCode = "HK1:c3RhZmYtYXQtdGhlLWdhdGUtMTM";
 
 TEST_F(StaffEndToEnd, OverrideOfAReferOpensOnceIsJournaledAndCountedAndASecondOneFails) {
@@ -226,11 +226,11 @@ TEST_F(StaffEndToEnd, OverrideOfAReferOpensOnceIsJournaledAndCountedAndASecondOn
     auto st = nlohmann::json::parse(stats.out);
     EXPECT_EQ(1, st["reasons"]["STAFF_OVERRIDE"]);
     EXPECT_EQ(1, st["staff_overrides"]);
-    EXPECT_EQ(1, st["reasons"]["BACKEND_ERROR"]);
+    EXPECT_EQ(1, st["reasons"]["BACKEND_NOT_CONFIGURED"]);
 
     auto rows = journalRows();
     ASSERT_EQ(2u, rows.size());
-    EXPECT_EQ("BACKEND_ERROR", rows[0].first);
+    EXPECT_EQ("BACKEND_NOT_CONFIGURED", rows[0].first);
     EXPECT_EQ("STAFF_OVERRIDE", rows[1].first);
     EXPECT_EQ(1, rows[1].second);  // overrides seq 1
 

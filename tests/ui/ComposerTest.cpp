@@ -188,6 +188,48 @@ TEST(Composer, AFailedRuleShowsItsDescriptionInBothLanguagesWrappedToFitAtEveryS
     }
 }
 
+TEST(Composer, ARouteShowsUnderTheReasonInBothLanguagesAndFitsAtEverySize) {
+    for (const Size& size : kSizes) {
+        auto c = composer(size.w, size.h);
+        ASSERT_TRUE(c);
+        ResultScreen s = card(Reason::RiskAreaHigh);
+        s.routeZh = "请前往集中隔离登记处（3号口）";
+        s.routeEn = "Please go to the quarantine desk (gate 3)";
+        const Composition out = c->compose(s, {}, MonoTime{});
+        EXPECT_TRUE(drew(out, s.routeZh)) << size.w << "x" << size.h;
+        EXPECT_TRUE(drew(out, s.routeEn)) << size.w << "x" << size.h;
+        for (const auto& t : out.texts) {
+            EXPECT_TRUE(t.fits) << size.w << "x" << size.h << ": '" << t.text << "' at " << t.fontPx << " px";
+        }
+    }
+}
+
+TEST(Composer, ARouteTakesThePlaceOfSeeStaff) {
+    auto c = composer(1280, 720);
+    ASSERT_TRUE(c);
+    ResultScreen s = card(Reason::BackendUnavailable);
+    s.routeZh = "请联系工作人员";
+    s.routeEn = "Please see staff";
+    std::size_t staffLines = 0;
+    for (const auto& t : c->compose(s, {}, MonoTime{}).texts) staffLines += t.text.find("Please see staff") != std::string::npos;
+    EXPECT_EQ(1u, staffLines);
+}
+
+TEST(Composer, ADecisionWithoutARouteShowsNone) {
+    auto c = composer(1280, 720);
+    ASSERT_TRUE(c);
+    EXPECT_FALSE(drew(c->compose(card(Reason::BackendTimeout), {}, MonoTime{}), "desk"));
+}
+
+TEST(Texts, EveryRouteHasAPromptInEachLanguage) {
+    for (auto route : kRoutes) {
+        EXPECT_FALSE(routePrompt(route).zh.empty()) << route;
+        EXPECT_EQ(routePromptFile(route, "en"), "en/route-" + std::string(route) + ".wav");
+    }
+    EXPECT_EQ(routePromptFile("nowhere", "en"), "");
+    EXPECT_EQ(routePromptFile("isolation", "fr"), "");
+}
+
 TEST(Composer, SeeStaffOnlyOnRefer) {
     auto c = composer(1280, 720);
     ASSERT_TRUE(c);
@@ -335,7 +377,7 @@ TEST(Texts, PromptsNameTheDecisionAndTheReasonInEachLanguage) {
     EXPECT_EQ(promptFiles(Decision::Deny, Reason::TestTooOld, "en"),
               (std::vector<std::string>{"en/decision-DENY.wav", "en/reason-TEST_TOO_OLD.wav"}));
     EXPECT_EQ(promptFiles(Decision::Pass, Reason::Ok, "zh"), (std::vector<std::string>{"zh/decision-PASS.wav"}));
-    EXPECT_EQ(allPrompts().size(), 2u * (3u + 35u));
+    EXPECT_EQ(allPrompts().size(), 2u * (3u + 35u + std::size(kRoutes)));
     EXPECT_EQ(promptText(Decision::Deny, Reason::TestTooOld, "zh"), "禁止通行，核酸检测已超过有效时间");
     EXPECT_TRUE(promptText(Decision::Deny, Reason::TestTooOld, "fr").empty());
 }

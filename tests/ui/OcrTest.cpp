@@ -142,6 +142,27 @@ TEST_P(ReasonOcr, TheReasonReadsBackInChineseAndEnglishAtTheSmallestScreens) {
 INSTANTIATE_TEST_SUITE_P(EveryReason, ReasonOcr, ::testing::ValuesIn(kAllReasons),
                          [](const auto& p) { return std::string(toString(p.param)); });
 
+// §14: the route under the reason reads back in both languages at the smallest screens.
+TEST(RouteOcr, TheRouteReadsBackInChineseAndEnglishAtTheSmallestScreens) {
+    testing::TempDir dir;
+    for (auto [w, h] : {std::pair{800, 480}, std::pair{480, 800}}) {
+        auto c = ui::Composer::create({w, h, ui::kDefaultFontPath, ui::kDefaultFontFace});
+        ASSERT_TRUE(c);
+        ui::ResultScreen s;
+        s.decision = Decision::Refer;
+        s.reason = Reason::RiskAreaHigh;
+        s.routeZh = "请前往集中隔离登记处";
+        s.routeEn = "Please go to the quarantine desk";
+        const auto out = (*c)->compose(s, {}, MonoTime{});
+        const auto file = dir / (std::to_string(w) + ".png");
+        ASSERT_TRUE(display::writeRgbPng(out.image, file));
+        const std::string read = ocr(file);
+        expectReads(read, s.routeZh, s.routeEn, "route at " + std::to_string(w) + "x" + std::to_string(h));
+        expectReads(read, std::string(reasonTextZh(s.reason)), std::string(reasonTextEn(s.reason)),
+                    "reason above the route at " + std::to_string(w) + "x" + std::to_string(h));
+    }
+}
+
 TEST(DemoScreenshots, OneScreenPerDecisionInItsColourWithTheConsoleLinesReasonText) {
     testing::TempDir dir;
     std::ostringstream out, err;

@@ -44,7 +44,8 @@ double soxSeconds(const std::filesystem::path& f) {
 
 TEST(Prompts, EveryPromptExistsIsBetweenPoint3And4SecondsAndIsNotSilent) {
     const auto items = ui::allPrompts();
-    ASSERT_EQ(items.size(), 2u * (3u + 35u));  // two languages: three decisions, 35 reasons beyond OK
+    // Two languages: three decisions, 35 reasons beyond OK, four routes (§14).
+    ASSERT_EQ(items.size(), 2u * (3u + 35u + std::size(ui::kRoutes)));
     for (const auto& p : items) {
         const auto file = kPrompts / p.file;
         ASSERT_TRUE(std::filesystem::exists(file)) << file << " (build target sentinel_prompts)";
@@ -69,6 +70,10 @@ TEST(Prompts, AnAnnouncementSpeaksEachLanguageInTheConfiguredOrder) {
     EXPECT_EQ(enFirst.promptsFor(Decision::Deny, Reason::TestTooOld),
               (std::vector<std::filesystem::path>{"/p/en/decision-DENY.wav", "/p/en/reason-TEST_TOO_OLD.wav",
                                                   "/p/zh/decision-DENY.wav", "/p/zh/reason-TEST_TOO_OLD.wav"}));
+    EXPECT_EQ(enFirst.promptsFor(Decision::Refer, Reason::RiskAreaHigh, "isolation"),
+              (std::vector<std::filesystem::path>{"/p/en/decision-REFER.wav", "/p/en/reason-RISK_AREA_HIGH.wav",
+                                                  "/p/en/route-isolation.wav", "/p/zh/decision-REFER.wav",
+                                                  "/p/zh/reason-RISK_AREA_HIGH.wav", "/p/zh/route-isolation.wav"}));
     ui::KioskVoice zhOnly(voice, "/p", {"zh"});
     EXPECT_EQ(zhOnly.promptsFor(Decision::Pass, Reason::Ok), (std::vector<std::filesystem::path>{"/p/zh/decision-PASS.wav"}));
 }
