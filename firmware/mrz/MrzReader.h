@@ -45,6 +45,14 @@ struct ReaderOptions {
     // by at most 0.020 at their wrong character; 0.03 kept 376 of 442 right ones (docs/PERFORMANCE.md).
     float minCharScore = 0.45f;
     float minCharMargin = 0.03f;
+    // The same lead where no check digit covers the position at all (names, state codes, sex).
+    float minUncheckedMargin = 0.03f;
+    // Check-digit correction (a zone whose checks fail): runner-ups within correctionMaxGap of the best
+    // at checked positions, the closest correctionMaxCandidates of them, up to
+    // correctionMaxSubstitutions at once; taken only when exactly one set makes every check pass.
+    float correctionMaxGap = 0.1f;
+    int correctionMaxCandidates = 12;
+    int correctionMaxSubstitutions = 2;
 };
 
 struct MrzRead {
@@ -63,6 +71,8 @@ struct ReadReport {
     int zonesFound = 0;      // bands whose lines had an MRZ's proportions
     int checksFailed = 0;    // zones read whose check digits did not all pass
     int belowConfidence = 0; // zones whose checks passed but a character was below the floor
+    int corrected = 0;       // reads whose checks passed only after the check-digit correction
+    int steps = 0;           // read steps run (locate, sample, classify: one frame runs those that fit)
     bool read = false;
     std::chrono::microseconds searchTime{0};
     std::chrono::microseconds elapsed{0};
