@@ -132,10 +132,7 @@ struct MrzReader::Impl {
             const CharClass cls = classes[k / std::size_t(chars)][k % std::size_t(chars)];
             const bool checked = cls == CharClass::AlphaNumeric;
             const float margin = guardedByCheckDigit(cls) ? 0.0f : checked ? options.minCharMargin : options.minUncheckedMargin;
-            if (zone.scores[k].best < options.minCharScore || zone.scores[k].margin < margin) {
-                if (std::getenv("MRZ_DEBUG")) fprintf(stderr, "conf fail k=%zu best=%.3f margin=%.3f alt=%c\n", k, zone.scores[k].best, zone.scores[k].margin, zone.scores[k].alternatives[0]);
-                return false;
-            }
+            if (zone.scores[k].best < options.minCharScore || zone.scores[k].margin < margin) return false;
         }
         return true;
     }
@@ -176,7 +173,7 @@ struct MrzReader::Impl {
             case Step::Classify:
                 result = evaluate(detail::classifyZone(*job->sampled, glyphs, job->classified++));
                 if (result) job->reads++;
-                done = job->reads >= kReadsPerJob || job->classified >= int(glyphs.levels.size());
+                done = job->reads >= kReadsPerJob || job->classified >= int(job->sampled->levelOrder.size());
                 break;
         }
         if (done) {
@@ -229,7 +226,6 @@ struct MrzReader::Impl {
             const auto s0 = Clock::now();
             result = advance();
             const microseconds cost = since(s0);
-            if (std::getenv("MRZ_STEPS")) fprintf(stderr, "step %zu %lld\n", k, (long long)cost.count());
             estimate[k] = microseconds(
                 std::lround((1 - kEstimateWeight) * double(estimate[k].count()) + kEstimateWeight * double(cost.count())));
             report.steps++;
@@ -256,7 +252,7 @@ struct MrzReader::Impl {
             const auto located = detail::locateZone(gray, bands[i]);
             if (!located) continue;
             const detail::SampledZone sampled = detail::sampleZone(*located, glyphs);
-            for (std::size_t v = 0; v < glyphs.levels.size() && !result; ++v)
+            for (std::size_t v = 0; v < sampled.levelOrder.size() && !result; ++v)
                 result = evaluate(detail::classifyZone(sampled, glyphs, int(v)));
         }
         report.read = result.has_value();

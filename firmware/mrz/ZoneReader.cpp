@@ -48,8 +48,11 @@ constexpr double kMaxLengthSpread = 0.15;  // lines of one zone: the longest ext
 constexpr int kStripMarginX = kCellWidthPx;
 constexpr int kStripMarginY = 4;
 constexpr int kStripInkWindowPx = kCellWidthPx + 5;  // a glyph blurred by the largest template level fits
-// Template levels are ranked on every kLevelSampleStep-th cell of the zone.
-constexpr int kLevelSampleStep = 8;
+// Template sets are ranked on every kLevelSampleStep-th cell of the zone; every print variant is
+// tried at the kRankedBlurs best blur levels, and the kLevelsKept best sets are classified with.
+constexpr int kLevelSampleStep = 12;
+constexpr int kRankedBlurs = 2;
+constexpr int kLevelsKept = 4;
 // Grid search: offset over one pitch in kOffsetSteps, pitch within ±kPitchSearch in kPitchSteps
 // each way, pitch change over the line within ±kPitchChangeSearch; then a finer pass.
 constexpr int kOffsetSteps = 16;
@@ -488,20 +491,31 @@ std::pair<char, CharScore> classifyCell(const cv::Mat& patches, int cell, const 
     return {kAlphabet[std::size_t(top[0])], score};
 }
 
-// Template levels ordered by how well they fit the zone: mean best correlation over every
-// kLevelSampleStep-th cell.
+// Template sets ordered by how well they fit the zone (mean best correlation over every
+// kLevelSampleStep-th cell): first the blur levels of the first variant, then every variant at the
+// kRankedBlurs best of them; at most kLevelsKept sets.
 std::vector<std::size_t> rankLevels(const cv::Mat& patches, MrzFormat format, const GlyphTemplates& glyphs) {
     const int chars = lineLength(format), cells = patches.rows / kShifts;
-    std::vector<std::pair<double, std::size_t>> fit;
-    for (std::size_t level = 0; level < glyphs.levels.size(); ++level) {
+    auto fitOf = [&](std::size_t set) {
         double sum = 0;
         for (int c = 0; c < cells; c += kLevelSampleStep)
-            sum += classifyCell(patches, c, allowedGlyphs(format, c / chars, c % chars), glyphs.levels[level]).second.best;
-        fit.emplace_back(-sum, level);
+            sum += classifyCell(patches, c, allowedGlyphs(format, c / chars, c % chars), glyphs.levels[set]).second.best;
+        return sum;
+    };
+    std::vector<std::pair<double, std::size_t>> fit;
+    for (int b = 0; b < kBlurLevels; ++b) fit.emplace_back(-fitOf(std::size_t(b)), std::size_t(b));
+    std::sort(fit.begin(), fit.end());
+    const std::size_t blurs = std::min<std::size_t>(kRankedBlurs, fit.size());
+    for (std::size_t i = 0; i < blurs; ++i) {
+        const std::size_t blur = fit[i].second;
+        for (int v = 1; v < glyphs.variants(); ++v) {
+            const std::size_t set = std::size_t(v * kBlurLevels) + blur;
+            fit.emplace_back(-fitOf(set), set);
+        }
     }
     std::sort(fit.begin(), fit.end());
     std::vector<std::size_t> order;
-    for (const auto& f : fit) order.push_back(f.second);
+    for (std::size_t i = 0; i < fit.size() && i < std::size_t(kLevelsKept); ++i) order.push_back(fit[i].second);
     return order;
 }
 
