@@ -1,17 +1,29 @@
 #pragma once
-// Internal to firmware/mrz: check-digit correction of one classified zone (pure). Where the check
-// digits fail, the runner-up glyphs close to the best at positions a check digit covers are tried,
+// Internal to firmware/mrz (no OpenCV type: unit-tested on its own): check-digit correction of one
+// classified zone (pure). Where the check digits fail, the runner-up glyphs close to the best at positions a check digit covers are tried,
 // one substitution, then two; the fix is taken only when exactly one set of the smallest size makes
 // every check (and the composite) pass. Positions no check covers (names, codes, sex) are never
 // changed, and nothing is changed when the checks already pass.
 
+#include <array>
 #include <string>
 #include <vector>
 
 #include "firmware/mrz/MrzParser.h"
-#include "firmware/mrz/ZoneReader.h"
 
 namespace sentinel::mrz::detail {
+
+// Glyphs kept per cell beyond the best: the check-digit correction tries them (MrzReader).
+inline constexpr int kAlternatives = 2;
+
+struct CharScore {
+    float best = 0;    // correlation with the chosen glyph (−1…1)
+    float margin = 0;  // best − the runner-up allowed at that position (1 when only one glyph is allowed)
+    // The next glyphs the position allows, best first ('\0' where fewer are allowed), and their
+    // correlations.
+    std::array<char, kAlternatives> alternatives{};
+    std::array<float, kAlternatives> alternativeScores{};
+};
 
 struct CorrectionLimits {
     float maxGap = 0.1f;       // a runner-up is tried when its correlation is within this of the best

@@ -22,22 +22,11 @@
 
 #include "firmware/base/Secret.h"
 #include "firmware/mrz/BandFinder.h"
+#include "firmware/mrz/CheckCorrection.h"
 #include "firmware/mrz/MrzParser.h"
 #include "firmware/mrz/OcrB.h"
 
 namespace sentinel::mrz::detail {
-
-// Glyphs kept per cell beyond the best: the check-digit correction tries them (MrzReader).
-inline constexpr int kAlternatives = 2;
-
-struct CharScore {
-    float best = 0;    // correlation with the chosen glyph (−1…1)
-    float margin = 0;  // best − the runner-up allowed at that position (1 when only one glyph is allowed)
-    // The next glyphs the position allows, best first ('\0' where fewer are allowed), and their
-    // correlations.
-    std::array<char, kAlternatives> alternatives{};
-    std::array<float, kAlternatives> alternativeScores{};
-};
 
 struct ZoneRead {
     MrzFormat format = MrzFormat::Td3;
