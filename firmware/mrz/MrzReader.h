@@ -50,8 +50,8 @@ struct ReaderOptions {
     // The lead where no check digit covers the position at all (names, state codes, sex). Development
     // seed 27 (60 pages a category, every template set classified): of the reads whose checks all
     // passed, the wrong ones' smallest lead in these fields was at most 0.037 (an H/M and a C/I in a
-    // name); 0.05 leaves a third of a margin above that (docs/PERFORMANCE.md "MRZ").
-    float minUncheckedMargin = 0.05f;
+    // name); 0.04 read none of them (0.05 none either, but lost the ICAO specimen at 12–13 px).
+    float minUncheckedMargin = 0.04f;
     // Check-digit correction (a zone whose checks fail): runner-ups within correctionMaxGap of the best
     // at checked positions, the closest correctionMaxCandidates of them, up to
     // correctionMaxSubstitutions at once; taken only when exactly one set makes every check pass.
