@@ -24,7 +24,8 @@ CorrectionOutcome correctByCheckDigits(std::vector<std::string>& lines, MrzForma
     std::vector<Candidate> candidates;
     for (std::size_t k = 0; k < scores.size(); ++k) {
         const CharClass cls = layout(format)[k / std::size_t(chars)][k % std::size_t(chars)];
-        if (cls != CharClass::Numeric && cls != CharClass::NumericOrFiller && cls != CharClass::AlphaNumeric) continue;
+        const bool digits = cls == CharClass::Numeric || cls == CharClass::NumericOrFiller;
+        if (!digits && !(limits.alphanumeric && cls == CharClass::AlphaNumeric)) continue;
         for (std::size_t a = 0; a < scores[k].alternatives.size(); ++a) {
             if (scores[k].alternatives[a] == '\0') continue;
             const float gap = scores[k].best - scores[k].alternativeScores[a];

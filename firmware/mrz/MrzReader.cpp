@@ -43,8 +43,12 @@ constexpr double kEstimateWeight = 0.2;
 // after this many frames without a step one runs anyway (a budget smaller than any step must not
 // stop reading altogether).
 constexpr int kMaxIdleFrames = 2;
-// Bands read and failed go last when their centres are this close (frame pixels): a page that does
-// not read must not starve another band.
+// A band whose read ended with fewer than two passing classifications is not read again for this
+// many frames (0.5 s at 30 fps) while a band stays within kSameBandDistancePx (frame pixels) of it:
+// the same pixels would give the same classifications (two agreeing reads must come from two
+// different template sets, or from frames apart), and text that is not an MRZ must not cost a read
+// every frame. A page that moves is a new band at once.
+constexpr int kFailedBandHoldFrames = 15;
 constexpr double kSameBandDistancePx = 40.0;
 // A job classifies its zone with the template levels in rank order until it has this many reads
 // (the tracker's agreement needs two) or the levels run out.
@@ -73,7 +77,11 @@ struct MrzReader::Impl {
     ReadReport report;
     std::array<microseconds, kStepKinds> estimate = kFirstStepEstimate;
     int idleFrames = 0;
-    std::vector<cv::Point2f> failedBands;
+    struct HeldBand {
+        cv::Point2f centre;
+        int ageFrames = 0;
+    };
+    std::vector<HeldBand> failedBands;
     std::optional<cv::Point2f> lastRead;  // where the last read came from
 
     // One zone read in progress, carried over frames: the frame it started on (a copy: the
@@ -177,18 +185,21 @@ struct MrzReader::Impl {
                 break;
         }
         if (done) {
-            if (job->reads == 0) failedBands.push_back(job->band.box.center);
+            if (job->reads < kReadsPerJob) failedBands.push_back({job->band.box.center, 0});
             if (job->reads > 0) lastRead = job->band.box.center;
             job.reset();
         }
         return result;
     }
 
-    // Orders this frame's bands: where the last read came from first, bands that failed last.
-    void order(std::vector<detail::Band>& bands) const {
+    // This frame's bands to read: those near a held failed band dropped, the band the last read
+    // came from first.
+    void order(std::vector<detail::Band>& bands) {
+        for (HeldBand& h : failedBands) h.ageFrames++;
+        std::erase_if(failedBands, [](const HeldBand& h) { return h.ageFrames > kFailedBandHoldFrames; });
         auto near = [](const cv::Point2f& p, const detail::Band& b) { return cv::norm(p - b.box.center) < kSameBandDistancePx; };
-        std::stable_partition(bands.begin(), bands.end(), [&](const detail::Band& b) {
-            return std::none_of(failedBands.begin(), failedBands.end(), [&](const cv::Point2f& p) { return near(p, b); });
+        std::erase_if(bands, [&](const detail::Band& b) {
+            return std::any_of(failedBands.begin(), failedBands.end(), [&](const HeldBand& h) { return near(h.centre, b); });
         });
         if (lastRead) std::stable_partition(bands.begin(), bands.end(), [&](const detail::Band& b) { return near(*lastRead, b); });
     }
@@ -201,14 +212,7 @@ struct MrzReader::Impl {
         std::vector<detail::Band> bands = detail::findBands(gray, options.maxBands);
         report.bandsFound = int(bands.size());
         report.searchTime = since(t0);
-        order(bands);
-        // A frame's bands not started on are found again on the next frame; bands that failed are
-        // forgotten once every band of the frame has had its turn.
-        if (!job && std::all_of(bands.begin(), bands.end(), [&](const detail::Band& b) {
-                return std::any_of(failedBands.begin(), failedBands.end(),
-                                   [&](const cv::Point2f& p) { return cv::norm(p - b.box.center) < kSameBandDistancePx; });
-            }))
-            failedBands.clear();
+        order(bands);  // a frame's bands not started on are found again on the next frame
         std::size_t nextBand = 0;
         std::optional<MrzRead> result;
         bool ranStep = false;

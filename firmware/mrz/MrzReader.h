@@ -53,11 +53,12 @@ struct ReaderOptions {
     // name); 0.04 read none of them (0.05 none either, but lost the ICAO specimen at 12–13 px).
     float minUncheckedMargin = 0.04f;
     // Check-digit correction (a zone whose checks fail): runner-ups within correctionMaxGap of the best
-    // at checked positions, the closest correctionMaxCandidates of them, up to
-    // correctionMaxSubstitutions at once; taken only when exactly one set makes every check pass.
+    // at digit-only positions (dates, check digits), the closest correctionMaxCandidates of them, up
+    // to correctionMaxSubstitutions at once; taken only when exactly one set makes every check pass
+    // (detail::CorrectionLimits says why alphanumeric positions are left alone).
     float correctionMaxGap = 0.1f;
     int correctionMaxCandidates = 12;
-    int correctionMaxSubstitutions = 2;
+    int correctionMaxSubstitutions = 1;
 };
 
 struct MrzRead {

@@ -62,7 +62,9 @@ TEST(CheckCorrection, RefusesWhenTwoCandidatesWouldBothPass) {
     // L (21) and B (11) are congruent mod 10: either makes every check pass.
     scores[kLine2].alternatives = {'L', 'B'};
     scores[kLine2].alternativeScores = {kClose, kClose};
-    const auto out = correctByCheckDigits(lines, MrzFormat::Td3, scores, {});
+    CorrectionLimits limits;
+    limits.alphanumeric = true;
+    const auto out = correctByCheckDigits(lines, MrzFormat::Td3, scores, limits);
     EXPECT_EQ(out.result, CorrectionResult::Ambiguous);
     EXPECT_EQ(lines[1][0], 'E');  // nothing applied
     EXPECT_TRUE(out.cells.empty());
@@ -97,10 +99,23 @@ TEST(CheckCorrection, FixesTwoMisreadsInOneFieldOnlyAsAUniquePair) {
     auto scores = confidentScores();
     offer(scores, kLine2 + 0, 'L');
     offer(scores, kLine2 + 8, '3');
-    const auto out = correctByCheckDigits(lines, MrzFormat::Td3, scores, {});
+    CorrectionLimits limits;
+    limits.alphanumeric = true;
+    limits.maxSubstitutions = 2;
+    const auto out = correctByCheckDigits(lines, MrzFormat::Td3, scores, limits);
     EXPECT_EQ(out.result, CorrectionResult::Corrected);
     EXPECT_EQ(lines, kTd3Specimen);
     EXPECT_EQ(out.cells.size(), 2u);
+}
+
+TEST(CheckCorrection, LeavesTheDocumentNumberAloneByDefault) {
+    auto lines = kTd3Specimen;
+    lines[1][0] = 'I';  // L read as I: only an alphanumeric substitution would fix it
+    auto scores = confidentScores();
+    offer(scores, kLine2 + 0, 'L');
+    const auto out = correctByCheckDigits(lines, MrzFormat::Td3, scores, {});
+    EXPECT_EQ(out.result, CorrectionResult::None);
+    EXPECT_EQ(lines[1][0], 'I');
 }
 
 }  // namespace
