@@ -204,14 +204,20 @@ struct MrzReader::Impl {
         if (lastRead) std::stable_partition(bands.begin(), bands.end(), [&](const detail::Band& b) { return near(*lastRead, b); });
     }
 
+    // The band search on `gray`, counted in the report.
+    std::vector<detail::Band> search(const cv::Mat& gray, Clock::time_point t0) {
+        std::vector<detail::Band> bands = detail::findBands(gray, options.maxBands);
+        report.bandsFound = int(bands.size());
+        report.searchTime = since(t0);
+        return bands;
+    }
+
     std::optional<MrzRead> runFrame(const GrayView& view) {
         const auto t0 = Clock::now();
         report = ReadReport{};
         if (view.empty()) return std::nullopt;
         const cv::Mat gray = wrap(view);
-        std::vector<detail::Band> bands = detail::findBands(gray, options.maxBands);
-        report.bandsFound = int(bands.size());
-        report.searchTime = since(t0);
+        std::vector<detail::Band> bands = search(gray, t0);
         order(bands);  // a frame's bands not started on are found again on the next frame
         std::size_t nextBand = 0;
         std::optional<MrzRead> result;
@@ -247,9 +253,7 @@ struct MrzReader::Impl {
         report = ReadReport{};
         if (view.empty()) return std::nullopt;
         const cv::Mat gray = wrap(view);
-        std::vector<detail::Band> bands = detail::findBands(gray, options.maxBands);
-        report.bandsFound = int(bands.size());
-        report.searchTime = since(t0);
+        const std::vector<detail::Band> bands = search(gray, t0);
         std::optional<MrzRead> result;
         for (std::size_t i = 0; i < bands.size() && !result; ++i) {
             report.bandsRead++;

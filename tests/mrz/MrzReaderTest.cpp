@@ -113,11 +113,15 @@ LiveRun runLive(MrzReader& reader, const cv::Mat& gray, int maxFrames) {
     return run;
 }
 
-TEST_F(MrzReaderTest, ALiveReadIsSlicedOverSeveralFrames) {
+Result<mrzsim::Scene> td3Page(double pitchPx, double rollDeg) {
     mrzsim::RenderOptions o;
-    o.pitchPx = 22.0;
-    o.rollDeg = -3.0;
-    auto scene = mrzsim::renderMrz(kSeed, kTd3, o);
+    o.pitchPx = pitchPx;
+    o.rollDeg = rollDeg;
+    return mrzsim::renderMrz(kSeed, kTd3, o);
+}
+
+TEST_F(MrzReaderTest, ALiveReadIsSlicedOverSeveralFrames) {
+    auto scene = td3Page(22.0, -3.0);
     ASSERT_TRUE(scene.ok());
     ReaderOptions small;
     small.frameBudget = std::chrono::microseconds(3000);  // room for the band search and about one step
@@ -132,9 +136,7 @@ TEST_F(MrzReaderTest, ALiveReadIsSlicedOverSeveralFrames) {
 }
 
 TEST_F(MrzReaderTest, ABudgetSmallerThanAnyStepStillReads) {
-    mrzsim::RenderOptions o;
-    o.pitchPx = 18.0;
-    auto scene = mrzsim::renderMrz(kSeed, kTd3, o);
+    auto scene = td3Page(18.0, 0.0);
     ASSERT_TRUE(scene.ok());
     ReaderOptions none;
     none.frameBudget = std::chrono::microseconds(0);
