@@ -23,7 +23,8 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr const char* kBundleHelp = R"HELP(Usage: sentinel fleet bundle --signing-key KEY --out FILE [--issued-at TIME]
-                             [--trust-list F] [--policy F] [--rules F] [--revocation F] [--json]
+                             [--trust-list F] [--policy F] [--rules F] [--revocation F]
+                             [--risk-areas F] [--json]
 
 Makes a signed trust/policy bundle (DESIGN §13.1) from any non-empty subset of the parts; a part
 left out keeps the one in force at each kiosk. The bundle is checked as a kiosk checks it (with the
@@ -39,6 +40,7 @@ Options:
                      {"max_test_age_h.naat":48,"accept_status":["green"]}
   --rules F          a business rule set (§12, what rules.path takes)
   --revocation F     a revocation index (`sentinel fleet revocation build`), attached to the bundle
+  --risk-areas F     a risk-area list, or a JSON array of up to 8 (§14; `sentinel risk check F` first)
   --json             print {"file","issued_at","parts","bytes"}
 
 Exit status: 0 written, 1 a part or the key is bad, 2 usage.
@@ -161,7 +163,7 @@ bool reaches(const std::string& target, const json& row) {
 
 int cmdFleetBundle(const std::vector<std::string>& argv, CliContext& ctx) {
     int exitCode = kExitOk;
-    auto args = parseOrExit(argv, {{"--json"}, {"--signing-key", "--out", "--issued-at", "--trust-list", "--policy", "--rules", "--revocation"}},
+    auto args = parseOrExit(argv, {{"--json"}, {"--signing-key", "--out", "--issued-at", "--trust-list", "--policy", "--rules", "--revocation", "--risk-areas"}},
                             kBundleHelp, ctx, exitCode);
     if (!args) return exitCode;
     if (!args->positionals.empty() || !args->value("--signing-key") || !args->value("--out")) {
@@ -182,6 +184,7 @@ int cmdFleetBundle(const std::vector<std::string>& argv, CliContext& ctx) {
     if (auto v = args->value("--policy")) in.policy = *v;
     if (auto v = args->value("--rules")) in.rules = *v;
     if (auto v = args->value("--revocation")) in.revocation = *v;
+    if (auto v = args->value("--risk-areas")) in.riskAreas = *v;
     auto key = fleet::OperatorKey::load(*args->value("--signing-key"));
     if (!key) {
         ctx.err << "sentinel fleet bundle: " << key.error().message << '\n';

@@ -10,6 +10,7 @@
 #include "firmware/fleet/Command.h"
 #include "firmware/journal/Base64.h"
 #include "firmware/kiosk/TrustBundle.h"
+#include "firmware/kiosk/TrustLoader.h"
 #include "firmware/trust/RevocationIndex.h"
 #include "firmware/trust/TrustList.h"
 
@@ -128,7 +129,12 @@ Result<std::string> makeBundle(const BundleInputs& in, const OperatorKey& key) {
         payload[kiosk::kPartRevocation] = {{"sha256", trust::hexOf((*index)->sha256())}, {"entries", (*index)->entries()}};
         attachments = {{kiosk::kPartRevocation, journal::base64Encode(*bytes)}};
     }
-    if (payload.size() == 1) return makeError("give at least one part (--trust-list, --policy, --rules, --revocation)");
+    if (in.riskAreas) {
+        auto file = kiosk::readRiskAreasFile(*in.riskAreas);  // every list checked as the kiosk will
+        if (!file) return makeError("risk_areas: " + file.error().message);
+        payload[kiosk::kPartRiskAreas] = std::move(file->part);
+    }
+    if (payload.size() == 1) return makeError("give at least one part (--trust-list, --policy, --rules, --revocation, --risk-areas)");
     auto env = key.envelope(kiosk::kBundleFormat, payload.dump(), attachments.is_null() ? std::string() : attachments.dump());
     if (!env) return env.error();
     // The kiosk's own check, here: a broken part is refused before any kiosk sees it.

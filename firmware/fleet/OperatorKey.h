@@ -46,6 +46,7 @@ struct BundleInputs {
     std::optional<std::filesystem::path> policy;      // a JSON object of policy.* keys without the prefix
     std::optional<std::filesystem::path> rules;       // a rule set file (§12), as rules.path takes
     std::optional<std::filesystem::path> revocation;  // an index (`fleet revocation build`), attached
+    std::optional<std::filesystem::path> riskAreas;   // one risk-area list or an array of ≤ 8 (§14)
 };
 // A signed bundle envelope, checked with verifyBundle before it is returned. Errors name the part.
 Result<std::string> makeBundle(const BundleInputs& inputs, const OperatorKey& key);

@@ -2,33 +2,65 @@
 
 #include <opencv2/core.hpp>
 
+#include <time.h>
+
 #include <algorithm>
+#include <array>
+#include <cmath>
 
 #include "firmware/mrz/BandFinder.h"
+#include "firmware/mrz/CheckCorrection.h"
 #include "firmware/mrz/OcrB.h"
 #include "firmware/mrz/ZoneReader.h"
 
 namespace sentinel::mrz {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using std::chrono::microseconds;
 
-// First estimate of one band's read (measured on the development seed: 3–7 ms); then the running
-// mean of measured reads.
-constexpr microseconds kFirstReadEstimate{5000};
-constexpr double kEstimateWeight = 0.2;
-// Bands read and failed on the previous frame go last on this one when their centres are this
-// close (frame pixels): a page that does not read must not starve another band.
-constexpr double kSameBandDistancePx = 40.0;
-// Successive frames classify with the best and the runner-up template level in turn.
-constexpr int kVariants = 2;
+// The budget is counted in the calling thread's CPU time: what the reader takes from the frame's
+// thread, the same on a kiosk's own core and on a loaded machine (where wall-clock time would
+// include waiting for a core).
+struct Clock {
+    using time_point = microseconds;
+    static time_point now() {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return microseconds(std::int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000);
+    }
+};
 
-microseconds since(Clock::time_point t0) { return std::chrono::duration_cast<microseconds>(Clock::now() - t0); }
+// The steps of one zone read, each run within one frame's budget (time slicing).
+enum class Step { Scale, Cut, Lines, Sample, Classify };
+constexpr std::size_t kStepKinds = 5;
+// First estimates of each step's CPU time (development seed 27, 1280 × 720, thread CPU time on the
+// development machine: medians of about 1, 1, 1.5, 3.5 and 1 ms); then the running mean of measured
+// steps.
+constexpr std::array<microseconds, kStepKinds> kFirstStepEstimate{microseconds{1000}, microseconds{1500}, microseconds{1500},
+                                                                 microseconds{3500}, microseconds{1200}};
+constexpr double kEstimateWeight = 0.2;
+// A step whose estimate does not fit in what is left of a frame's budget waits for the next frame;
+// after this many frames without a step one runs anyway (a budget smaller than any step must not
+// stop reading altogether).
+constexpr int kMaxIdleFrames = 2;
+// A band whose read ended with fewer than two passing classifications is not read again for this
+// many frames (0.5 s at 30 fps) while a band stays within kSameBandDistancePx (frame pixels) of it:
+// the same pixels would give the same classifications (two agreeing reads must come from two
+// different template sets, or from frames apart), and text that is not an MRZ must not cost a read
+// every frame. A page that moves is a new band at once.
+constexpr int kFailedBandHoldFrames = 15;
+constexpr double kSameBandDistancePx = 40.0;
+// A job classifies its zone with the template levels in rank order until it has this many reads
+// (the tracker's agreement needs two) or the levels run out.
+constexpr int kReadsPerJob = 2;
+
+microseconds since(Clock::time_point t0) { return Clock::now() - t0; }
 
 cv::Mat wrap(const GrayView& v) {
     return cv::Mat(v.heightPx, v.widthPx, CV_8UC1, const_cast<std::uint8_t*>(v.data), std::size_t(v.strideBytes));
 }
+
+bool guardedByCheckDigit(CharClass cls) { return cls == CharClass::Numeric || cls == CharClass::NumericOrFiller; }
 
 }  // namespace
 
@@ -43,82 +75,194 @@ struct MrzReader::Impl {
     ReaderOptions options;
     detail::GlyphTemplates glyphs;
     ReadReport report;
-    long long frameCount = 0;
-    microseconds readEstimate = kFirstReadEstimate;
-    std::vector<cv::Point2f> failedLastFrame;
+    std::array<microseconds, kStepKinds> estimate = kFirstStepEstimate;
+    int idleFrames = 0;
+    struct HeldBand {
+        cv::Point2f centre;
+        int ageFrames = 0;
+    };
+    std::vector<HeldBand> failedBands;
     std::optional<cv::Point2f> lastRead;  // where the last read came from
 
-    // Reads one band; the read if every check passes and every character clears the floor.
-    std::optional<MrzRead> readBand(const cv::Mat& gray, const detail::Band& band, int variant) {
-        report.bandsRead++;
-        detail::ZoneAttempt attempt = detail::readZone(gray, band, glyphs, variant);
-        if (attempt.outcome != detail::ZoneOutcome::Read || !attempt.read) return std::nullopt;
+    // One zone read in progress, carried over frames: the frame it started on (a copy: the
+    // caller's buffer is the camera's), the band, and the steps done so far.
+    struct Job {
+        cv::Mat frame;
+        detail::Band band;
+        std::optional<detail::ScaledBand> scaled;
+        std::optional<detail::CutOut> cut;
+        std::optional<detail::LocatedZone> located;
+        std::optional<detail::SampledZone> sampled;
+        int classified = 0;
+        int reads = 0;
+    };
+    std::optional<Job> job;
+
+    // The confidence floor and the check digits (with the correction) on one classification.
+    std::optional<MrzRead> evaluate(detail::ZoneRead zone) {
         report.zonesFound++;
-        detail::ZoneRead& zone = *attempt.read;
-        std::vector<std::string_view> views;
-        for (const auto& l : zone.lines) views.push_back(l.view());
+        std::vector<std::string> text;
+        for (const auto& l : zone.lines) text.emplace_back(l.view());
+        const detail::CorrectionOutcome fix = detail::correctByCheckDigits(
+            text, zone.format, zone.scores, {options.correctionMaxGap, options.minCharScore, options.correctionMaxCandidates,
+                                             options.correctionMaxSubstitutions});
+        std::optional<MrzRead> out;
+        std::vector<std::string_view> views(text.begin(), text.end());
         auto parsed = parseMrz(views);
-        if (!parsed || !parsed->checks.all()) {
+        if (fix.result == detail::CorrectionResult::None || fix.result == detail::CorrectionResult::Ambiguous || !parsed ||
+            !parsed->checks.all()) {
             report.checksFailed++;
-            return std::nullopt;
-        }
-        // Every character must look like its glyph; where a check digit would not catch a
-        // substitution (letters and alphanumerics: names, codes, document numbers — two 0/O swaps can
-        // cancel in a 7-3-1 sum) it must also lead its runner-up clearly. Digit-only positions
-        // (dates, check digits) need no lead: any digit swap there changes a check.
-        const auto& classes = layout(zone.format);
-        const int chars = lineLength(zone.format);
-        bool confident = true;
-        for (std::size_t k = 0; k < zone.scores.size() && confident; ++k) {
-            const CharClass cls = classes[k / std::size_t(chars)][k % std::size_t(chars)];
-            const bool guarded = cls == CharClass::Numeric || cls == CharClass::NumericOrFiller;
-            confident = zone.scores[k].best >= options.minCharScore && (guarded || zone.scores[k].margin >= options.minCharMargin);
-        }
-        if (!confident) {
+        } else if (!confident(zone, fix.cells)) {
             report.belowConfidence++;
-            return std::nullopt;
+        } else {
+            if (fix.result == detail::CorrectionResult::Corrected) report.corrected++;
+            MrzRead read;
+            read.format = zone.format;
+            for (const auto& l : text) read.lines.emplace_back(l);
+            read.parsed = std::move(*parsed);
+            read.pitchPx = zone.pitchPx;
+            out = std::move(read);
         }
-        MrzRead read;
-        read.format = zone.format;
-        read.lines = std::move(zone.lines);
-        read.parsed = std::move(*parsed);
-        read.pitchPx = zone.pitchPx;
-        return read;
+        for (auto& l : text) secureZero(l.data(), l.size());
+        return out;
     }
 
-    std::optional<MrzRead> run(const GrayView& view, bool still) {
+    // Every character must look like its glyph; where a check digit would not catch a substitution
+    // (letters and alphanumerics: names, codes, document numbers — two 0/O swaps can cancel in a
+    // 7-3-1 sum) it must also lead its runner-up clearly. Digit-only positions (dates, check digits)
+    // need no lead: any digit swap there changes a check. A corrected cell was chosen by the checks
+    // among close runner-ups: its own score must clear the floor.
+    bool confident(const detail::ZoneRead& zone, const std::vector<std::size_t>& correctedCells) const {
+        const auto& classes = layout(zone.format);
+        const int chars = lineLength(zone.format);
+        for (std::size_t k = 0; k < zone.scores.size(); ++k) {
+            if (std::find(correctedCells.begin(), correctedCells.end(), k) != correctedCells.end()) continue;
+            const CharClass cls = classes[k / std::size_t(chars)][k % std::size_t(chars)];
+            const bool checked = cls == CharClass::AlphaNumeric;
+            const float margin = guardedByCheckDigit(cls) ? 0.0f : checked ? options.minCharMargin : options.minUncheckedMargin;
+            if (zone.scores[k].best < options.minCharScore || zone.scores[k].margin < margin) return false;
+        }
+        return true;
+    }
+
+    Step nextStep() const {
+        if (!job->scaled) return Step::Scale;
+        if (!job->cut) return Step::Cut;
+        if (!job->located) return Step::Lines;
+        if (!job->sampled) return Step::Sample;
+        return Step::Classify;
+    }
+
+    // Runs the job's next step; a read when a classification passed. Ends the job when it is done.
+    std::optional<MrzRead> advance() {
+        std::optional<MrzRead> result;
+        bool done = false;
+        switch (nextStep()) {
+            case Step::Scale:
+                report.bandsRead++;
+                job->scaled = detail::scaleBand(job->frame, job->band);
+                job->frame.release();
+                done = !job->scaled;
+                break;
+            case Step::Cut:
+                job->cut = detail::cutOut(*job->scaled, job->band);
+                job->scaled->source.release();
+                done = !job->cut;
+                break;
+            case Step::Lines:
+                job->located = detail::findZoneLines(*job->cut);
+                job->cut->ink.release();
+                done = !job->located;
+                break;
+            case Step::Sample:
+                job->sampled = detail::sampleZone(*job->located, glyphs);
+                job->located->roi.release();
+                break;
+            case Step::Classify:
+                result = evaluate(detail::classifyZone(*job->sampled, glyphs, job->classified++));
+                if (result) job->reads++;
+                done = job->reads >= kReadsPerJob || job->classified >= int(job->sampled->levelOrder.size());
+                break;
+        }
+        if (done) {
+            if (job->reads < kReadsPerJob) failedBands.push_back({job->band.box.center, 0});
+            if (job->reads > 0) lastRead = job->band.box.center;
+            job.reset();
+        }
+        return result;
+    }
+
+    // This frame's bands to read: those near a held failed band dropped, the band the last read
+    // came from first.
+    void order(std::vector<detail::Band>& bands) {
+        for (HeldBand& h : failedBands) h.ageFrames++;
+        std::erase_if(failedBands, [](const HeldBand& h) { return h.ageFrames > kFailedBandHoldFrames; });
+        auto near = [](const cv::Point2f& p, const detail::Band& b) { return cv::norm(p - b.box.center) < kSameBandDistancePx; };
+        std::erase_if(bands, [&](const detail::Band& b) {
+            return std::any_of(failedBands.begin(), failedBands.end(), [&](const HeldBand& h) { return near(h.centre, b); });
+        });
+        if (lastRead) std::stable_partition(bands.begin(), bands.end(), [&](const detail::Band& b) { return near(*lastRead, b); });
+    }
+
+    // The band search on `gray`, counted in the report.
+    std::vector<detail::Band> search(const cv::Mat& gray, Clock::time_point t0) {
+        std::vector<detail::Band> bands = detail::findBands(gray, options.maxBands);
+        report.bandsFound = int(bands.size());
+        report.searchTime = since(t0);
+        return bands;
+    }
+
+    std::optional<MrzRead> runFrame(const GrayView& view) {
         const auto t0 = Clock::now();
         report = ReadReport{};
         if (view.empty()) return std::nullopt;
         const cv::Mat gray = wrap(view);
-        std::vector<detail::Band> bands = detail::findBands(gray, options.maxBands);
-        report.bandsFound = int(bands.size());
-        report.searchTime = since(t0);
-        // The band the last read came from goes first, bands that failed on the previous frame last.
-        auto near = [](const cv::Point2f& p, const detail::Band& b) { return cv::norm(p - b.box.center) < kSameBandDistancePx; };
-        std::stable_partition(bands.begin(), bands.end(), [&](const detail::Band& b) {
-            return std::none_of(failedLastFrame.begin(), failedLastFrame.end(), [&](const cv::Point2f& p) { return near(p, b); });
-        });
-        if (lastRead) {
-            std::stable_partition(bands.begin(), bands.end(), [&](const detail::Band& b) { return near(*lastRead, b); });
-        }
-        std::vector<cv::Point2f> failed;
+        std::vector<detail::Band> bands = search(gray, t0);
+        order(bands);  // a frame's bands not started on are found again on the next frame
+        std::size_t nextBand = 0;
         std::optional<MrzRead> result;
-        const int variant = int(frameCount++ % kVariants);
-        for (std::size_t i = 0; i < bands.size() && !result; ++i) {
-            if (!still && i > 0 && since(t0) + readEstimate > options.frameBudget) break;
-            const auto r0 = Clock::now();
-            for (int v : still ? std::vector<int>{0, 1} : std::vector<int>{variant}) {
-                result = readBand(gray, bands[i], v);
-                if (result) break;
+        bool ranStep = false;
+        while (!result) {
+            if (!job) {
+                if (nextBand >= bands.size()) break;
+                job = Job{};
+                gray.copyTo(job->frame);
+                job->band = bands[nextBand++];
             }
-            const microseconds cost = since(r0);
-            readEstimate = microseconds(
-                std::lround((1 - kEstimateWeight) * double(readEstimate.count()) + kEstimateWeight * double(cost.count())));
-            if (!result) failed.push_back(bands[i].box.center);
-            if (result) lastRead = bands[i].box.center;
+            const Step step = nextStep();
+            const auto k = std::size_t(step);
+            const bool fits = since(t0) + estimate[k] <= options.frameBudget;
+            if (!fits && (ranStep || idleFrames < kMaxIdleFrames)) break;
+            const auto s0 = Clock::now();
+            result = advance();
+            const microseconds cost = since(s0);
+            estimate[k] = microseconds(
+                std::lround((1 - kEstimateWeight) * double(estimate[k].count()) + kEstimateWeight * double(cost.count())));
+            report.steps++;
+            ranStep = true;
         }
-        failedLastFrame = std::move(failed);
+        idleFrames = ranStep ? 0 : idleFrames + 1;
+        report.read = result.has_value();
+        report.elapsed = since(t0);
+        return result;
+    }
+
+    // Still image: every band, every template level, no budget; the first read that passes.
+    std::optional<MrzRead> runStill(const GrayView& view) {
+        const auto t0 = Clock::now();
+        report = ReadReport{};
+        if (view.empty()) return std::nullopt;
+        const cv::Mat gray = wrap(view);
+        const std::vector<detail::Band> bands = search(gray, t0);
+        std::optional<MrzRead> result;
+        for (std::size_t i = 0; i < bands.size() && !result; ++i) {
+            report.bandsRead++;
+            const auto located = detail::locateZone(gray, bands[i]);
+            if (!located) continue;
+            const detail::SampledZone sampled = detail::sampleZone(*located, glyphs);
+            for (std::size_t v = 0; v < sampled.levelOrder.size() && !result; ++v)
+                result = evaluate(detail::classifyZone(sampled, glyphs, int(v)));
+        }
         report.read = result.has_value();
         report.elapsed = since(t0);
         return result;
@@ -141,15 +285,16 @@ Result<MrzReader> MrzReader::create(ReaderOptions options) {
 
 std::optional<MrzRead> MrzReader::readFrame(const GrayView& frame) {
     try {
-        return impl_->run(frame, false);
+        return impl_->runFrame(frame);
     } catch (const cv::Exception&) {
+        impl_->job.reset();
         return std::nullopt;  // an OpenCV failure on a strange frame is "nothing read"
     }
 }
 
 std::optional<MrzRead> MrzReader::readStill(const GrayView& image) {
     try {
-        return impl_->run(image, true);
+        return impl_->runStill(image);
     } catch (const cv::Exception&) {
         return std::nullopt;
     }
@@ -165,8 +310,9 @@ int MrzReader::countBands(const GrayView& frame) {
 }
 
 void MrzReader::reset() {
-    impl_->frameCount = 0;
-    impl_->failedLastFrame.clear();
+    impl_->job.reset();
+    impl_->idleFrames = 0;
+    impl_->failedBands.clear();
     impl_->lastRead.reset();
 }
 

@@ -7,10 +7,13 @@
 // - A read is returned only when every check digit (and the composite) passes and every character
 //   cleared the confidence floor (ReaderOptions); otherwise nothing (never an error). One frame's
 //   read is not yet an acceptance: MrzTracker accepts a read two frames agree on.
-// - readFrame() always runs the cheap band search (≈ 1–2 ms on 1280 × 720) and reads bands until the
-//   frame budget is spent (the first band of a frame is always read); bands not reached are found
-//   again on the next frame. Successive frames alternate between the two template defocus levels that fit the
-//   zone best, so two agreeing reads of a still scene come from two different classifications.
+// - readFrame() always runs the cheap band search (≈ 1–2 ms on 1280 × 720); the read of a band is
+//   time-sliced into steps (copy and scale the band's box, cut out and ink, skew and lines, grid and
+//   cells, one classification per template set) that run only while their estimated CPU time fits
+//   in what is left of frameBudget, and continue on the next frames (the band's pixels are those of
+//   the frame the read started on). A read is thus returned a few frames after its zone came into
+//   view; a job classifies its zone with the best-fitting template sets in turn until two pass, so
+//   that the tracker's two agreeing reads come from two different classifications.
 // - MRZ text is personal data: it lives in SecretStrings, is never logged, and lastReport() holds
 //   none of it.
 // - Not thread-safe: one reader per camera stream.
@@ -33,18 +36,29 @@ inline constexpr const char* kDefaultOcrBFontPath = "/usr/share/fonts/opentype/o
 
 struct ReaderOptions {
     std::string fontPath = kDefaultOcrBFontPath;
-    // Work per readFrame() call beyond the band search: a band is read only if its predicted cost
-    // fits in what is left (the first band of a frame always is). The QR engine's own budget is 12 ms
-    // of the 33 ms frame period; 8 ms leaves that untouched (docs/PERFORMANCE.md "MRZ").
+    // CPU time per readFrame() call, band search included: a read step runs only if its running-mean
+    // cost fits in what is left (after two frames without a step one runs anyway). The QR engine's own
+    // budget is 12 ms of the 33 ms frame period; 8 ms leaves that untouched (docs/PERFORMANCE.md "MRZ").
     std::chrono::microseconds frameBudget{8000};
     // Bands the search hands on per frame, best first.
     int maxBands = 4;
-    // Confidence floor: every character's correlation with its glyph, and — where no check digit
-    // would catch a substitution (letters, alphanumerics) — its lead over the runner-up its position
-    // allows. Development seed 27 (40 pages a category): the wrong reads whose checks all passed led
-    // by at most 0.020 at their wrong character; 0.03 kept 376 of 442 right ones (docs/PERFORMANCE.md).
+    // Confidence floor: every character's correlation with its glyph, and — where a check digit
+    // would not catch every substitution (alphanumerics: document number, optional data; two 0/O
+    // swaps can cancel in a 7-3-1 sum) — its lead over the runner-up its position allows.
     float minCharScore = 0.45f;
     float minCharMargin = 0.03f;
+    // The lead where no check digit covers the position at all (names, state codes, sex). Development
+    // seed 27 (60 pages a category, every template set classified): of the reads whose checks all
+    // passed, the wrong ones' smallest lead in these fields was at most 0.037 (an H/M and a C/I in a
+    // name); 0.04 read none of them (0.05 none either, but lost the ICAO specimen at 12–13 px).
+    float minUncheckedMargin = 0.04f;
+    // Check-digit correction (a zone whose checks fail): runner-ups within correctionMaxGap of the best
+    // at digit-only positions (dates, check digits), the closest correctionMaxCandidates of them, up
+    // to correctionMaxSubstitutions at once; taken only when exactly one set makes every check pass
+    // (detail::CorrectionLimits says why alphanumeric positions are left alone).
+    float correctionMaxGap = 0.1f;
+    int correctionMaxCandidates = 12;
+    int correctionMaxSubstitutions = 1;
 };
 
 struct MrzRead {
@@ -63,6 +77,8 @@ struct ReadReport {
     int zonesFound = 0;      // bands whose lines had an MRZ's proportions
     int checksFailed = 0;    // zones read whose check digits did not all pass
     int belowConfidence = 0; // zones whose checks passed but a character was below the floor
+    int corrected = 0;       // reads whose checks passed only after the check-digit correction
+    int steps = 0;           // read steps run (locate, sample, classify: one frame runs those that fit)
     bool read = false;
     std::chrono::microseconds searchTime{0};
     std::chrono::microseconds elapsed{0};
@@ -80,7 +96,7 @@ public:
 
     // Live stream: one camera frame, bounded work (see the contract above).
     std::optional<MrzRead> readFrame(const GrayView& frame);
-    // Still image: every band found, both template levels, no budget.
+    // Still image: every band found, every kept template set, no budget.
     std::optional<MrzRead> readStill(const GrayView& image);
     // Only the band search: the number of MRZ-like text bands in the frame (what readFrame costs on
     // a frame without a document, measured alone).

@@ -8,6 +8,7 @@
 #include <array>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "firmware/base/Result.h"
 
@@ -36,12 +37,21 @@ using TemplateSet = cv::Mat;
 // Defocus levels the templates are rendered at: Gaussian sigma in cell pixels (0: area-sampled from
 // a high-resolution rendering; the largest, 0.18 pitch, is the development seed's strongest blur).
 inline constexpr std::array<double, 4> kBlurLevelsPx{0.0, 0.8, 1.4, 2.1};
+inline constexpr int kBlurLevels = int(kBlurLevelsPx.size());
+// Print variants: the font as drawn and a heavier print, its ink spread by kHeavyInkRadius of a
+// pitch each side (print gain; a 3 × 3 erosion of the page at 2 px per 0.1 mm spreads a 20 px
+// pitch's ink by 0.025 pitch). The sharp cut OCRBS.otf of fonts-ocr-b, beside the font, is a
+// third and fourth variant when installed (some issuers print it).
+inline constexpr double kHeavyInkRadius = 0.03;
+inline constexpr const char* kSharpCutFile = "OCRBS.otf";
 struct GlyphTemplates {
-    std::array<TemplateSet, kBlurLevelsPx.size()> levels;
+    // Variant-major: levels[variant × kBlurLevels + blur].
+    std::vector<TemplateSet> levels;
+    int variants() const { return int(levels.size()) / kBlurLevels; }
 };
 
-// Renders the templates from an OpenType/TrueType font (cv::freetype). Error when the font cannot
-// be loaded or lacks a glyph.
+// Renders the templates from an OpenType/TrueType font (cv::freetype), and from the sharp cut when
+// it lies beside it. Error when the font cannot be loaded or lacks a glyph.
 Result<GlyphTemplates> renderTemplates(const std::string& fontPath);
 
 // Index of `c` in kAlphabet, -1 if absent.

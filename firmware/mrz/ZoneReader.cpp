@@ -25,6 +25,7 @@ constexpr double kStrokeWindowPitches = 1.0;
 constexpr double kSkewRangeDeg = 2.5;
 constexpr double kSkewStepDeg = 0.25;
 constexpr double kSkewFineStepDeg = 0.05;
+constexpr int kSlopeStrips = 64;
 // A text line: rows whose (sheared) ink exceeds this share of the strongest row.
 constexpr double kLineRowShare = 0.3;
 // A line's extent: columns whose smoothed ink exceeds this share of the line's 90th-percentile
@@ -47,8 +48,11 @@ constexpr double kMaxLengthSpread = 0.15;  // lines of one zone: the longest ext
 constexpr int kStripMarginX = kCellWidthPx;
 constexpr int kStripMarginY = 4;
 constexpr int kStripInkWindowPx = kCellWidthPx + 5;  // a glyph blurred by the largest template level fits
-// Template levels are ranked on every kLevelSampleStep-th cell of the zone.
-constexpr int kLevelSampleStep = 8;
+// Template sets are ranked on every kLevelSampleStep-th cell of the zone; every print variant is
+// tried at the kRankedBlurs best blur levels, and the kLevelsKept best sets are classified with.
+constexpr int kLevelSampleStep = 12;
+constexpr int kRankedBlurs = 2;
+constexpr int kLevelsKept = 4;
 // Grid search: offset over one pitch in kOffsetSteps, pitch within ±kPitchSearch in kPitchSteps
 // each way, pitch change over the line within ±kPitchChangeSearch; then a finer pass.
 constexpr int kOffsetSteps = 16;
@@ -108,12 +112,45 @@ double sharpness(const std::vector<double>& p) {
     return s;
 }
 
-// Slope (rows per column) whose sheared row profile has the sharpest peaks.
+// Row profiles of `ink` (CV_8U) over `blocks` vertical strips of equal width (one row a strip,
+// CV_64F): a sheared row profile is then their sum, each shifted by its strip centre's offset.
+cv::Mat stripProfiles(const cv::Mat& ink, int blocks) {
+    cv::Mat narrow;
+    cv::resize(ink, narrow, cv::Size(blocks, ink.rows), 0, 0, cv::INTER_AREA);
+    cv::Mat out;
+    narrow.convertTo(out, CV_64F);
+    return out.t();
+}
+
+// Sheared row profile from strip profiles (slope: rows per column of a cut-out `width` wide),
+// fractional shifts interpolated.
+std::vector<double> shearedProfile(const cv::Mat& strips, int width, double slope) {
+    const int rows = strips.cols, blocks = strips.rows;
+    std::vector<double> p(std::size_t(rows), 0.0);
+    const double blockWidth = double(width) / blocks, mid = width / 2.0;
+    for (int b = 0; b < blocks; ++b) {
+        const double shift = ((b + 0.5) * blockWidth - mid) * slope;
+        const int whole = int(std::floor(shift));
+        const double f = shift - whole;
+        const double* src = strips.ptr<double>(b);
+        for (int y = 0; y < rows; ++y) {
+            const int t0 = y - whole, t1 = t0 - 1;  // row y lands at y − shift, between t1 and t0
+            if (t0 >= 0 && t0 < rows) p[std::size_t(t0)] += src[y] * (1 - f);
+            if (t1 >= 0 && t1 < rows) p[std::size_t(t1)] += src[y] * f;
+        }
+    }
+    return p;
+}
+
+// Slope (rows per column) whose sheared row profile has the sharpest peaks. The ink is summed over
+// kSlopeStrips strips first: within a strip the shear moves a row by less than a third of a row
+// (±2.5° over a 1/64 of the cut-out), and every angle then costs strips × rows, not the whole cut-out.
 double findSlope(const cv::Mat& ink) {
+    const cv::Mat strips = stripProfiles(ink, std::min(ink.cols, kSlopeStrips));
     auto best = [&](double centreDeg, double rangeDeg, double stepDeg) {
         double bestDeg = centreDeg, bestScore = -1;
         for (double a = centreDeg - rangeDeg; a <= centreDeg + rangeDeg + 1e-9; a += stepDeg) {
-            const double s = sharpness(rowProfile(ink, std::tan(a * std::numbers::pi / 180.0)));
+            const double s = sharpness(shearedProfile(strips, ink.cols, std::tan(a * std::numbers::pi / 180.0)));
             if (s > bestScore) {
                 bestScore = s;
                 bestDeg = a;
@@ -286,9 +323,9 @@ Grid searchGrid(const std::vector<std::vector<double>>& cols, Grid start, int ch
 // The zone's lines share one grid (a page is flat): fitted on all their column profiles together,
 // from each extent the lines suggest; then each line's own offset and pitch fine-tuned (a tilt
 // also changes the pitch a little from line to line).
-std::vector<Grid> fitGrids(const std::vector<Line>& zone, int chars) {
+std::vector<Grid> fitGrids(const std::vector<LocatedZone::Line>& zone, int chars) {
     std::vector<std::vector<double>> cols;
-    for (const Line& l : zone) {
+    for (const LocatedZone::Line& l : zone) {
         // Smoothed over a sixth of a pitch: the score then varies smoothly with the grid.
         const int box = std::max(1, int(l.length() / chars / kProfileSmoothDivisor));
         std::vector<double> c(l.columns.size(), 0.0);
@@ -307,9 +344,9 @@ std::vector<Grid> fitGrids(const std::vector<Line>& zone, int chars) {
     }
     std::vector<std::pair<double, double>> extents;
     double x0 = -1e9, x1 = 1e9;
-    for (const Line& l : zone) x0 = std::max(x0, l.x0), x1 = std::min(x1, l.x1);
+    for (const LocatedZone::Line& l : zone) x0 = std::max(x0, l.x0), x1 = std::min(x1, l.x1);
     extents.emplace_back(x0, x1);
-    for (const Line& l : zone) {
+    for (const LocatedZone::Line& l : zone) {
         const double p = l.length() / chars;
         const bool known = std::any_of(extents.begin(), extents.end(), [&](const auto& e) {
             return std::fabs(e.first - l.x0) < kSameExtentPitches * p && std::fabs(e.second - l.x1) < kSameExtentPitches * p;
@@ -422,7 +459,7 @@ float dot(const float* a, const float* b) {
 }
 
 // Cell `cell` (0-based over the zone, its shifts' rows in `patches`) against the glyphs its position
-// allows: the best glyph over the shifts, and its lead over the runner-up.
+// allows: the best glyph over the shifts, its lead over the runner-up, and the runner-ups.
 std::pair<char, CharScore> classifyCell(const cv::Mat& patches, int cell, const std::vector<int>& glyphs,
                                         const TemplateSet& templates) {
     std::array<float, kGlyphCount> best;
@@ -431,63 +468,112 @@ std::pair<char, CharScore> classifyCell(const cv::Mat& patches, int cell, const 
         const float* p = patches.ptr<float>(cell * kShifts + sh);
         for (int g : glyphs) best[std::size_t(g)] = std::max(best[std::size_t(g)], dot(p, templates.ptr<float>(g)));
     }
-    int top = glyphs.front();
-    for (int g : glyphs)
-        if (best[std::size_t(g)] > best[std::size_t(top)]) top = g;
-    float second = -2.0f;
-    for (int g : glyphs)
-        if (g != top) second = std::max(second, best[std::size_t(g)]);
-    return {kAlphabet[std::size_t(top)], {best[std::size_t(top)], glyphs.size() > 1 ? best[std::size_t(top)] - second : 1.0f}};
+    constexpr int kKept = kAlternatives + 1;
+    std::array<int, kKept> top;
+    top.fill(-1);
+    for (int g : glyphs) {
+        for (int r = 0; r < kKept; ++r) {
+            if (top[std::size_t(r)] < 0 || best[std::size_t(g)] > best[std::size_t(top[std::size_t(r)])]) {
+                for (int m = kKept - 1; m > r; --m) top[std::size_t(m)] = top[std::size_t(m - 1)];
+                top[std::size_t(r)] = g;
+                break;
+            }
+        }
+    }
+    CharScore score;
+    score.best = best[std::size_t(top[0])];
+    score.margin = top[1] >= 0 ? score.best - best[std::size_t(top[1])] : 1.0f;
+    for (int r = 1; r < kKept; ++r) {
+        if (top[std::size_t(r)] < 0) continue;
+        score.alternatives[std::size_t(r - 1)] = kAlphabet[std::size_t(top[std::size_t(r)])];
+        score.alternativeScores[std::size_t(r - 1)] = best[std::size_t(top[std::size_t(r)])];
+    }
+    return {kAlphabet[std::size_t(top[0])], score};
 }
 
-// Template levels ordered by how well they fit the zone: mean best correlation over every
-// kLevelSampleStep-th cell.
+// Template sets ordered by how well they fit the zone (mean best correlation over every
+// kLevelSampleStep-th cell): first the blur levels of the first variant, then every variant at the
+// kRankedBlurs best of them; at most kLevelsKept sets.
 std::vector<std::size_t> rankLevels(const cv::Mat& patches, MrzFormat format, const GlyphTemplates& glyphs) {
     const int chars = lineLength(format), cells = patches.rows / kShifts;
-    std::vector<std::pair<double, std::size_t>> fit;
-    for (std::size_t level = 0; level < glyphs.levels.size(); ++level) {
+    auto fitOf = [&](std::size_t set) {
         double sum = 0;
         for (int c = 0; c < cells; c += kLevelSampleStep)
-            sum += classifyCell(patches, c, allowedGlyphs(format, c / chars, c % chars), glyphs.levels[level]).second.best;
-        fit.emplace_back(-sum, level);
+            sum += classifyCell(patches, c, allowedGlyphs(format, c / chars, c % chars), glyphs.levels[set]).second.best;
+        return sum;
+    };
+    std::vector<std::pair<double, std::size_t>> fit;
+    for (int b = 0; b < kBlurLevels; ++b) fit.emplace_back(-fitOf(std::size_t(b)), std::size_t(b));
+    std::sort(fit.begin(), fit.end());
+    const std::size_t blurs = std::min<std::size_t>(kRankedBlurs, fit.size());
+    for (std::size_t i = 0; i < blurs; ++i) {
+        const std::size_t blur = fit[i].second;
+        for (int v = 1; v < glyphs.variants(); ++v) {
+            const std::size_t set = std::size_t(v * kBlurLevels) + blur;
+            fit.emplace_back(-fitOf(set), set);
+        }
     }
     std::sort(fit.begin(), fit.end());
     std::vector<std::size_t> order;
-    for (const auto& f : fit) order.push_back(f.second);
+    for (std::size_t i = 0; i < fit.size() && i < std::size_t(kLevelsKept); ++i) order.push_back(fit[i].second);
     return order;
 }
 
 }  // namespace
 
-ZoneAttempt readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates& glyphs, int variant) {
-    ZoneAttempt attempt;
-    const double length = band.box.size.width, height = band.box.size.height;
-    const double pitchGuess = length / kTd3LineLength;  // the smallest pitch the band's length allows
-    const double scale = std::min(1.0, kRoiPitchPx / pitchGuess);
-    const double marginX = kMarginAlongShare * length + kMarginAlongPitches * pitchGuess;
-    const double marginY = height / 2 + kMarginAcrossPitches * pitchGuess;
-    const int roiW = int(std::ceil((length + 2 * marginX) * scale));
-    const int roiH = int(std::ceil((height + 2 * marginY) * scale));
+namespace {
+
+// Where the cut-out of a band lies and how it is scaled.
+struct CutGeometry {
+    double length = 0, height = 0, pitchGuess = 0, scale = 1, marginX = 0, marginY = 0;
+    int roiW = 0, roiH = 0;
+};
+
+CutGeometry geometryOf(const Band& band) {
+    CutGeometry g;
+    g.length = band.box.size.width, g.height = band.box.size.height;
+    g.pitchGuess = g.length / kTd3LineLength;  // the smallest pitch the band's length allows
+    g.scale = std::min(1.0, kRoiPitchPx / g.pitchGuess);
+    g.marginX = kMarginAlongShare * g.length + kMarginAlongPitches * g.pitchGuess;
+    g.marginY = g.height / 2 + kMarginAcrossPitches * g.pitchGuess;
+    g.roiW = int(std::ceil((g.length + 2 * g.marginX) * g.scale));
+    g.roiH = int(std::ceil((g.height + 2 * g.marginY) * g.scale));
+    return g;
+}
+
+}  // namespace
+
+std::optional<ScaledBand> scaleBand(const cv::Mat& gray, const Band& band) {
+    const CutGeometry g = geometryOf(band);
+    // The band's bounding box, area-averaged down when the pitch is large (no aliasing): the cut-out
+    // is then only rotated.
+    cv::Point2f corners[4];
+    cv::RotatedRect(band.box.center, cv::Size2f(float(g.length + 2 * g.marginX), float(g.height + 2 * g.marginY)), band.box.angle)
+        .points(corners);
+    const cv::Rect box = cv::boundingRect(std::vector<cv::Point2f>(corners, corners + 4)) & cv::Rect(0, 0, gray.cols, gray.rows);
+    if (box.empty()) return std::nullopt;
+    ScaledBand out;
+    out.offset = cv::Point2d(box.x, box.y);
+    out.scale = g.scale;
+    if (g.scale < 1.0) {
+        cv::resize(gray(box), out.source, cv::Size(), g.scale, g.scale, cv::INTER_AREA);
+    } else {
+        gray(box).copyTo(out.source);
+    }
+    return out;
+}
+
+std::optional<CutOut> cutOut(const ScaledBand& scaled, const Band& band) {
+    const CutGeometry g = geometryOf(band);
+    const double scale = g.scale, pitchGuess = g.pitchGuess;
+    const int roiW = g.roiW, roiH = g.roiH;
     const double t = band.box.angle * std::numbers::pi / 180.0;
     const double c = std::cos(t), s = std::sin(t);
-
-    // Frame pixels of cut-out pixel (u, v): centre + R(angle) · ((u, v) − size / 2) / scale. Large
-    // pitches are first area-averaged down (no aliasing), then only rotated.
-    cv::Mat source = gray;
-    cv::Point2d offset(0, 0);
-    double sourceScale = 1.0;
-    if (scale < 1.0) {
-        cv::Point2f corners[4];
-        cv::RotatedRect(band.box.center, cv::Size2f(float(length + 2 * marginX), float(height + 2 * marginY)), band.box.angle)
-            .points(corners);
-        cv::Rect box = cv::boundingRect(std::vector<cv::Point2f>(corners, corners + 4)) & cv::Rect(0, 0, gray.cols, gray.rows);
-        if (box.empty()) return attempt;
-        cv::resize(gray(box), source, cv::Size(), scale, scale, cv::INTER_AREA);
-        offset = cv::Point2d(box.x, box.y);
-        sourceScale = scale;
-    }
-    const double cx = (band.box.center.x - offset.x) * sourceScale, cy = (band.box.center.y - offset.y) * sourceScale;
-    const double k = sourceScale / scale;  // source pixels per cut-out pixel (1 when area-averaged)
+    // Frame pixels of cut-out pixel (u, v): centre + R(angle) · ((u, v) − size / 2) / scale.
+    const cv::Mat& source = scaled.source;
+    const double sourceScale = scaled.scale;
+    const double cx = (band.box.center.x - scaled.offset.x) * sourceScale, cy = (band.box.center.y - scaled.offset.y) * sourceScale;
+    const double k = sourceScale / scale;  // source pixels per cut-out pixel (1: the source is already scaled)
     const cv::Mat roiToSource = (cv::Mat_<double>(2, 3) << c * k, -s * k, cx - (c * roiW - s * roiH) * k / 2,  //
                                  s * k, c * k, cy - (s * roiW + c * roiH) * k / 2);
     cv::Mat roi;
@@ -501,58 +587,90 @@ ZoneAttempt readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates
     cv::Mat ink;
     cv::GaussianBlur(roi, roi, cv::Size(3, 3), 0);  // sensor noise would otherwise feed the black-hat
     cv::morphologyEx(roi, ink, cv::MORPH_BLACKHAT, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(window, window)));
-    const cv::Size half(std::max(1, roiW / 2), std::max(1, roiH / 2));
-    cv::Mat inkHalf;
-    cv::resize(ink, inkHalf, half, 0, 0, cv::INTER_AREA);
-    const double slope = findSlope(inkHalf);  // a slope is the same at any scale
-    const std::vector<Line> lines = findLines(ink, slope, roiPitch);
+    return CutOut{roi, ink, scale, roiPitch};
+}
+
+std::optional<LocatedZone> findZoneLines(const CutOut& cut) {
+    const double slope = findSlope(cut.ink);
+    const std::vector<Line> lines = findLines(cut.ink, slope, cut.roiPitch);
 
     for (MrzFormat format : {MrzFormat::Td3, MrzFormat::Td1}) {
-        const int chars = lineLength(format);
-        const auto zone = findZone(lines, lineCount(format), chars);
+        const auto zone = findZone(lines, lineCount(format), lineLength(format));
         if (!zone) continue;
-        ZoneRead read;
-        read.format = format;
-        const double mid = roiW / 2.0;
-        const std::vector<Grid> grids = fitGrids(*zone, chars);
-        std::vector<cv::Mat> inks;
-        for (int l = 0; l < int(zone->size()); ++l) {
-            const Line& line = (*zone)[std::size_t(l)];
-            const Grid& grid = grids[std::size_t(l)];
-            cv::Mat inkStrip = stripInk(sampleStrip(roi, grid, line.centreY, slope, mid, chars));
-            // Vertical centring: the ink's centroid row onto the cell's middle row.
-            double w = 0, wy = 0;
-            for (int y = 0; y < inkStrip.rows; ++y) {
-                const double r = cv::sum(inkStrip.row(y))[0];
-                w += r;
-                wy += r * y;
-            }
-            const double shiftRows = w > 0 ? wy / w - (kStripMarginY + kCellHeightPx / 2.0 - 0.5) : 0.0;
-            if (std::fabs(shiftRows) > kRecentreRows) {
-                inkStrip = stripInk(sampleStrip(roi, grid, line.centreY + shiftRows * grid.pitch(chars / 2.0) / kCellWidthPx,
-                                                slope, mid, chars));
-            }
-            inks.push_back(inkStrip);
-            read.pitchPx += grid.pitch(chars / 2.0) / scale / double(zone->size());
-        }
-        const cv::Mat patches = cellPatches(inks, chars);
-        const std::vector<std::size_t> order = rankLevels(patches, format, glyphs);
-        const TemplateSet& templates = glyphs.levels[order[std::size_t(variant) % order.size()]];
-        for (int l = 0; l < int(inks.size()); ++l) {
-            std::string text;
-            for (int i = 0; i < chars; ++i) {
-                const auto [ch, score] = classifyCell(patches, l * chars + i, allowedGlyphs(format, l, i), templates);
-                text += ch;
-                read.scores.push_back(score);
-            }
-            read.lines.emplace_back(text);
-            secureZero(text.data(), text.size());
-        }
-        attempt.outcome = ZoneOutcome::Read;
-        attempt.read = std::move(read);
-        return attempt;
+        LocatedZone located;
+        located.format = format;
+        located.roi = cut.roi;
+        located.scale = cut.scale;
+        located.slope = slope;
+        for (const Line& l : *zone) located.lines.push_back({l.centreY, l.x0, l.x1, l.columns});
+        return located;
     }
-    return attempt;
+    return std::nullopt;
+}
+
+SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs) {
+    SampledZone sampled;
+    sampled.format = zone.format;
+    const int chars = lineLength(zone.format);
+    const double mid = zone.roi.cols / 2.0;
+    const std::vector<Grid> grids = fitGrids(zone.lines, chars);
+    std::vector<cv::Mat> inks;
+    for (std::size_t l = 0; l < zone.lines.size(); ++l) {
+        const LocatedZone::Line& line = zone.lines[l];
+        const Grid& grid = grids[l];
+        cv::Mat inkStrip = stripInk(sampleStrip(zone.roi, grid, line.centreY, zone.slope, mid, chars));
+        // Vertical centring: the ink's centroid row onto the cell's middle row.
+        double w = 0, wy = 0;
+        for (int y = 0; y < inkStrip.rows; ++y) {
+            const double r = cv::sum(inkStrip.row(y))[0];
+            w += r;
+            wy += r * y;
+        }
+        const double shiftRows = w > 0 ? wy / w - (kStripMarginY + kCellHeightPx / 2.0 - 0.5) : 0.0;
+        if (std::fabs(shiftRows) > kRecentreRows) {
+            inkStrip = stripInk(sampleStrip(zone.roi, grid, line.centreY + shiftRows * grid.pitch(chars / 2.0) / kCellWidthPx,
+                                            zone.slope, mid, chars));
+        }
+        inks.push_back(inkStrip);
+        sampled.pitchPx += grid.pitch(chars / 2.0) / zone.scale / double(zone.lines.size());
+    }
+    sampled.patches = cellPatches(inks, chars);
+    sampled.levelOrder = rankLevels(sampled.patches, zone.format, glyphs);
+    return sampled;
+}
+
+ZoneRead classifyZone(const SampledZone& zone, const GlyphTemplates& glyphs, int variant) {
+    ZoneRead read;
+    read.format = zone.format;
+    read.pitchPx = zone.pitchPx;
+    const int chars = lineLength(zone.format), lines = lineCount(zone.format);
+    read.level = int(zone.levelOrder[std::size_t(variant) % zone.levelOrder.size()]);
+    const TemplateSet& templates = glyphs.levels[std::size_t(read.level)];
+    for (int l = 0; l < lines; ++l) {
+        std::string text;
+        for (int i = 0; i < chars; ++i) {
+            const auto [ch, score] = classifyCell(zone.patches, l * chars + i, allowedGlyphs(zone.format, l, i), templates);
+            text += ch;
+            read.scores.push_back(score);
+        }
+        read.lines.emplace_back(text);
+        secureZero(text.data(), text.size());
+    }
+    return read;
+}
+
+std::optional<LocatedZone> locateZone(const cv::Mat& gray, const Band& band) {
+    const auto scaled = scaleBand(gray, band);
+    if (!scaled) return std::nullopt;
+    const auto cut = cutOut(*scaled, band);
+    if (!cut) return std::nullopt;
+    return findZoneLines(*cut);
+}
+
+std::optional<ZoneRead> readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates& glyphs, int variant) {
+    const auto located = locateZone(gray, band);
+    if (!located) return std::nullopt;
+    return classifyZone(sampleZone(*located, glyphs), glyphs, variant);
 }
 
 }  // namespace sentinel::mrz::detail

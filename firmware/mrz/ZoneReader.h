@@ -16,41 +16,78 @@
 
 #include <opencv2/core.hpp>
 
+#include <array>
 #include <optional>
 #include <vector>
 
 #include "firmware/base/Secret.h"
 #include "firmware/mrz/BandFinder.h"
+#include "firmware/mrz/CheckCorrection.h"
 #include "firmware/mrz/MrzParser.h"
 #include "firmware/mrz/OcrB.h"
 
 namespace sentinel::mrz::detail {
-
-struct CharScore {
-    float best = 0;    // correlation with the chosen glyph (−1…1)
-    float margin = 0;  // best − the runner-up allowed at that position
-};
 
 struct ZoneRead {
     MrzFormat format = MrzFormat::Td3;
     std::vector<SecretString> lines;
     std::vector<CharScore> scores;  // line by line, column by column
     double pitchPx = 0;             // character pitch in the frame
+    int level = 0;                  // template level the cells were classified with
 };
 
-enum class ZoneOutcome {
-    NoLines,  // no group of lines with an MRZ's proportions in the band
-    Read,     // characters classified (check digits not yet looked at)
+// Step 1 of a read: the band's bounding box (with a margin) copied out of the frame and
+// area-averaged down to the cut-out's scale.
+struct ScaledBand {
+    cv::Mat source;        // CV_8U
+    cv::Point2d offset;    // frame pixels of the box's corner
+    double scale = 1;      // source pixels per frame pixel
 };
 
-struct ZoneAttempt {
-    ZoneOutcome outcome = ZoneOutcome::NoLines;
-    std::optional<ZoneRead> read;
+// Step 2: the band and a margin cut out upright, and its ink.
+struct CutOut {
+    cv::Mat roi;  // CV_8U, `scale` cut-out pixels per frame pixel
+    cv::Mat ink;  // black-hat of roi
+    double scale = 1;
+    double roiPitch = 0;  // the smallest TD3 pitch the band allows, in cut-out pixels
 };
 
-// Reads the zone in `band` of `gray` (CV_8UC1). The template levels are ranked by how well they fit
-// the zone's cells; `variant` 0 classifies with the best, 1 with the runner-up (two classifications
-// for the tracker to compare), and so on.
-ZoneAttempt readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates& glyphs, int variant);
+// Step 3: the skew and text lines of the cut-out, and the group of lines with an MRZ's proportions.
+struct LocatedZone {
+    MrzFormat format = MrzFormat::Td3;
+    cv::Mat roi;    // upright cut-out (CV_8U), `scale` cut-out pixels per frame pixel
+    double scale = 1;
+    double slope = 0;  // remaining skew, rows per column
+    struct Line {
+        double centreY = 0;
+        double x0 = 0, x1 = 0;
+        std::vector<double> columns;  // ink per column across the line's rows
+        double length() const { return x1 - x0; }
+    };
+    std::vector<Line> lines;  // the zone's lines, top to bottom
+};
+
+// Step 4: the character grid fitted, every cell resampled (at every classification shift) and the
+// template levels ranked by fit.
+struct SampledZone {
+    MrzFormat format = MrzFormat::Td3;
+    cv::Mat patches;                     // zero-mean unit-norm cells × shifts (CV_32F)
+    std::vector<std::size_t> levelOrder;  // template levels, best fit first
+    double pitchPx = 0;
+};
+
+// The box of `band` in `gray` (CV_8UC1); nothing when it lies outside the frame.
+std::optional<ScaledBand> scaleBand(const cv::Mat& gray, const Band& band);
+std::optional<CutOut> cutOut(const ScaledBand& scaled, const Band& band);
+// The zone in a cut-out, TD3 tried first; nothing when no group of lines has an MRZ's proportions.
+std::optional<LocatedZone> findZoneLines(const CutOut& cut);
+// Both (still images).
+std::optional<LocatedZone> locateZone(const cv::Mat& gray, const Band& band);
+SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs);
+// Step 5: every cell classified with the template level of rank `variant` (0 = best fit).
+ZoneRead classifyZone(const SampledZone& zone, const GlyphTemplates& glyphs, int variant);
+
+// The steps in one call (still images, tests).
+std::optional<ZoneRead> readZone(const cv::Mat& gray, const Band& band, const GlyphTemplates& glyphs, int variant);
 
 }  // namespace sentinel::mrz::detail

@@ -56,6 +56,25 @@ TEST_F(Operator, ABrokenPartOrNoPartAtAllIsRefusedBeforeSigning) {
     EXPECT_NE(std::string::npos, refused.error().message.find("no_such_key")) << refused.error().message;
 }
 
+TEST_F(Operator, ARiskAreaListIsABundlePartAndABadOneIsRefusedNamingItsPath) {
+    BundleInputs in;
+    in.issuedAt = kNow;
+    const std::string list =
+        R"({"format":"sentinel-risk-areas/1","version":"2026-12-08.1","issued_at":"2026-11-18T08:00:00Z",)"
+        R"("effective_from":"2026-11-19T00:00:00Z","areas":[{"code":"110105","level":"high"},{"code":"31","level":"medium"}]})";
+    in.riskAreas = file("risk.json", "[" + list + "]");
+    auto envelope = makeBundle(in, key);
+    ASSERT_TRUE(envelope) << envelope.error().message;
+    auto bundle = kiosk::verifyBundle(*envelope, keyPair.publicPem());
+    ASSERT_TRUE(bundle) << bundle.error().message;
+    EXPECT_EQ(std::vector<std::string>{kiosk::kPartRiskAreas}, bundle->parts());
+    in.riskAreas = file("bad.json", R"({"format":"sentinel-risk-areas/1","version":"x","issued_at":"2026-11-18T08:00:00Z",)"
+                                    R"("effective_from":"2026-11-19T00:00:00Z","areas":[{"code":"11A","level":"high"}]})");
+    auto refused = makeBundle(in, key);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(std::string::npos, refused.error().message.find("$.areas[0].code")) << refused.error().message;
+}
+
 TEST_F(Operator, ACommandForAStationReachesItsKiosksOnlyAndGoesToTheStationTopic) {
     CommandSpec spec{"op-1", "station:BJ-WEST", "sync_now", kNow + std::chrono::hours{1}, ""};
     auto envelope = makeCommand(spec, key);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 #include "firmware/mrz/MrzTracker.h"
@@ -83,6 +85,67 @@ TEST_F(MrzReaderTest, LiveFramesOfAStillPageAreAcceptedWithinTenFrames) {
     ASSERT_TRUE(accepted);
     EXPECT_GE(frame, 2);  // two frames must agree
     EXPECT_EQ(joined(*accepted), scene->expected);
+}
+
+// Frames of a still page until the tracker accepts (at most `maxFrames`): the accepted read, the
+// frames it took and the frames that ran read steps before the first read.
+struct LiveRun {
+    std::optional<MrzRead> accepted;
+    int frames = 0;
+    int framesWithStepsBeforeFirstRead = 0;
+    int maxStepsInAFrame = 0;
+};
+
+LiveRun runLive(MrzReader& reader, const cv::Mat& gray, int maxFrames) {
+    const GrayView view{gray.data, gray.cols, gray.rows, int(gray.step)};
+    MrzTracker tracker;
+    LiveRun run;
+    bool readOnce = false;
+    while (!run.accepted && run.frames < maxFrames) {
+        ++run.frames;
+        auto read = reader.readFrame(view);
+        const ReadReport& report = reader.lastReport();
+        if (!readOnce && report.steps > 0) run.framesWithStepsBeforeFirstRead++;
+        run.maxStepsInAFrame = std::max(run.maxStepsInAFrame, report.steps);
+        readOnce = readOnce || read.has_value();
+        run.accepted = tracker.observe(std::move(read));
+    }
+    return run;
+}
+
+Result<mrzsim::Scene> td3Page(double pitchPx, double rollDeg) {
+    mrzsim::RenderOptions o;
+    o.pitchPx = pitchPx;
+    o.rollDeg = rollDeg;
+    return mrzsim::renderMrz(kSeed, kTd3, o);
+}
+
+TEST_F(MrzReaderTest, ALiveReadIsSlicedOverSeveralFrames) {
+    auto scene = td3Page(22.0, -3.0);
+    ASSERT_TRUE(scene.ok());
+    ReaderOptions small;
+    small.frameBudget = std::chrono::microseconds(3000);  // room for the band search and about one step
+    auto reader = MrzReader::create(small);
+    ASSERT_TRUE(reader.ok());
+    const LiveRun run = runLive(*reader, scene->gray, 40);
+    ASSERT_TRUE(run.accepted);
+    EXPECT_EQ(joined(*run.accepted), scene->expected);
+    // Scale, cut, lines, sample and a classification: never all in one frame.
+    EXPECT_GE(run.framesWithStepsBeforeFirstRead, 2);
+    EXPECT_LT(run.maxStepsInAFrame, 5);
+}
+
+TEST_F(MrzReaderTest, ABudgetSmallerThanAnyStepStillReads) {
+    auto scene = td3Page(18.0, 0.0);
+    ASSERT_TRUE(scene.ok());
+    ReaderOptions none;
+    none.frameBudget = std::chrono::microseconds(0);
+    auto reader = MrzReader::create(none);
+    ASSERT_TRUE(reader.ok());
+    const LiveRun run = runLive(*reader, scene->gray, 60);
+    ASSERT_TRUE(run.accepted);
+    EXPECT_EQ(joined(*run.accepted), scene->expected);
+    EXPECT_EQ(run.maxStepsInAFrame, 1);  // one step every third frame
 }
 
 TEST_F(MrzReaderTest, FramesWithoutADocumentReadNothing) {

@@ -1,0 +1,56 @@
+#pragma once
+// Internal to firmware/mrz (no OpenCV type: unit-tested on its own): check-digit correction of one
+// classified zone (pure). Where the check digits fail, the runner-up glyphs close to the best at positions a check digit covers are tried,
+// one substitution, then two; the fix is taken only when exactly one set of the smallest size makes
+// every check (and the composite) pass. Positions no check covers (names, codes, sex) are never
+// changed, and nothing is changed when the checks already pass.
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "firmware/mrz/MrzParser.h"
+
+namespace sentinel::mrz::detail {
+
+// Glyphs kept per cell beyond the best: the check-digit correction tries them (MrzReader).
+inline constexpr int kAlternatives = 2;
+
+struct CharScore {
+    float best = 0;    // correlation with the chosen glyph (−1…1)
+    float margin = 0;  // best − the runner-up allowed at that position (1 when only one glyph is allowed)
+    // The next glyphs the position allows, best first ('\0' where fewer are allowed), and their
+    // correlations.
+    std::array<char, kAlternatives> alternatives{};
+    std::array<float, kAlternatives> alternativeScores{};
+};
+
+struct CorrectionLimits {
+    float maxGap = 0.1f;       // a runner-up is tried when its correlation is within this of the best
+    float minScore = 0.45f;    // … and at least this
+    int maxCandidates = 12;    // closest runner-ups tried (pairs: 66 parses)
+    int maxSubstitutions = 1;  // characters changed at most
+    // Also alphanumeric positions (document number, optional data). Off: on development seeds 27
+    // and 28 a zone with two letter/digit misreads in the document number was "corrected" into a
+    // third wrong character that passed every check; digit-only positions gained as many reads.
+    bool alphanumeric = false;
+};
+
+enum class CorrectionResult {
+    Unchanged,  // the checks passed as read
+    Corrected,  // exactly one substitution set made every check pass; applied
+    Ambiguous,  // several did: nothing applied
+    None,       // none did: nothing applied
+};
+
+struct CorrectionOutcome {
+    CorrectionResult result = CorrectionResult::None;
+    std::vector<std::size_t> cells;  // substituted cells (line × length + column)
+};
+
+// `lines` as classified (2 × 44 or 3 × 30), `scores` one per cell with its runner-ups; `lines` is
+// changed only when the result is Corrected.
+CorrectionOutcome correctByCheckDigits(std::vector<std::string>& lines, MrzFormat format, const std::vector<CharScore>& scores,
+                                       const CorrectionLimits& limits);
+
+}  // namespace sentinel::mrz::detail
