@@ -20,6 +20,7 @@
 #include "firmware/app/CliUtil.h"
 #include "firmware/app/EngineDecoder.h"
 #include "firmware/app/HcsimProcess.h"
+#include "firmware/app/bench/BenchUtil.h"
 #include "firmware/base/Log.h"
 #include "firmware/credential/ResidentId.h"
 #include "firmware/kiosk/DocumentSource.h"
@@ -79,13 +80,6 @@ private:
     std::uint64_t index_ = 0;
 };
 
-class NullIndicator final : public hal::Indicator {
-public:
-    void show(const hal::Indication&) override {}
-    void shut() override {}
-    void alarm(std::string_view) override {}
-};
-
 // Resident ID numbers that pass GB 11643: region 110105, born 1980-01-01 plus `i` days' worth of
 // sequence numbers, with the right check character.
 std::string residentNumber(int i) {
@@ -102,13 +96,6 @@ struct Figures {
     std::vector<double> ms;
     int asExpected = 0;
 };
-
-double percentile(std::vector<double> v, double q) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
-    return v[std::min(v.size() - 1, i == 0 ? 0 : i - 1)];
-}
 
 Result<Figures> runDelay(const std::string& hcsim, const fs::path& work, int delayMs, const std::vector<std::string>& numbers) {
     auto service = HcsimProcess::start(hcsim, work / ("pki-" + std::to_string(delayMs)),
@@ -267,7 +254,7 @@ int cmdBenchDocuments(const std::vector<std::string>& argv, CliContext& ctx) {
             return kExitFail;
         }
         auto r2 = [](double x) { return std::round(x * 100.0) / 100.0; };
-        const double p50 = percentile(f->ms, 0.50), p99 = percentile(f->ms, 0.99), max = percentile(f->ms, 1.0);
+        const double p50 = nearestRank(f->ms, 0.50), p99 = nearestRank(f->ms, 0.99), max = nearestRank(f->ms, 1.0);
         out["delay_" + std::to_string(delay)] = {{"delay_ms", delay}, {"cards", f->ms.size()}, {"pass", f->asExpected},
                                                   {"p50_ms", r2(p50)}, {"p99_ms", r2(p99)}, {"max_ms", r2(max)}};
         allPass = allPass && f->asExpected == cards;

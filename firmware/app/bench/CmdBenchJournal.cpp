@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/app/CliUtil.h"
+#include "firmware/app/bench/BenchUtil.h"
 #include "firmware/journal/Checkpointer.h"
 #include "firmware/journal/Journal.h"
 #include "firmware/journal/SignedNote.h"
@@ -51,13 +52,7 @@ constexpr std::uint64_t kNoSizeLimit = std::uint64_t{1} << 40;
 
 double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
-// Nearest rank.
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-    return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
-}
+double percentile(const std::vector<double>& v, double p) { return nearestRank(v, p / 100.0); }
 
 nlohmann::json summary(const std::vector<double>& v, const char* unit) {
     return {{"samples", v.size()},

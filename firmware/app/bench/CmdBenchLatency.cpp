@@ -21,6 +21,7 @@
 #include "firmware/app/CliUtil.h"
 #include "firmware/app/EngineDecoder.h"
 #include "firmware/app/HcsimProcess.h"
+#include "firmware/app/bench/BenchUtil.h"
 #include "firmware/kiosk/Kiosk.h"
 #include "firmware/kiosk/Runtime.h"
 #include "firmware/base/Log.h"
@@ -106,13 +107,6 @@ private:
     std::size_t next_ = 0;
 };
 
-class NullIndicator final : public hal::Indicator {
-public:
-    void show(const hal::Indication&) override {}
-    void shut() override {}
-    void alarm(std::string_view) override {}
-};
-
 struct Percentiles {
     std::size_t n = 0;
     double p50 = 0, p95 = 0, p99 = 0, max = 0;
@@ -121,13 +115,11 @@ struct Percentiles {
 Percentiles percentiles(std::vector<double> v) {
     Percentiles p;
     if (v.empty()) return p;
-    std::sort(v.begin(), v.end());
-    auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<std::size_t>(std::ceil(q * v.size())) - 1)]; };
     p.n = v.size();
-    p.p50 = at(0.50);
-    p.p95 = at(0.95);
-    p.p99 = at(0.99);
-    p.max = v.back();
+    p.p50 = nearestRank(v, 0.50);
+    p.p95 = nearestRank(v, 0.95);
+    p.p99 = nearestRank(v, 0.99);
+    p.max = *std::max_element(v.begin(), v.end());
     return p;
 }
 

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/app/CliUtil.h"
+#include "firmware/app/bench/BenchUtil.h"
 #include "firmware/kiosk/TrustBundle.h"
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/trust/RevocationIndex.h"
@@ -68,14 +69,9 @@ struct Percentiles {
 Percentiles percentiles(std::vector<double> v) {
     Percentiles p;
     if (v.empty()) return p;
-    std::sort(v.begin(), v.end());
-    auto at = [&](double q) {
-        const auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
-        return v[std::min(v.size() - 1, i == 0 ? 0 : i - 1)];
-    };
-    p.p50 = at(0.50);
-    p.p99 = at(0.99);
-    p.max = v.back();
+    p.p50 = nearestRank(v, 0.50);
+    p.p99 = nearestRank(v, 0.99);
+    p.max = *std::max_element(v.begin(), v.end());
     return p;
 }
 
