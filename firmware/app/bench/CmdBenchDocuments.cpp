@@ -83,10 +83,9 @@ private:
 // Resident ID numbers that pass GB 11643: region 110105, born 1980-01-01 plus `i` days' worth of
 // sequence numbers, with the right check character.
 std::string residentNumber(int i) {
-    char stem[18];
-    std::snprintf(stem, sizeof stem, "11010519800101%03d", 100 + i);
+    const std::string stem = "11010519800101" + std::to_string(100 + i % 900);
     for (char c : std::string("0123456789X")) {
-        const std::string n = std::string(stem) + c;
+        const std::string n = stem + c;
         if (credential::checkResidentId(n, "") == credential::ResidentIdCheck::Valid) return n;
     }
     return {};
