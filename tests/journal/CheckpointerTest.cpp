@@ -123,7 +123,16 @@ TEST_F(CheckpointerTest, EveryNRecordsGiveACheckpointSignedOffTheAppendingThread
     const std::string vkey = signer.verifier().toString();
     Checkpointer cp(*journal_, std::move(signer), kTestKiosk, {5, 300s}, clock_,
                     [this](const StoredCheckpoint& c) { events_.add(c); });
-    for (int i = 0; i < 12; ++i) ASSERT_TRUE(journal_->append(makeRecord(Reason::Ok, 3)));
+    // Every 5 records since the last checkpoint: waiting at each fifth record keeps the count exact
+    // (a checkpoint signed while appends go on covers whatever was committed by then, and the next
+    // is due 5 records after that).
+    ASSERT_TRUE(events_.waitForSize(0));
+    for (int i = 1; i <= 12; ++i) {
+        ASSERT_TRUE(journal_->append(makeRecord(Reason::Ok, 3)));
+        if (i % 5 == 0) {
+            ASSERT_TRUE(events_.waitForSize(static_cast<std::uint64_t>(i))) << "no checkpoint after " << i;
+        }
+    }
     auto c = events_.waitForSize(10);
     ASSERT_TRUE(c);
     auto verifier = NoteVerifier::parse(vkey);

@@ -467,7 +467,8 @@ TEST_F(JournalLogTest, AProofOfARecordChecksOutAndAnAlteredOneDoesNot) {
     auto parsed = parseTlogProof(*proof);
     ASSERT_TRUE(parsed);
     parsed->extra->replace(parsed->extra->find("\"PASS\""), 6, "\"DENY\"");
-    in.proof = formatTlogProof(*parsed);
+    const std::string altered = formatTlogProof(*parsed);  // AuditInput holds views: keep the text alive
+    in.proof = altered;
     in.records.reset();
     a = audit(in, signer_.verifier());
     ASSERT_TRUE(a);
@@ -509,7 +510,8 @@ TEST_F(JournalLogTest, WhatASubscriberReceivedAuditsAndFailsWithOneRecordDropped
     EXPECT_FALSE(a->intact());
 
     // At-least-once delivery repeats lines: that is not tampering.
-    in.records = records + records.substr(lineStart(30));
+    const std::string repeated = records + records.substr(lineStart(30));  // AuditInput holds views
+    in.records = repeated;
     a = audit(in, signer_.verifier());
     ASSERT_TRUE(a);
     EXPECT_TRUE(a->intact()) << renderAuditReport(*a);
