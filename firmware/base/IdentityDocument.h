@@ -47,4 +47,23 @@ struct IdentityDocument {
     }
 };
 
+// The holder a health certificate names (EU DCC `nam` and `dob`), for §15 holder binding: read
+// only from a credential whose signature verified. Personal data like the document above: zeroised
+// when the last holder lets go; only a masked form reaches the screen (masked()).
+struct CertificateHolder {
+    SecretString familyName;          // nam.fn, as the issuer wrote it (any script)
+    SecretString familyNameStandard;  // nam.fnt: ICAO 9303 transliteration, A–Z and '<'
+    SecretString givenName;           // nam.gn
+    SecretString givenNameStandard;   // nam.gnt
+    SecretString birthDate;           // dob: "YYYY-MM-DD", "YYYY-MM", "YYYY" or "" (unknown)
+
+    void wipe() noexcept {
+        familyName.wipe();
+        familyNameStandard.wipe();
+        givenName.wipe();
+        givenNameStandard.wipe();
+        birthDate.wipe();
+    }
+};
+
 }  // namespace sentinel

@@ -65,9 +65,31 @@ const CborValue* entries(const CborValue& dcc, const char* key, std::string& err
     return list;
 }
 
+// A DCC field that is text, as a SecretString (empty otherwise).
+void secretText(const CborValue& map, const char* key, SecretString& out) {
+    const CborValue* v = map.find(key);
+    if (v != nullptr && v->type == CborType::Text) out.assign(v->text);
+}
+
+// nam and dob (§15 holder binding). Older issuers wrote dob as a date-time: the date part is kept.
+void readHolder(const CborValue& dcc, CertificateHolder& out) {
+    if (const CborValue* nam = dcc.find("nam"); nam != nullptr && nam->type == CborType::Map && !nam->hasDuplicateKeys()) {
+        secretText(*nam, "fn", out.familyName);
+        secretText(*nam, "fnt", out.familyNameStandard);
+        secretText(*nam, "gn", out.givenName);
+        secretText(*nam, "gnt", out.givenNameStandard);
+    }
+    secretText(dcc, "dob", out.birthDate);
+    constexpr std::size_t kDateChars = 10;  // YYYY-MM-DD
+    if (out.birthDate.size() > kDateChars && out.birthDate.view()[kDateChars] == 'T') {
+        out.birthDate.assign(out.birthDate.view().substr(0, kDateChars));
+    }
+}
+
 std::optional<std::string> readDcc(const CborValue& dcc, HealthCertificate& out) {
     std::string error;
     if (dcc.hasDuplicateKeys()) return "dcc: duplicate keys";
+    readHolder(dcc, out.holder);
     if (!textField(dcc, "ver", false, out.version, error)) return error;
     if (const CborValue* t = entries(dcc, "t", error)) {
         for (const auto& e : t->items) {

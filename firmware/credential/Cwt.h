@@ -1,7 +1,7 @@
 #pragma once
 // CWT claims (RFC 8392) with the HCERT claim (-260 → 1): the EU DCC v1 test, vaccination and
-// recovery entries. Only the fields the kiosk decides on are kept; names and dates of birth are
-// never copied out (they are personal data the kiosk does not need).
+// recovery entries. Only the fields the kiosk decides on are kept, and the holder (`nam`, `dob`) for
+// §15 holder binding, in zeroised SecretStrings (personal data: never logged, journaled or sent).
 
 #include <cstdint>
 #include <optional>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "firmware/base/IdentityDocument.h"
 #include "firmware/base/Result.h"
 #include "firmware/base/Time.h"
 
@@ -39,6 +40,9 @@ struct HealthCertificate {
     std::vector<DccTest> tests;
     std::vector<DccEntry> vaccinations;
     std::vector<DccEntry> recoveries;
+    // nam.fn/fnt/gn/gnt and dob when they are text (absent or of another type: empty; the DCC is
+    // decided as before, and holder binding cannot match it).
+    CertificateHolder holder;
 };
 
 struct CwtClaims {

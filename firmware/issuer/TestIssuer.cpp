@@ -267,10 +267,11 @@ std::vector<uint8_t> TestIssuer::claims(const Hc1Spec& spec) const {
     CborWriter dcc;
     dcc.map(4);
     dcc.text("ver").text("1.3.0");
-    // Fictional holder (EU DCC specimen style); the kiosk never reads these fields.
-    dcc.text("nam").map(4).text("fn").text("Musterfrau-Gößinger").text("fnt").text("MUSTERFRAU<GOESSINGER");
-    dcc.text("gn").text("Gabriele").text("gnt").text("GABRIELE");
-    dcc.text("dob").text("1998-02-26");
+    // Fictional holder; the kiosk reads it only for §15 holder binding.
+    const HolderSpec& h = spec.holder;
+    dcc.text("nam").map(4).text("fn").text(h.familyName).text("fnt").text(h.familyNameStandard);
+    dcc.text("gn").text(h.givenName).text("gnt").text(h.givenNameStandard);
+    dcc.text("dob").text(h.birthDate);
     if (vaccination) {
         dcc.text("v").array(1).map(10);
         dcc.text("tg").text(kTargetCovid).text("vp").text("1119349007").text("mp").text("EU/1/20/1528");

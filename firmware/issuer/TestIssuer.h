@@ -42,6 +42,15 @@ struct TestSpec {
     bool positive = false;
 };
 
+// The DCC holder (`nam`, `dob`): fictional, EU DCC specimen style by default.
+struct HolderSpec {
+    std::string familyName = "Musterfrau-Gößinger";           // fn
+    std::string familyNameStandard = "MUSTERFRAU<GOESSINGER";  // fnt
+    std::string givenName = "Gabriele";                        // gn
+    std::string givenNameStandard = "GABRIELE";                // gnt
+    std::string birthDate = "1998-02-26";                      // dob
+};
+
 struct Hc1Spec {
     std::vector<TestSpec> tests;       // `t` entries
     bool vaccinationOnly = false;      // a `v` entry instead of tests (tests are then ignored)
@@ -51,6 +60,7 @@ struct Hc1Spec {
     std::optional<std::string> entryCountry;  // the entry's `co`; default: the issuer's country (= iss)
     bool tamperSignature = false;      // flip one bit of the signature after signing
     KidPlacement kidPlacement = KidPlacement::Protected;
+    HolderSpec holder;                 // §15 holder binding compares it with a passport
 };
 
 // One NAAT/RAT test, iat = now − 1 min, exp = now + 14 days.

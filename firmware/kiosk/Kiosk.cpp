@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "firmware/base/Log.h"
+#include "firmware/kiosk/HolderBinding.h"
 
 namespace sentinel::kiosk {
 namespace {
@@ -14,6 +15,24 @@ constexpr const char* kLog = "Kiosk";
 
 
 double msBetween(MonoTime a, MonoTime b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
+
+// §15: an HC1 PASS against the document that pairs with it; the holder goes with the comparison.
+void bindHolder(Verdict& verdict, const IdentityDocument& document) {
+    DecisionRecord& rec = verdict.record;
+    const BindingOutcome outcome = verdict.holder ? compareHolder(*verdict.holder, document) : BindingOutcome::Unbindable;
+    verdict.holder.reset();
+    switch (outcome) {
+        case BindingOutcome::Match: rec.binding = "match"; break;
+        case BindingOutcome::Mismatch:
+            rec.binding = "mismatch";
+            rec.decide(Reason::HolderMismatch);
+            break;
+        case BindingOutcome::Unbindable:
+            rec.binding = "none";
+            rec.decide(Reason::HolderNotChecked);
+            break;
+    }
+}
 
 }  // namespace
 
@@ -38,6 +57,7 @@ Kiosk::Kiosk(hal::Camera& camera, FrameDecoder& decoder, CredentialVerifier& ver
 Kiosk::Step Kiosk::step() {
     serveOverrides();
     deliverPostedAlarms();
+    expireBinding(false);
     hal::GrabResult grabbed = camera_.grab(options_.grabTimeout);
     switch (grabbed.status) {
         case hal::GrabStatus::EndOfStream: return Step::EndOfStream;
@@ -133,8 +153,34 @@ void Kiosk::pollSources() {
 }
 
 void Kiosk::decide(const Presentation& presentation) {
-    const MonoTime seenAt = presentation.seenAt;
-    const MonoTime deadline = seenAt + options_.budget;
+    const bool bindingDocument = bindingRequired() && presentation.kind == Presentation::Kind::Document &&
+                                 presentation.document && canBind(presentation.document->type);
+    if (bindingDocument && held_) {
+        completePair(presentation);
+        return;
+    }
+    Verdict verdict = verdictFor(presentation);
+    const bool needsBinding = bindingRequired() && verdict.record.format == "HC1" && verdict.record.decision == Decision::Pass &&
+                              !verdict.testCard && !verdict.fromTestIssuer;
+    if (needsBinding) {
+        if (remembered_) {
+            const auto document = std::move(remembered_->document);
+            remembered_.reset();
+            bindHolder(verdict, *document);
+        } else if (!verdict.holder) {
+            verdict.record.binding = "none";  // the certificate names nobody a document could match
+            verdict.record.decide(Reason::HolderNotChecked);
+        } else {
+            hold(std::move(verdict), presentation);
+            return;
+        }
+    }
+    conclude(verdict, presentation.seenAt, presentation.readMs);
+    if (bindingDocument) remembered_ = RememberedDocument{presentation.document, clock_.monotonic()};
+}
+
+Verdict Kiosk::verdictFor(const Presentation& presentation) {
+    const MonoTime deadline = presentation.seenAt + options_.budget;
     Verdict verdict;
     if (presentation.kind == Presentation::Kind::Document && presentation.document) {
         for (auto* o : observers_) o->lookingUp(presentation.source);
@@ -147,9 +193,47 @@ void Kiosk::decide(const Presentation& presentation) {
         verdict = Verdict{};
         verdict.record.decide(Reason::InternalError);
     }
+    if (!verdict.record.latency.verifyMs) verdict.record.latency.verifyMs = msBetween(v0, clock_.monotonic());
+    return verdict;
+}
+
+void Kiosk::hold(Verdict verdict, const Presentation& presentation) {
+    const std::string& key = presentation.dedupeKey();
+    if (held_ && held_->key == key) return;  // the same code again: it keeps its place and its window
+    if (held_) expireBinding(true);           // another code: the one waiting had no document
+    held_ = HeldCertificate{std::move(verdict), clock_.monotonic(), key};
+    SLOG(kLog, Info) << "HC1 PASS waits for a passport or TD1 card (policy.holder_binding = require, "
+                     << options_.bindingWindow.count() << " s)";
+    for (auto* o : observers_) o->awaitingDocument();
+}
+
+void Kiosk::completePair(const Presentation& document) {
+    Verdict verdict = std::move(held_->verdict);
+    held_.reset();
+    bindHolder(verdict, *document.document);
+    // No lookup of its own (§15): the budget runs from the document, the second presentation.
+    conclude(verdict, document.seenAt, document.readMs);
+}
+
+void Kiosk::expireBinding(bool all) {
+    if (!bindingRequired()) return;
+    const MonoTime now = clock_.monotonic();
+    if (remembered_ && (all || now - remembered_->seenAt > options_.bindingWindow)) remembered_.reset();
+    if (held_ && (all || now - held_->heldAt >= options_.bindingWindow)) {
+        Verdict verdict = std::move(held_->verdict);
+        held_.reset();
+        verdict.holder.reset();
+        verdict.record.binding = "none";
+        verdict.record.decide(Reason::HolderNotChecked);
+        SLOG(kLog, Info) << "no passport or TD1 card within policy.binding_window_s: REFER HOLDER_NOT_CHECKED";
+        conclude(verdict, now, std::nullopt);
+    }
+}
+
+void Kiosk::conclude(Verdict& verdict, MonoTime seenAt, std::optional<double> readMs) {
+    const MonoTime deadline = seenAt + options_.budget;
     DecisionRecord& rec = verdict.record;
-    if (!rec.latency.verifyMs) rec.latency.verifyMs = msBetween(v0, clock_.monotonic());
-    rec.latency.decodeMs = presentation.readMs;
+    rec.latency.decodeMs = readMs;
 
     if (clock_.monotonic() > deadline && rec.decision == Decision::Pass) {
         // Too late to be trusted as a live decision: fail closed.
@@ -334,6 +418,7 @@ void Kiosk::run(const std::atomic<bool>& stop) {
     while (!stop.load()) {
         if (step() == Step::EndOfStream) break;
     }
+    expireBinding(true);  // a code still waiting for its document ends with a record, as every presentation does
     indicator_.shut();
     std::vector<std::pair<StaffOverrideRequest, OverrideDone>> left;
     {

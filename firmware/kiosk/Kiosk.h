@@ -1,5 +1,12 @@
 #pragma once
 // The kiosk loop (DESIGN §1, §8): presentations → verify → policy → journal → indicator → observers.
+// With holder binding required (§15, KioskOptions::bindingWindow), an HC1 PASS and a passport or TD1
+// card pair within the window in either order: an HC1 PASS shown first waits (no record, gate shut,
+// observers asked to show awaitingDocument()) and the document completes it without a lookup of its
+// own; a document shown first is decided by its own lookup and remembered for the window, and an HC1
+// code that follows binds to it. One record for the pair, `binding` match (PASS) / mismatch (DENY
+// HOLDER_MISMATCH) / none (REFER HOLDER_NOT_CHECKED: no document within the window, or a
+// certificate that names nobody comparable), its budget counted from the second presentation.
 // The camera drives the loop: each frame is decoded for QR codes and shown to the frame sources
 // (an MRZ reader); event sources (a card reader) are polled every step. Every presentation takes
 // the same path. A code held under the camera decides once, until it has been out of view for
@@ -73,6 +80,9 @@ struct KioskOptions {
     // Staff override (§11): the last REFER/DENY this recent can be overridden once.
     std::chrono::seconds overrideWindow{30};  // staff.override_window_s
     bool diagnosticsMode = false;              // kiosk.diagnostics_mode: staff overrides never open the gate
+    // §15 holder binding `require` (policy.binding_window_s; zero = not required): an HC1 PASS and a
+    // passport or TD1 card (an MRZ presentation) pair when presented within this of each other.
+    std::chrono::seconds bindingWindow{0};
 };
 
 // A staff override (§11): for which record, by whom.
@@ -151,6 +161,15 @@ public:
 private:
     // Every presentation's one path: verify → policy → journal → indicator → observers.
     void decide(const Presentation& presentation);
+    Verdict verdictFor(const Presentation& presentation);
+    // What follows the verdict: the deadline, replay, journal, indicator, observers. The budget runs
+    // from `seenAt`; `readMs` is what reading the (last) presentation took.
+    void conclude(Verdict& verdict, MonoTime seenAt, std::optional<double> readMs);
+    // §15 holder binding (options_.bindingWindow > 0).
+    bool bindingRequired() const { return options_.bindingWindow.count() > 0; }
+    void hold(Verdict verdict, const Presentation& presentation);
+    void completePair(const Presentation& document);
+    void expireBinding(bool all);
     // Event sources: what arrived since the last step, deduplicated by key within rearmWindow.
     void pollSources();
     void serveOverrides();
@@ -191,6 +210,20 @@ private:
         bool cleared = false;
     };
     std::vector<PostedAlarm> postedAlarms_;  // guarded by mailboxMutex_
+    // §15 holder binding, decision thread only: the HC1 PASS waiting for a document, and the last
+    // document decided on its own that an HC1 code may still bind to. Both hold personal data
+    // (zeroised when released) and live at most options_.bindingWindow.
+    struct HeldCertificate {
+        Verdict verdict;
+        MonoTime heldAt{};
+        std::string key;  // the code's dedupe key: shown again, it keeps waiting as it was
+    };
+    std::optional<HeldCertificate> held_;
+    struct RememberedDocument {
+        std::shared_ptr<const IdentityDocument> document;
+        MonoTime seenAt{};
+    };
+    std::optional<RememberedDocument> remembered_;
 };
 
 }  // namespace sentinel::kiosk

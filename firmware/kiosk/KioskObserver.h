@@ -3,13 +3,15 @@
 // and voice presenters (ui), the live status and the control socket (control), the fleet link and
 // the metrics (fleet). They include this header, never the app.
 
-#include <optional>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "drivers/hal/Camera.h"
 #include "firmware/base/DecisionRecord.h"
+#include "firmware/base/IdentityDocument.h"
 
 namespace sentinel::kiosk {
 
@@ -24,6 +26,10 @@ struct Verdict {
     // Signed by the device's test issuer (in service: DENY UNKNOWN_ISSUER). Test cards never become
     // something staff can override (§11).
     bool fromTestIssuer = false;
+    // §15 holder binding `require`: the holder an HC1 certificate names (signature verified), for
+    // the loop to compare with a passport or TD1 card. Personal data: never logged, journaled, shown
+    // or sent; zeroised when the last holder lets go.
+    std::shared_ptr<const CertificateHolder> holder;
 };
 
 // What a processed frame showed, for the screen's hints and the technician's meters.
@@ -45,6 +51,10 @@ public:
     // An identity document (§15) is about to be looked up: the screen shows "checking" until
     // decided() follows. `source` is "reader" or "mrz"; nothing of the document is passed.
     virtual void lookingUp(std::string_view /*source*/) {}
+    // §15 holder binding `require`: an HC1 code passed and waits for the traveller's passport or
+    // TD1 card (the screen and voice ask for it) until decided() follows — the pair completed, or
+    // HOLDER_NOT_CHECKED when policy.binding_window_s ran out. Nothing of the holder is passed.
+    virtual void awaitingDocument() {}
     // After every decision, once the indicator showed it. `seq` is the journal sequence number
     // (0 when there is no journal or the record could not be stored).
     virtual void decided(const DecisionRecord& /*record*/, const Verdict& /*verdict*/, std::int64_t /*seq*/) {}

@@ -63,9 +63,18 @@ Verdict CredentialRouter::verify(std::string_view payload, MonoTime deadline) {
             options_.revocationFreshness && trust::revocationStale(revocation.get(), clock_.now(), *options_.revocationFreshness);
         verify::OfflineContext ctx{trustList ? trustList : &kEmpty, now, policy, stale, options_.subjectKey,
                                    options_.evaluateAllStages, rules, revocation.get(), revocationStale};
-        v.record = verify::verifyHc1(payload, ctx);
+        if (options_.holderBinding == HolderBinding::Off) {
+            v.record = verify::verifyHc1(payload, ctx);
+        } else {
+            auto holder = std::make_shared<CertificateHolder>();
+            v.record = verify::verifyHc1(payload, ctx, holder.get());
+            v.holderMasked = maskedHolder(*holder);
+            if (options_.holderBinding == HolderBinding::Require && !v.holderMasked.empty()) v.holder = std::move(holder);
+        }
         if (options_.isTestCard && options_.isTestCard(payload)) {
             v.fromTestIssuer = true;  // never overridable by staff (§11)
+            v.holder.reset();             // nor bound to a traveller (§15): it proves the path, not a person
+            v.holderMasked.clear();
             v.record.revocation.reset();  // a test card is decided as one, never as a revoked credential
             if (!options_.diagnosticsMode) {
                 v.record.decide(Reason::UnknownIssuer);  // a test card in service is just an unknown issuer

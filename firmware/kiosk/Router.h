@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "firmware/kiosk/HolderBinding.h"
 #include "firmware/kiosk/Kiosk.h"
 #include "firmware/kiosk/TrustStore.h"
 #include "firmware/policy/Policy.h"
@@ -57,6 +58,10 @@ struct RouterOptions {
     // judged on the kiosk clock (a decision on an untrusted clock is CLOCK_UNTRUSTED anyway).
     std::shared_ptr<const trust::RevocationHolder> revocation;
     std::optional<trust::RevocationFreshness> revocationFreshness;
+    // §15 policy.holder_binding: `show` and `require` put an HC1 certificate's masked holder
+    // (maskedHolder) on the verdict for the card; `require` also hands the loop the holder itself
+    // (Verdict::holder) to compare with a document. Off (here the default, `verify`): neither.
+    HolderBinding holderBinding = HolderBinding::Off;
 };
 
 class CredentialRouter final : public CredentialVerifier {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "firmware/kiosk/HolderBinding.h"
 #include "firmware/kiosk/RuleSetFile.h"
 #include "firmware/kiosk/TrustLoader.h"
 #include "firmware/base/Log.h"
@@ -194,6 +195,8 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const Config& config, const Clo
     ro.evaluateAllStages = options.evaluateAllStages;
     ro.diagnosticsMode = config.kiosk.diagnosticsMode;
     ro.revocation = options.revocation;
+    // Config validation refused any other spelling.
+    ro.holderBinding = holderBindingFromString(config.binding.holderBinding).value_or(HolderBinding::Show);
     if (!options.revocation) {
         // The kiosk's own index (a bundle's or trust.revocation_path's) is judged for freshness on
         // the kiosk clock (§17); a file given by hand (`verify --revocation`) is a desk check.
@@ -211,6 +214,9 @@ KioskOptions Runtime::kioskOptions() const {
     o.rearmFrames = config_.camera.rearmFrames;
     o.overrideWindow = std::chrono::seconds{config_.staff.overrideWindowS};
     o.diagnosticsMode = config_.kiosk.diagnosticsMode;
+    if (holderBindingFromString(config_.binding.holderBinding) == HolderBinding::Require) {
+        o.bindingWindow = std::chrono::seconds{config_.binding.bindingWindowS};
+    }
     if (config_.replay.windowS > 0) {
         journal::ReplayGuard* guard = replay_.get();
         o.seenRecently = [guard](const std::string& subject, MonoTime now) { return guard->seenRecently(subject, now); };

@@ -88,7 +88,7 @@ struct Composer::Impl {
     // The idle screen without its picture, for the hint it was drawn with.
     std::optional<cv::Mat> idleBase;
     Hint idleBaseHint = Hint::None;
-    bool idleBaseDocuments = false, idleBaseLookingUp = false;
+    bool idleBaseDocuments = false, idleBaseLookingUp = false, idleBaseAwaiting = false;
     std::vector<TextBox> idleTexts;
 
     int w() const { return options.widthPx; }
@@ -279,9 +279,11 @@ struct Composer::Impl {
         const bool hinted = s.hint != Hint::None;
         // Everything but the picture is the same from frame to frame: drawn once per hint and kept
         // (the texts through freetype are most of an idle screen's cost, at up to 30 fps).
-        if (!idleBase || idleBaseHint != s.hint || idleBaseDocuments != s.documents || idleBaseLookingUp != s.lookingUp) {
-            bilingual(s.lookingUp ? lookingUpPrompt() : idlePrompt(s.documents), {m, m / 2, w() - 2 * m, titleH}, titleH,
-                      kMinTextPx, s.lookingUp ? rgb(kReferRgb) : kWhite);
+        if (!idleBase || idleBaseHint != s.hint || idleBaseDocuments != s.documents || idleBaseLookingUp != s.lookingUp ||
+            idleBaseAwaiting != s.awaitingDocument) {
+            const Bilingual prompt = s.lookingUp ? lookingUpPrompt() : s.awaitingDocument ? documentPrompt() : idlePrompt(s.documents);
+            bilingual(prompt, {m, m / 2, w() - 2 * m, titleH}, titleH, kMinTextPx,
+                      s.lookingUp || s.awaitingDocument ? rgb(kReferRgb) : kWhite);
             const RectPx hintBox{0, h() - hintH - m / 2, w(), hintH + m / 2};
             if (hinted) fill(hintBox, rgb(kReferRgb));
             bilingual(hintText(s.hint), {m, hintBox.y + m / 4, w() - 2 * m, hintH}, hintH, kMinTextPx, hinted ? kBlack : kGrey);
@@ -289,6 +291,7 @@ struct Composer::Impl {
             idleBaseHint = s.hint;
             idleBaseDocuments = s.documents;
             idleBaseLookingUp = s.lookingUp;
+            idleBaseAwaiting = s.awaitingDocument;
             idleTexts = texts;
         } else {
             idleBase->copyTo(canvas);

@@ -67,6 +67,14 @@ void KioskScreen::lookingUp(std::string_view) {
     wake_.notify_all();
 }
 
+void KioskScreen::awaitingDocument() {
+    {
+        std::lock_guard lk(mutex_);
+        awaitingDocument_ = true;
+    }
+    wake_.notify_all();
+}
+
 void KioskScreen::decided(const DecisionRecord& record, const kiosk::Verdict& verdict, std::int64_t) {
     PendingResult p;
     p.handedAt = Steady::now();
@@ -88,6 +96,7 @@ void KioskScreen::decided(const DecisionRecord& record, const kiosk::Verdict& ve
         std::lock_guard lk(mutex_);
         ++handedOver_;
         lookingUp_ = false;
+        awaitingDocument_ = false;
         if (pending_.size() >= kMaxQueued) {
             pending_.pop_front();
             ++stats_.droppedResults;
@@ -193,7 +202,8 @@ void KioskScreen::loop(std::stop_token stop) {
         next = now + period;
 
         const bool lookingUp = lookingUp_;
-        if (current && now < current->shownAt + current->duration && !lookingUp) {
+        const bool awaiting = awaitingDocument_;
+        if (current && now < current->shownAt + current->duration && !lookingUp && !awaiting) {
             lk.unlock();
             const auto left = current->shownAt + current->duration - now;
             const long seconds = static_cast<long>(std::chrono::ceil<std::chrono::seconds>(left).count());
@@ -252,6 +262,7 @@ void KioskScreen::loop(std::stop_token stop) {
         ui::IdleScreen idle;
         idle.documents = options_.documents;
         idle.lookingUp = lookingUp;
+        idle.awaitingDocument = awaiting;
         if (streak >= kHintAfterFrames && !frame.gray.empty()) {
             idle.hint = ui::Hint::HoldStill;
             if (auto o = diag::locateCode(frame.gray)) {
@@ -259,7 +270,7 @@ void KioskScreen::loop(std::stop_token stop) {
                 if (o->sidePx < kSmallCodeFraction * shortSide) idle.hint = ui::Hint::HoldCloser;
             }
         }
-        const std::string id = "idle|" + std::to_string(static_cast<int>(idle.hint)) + (lookingUp ? "|lookup" : "");
+        const std::string id = "idle|" + std::to_string(static_cast<int>(idle.hint)) + (lookingUp ? "|lookup" : "") + (awaiting ? "|document" : "");
         const bool refresh = !preview.empty() && newFrame;
         if (id == shownIdentity && !refresh) continue;
         show(idle, preview, id != shownIdentity, false);

@@ -50,6 +50,7 @@ public:
 
     void frameProcessed(const hal::Frame& frame, const kiosk::FrameObservation& what) override;
     void lookingUp(std::string_view source) override;
+    void awaitingDocument() override;
     void decided(const DecisionRecord& record, const kiosk::Verdict& verdict, std::int64_t seq) override;
     void alarm(std::string_view what, std::string_view detail, bool cleared) override;
 
@@ -89,6 +90,7 @@ private:
     std::deque<MonoTime> frameTimes_;  // the last second of frames (fps)
     std::deque<PendingResult> pending_;
     bool lookingUp_ = false;  // a document lookup runs: "checking" until its decision comes
+    bool awaitingDocument_ = false;  // §15: a certificate waits for its document until a decision comes
     std::uint64_t handedOver_ = 0, shownResults_ = 0;
     std::map<std::string, std::string> alarms_;  // what → detail
     std::uint64_t alarmSerial_ = 0;

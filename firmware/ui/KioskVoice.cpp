@@ -25,6 +25,14 @@ void KioskVoice::decided(const DecisionRecord& record, const kiosk::Verdict&, st
                 std::string(toString(record.decision)) + "-" + std::string(toString(record.reason)));
 }
 
+void KioskVoice::awaitingDocument() {
+    std::vector<std::filesystem::path> files;
+    for (const auto& language : languages_) {
+        if (auto f = ui::documentPromptFile(language); !f.empty()) files.push_back(dir_ / f);
+    }
+    voice_.play(files, "AWAIT-DOCUMENT");
+}
+
 std::filesystem::path locatePrompts() {
     namespace fs = std::filesystem;
     std::error_code ec;

@@ -19,6 +19,8 @@ public:
     // `voice` outlives this observer; `promptsDir` holds LANG/*.wav (locatePrompts()).
     KioskVoice(hal::Voice& voice, std::filesystem::path promptsDir, std::vector<std::string> languages);
     void decided(const DecisionRecord& record, const kiosk::Verdict& verdict, std::int64_t seq) override;
+    // §15 holder binding: "now show your passport or ID card", in voice.languages order.
+    void awaitingDocument() override;
 
     // The prompt files of one announcement, in the order spoken: per language, the decision, the
     // reason and (§14) the route, when the record has one.

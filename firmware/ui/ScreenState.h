@@ -26,6 +26,7 @@ struct IdleScreen {
     Hint hint = Hint::None;
     bool documents = false;  // an ID-card reader is configured: the prompt invites a swipe too
     bool lookingUp = false;  // an identity document is being looked up (§15): "checking"
+    bool awaitingDocument = false;  // §15 holder binding: a certificate passed, "now show your passport"
 };
 
 struct ResultScreen {

@@ -20,6 +20,7 @@ Bilingual idlePrompt(bool documents) {
     return {"请出示健康码或刷身份证", "Show your health code or swipe your ID card"};
 }
 Bilingual lookingUpPrompt() { return {"正在查询，请稍候", "Checking, please wait"}; }
+Bilingual documentPrompt() { return {"请出示护照或证件", "Now show your passport or ID card"}; }
 Bilingual aimingAdvice() { return {"请将二维码对准框内", "Hold the code inside the frame"}; }
 
 Bilingual hintText(Hint h) {
@@ -147,6 +148,11 @@ std::string routePromptFile(std::string_view route, std::string_view language) {
     return std::string(language) + "/route-" + std::string(route) + ".wav";
 }
 
+std::string documentPromptFile(std::string_view language) {
+    if (!known(language)) return {};
+    return std::string(language) + "/prompt-show-document.wav";
+}
+
 std::vector<PromptItem> allPrompts() {
     std::vector<PromptItem> items;
     for (auto language : kPromptLanguages) {
@@ -160,6 +166,7 @@ std::vector<PromptItem> allPrompts() {
         for (auto route : kRoutes) {
             items.push_back({std::string(language), routePromptFile(route, language), pick(routePrompt(route), language)});
         }
+        items.push_back({std::string(language), documentPromptFile(language), pick(documentPrompt(), language)});
     }
     return items;
 }

@@ -25,6 +25,11 @@ Bilingual idlePrompt();                   // 请出示健康码 / Please show yo
 Bilingual idlePrompt(bool documents);
 // While an identity document is looked up (§15): 正在查询，请稍候 / Checking, please wait.
 Bilingual lookingUpPrompt();
+// §15 holder binding `require`: the certificate passed and waits for the traveller's document:
+// 请出示护照或证件 / Now show your passport or ID card.
+Bilingual documentPrompt();
+// Its spoken prompt file in one language ("zh/prompt-show-document.wav"); empty for an unknown language.
+std::string documentPromptFile(std::string_view language);
 Bilingual aimingAdvice();                 // the idle line when there is no hint
 Bilingual hintText(Hint h);               // 请靠近一点 / Hold it closer …
 Bilingual seeStaff();                     // 请联系工作人员 / Please see staff

@@ -130,7 +130,9 @@ rules::External externalOf(const credential::CwtClaims& claims, const credential
 
 }  // namespace
 
-DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx) {
+DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx) { return verifyHc1(payload, ctx, nullptr); }
+
+DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx, CertificateHolder* holder) {
     const auto start = std::chrono::steady_clock::now();
     DecisionRecord rec;
     rec.format = "HC1";
@@ -169,6 +171,7 @@ DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx) {
         rec.stages.signature = signer != nullptr;
         if (!signer) failure = Reason::SignatureInvalid;
     }
+    if (signer && holder) *holder = claims.dcc.holder;
     // §17: revocation, once the signature is known good (a forged credential is SIGNATURE_INVALID).
     if (signer && ctx.revocation) {
         if (const auto hit = revocationHit(*ctx.revocation, cose, claims, ctx.now)) {

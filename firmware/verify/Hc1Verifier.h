@@ -65,6 +65,9 @@ struct OfflineContext {
 // A stale list does not soften a DENY: a bad signature, an old test or a revocation found in an old
 // index is wrong whatever the list age. Both lists stale: TRUST_LIST_STALE (the earlier stage).
 DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx);
+// The same, and (§15 holder binding) the certificate's holder into `holder` when the signature
+// verified (left as it was otherwise: names from an unverified credential are not evidence).
+DecisionRecord verifyHc1(std::string_view payload, const OfflineContext& ctx, CertificateHolder* holder);
 
 // Conformance / diagnostics entry: every stage from prefix to expiry, evaluated as far as the input
 // allows (evaluateAllStages); the policy is not applied (policy stays null).
