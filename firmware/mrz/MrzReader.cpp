@@ -74,6 +74,10 @@ bool MrzRead::sameText(const MrzRead& other) const {
 struct MrzReader::Impl {
     ReaderOptions options;
     detail::GlyphTemplates glyphs;
+    detail::BandFinder finder;
+    // The copy of the frame a read starts on, kept from read to read (a frame-sized allocation a
+    // read would cost page faults).
+    cv::Mat frameCopy;
     ReadReport report;
     std::array<microseconds, kStepKinds> estimate = kFirstStepEstimate;
     int idleFrames = 0;
@@ -206,7 +210,7 @@ struct MrzReader::Impl {
 
     // The band search on `gray`, counted in the report.
     std::vector<detail::Band> search(const cv::Mat& gray, Clock::time_point t0) {
-        std::vector<detail::Band> bands = detail::findBands(gray, options.maxBands);
+        std::vector<detail::Band> bands = finder.find(gray, options.maxBands);
         report.bandsFound = int(bands.size());
         report.searchTime = since(t0);
         return bands;
@@ -226,7 +230,8 @@ struct MrzReader::Impl {
             if (!job) {
                 if (nextBand >= bands.size()) break;
                 job = Job{};
-                gray.copyTo(job->frame);
+                gray.copyTo(frameCopy);
+                job->frame = frameCopy;
                 job->band = bands[nextBand++];
             }
             const Step step = nextStep();
@@ -303,7 +308,7 @@ std::optional<MrzRead> MrzReader::readStill(const GrayView& image) {
 int MrzReader::countBands(const GrayView& frame) {
     if (frame.empty()) return 0;
     try {
-        return int(detail::findBands(wrap(frame), impl_->options.maxBands).size());
+        return int(impl_->finder.find(wrap(frame), impl_->options.maxBands).size());
     } catch (const cv::Exception&) {
         return 0;
     }
