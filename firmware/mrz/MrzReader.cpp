@@ -11,6 +11,7 @@
 #include "firmware/mrz/BandFinder.h"
 #include "firmware/mrz/CheckCorrection.h"
 #include "firmware/mrz/OcrB.h"
+#include "firmware/mrz/StateCodes.h"
 #include "firmware/mrz/ZoneReader.h"
 
 namespace sentinel::mrz {
@@ -116,6 +117,8 @@ struct MrzReader::Impl {
         if (fix.result == detail::CorrectionResult::None || fix.result == detail::CorrectionResult::Ambiguous || !parsed ||
             !parsed->checks.all()) {
             report.checksFailed++;
+        } else if (!isStateCode(parsed->fields.issuingState.view()) || !isStateCode(parsed->fields.nationality.view())) {
+            report.unknownState++;
         } else if (!confident(zone, fix.cells)) {
             report.belowConfidence++;
         } else {

@@ -4,8 +4,9 @@
 // no models). The public boundary is GrayView and SecretString: no OpenCV type appears here.
 //
 // Contract:
-// - A read is returned only when every check digit (and the composite) passes and every character
-//   cleared the confidence floor (ReaderOptions); otherwise nothing (never an error). One frame's
+// - A read is returned only when every check digit (and the composite) passes, the issuing state
+//   and nationality are ICAO codes (StateCodes.h), and every character cleared the confidence floor
+//   (ReaderOptions); otherwise nothing (never an error). One frame's
 //   read is not yet an acceptance: MrzTracker accepts a read two frames agree on.
 // - readFrame() always runs the cheap band search (≈ 1–2 ms on 1280 × 720); the read of a band is
 //   time-sliced into steps (copy and scale the band's box, cut out and ink, skew and lines, grid and
@@ -76,6 +77,7 @@ struct ReadReport {
     int bandsRead = 0;
     int zonesFound = 0;      // bands whose lines had an MRZ's proportions
     int checksFailed = 0;    // zones read whose check digits did not all pass
+    int unknownState = 0;    // zones whose checks passed but whose issuing state or nationality is no ICAO code
     int belowConfidence = 0; // zones whose checks passed but a character was below the floor
     int corrected = 0;       // reads whose checks passed only after the check-digit correction
     int steps = 0;           // read steps run (locate, sample, classify: one frame runs those that fit)

@@ -56,6 +56,20 @@ TEST_F(MrzReaderTest, ReadsTheTd3SpecimenAtSeveralPitchesAndRotations) {
     }
 }
 
+TEST_F(MrzReaderTest, AZoneWhoseIssuingStateIsNoIcaoCodeIsNotRead) {
+    // The TD3 specimen with its issuing state changed to a code ICAO never assigned: every check
+    // digit still passes (the state has none), the reader must not take it.
+    std::vector<std::string> lines = kTd3;
+    lines[0].replace(2, 3, "UTQ");
+    ASSERT_TRUE(parseMrz({lines[0], lines[1]})->checks.all());
+    mrzsim::RenderOptions o;
+    o.pitchPx = 16.0;
+    auto scene = mrzsim::renderMrz(kSeed, lines, o);
+    ASSERT_TRUE(scene.ok());
+    EXPECT_FALSE(still(scene->gray));
+    EXPECT_GT(reader_->lastReport().unknownState, 0);
+}
+
 TEST_F(MrzReaderTest, ReadsTheTd1Specimen) {
     mrzsim::RenderOptions o;
     o.pitchPx = 18.0;
