@@ -119,6 +119,8 @@ struct MrzReader::Impl {
             report.checksFailed++;
         } else if (!isStateCode(parsed->fields.issuingState.view()) || !isStateCode(parsed->fields.nationality.view())) {
             report.unknownState++;
+        } else if (locallyClipped(zone)) {
+            report.clipped++;
         } else if (!confident(zone, fix.cells)) {
             report.belowConfidence++;
         } else {
@@ -128,10 +130,33 @@ struct MrzReader::Impl {
             for (const auto& l : text) read.lines.emplace_back(l);
             read.parsed = std::move(*parsed);
             read.pitchPx = zone.pitchPx;
+            read.templateSet = zone.level;
             out = std::move(read);
         }
         for (auto& l : text) secureZero(l.data(), l.size());
         return out;
+    }
+
+    // A cell clipped to white where most of the zone is not: a reflection's halo, which may have
+    // erased part of a glyph. A zone whose paper is clipped throughout (an overexposed frame) keeps
+    // its strokes' contrast everywhere and is read as usual.
+    // Only positions no check digit covers are guarded (names, codes, sex): elsewhere a glyph the
+    // reflection turned into another fails its check digit (E→L, S→J differ mod 10).
+    bool locallyClipped(const detail::ZoneRead& zone) const {
+        std::vector<float> shares = zone.clippedShare;
+        if (shares.empty()) return false;
+        const auto clipped = [&](float share) { return share > options.maxClippedShare; };
+        const auto& classes = layout(zone.format);
+        const auto chars = std::size_t(lineLength(zone.format));
+        bool uncheckedClipped = false;
+        for (std::size_t k = 0; k < shares.size() && k < chars * classes.size(); ++k) {
+            const CharClass cls = classes[k / chars][k % chars];
+            uncheckedClipped = uncheckedClipped || (clipped(shares[k]) && cls != CharClass::AlphaNumeric && !guardedByCheckDigit(cls));
+        }
+        if (!uncheckedClipped) return false;
+        const auto mid = shares.begin() + std::ptrdiff_t(shares.size() / 2);
+        std::nth_element(shares.begin(), mid, shares.end());
+        return !clipped(*mid);
     }
 
     // Every character must look like its glyph; where a check digit would not catch a substitution
