@@ -154,9 +154,11 @@ struct MrzReader::Impl {
             uncheckedClipped = uncheckedClipped || (clipped(shares[k]) && cls != CharClass::AlphaNumeric && !guardedByCheckDigit(cls));
         }
         if (!uncheckedClipped) return false;
+        // Clipped throughout: the median cell has at least half the guard's share clipped (a glyph
+        // cell's paper is 50–90 % of it, a filler's more).
         const auto mid = shares.begin() + std::ptrdiff_t(shares.size() / 2);
         std::nth_element(shares.begin(), mid, shares.end());
-        return !clipped(*mid);
+        return *mid < options.maxClippedShare / 2;
     }
 
     // Every character must look like its glyph; where a check digit would not catch a substitution
