@@ -75,8 +75,12 @@ cv::RotatedRect merged(const cv::RotatedRect& a, const cv::RotatedRect& b) {
 
 }  // namespace
 
-std::vector<Band> findBands(const cv::Mat& gray, int maxBands) {
-    cv::Mat small, gx16, gx, signedSum, energy, mask;
+std::vector<Band> BandFinder::find(const cv::Mat& gray, int maxBands) {
+    if (edgeKernel_.empty()) {
+        edgeKernel_ = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, kEdgeHeightPx));
+        closeKernel_ = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kCloseWidthPx, kCloseHeightPx));
+    }
+    cv::Mat &small = small_, &gx16 = gx16_, &gx = gx_, &signedSum = signedSum_, &energy = energy_, &mask = mask_;
     cv::resize(gray, small, cv::Size(gray.cols / kSearchScale, gray.rows / kSearchScale), 0, 0, cv::INTER_AREA);
     cv::Sobel(small, gx16, CV_16S, 1, 0, 3);
     // Text energy: the gradient's magnitude, less what of it is one edge's (a window over text holds
@@ -91,12 +95,11 @@ std::vector<Band> findBands(const cv::Mat& gray, int maxBands) {
     cv::threshold(energy, mask, threshold, 255, cv::THRESH_BINARY);
     // Tall thin columns are the vertical edges of the page, the photo or the scene, not text: they
     // would join a zone to its page's edge.
-    cv::Mat columns;
-    cv::morphologyEx(mask, columns, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, kEdgeHeightPx)));
-    mask -= columns;
-    cv::morphologyEx(mask, mask, cv::MORPH_CLOSE,
-                     cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kCloseWidthPx, kCloseHeightPx)));
-    std::vector<std::vector<cv::Point>> contours;
+    cv::morphologyEx(mask, columns_, cv::MORPH_OPEN, edgeKernel_);
+    cv::subtract(mask, columns_, mask);
+    cv::morphologyEx(mask, mask, cv::MORPH_CLOSE, closeKernel_);
+    std::vector<std::vector<cv::Point>>& contours = contours_;
+    contours.clear();
     cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
 
     std::vector<cv::RotatedRect> boxes;
@@ -128,6 +131,11 @@ std::vector<Band> findBands(const cv::Mat& gray, int maxBands) {
     std::sort(bands.begin(), bands.end(), [](const Band& a, const Band& b) { return a.score > b.score; });
     if (int(bands.size()) > maxBands) bands.resize(std::size_t(maxBands));
     return bands;
+}
+
+std::vector<Band> findBands(const cv::Mat& gray, int maxBands) {
+    BandFinder finder;
+    return finder.find(gray, maxBands);
 }
 
 }  // namespace sentinel::mrz::detail

@@ -22,7 +22,21 @@ struct Band {
     double score = 0;     // larger first: long, filled, strongly textured
 };
 
-// Bands in `gray` (CV_8UC1, any size), best first, at most `maxBands`.
+// The search with its working images kept from frame to frame: a frame of the same size then
+// allocates nothing large (fresh allocations of a few hundred kilobytes a frame cost page faults
+// that doubled the search's CPU time). One per camera stream; not thread-safe.
+class BandFinder {
+public:
+    // Bands in `gray` (CV_8UC1, any size), best first, at most `maxBands`.
+    std::vector<Band> find(const cv::Mat& gray, int maxBands);
+
+private:
+    cv::Mat small_, gx16_, gx_, signedSum_, energy_, mask_, columns_;
+    cv::Mat edgeKernel_, closeKernel_;
+    std::vector<std::vector<cv::Point>> contours_;
+};
+
+// One search with working images of its own (still images, tests).
 std::vector<Band> findBands(const cv::Mat& gray, int maxBands);
 
 }  // namespace sentinel::mrz::detail

@@ -11,6 +11,7 @@
 #include "firmware/mrz/BandFinder.h"
 #include "firmware/mrz/CheckCorrection.h"
 #include "firmware/mrz/OcrB.h"
+#include "firmware/mrz/StateCodes.h"
 #include "firmware/mrz/ZoneReader.h"
 
 namespace sentinel::mrz {
@@ -74,6 +75,10 @@ bool MrzRead::sameText(const MrzRead& other) const {
 struct MrzReader::Impl {
     ReaderOptions options;
     detail::GlyphTemplates glyphs;
+    detail::BandFinder finder;
+    // The copy of the frame a read starts on, kept from read to read (a frame-sized allocation a
+    // read would cost page faults).
+    cv::Mat frameCopy;
     ReadReport report;
     std::array<microseconds, kStepKinds> estimate = kFirstStepEstimate;
     int idleFrames = 0;
@@ -112,6 +117,10 @@ struct MrzReader::Impl {
         if (fix.result == detail::CorrectionResult::None || fix.result == detail::CorrectionResult::Ambiguous || !parsed ||
             !parsed->checks.all()) {
             report.checksFailed++;
+        } else if (!isStateCode(parsed->fields.issuingState.view()) || !isStateCode(parsed->fields.nationality.view())) {
+            report.unknownState++;
+        } else if (locallyClipped(zone)) {
+            report.clipped++;
         } else if (!confident(zone, fix.cells)) {
             report.belowConfidence++;
         } else {
@@ -121,10 +130,35 @@ struct MrzReader::Impl {
             for (const auto& l : text) read.lines.emplace_back(l);
             read.parsed = std::move(*parsed);
             read.pitchPx = zone.pitchPx;
+            read.templateSet = zone.level;
             out = std::move(read);
         }
         for (auto& l : text) secureZero(l.data(), l.size());
         return out;
+    }
+
+    // A cell clipped to white where most of the zone is not: a reflection's halo, which may have
+    // erased part of a glyph. A zone whose paper is clipped throughout (an overexposed frame) keeps
+    // its strokes' contrast everywhere and is read as usual.
+    // Only positions no check digit covers are guarded (names, codes, sex): elsewhere a glyph the
+    // reflection turned into another fails its check digit (E→L, S→J differ mod 10).
+    bool locallyClipped(const detail::ZoneRead& zone) const {
+        std::vector<float> shares = zone.clippedShare;
+        if (shares.empty()) return false;
+        const auto clipped = [&](float share) { return share > options.maxClippedShare; };
+        const auto& classes = layout(zone.format);
+        const auto chars = std::size_t(lineLength(zone.format));
+        bool uncheckedClipped = false;
+        for (std::size_t k = 0; k < shares.size() && k < chars * classes.size(); ++k) {
+            const CharClass cls = classes[k / chars][k % chars];
+            uncheckedClipped = uncheckedClipped || (clipped(shares[k]) && cls != CharClass::AlphaNumeric && !guardedByCheckDigit(cls));
+        }
+        if (!uncheckedClipped) return false;
+        // Clipped throughout: the median cell has at least half the guard's share clipped (a glyph
+        // cell's paper is 50–90 % of it, a filler's more).
+        const auto mid = shares.begin() + std::ptrdiff_t(shares.size() / 2);
+        std::nth_element(shares.begin(), mid, shares.end());
+        return *mid < options.maxClippedShare / 2;
     }
 
     // Every character must look like its glyph; where a check digit would not catch a substitution
@@ -206,7 +240,7 @@ struct MrzReader::Impl {
 
     // The band search on `gray`, counted in the report.
     std::vector<detail::Band> search(const cv::Mat& gray, Clock::time_point t0) {
-        std::vector<detail::Band> bands = detail::findBands(gray, options.maxBands);
+        std::vector<detail::Band> bands = finder.find(gray, options.maxBands);
         report.bandsFound = int(bands.size());
         report.searchTime = since(t0);
         return bands;
@@ -226,7 +260,8 @@ struct MrzReader::Impl {
             if (!job) {
                 if (nextBand >= bands.size()) break;
                 job = Job{};
-                gray.copyTo(job->frame);
+                gray.copyTo(frameCopy);
+                job->frame = frameCopy;
                 job->band = bands[nextBand++];
             }
             const Step step = nextStep();
@@ -303,7 +338,7 @@ std::optional<MrzRead> MrzReader::readStill(const GrayView& image) {
 int MrzReader::countBands(const GrayView& frame) {
     if (frame.empty()) return 0;
     try {
-        return int(detail::findBands(wrap(frame), impl_->options.maxBands).size());
+        return int(impl_->finder.find(wrap(frame), impl_->options.maxBands).size());
     } catch (const cv::Exception&) {
         return 0;
     }

@@ -4,8 +4,9 @@
 // no models). The public boundary is GrayView and SecretString: no OpenCV type appears here.
 //
 // Contract:
-// - A read is returned only when every check digit (and the composite) passes and every character
-//   cleared the confidence floor (ReaderOptions); otherwise nothing (never an error). One frame's
+// - A read is returned only when every check digit (and the composite) passes, the issuing state
+//   and nationality are ICAO codes (StateCodes.h), and every character cleared the confidence floor
+//   (ReaderOptions); otherwise nothing (never an error). One frame's
 //   read is not yet an acceptance: MrzTracker accepts a read two frames agree on.
 // - readFrame() always runs the cheap band search (≈ 1–2 ms on 1280 × 720); the read of a band is
 //   time-sliced into steps (copy and scale the band's box, cut out and ink, skew and lines, grid and
@@ -52,6 +53,13 @@ struct ReaderOptions {
     // passed, the wrong ones' smallest lead in these fields was at most 0.037 (an H/M and a C/I in a
     // name); 0.04 read none of them (0.05 none either, but lost the ICAO specimen at 12–13 px).
     float minUncheckedMargin = 0.04f;
+    // A character whose cell has more than this share of its pixels clipped to white while most
+    // of the zone's cells do not (a laminate's reflection) is not trusted, whatever its scores: the
+    // reflection may have erased part of the glyph, leaving another one (E→L, S→J with leads of
+    // 0.09–0.13 on development seed 29, in a name: no check digit). Half the cell: development
+    // seeds 28 and 29, glare pages, read 131 of 330 with it, 105 with a quarter, both without a
+    // wrong read.
+    float maxClippedShare = 0.5f;
     // Check-digit correction (a zone whose checks fail): runner-ups within correctionMaxGap of the best
     // at digit-only positions (dates, check digits), the closest correctionMaxCandidates of them, up
     // to correctionMaxSubstitutions at once; taken only when exactly one set makes every check pass
@@ -66,6 +74,10 @@ struct MrzRead {
     std::vector<SecretString> lines;  // as printed, 2 × 44 or 3 × 30
     ParsedMrz parsed;                 // every check passed
     double pitchPx = 0;               // character pitch in the frame
+    // The template set the characters were classified with (-1: unknown). Two reads of a still page
+    // by the same set are one classification of the same pixels, not two: MrzTracker does not
+    // count them as agreeing.
+    int templateSet = -1;
     // Same document text (format and lines).
     bool sameText(const MrzRead& other) const;
 };
@@ -76,7 +88,9 @@ struct ReadReport {
     int bandsRead = 0;
     int zonesFound = 0;      // bands whose lines had an MRZ's proportions
     int checksFailed = 0;    // zones read whose check digits did not all pass
+    int unknownState = 0;    // zones whose checks passed but whose issuing state or nationality is no ICAO code
     int belowConfidence = 0; // zones whose checks passed but a character was below the floor
+    int clipped = 0;         // … or a character lay in a reflection clipped to white
     int corrected = 0;       // reads whose checks passed only after the check-digit correction
     int steps = 0;           // read steps run (locate, sample, classify: one frame runs those that fit)
     bool read = false;

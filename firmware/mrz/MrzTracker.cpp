@@ -14,6 +14,9 @@ std::optional<MrzRead> MrzTracker::observe(std::optional<MrzRead> read) {
         acceptedAgeFrames_ = 0;  // still in view
         return std::nullopt;
     }
+    if (pending_ && pending_->sameText(*read) && read->templateSet >= 0 && read->templateSet == pending_->templateSet) {
+        return std::nullopt;  // the same classification again: no second opinion (MrzRead::templateSet)
+    }
     if (pending_ && pending_->sameText(*read)) {
         pending_.reset();
         accepted_ = *read;

@@ -26,7 +26,9 @@ public:
 
     // One frame's outcome (nothing read = std::nullopt). Returns the read when it agrees with the
     // last read of an earlier frame within the window and is not the document accepted last (still
-    // in view); otherwise nothing. A read that disagrees with the pending one replaces it.
+    // in view); otherwise nothing. A read that disagrees with the pending one replaces it; a read of
+    // the same text by the same template set (MrzRead::templateSet ≥ 0) is no agreement and changes
+    // nothing.
     std::optional<MrzRead> observe(std::optional<MrzRead> read);
     // Forget everything (zeroises the held reads).
     void reset();

@@ -392,6 +392,19 @@ cv::Mat sampleStrip(const cv::Mat& roi, const Grid& g, double centreY, double sl
     return strip;
 }
 
+// Share of each cell's pixels (the cell itself, no shift margin) at or above kClippedGrey in a grey
+// strip of `chars` cells.
+void appendClippedShares(const cv::Mat& strip, int chars, std::vector<float>& out) {
+    for (int i = 0; i < chars; ++i) {
+        int clipped = 0;
+        for (int y = kStripMarginY; y < kStripMarginY + kCellHeightPx; ++y) {
+            const std::uint8_t* row = strip.ptr<std::uint8_t>(y) + kStripMarginX + i * kCellWidthPx;
+            for (int x = 0; x < kCellWidthPx; ++x) clipped += row[x] >= kClippedGrey;
+        }
+        out.push_back(float(clipped) / float(kCellPixels));
+    }
+}
+
 // Ink of a strip (CV_32F): what a grey closing over a window wider than a (blurred) glyph fills.
 cv::Mat stripInk(const cv::Mat& strip) {
     cv::Mat ink;
@@ -618,7 +631,8 @@ SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs) {
     for (std::size_t l = 0; l < zone.lines.size(); ++l) {
         const LocatedZone::Line& line = zone.lines[l];
         const Grid& grid = grids[l];
-        cv::Mat inkStrip = stripInk(sampleStrip(zone.roi, grid, line.centreY, zone.slope, mid, chars));
+        cv::Mat strip = sampleStrip(zone.roi, grid, line.centreY, zone.slope, mid, chars);
+        cv::Mat inkStrip = stripInk(strip);
         // Vertical centring: the ink's centroid row onto the cell's middle row.
         double w = 0, wy = 0;
         for (int y = 0; y < inkStrip.rows; ++y) {
@@ -628,9 +642,11 @@ SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs) {
         }
         const double shiftRows = w > 0 ? wy / w - (kStripMarginY + kCellHeightPx / 2.0 - 0.5) : 0.0;
         if (std::fabs(shiftRows) > kRecentreRows) {
-            inkStrip = stripInk(sampleStrip(zone.roi, grid, line.centreY + shiftRows * grid.pitch(chars / 2.0) / kCellWidthPx,
-                                            zone.slope, mid, chars));
+            strip = sampleStrip(zone.roi, grid, line.centreY + shiftRows * grid.pitch(chars / 2.0) / kCellWidthPx, zone.slope,
+                                mid, chars);
+            inkStrip = stripInk(strip);
         }
+        appendClippedShares(strip, chars, sampled.clippedShare);
         inks.push_back(inkStrip);
         sampled.pitchPx += grid.pitch(chars / 2.0) / zone.scale / double(zone.lines.size());
     }
@@ -643,6 +659,7 @@ ZoneRead classifyZone(const SampledZone& zone, const GlyphTemplates& glyphs, int
     ZoneRead read;
     read.format = zone.format;
     read.pitchPx = zone.pitchPx;
+    read.clippedShare = zone.clippedShare;
     const int chars = lineLength(zone.format), lines = lineCount(zone.format);
     read.level = int(zone.levelOrder[std::size_t(variant) % zone.levelOrder.size()]);
     const TemplateSet& templates = glyphs.levels[std::size_t(read.level)];

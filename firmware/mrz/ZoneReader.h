@@ -34,6 +34,7 @@ struct ZoneRead {
     std::vector<CharScore> scores;  // line by line, column by column
     double pitchPx = 0;             // character pitch in the frame
     int level = 0;                  // template level the cells were classified with
+    std::vector<float> clippedShare;  // per cell, as SampledZone
 };
 
 // Step 1 of a read: the band's bounding box (with a margin) copied out of the frame and
@@ -74,7 +75,14 @@ struct SampledZone {
     cv::Mat patches;                     // zero-mean unit-norm cells × shifts (CV_32F)
     std::vector<std::size_t> levelOrder;  // template levels, best fit first
     double pitchPx = 0;
+    // Per cell (line by line), the share of its pixels the camera clipped to white (kClippedGrey):
+    // a reflection there may have erased part of the glyph (an E read as L keeps its lead).
+    std::vector<float> clippedShare;
 };
+
+// Grey level from which a cut-out pixel counts as clipped (8-bit sensors saturate at 255; the
+// cut-out's smoothing and scaling lower a clipped area's edge by a few levels).
+inline constexpr int kClippedGrey = 250;
 
 // The box of `band` in `gray` (CV_8UC1); nothing when it lies outside the frame.
 std::optional<ScaledBand> scaleBand(const cv::Mat& gray, const Band& band);

@@ -3,6 +3,7 @@
 #include "firmware/mrz/MrzReader.h"
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -54,6 +55,55 @@ TEST_F(MrzReaderTest, ReadsTheTd3SpecimenAtSeveralPitchesAndRotations) {
             EXPECT_NEAR(read->pitchPx, pitch, 0.05 * pitch);
         }
     }
+}
+
+TEST_F(MrzReaderTest, AZoneWhoseIssuingStateIsNoIcaoCodeIsNotRead) {
+    // The TD3 specimen with its issuing state changed to a code ICAO never assigned: every check
+    // digit still passes (the state has none), the reader must not take it.
+    std::vector<std::string> lines = kTd3;
+    lines[0].replace(2, 3, "UTQ");
+    ASSERT_TRUE(parseMrz({lines[0], lines[1]})->checks.all());
+    mrzsim::RenderOptions o;
+    o.pitchPx = 16.0;
+    auto scene = mrzsim::renderMrz(kSeed, lines, o);
+    ASSERT_TRUE(scene.ok());
+    EXPECT_FALSE(still(scene->gray));
+    EXPECT_GT(reader_->lastReport().unknownState, 0);
+}
+
+Result<mrzsim::Scene> td3Page(double pitchPx, double rollDeg);
+
+// The frame's grey levels doubled (clipped at 255) right of column `fromX`: the paper there turns
+// white, the print stays dark.
+cv::Mat overexposed(const cv::Mat& gray, int fromX) {
+    cv::Mat out = gray.clone();
+    cv::Mat part = out.colRange(fromX, out.cols);
+    part.convertTo(part, CV_8U, 2.0);
+    return out;
+}
+
+TEST_F(MrzReaderTest, AZonePartlyClippedToWhiteIsNotRead) {
+    auto scene = td3Page(22.0, 0.0);
+    ASSERT_TRUE(scene.ok());
+    ASSERT_TRUE(still(scene->gray));
+    // A reflection over the right third of the zone (a 22 px pitch line spans most of the frame).
+    const cv::Mat glared = overexposed(scene->gray, 850);
+    EXPECT_FALSE(still(glared));
+    EXPECT_GT(reader_->lastReport().clipped, 0);
+    // The print is still legible there: without the guard the zone is read.
+    ReaderOptions unguarded;
+    unguarded.maxClippedShare = 1.0f;
+    auto reader = MrzReader::create(unguarded);
+    ASSERT_TRUE(reader.ok());
+    EXPECT_TRUE(reader->readStill(GrayView{glared.data, glared.cols, glared.rows, int(glared.step)}));
+}
+
+TEST_F(MrzReaderTest, AZoneClippedThroughoutIsRead) {
+    auto scene = td3Page(22.0, 0.0);
+    ASSERT_TRUE(scene.ok());
+    auto read = still(overexposed(scene->gray, 0));
+    ASSERT_TRUE(read);
+    EXPECT_EQ(joined(*read), scene->expected);
 }
 
 TEST_F(MrzReaderTest, ReadsTheTd1Specimen) {

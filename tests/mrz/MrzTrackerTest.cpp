@@ -37,6 +37,26 @@ TEST(MrzTracker, TwoFramesThatAgreeAreAccepted) {
     EXPECT_TRUE(accepted->sameText(readOf(kA)));
 }
 
+MrzRead readBySet(const std::vector<std::string>& lines, int templateSet) {
+    MrzRead r = readOf(lines);
+    r.templateSet = templateSet;
+    return r;
+}
+
+TEST(MrzTracker, TwoReadsByTheSameTemplateSetAreNoAgreement) {
+    MrzTracker t;
+    EXPECT_FALSE(t.observe(readBySet(kA, 3)));
+    EXPECT_FALSE(t.observe(readBySet(kA, 3)));
+    EXPECT_FALSE(t.observe(readBySet(kA, 3)));
+}
+
+TEST(MrzTracker, TwoReadsByDifferentTemplateSetsAgree) {
+    MrzTracker t;
+    EXPECT_FALSE(t.observe(readBySet(kA, 3)));
+    EXPECT_FALSE(t.observe(readBySet(kA, 3)));
+    EXPECT_TRUE(t.observe(readBySet(kA, 5)));
+}
+
 TEST(MrzTracker, TwoFramesThatDisagreeAreNotAccepted) {
     MrzTracker t;
     EXPECT_FALSE(t.observe(readOf(kA)));
