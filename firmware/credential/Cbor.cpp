@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include "firmware/base/Utf8.h"
+
 namespace sentinel::credential {
 namespace {
 
@@ -16,41 +18,6 @@ constexpr uint8_t kInfoOneByte = 24, kInfoTwoBytes = 25, kInfoFourBytes = 26, kI
 constexpr uint8_t kInfoIndefinite = 31;
 constexpr uint8_t kBreak = 0xFF;
 constexpr uint64_t kMinExtendedSimple = 32;  // §3.3: simple values 24..31 in the extra byte are invalid
-
-bool validUtf8(std::span<const uint8_t> s) {
-    size_t i = 0;
-    while (i < s.size()) {
-        const uint8_t c = s[i];
-        size_t n = 0;
-        uint32_t cp = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + n >= s.size()) return false;
-        for (size_t k = 1; k <= n; ++k) {
-            if ((s[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return false;
-        }
-        i += n + 1;
-    }
-    return true;
-}
 
 double halfToDouble(uint16_t h) {
     const int exp = (h >> 10) & 0x1F;
@@ -134,7 +101,7 @@ private:
             pos_ += len;
         }
         if (major == kMajorText) {
-            if (!validUtf8(buf)) return fail("cbor: text is not UTF-8");
+            if (!validUtf8({reinterpret_cast<const char*>(buf.data()), buf.size()})) return fail("cbor: text is not UTF-8");
             v.type = CborType::Text;
             v.text.assign(buf.begin(), buf.end());
         } else {

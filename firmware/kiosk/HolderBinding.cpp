@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstdint>
 
+#include "firmware/base/Utf8.h"
+
 namespace sentinel::kiosk {
 namespace {
 
@@ -26,47 +28,6 @@ constexpr Range kExtendedA[] = {
     {0x15A, 0x161, "S"}, {0x162, 0x167, "T"},  {0x168, 0x173, "U"}, {0x174, 0x175, "W"}, {0x176, 0x178, "Y"},
     {0x179, 0x17E, "Z"}, {0x17F, 0x17F, "S"},
 };
-
-constexpr char32_t kInvalid = 0xFFFFFFFF;
-
-// The next code point of `s` from `i` (advanced); kInvalid on a malformed or overlong sequence.
-char32_t nextCodePoint(std::string_view s, std::size_t& i) {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char lead = byte(i);
-    int extra = 0;
-    char32_t cp = 0;
-    if (lead < 0x80) {
-        ++i;
-        return lead;
-    }
-    if ((lead & 0xE0) == 0xC0) {
-        extra = 1;
-        cp = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-        extra = 2;
-        cp = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-        extra = 3;
-        cp = lead & 0x07;
-    } else {
-        i = s.size();
-        return kInvalid;
-    }
-    if (i + static_cast<std::size_t>(extra) >= s.size()) {
-        i = s.size();
-        return kInvalid;
-    }
-    for (int k = 1; k <= extra; ++k) {
-        const unsigned char c = byte(i + static_cast<std::size_t>(k));
-        if ((c & 0xC0) != 0x80) {
-            i = s.size();
-            return kInvalid;
-        }
-        cp = (cp << 6) | (c & 0x3F);
-    }
-    i += static_cast<std::size_t>(extra) + 1;
-    return cp;
-}
 
 // One code point's transliteration: letters, "" (dropped), " " (a separator), nullptr (not Latin).
 const char* transliterate(char32_t cp, char (&ascii)[2]) {
@@ -174,8 +135,8 @@ SecretString icaoTransliterate(std::string_view utf8) {
     bool ok = true;
     char ascii[2] = {};
     for (std::size_t i = 0; i < utf8.size() && ok;) {
-        const char32_t cp = nextCodePoint(utf8, i);
-        const char* to = cp == kInvalid ? nullptr : transliterate(cp, ascii);
+        const std::optional<char32_t> cp = nextCodePoint(utf8, i);
+        const char* to = cp ? transliterate(*cp, ascii) : nullptr;
         if (to == nullptr) {
             ok = false;
         } else {
