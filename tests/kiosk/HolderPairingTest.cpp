@@ -12,6 +12,7 @@
 #include "firmware/kiosk/Kiosk.h"
 #include "firmware/kiosk/MrzSource.h"
 #include "firmware/kiosk/Router.h"
+#include "firmware/kiosk/Runtime.h"
 #include "firmware/mrz/MrzReader.h"
 #include "firmware/trust/TrustList.h"
 #include "tests/kiosk/Fakes.h"
@@ -257,6 +258,28 @@ TEST_F(HolderPairing, ACodeStillWaitingWhenTheKioskStopsEndsWithARecord) {
     kiosk_->run(stop);  // runs to the end of the stream
     ASSERT_EQ(1u, sink_.records.size());
     EXPECT_EQ(Reason::HolderNotChecked, sink_.records[0].reason);
+}
+
+// The configuration reaches the loop and the router: `run` and `demo` build both from the Runtime.
+TEST(HolderBindingConfig, RequireSetsTheWindowOfTheLoopAndTheRouterMode) {
+    ManualClock clock;
+    testing::TempDir dir;
+    Config c;
+    c.kiosk.stateDir = dir.path();  // the device secret goes here, not to /var/lib/sentinel
+    c.trust.path = "";              // no trust list on purpose: nothing to load
+    c.documents.mrz = true;
+    c.binding.holderBinding = "require";
+    c.binding.bindingWindowS = 45;
+    auto rt = Runtime::create(c, clock, {});
+    ASSERT_TRUE(rt) << rt.error().message;
+    EXPECT_EQ(std::chrono::seconds{45}, (*rt)->kioskOptions().bindingWindow);
+    EXPECT_EQ(HolderBinding::Require, (*rt)->router().options().holderBinding);
+
+    c.binding.holderBinding = "show";
+    auto shown = Runtime::create(c, clock, {});
+    ASSERT_TRUE(shown) << shown.error().message;
+    EXPECT_EQ(std::chrono::seconds{0}, (*shown)->kioskOptions().bindingWindow) << "show never holds a code back";
+    EXPECT_EQ(HolderBinding::Show, (*shown)->router().options().holderBinding);
 }
 
 }  // namespace
