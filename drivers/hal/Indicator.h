@@ -15,7 +15,7 @@ struct Indication {
     Reason reason = Reason::InternalError;
     std::string format;                  // "HC1", "HK1", "" (for the display)
     std::optional<double> latencyMs;     // frame in → decision
-    std::string holderMasked;            // masked name from the service, shown but never logged
+    std::string holderMasked;            // masked holder (the service's, or the certificate's with its birth year): screens only, never logged
     bool testCard = false;               // diagnostics mode: show "TEST CARD" instead of PASS
     std::string detail;                  // RULE_NOT_MET: the failed rule's description (no personal data)
 };

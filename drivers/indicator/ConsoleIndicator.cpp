@@ -29,7 +29,8 @@ std::string ConsoleIndicator::formatLine(const hal::Indication& ind) {
     std::snprintf(pad, sizeof pad, "%-9s", label.c_str());
     os << pad << ' ' << toString(ind.reason) << "  " << reasonTextZh(ind.reason) << " / " << reasonTextEn(ind.reason);
     if (!ind.format.empty()) os << "  [" << ind.format << "]";
-    if (!ind.holderMasked.empty()) os << "  " << ind.holderMasked;
+    // No holder, not even masked: this line is the service log's (stdout goes to the journal under
+    // systemd), and only the traveller's screen may show the masked holder (DESIGN §10, §15).
     if (!ind.detail.empty()) os << "  — " << ind.detail;
     if (ind.latencyMs) {
         char ms[32];

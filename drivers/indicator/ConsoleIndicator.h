@@ -16,7 +16,7 @@ public:
     void shut() override;
     void alarm(std::string_view message) override;
 
-    // The line show() prints, without colour codes (also used by tests).
+    // The line show() prints, without colour codes (also used by tests). It names no holder.
     static std::string formatLine(const hal::Indication& indication);
 
 private:

@@ -204,6 +204,14 @@ TEST(ConsoleIndicator, OneLinePerDecisionWithChineseAndEnglishReason) {
     EXPECT_EQ(std::string::npos, line.find("\x1b["));
 }
 
+TEST(ConsoleIndicator, TheLineNamesNoHolderEvenMasked) {
+    auto i = ind(Decision::Pass, Reason::Ok);
+    i.holderMasked = "M******** G******* (1998)";
+    const std::string line = ConsoleIndicator::formatLine(i);
+    EXPECT_EQ(std::string::npos, line.find("M****"));
+    EXPECT_EQ(std::string::npos, line.find("1998"));
+}
+
 TEST(ConsoleIndicator, TestCardIsShownAsSuch) {
     auto i = ind(Decision::Pass, Reason::Ok);
     i.testCard = true;
