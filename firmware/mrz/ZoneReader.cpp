@@ -624,7 +624,7 @@ std::optional<LocatedZone> findZoneLines(const CutOut& cut) {
     return std::nullopt;
 }
 
-SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs) {
+SampledZone sampleCells(const LocatedZone& zone) {
     SampledZone sampled;
     sampled.format = zone.format;
     const int chars = lineLength(zone.format);
@@ -654,7 +654,16 @@ SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs) {
         sampled.pitchPx += grid.pitch(chars / 2.0) / zone.scale / double(zone.lines.size());
     }
     sampled.patches = cellPatches(inks, chars);
-    sampled.levelOrder = rankLevels(sampled.patches, zone.format, glyphs);
+    return sampled;
+}
+
+void rankTemplateSets(SampledZone& zone, const GlyphTemplates& glyphs) {
+    zone.levelOrder = rankLevels(zone.patches, zone.format, glyphs);
+}
+
+SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs) {
+    SampledZone sampled = sampleCells(zone);
+    rankTemplateSets(sampled, glyphs);
     return sampled;
 }
 
