@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <numbers>
 
 namespace sentinel::mrz::detail {
 namespace {
@@ -24,6 +25,43 @@ void normalise(const cv::Mat& ink, cv::Mat& set, int row) {
     const double norm = cv::norm(f);
     if (norm > 0) f /= norm;
     f.reshape(1, 1).copyTo(set.row(row));
+}
+
+// A line kernel `lengthPx` long at `angleRad` from the horizontal (cell pixels), the line sampled
+// finely and spread over its pixel neighbours (bilinear), unit sum.
+cv::Mat motionKernel(double lengthPx, double angleRad) {
+    constexpr int kSamplesPerPx = 16;
+    const int half = int(std::ceil(lengthPx / 2.0)) + 1;
+    cv::Mat kernel = cv::Mat::zeros(2 * half + 1, 2 * half + 1, CV_32F);
+    const int samples = int(std::ceil(lengthPx * kSamplesPerPx)) + 1;
+    for (int i = 0; i < samples; ++i) {
+        const double t = lengthPx * (double(i) / double(samples - 1) - 0.5);
+        const double x = half + t * std::cos(angleRad), y = half + t * std::sin(angleRad);
+        const int x0 = int(std::floor(x)), y0 = int(std::floor(y));
+        const double fx = x - x0, fy = y - y0;
+        kernel.at<float>(y0, x0) += float((1 - fx) * (1 - fy));
+        kernel.at<float>(y0, x0 + 1) += float(fx * (1 - fy));
+        kernel.at<float>(y0 + 1, x0) += float((1 - fx) * fy);
+        kernel.at<float>(y0 + 1, x0 + 1) += float(fx * fy);
+    }
+    return kernel / cv::sum(kernel)[0];
+}
+
+// The cell `small` (CV_32F) blurred by template kernel `k` (< kBlurLevels).
+cv::Mat blurredBy(const cv::Mat& small, int k) {
+    cv::Mat out;
+    constexpr int kDefocus = int(kBlurLevelsPx.size());
+    if (k < kDefocus) {
+        out = small.clone();
+        if (kBlurLevelsPx[std::size_t(k)] > 0) cv::GaussianBlur(out, out, cv::Size(), kBlurLevelsPx[std::size_t(k)]);
+        return out;
+    }
+    const int m = k - kDefocus;
+    const double length = kMotionLengthsPx[std::size_t(m / kMotionDirections)];
+    const double angle = std::numbers::pi * double(m % kMotionDirections) / kMotionDirections;
+    cv::GaussianBlur(small, out, cv::Size(), kMotionBaseBlurPx);
+    cv::filter2D(out, out, -1, motionKernel(length, angle), cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+    return out;
 }
 
 }  // namespace
@@ -69,12 +107,10 @@ Result<bool> renderFont(const std::string& fontPath, GlyphTemplates& out) {
             cv::Mat weighted = ink, small;
             if (w == 1) cv::dilate(ink, weighted, heavyKernel);
             cv::resize(weighted, small, cv::Size(kCellWidthPx, kCellHeightPx), 0, 0, cv::INTER_AREA);
-            for (int level = 0; level < kBlurLevels; ++level) {
-                cv::Mat blurred;
-                small.convertTo(blurred, CV_32F);
-                if (kBlurLevelsPx[std::size_t(level)] > 0) cv::GaussianBlur(blurred, blurred, cv::Size(), kBlurLevelsPx[std::size_t(level)]);
-                normalise(blurred, out.levels[first + std::size_t(w * kBlurLevels + level)], g);
-            }
+            cv::Mat cell;
+            small.convertTo(cell, CV_32F);
+            for (int level = 0; level < kBlurLevels; ++level)
+                normalise(blurredBy(cell, level), out.levels[first + std::size_t(w * kBlurLevels + level)], g);
         }
     }
     return true;

@@ -37,7 +37,15 @@ using TemplateSet = cv::Mat;
 // Defocus levels the templates are rendered at: Gaussian sigma in cell pixels (0: area-sampled from
 // a high-resolution rendering; the largest, 0.18 pitch, is the development seed's strongest blur).
 inline constexpr std::array<double, 4> kBlurLevelsPx{0.0, 0.8, 1.4, 2.1};
-inline constexpr int kBlurLevels = int(kBlurLevelsPx.size());
+// Motion blur: the camera or the page moving during the exposure smears the print along a line of
+// any direction. Templates smeared by a line kernel kMotionLengthsPx long (cell pixels: 0.2 and 0.33
+// pitch) at each of kMotionDirections directions (0°, 45°, 90°, 135° from the line), over the
+// sharpest-but-one defocus level (the optics and the cut-out's smoothing).
+inline constexpr std::array<double, 2> kMotionLengthsPx{2.4, 4.0};
+inline constexpr int kMotionDirections = 4;
+inline constexpr double kMotionBaseBlurPx = 0.6;
+// Template kernels per print variant: the defocus levels, then the motion kernels (length-major).
+inline constexpr int kBlurLevels = int(kBlurLevelsPx.size()) + int(kMotionLengthsPx.size()) * kMotionDirections;
 // Print variants: the font as drawn and a heavier print, its ink spread by kHeavyInkRadius of a
 // pitch each side (print gain; a 3 × 3 erosion of the page at 2 px per 0.1 mm spreads a 20 px
 // pitch's ink by 0.025 pitch). The sharp cut OCRBS.otf of fonts-ocr-b, beside the font, is a

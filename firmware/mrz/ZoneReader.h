@@ -91,6 +91,10 @@ std::optional<CutOut> cutOut(const ScaledBand& scaled, const Band& band);
 std::optional<LocatedZone> findZoneLines(const CutOut& cut);
 // Both (still images).
 std::optional<LocatedZone> locateZone(const cv::Mat& gray, const Band& band);
+// Step 4a: the grid and the cells (levelOrder left empty); 4b: the template sets ranked by fit (a
+// step of its own: 18 sets' fits cost about as much as the sampling). Both: sampleZone.
+SampledZone sampleCells(const LocatedZone& zone);
+void rankTemplateSets(SampledZone& zone, const GlyphTemplates& glyphs);
 SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs);
 // Step 5: every cell classified with the template level of rank `variant` (0 = best fit).
 ZoneRead classifyZone(const SampledZone& zone, const GlyphTemplates& glyphs, int variant);

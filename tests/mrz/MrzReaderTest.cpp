@@ -4,12 +4,15 @@
 
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 
 #include "firmware/mrz/MrzTracker.h"
+#include "firmware/mrz/OcrB.h"
 #include "tests/mrzsim/PassportSimulator.h"
 
 namespace sentinel::mrz {
@@ -104,6 +107,30 @@ TEST_F(MrzReaderTest, AZoneClippedThroughoutIsRead) {
     auto read = still(overexposed(scene->gray, 0));
     ASSERT_TRUE(read);
     EXPECT_EQ(joined(*read), scene->expected);
+}
+
+// The page smeared along a line `lengthPx` long at `angleDeg` (a hand moving during the exposure).
+cv::Mat smeared(const cv::Mat& gray, double lengthPx, double angleDeg) {
+    const int half = int(std::ceil(lengthPx)) + 1;
+    cv::Mat kernel = cv::Mat::zeros(2 * half + 1, 2 * half + 1, CV_32F);
+    const double a = angleDeg * CV_PI / 180.0;
+    const cv::Point2d d(std::cos(a) * lengthPx / 2, std::sin(a) * lengthPx / 2);
+    cv::line(kernel, cv::Point2d(half, half) - d, cv::Point2d(half, half) + d, cv::Scalar(1.0), 1, cv::LINE_AA);
+    kernel /= cv::sum(kernel)[0];
+    cv::Mat out;
+    cv::filter2D(gray, out, -1, kernel);
+    return out;
+}
+
+TEST_F(MrzReaderTest, AMotionBlurredPageIsReadWithAMotionTemplateSet) {
+    // 0.3 pitch across the line (60°): a motion kernel fits it better than any defocus level.
+    constexpr double kPitchPx = 18.0;
+    auto scene = td3Page(kPitchPx, 0.0);
+    ASSERT_TRUE(scene.ok());
+    auto read = still(smeared(scene->gray, 0.3 * kPitchPx, 60.0));
+    ASSERT_TRUE(read);
+    EXPECT_EQ(joined(*read), scene->expected);
+    EXPECT_GE(read->templateSet % detail::kBlurLevels, int(detail::kBlurLevelsPx.size()));
 }
 
 TEST_F(MrzReaderTest, ReadsTheTd1Specimen) {
