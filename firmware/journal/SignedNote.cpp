@@ -1,11 +1,7 @@
 #include "firmware/journal/SignedNote.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <cerrno>
 #include <cstring>
 
 #include <openssl/evp.h>
@@ -14,6 +10,7 @@
 
 #include "firmware/base/Log.h"
 #include "firmware/journal/Base64.h"
+#include "firmware/journal/SecretFile.h"
 
 namespace sentinel::journal {
 namespace {
@@ -22,8 +19,7 @@ constexpr std::uint8_t kEd25519Type = 0x01;     // signed-note §Signature types
 constexpr std::size_t kKeyIdBytes = 4;          // signed-note: uint32 key id, big-endian
 constexpr const char* kSignatureDash = "\xE2\x80\x94 ";  // U+2014 em dash, then a space
 constexpr std::string_view kSignerPrefix = "PRIVATE+KEY+";
-constexpr mode_t kKeyMode = 0600;
-constexpr mode_t kStateDirMode = 0700;
+constexpr std::string_view kKeyWhat = "journal key";
 constexpr std::size_t kMaxKeyFileBytes = 4096;  // a PKCS#8 Ed25519 PEM is 119 bytes
 
 struct PkeyDeleter {
@@ -124,24 +120,6 @@ Result<KeyString> parseKeyString(std::string_view s, std::string_view what) {
     k.key = raw->substr(1);
     return k;
 }
-
-Error fileError(const std::filesystem::path& path, std::string_view what) {
-    return makeError(path.string() + ": " + std::string(what) + ": " + std::strerror(errno));
-}
-
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 }  // namespace
 
@@ -350,24 +328,9 @@ Result<std::string> NoteSigner::sign(std::string_view text) const {
 namespace {
 
 Result<Pkey> readKeyFile(const std::filesystem::path& path) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (fd.get() < 0) return fileError(path, "cannot open journal key");
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return fileError(path, "cannot stat journal key");
-    if (!S_ISREG(st.st_mode)) return makeError(path.string() + ": journal key is not a regular file");
-    if (static_cast<std::size_t>(st.st_size) > kMaxKeyFileBytes) return makeError(path.string() + ": journal key is too large");
-    if ((st.st_mode & 077) != 0) {
-        SLOG("Journal", Warn) << path.string() << ": journal key was readable by others; mode set to 0600";
-        if (::fchmod(fd.get(), kKeyMode) != 0) return fileError(path, "cannot restrict journal key");
-    }
-    std::string pem(static_cast<std::size_t>(st.st_size), '\0');
-    std::size_t got = 0;
-    while (got < pem.size()) {
-        ssize_t n = ::read(fd.get(), pem.data() + got, pem.size() - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return fileError(path, "cannot read journal key");
-        got += static_cast<std::size_t>(n);
-    }
+    auto read = readSecretFile(path, kKeyWhat, SecretFileLimits{kMaxKeyFileBytes, std::nullopt});
+    if (!read) return read.error();
+    std::string& pem = *read;
     std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     Pkey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
     OPENSSL_cleanse(pem.data(), pem.size());
@@ -389,18 +352,6 @@ Result<std::string> pemOf(EVP_PKEY* key) {
     return pem;
 }
 
-Status writeAll(int fd, const std::string& data, const std::filesystem::path& path) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return fileError(path, "cannot write journal key");
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) return fileError(path, "cannot fsync journal key");
-    return Ok{};
-}
-
 // The loaded key as a signer: through its seed (cleared after use), so one constructor makes them all.
 Result<NoteSigner> signerFromFileKey(EVP_PKEY* key, std::string_view kioskId) {
     std::string seed(kEd25519KeyBytes, '\0');
@@ -414,11 +365,6 @@ Result<NoteSigner> signerFromFileKey(EVP_PKEY* key, std::string_view kioskId) {
     return signer;
 }
 
-void syncDirectory(const std::filesystem::path& dir) {
-    Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd.get() >= 0) ::fsync(fd.get());
-}
-
 }  // namespace
 
 Result<NoteSigner> loadJournalKey(const std::filesystem::path& stateDir, std::string_view kioskId) {
@@ -430,12 +376,7 @@ Result<NoteSigner> loadJournalKey(const std::filesystem::path& stateDir, std::st
 
 Result<NoteSigner> loadOrCreateJournalKey(const std::filesystem::path& stateDir, std::string_view kioskId) {
     if (!isValidKeyName(journalKeyName(kioskId))) return makeError("kiosk.id cannot be part of a key name (spaces or '+')");
-    std::error_code ec;
-    if (!std::filesystem::exists(stateDir, ec)) {
-        std::filesystem::create_directories(stateDir, ec);
-        if (ec) return makeError(stateDir.string() + ": cannot create state directory: " + ec.message());
-        ::chmod(stateDir.c_str(), kStateDirMode);
-    }
+    if (auto dir = ensureStateDirectory(stateDir); !dir) return dir.error();
     const auto path = stateDir / kJournalKeyFile;
     if (::access(path.c_str(), F_OK) == 0) return loadJournalKey(stateDir, kioskId);
 
@@ -443,34 +384,10 @@ Result<NoteSigner> loadOrCreateJournalKey(const std::filesystem::path& stateDir,
     if (!key) return makeError("cannot generate the journal key");
     auto pem = pemOf(key.get());
     if (!pem) return pem.error();
-    // A name of its own per attempt, so concurrent first starts never share a temp file; link()
-    // installs it only if no other process did first (then its key is the one).
-    static std::atomic<unsigned> attempt{0};
-    const auto tmp = stateDir / (std::string(kJournalKeyFile) + ".tmp-" + std::to_string(::getpid()) + "-" +
-                                 std::to_string(attempt.fetch_add(1)));
-    {
-        Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kKeyMode));
-        if (fd.get() < 0) {
-            OPENSSL_cleanse(pem->data(), pem->size());
-            return fileError(tmp, "cannot create journal key");
-        }
-        Status written = ::fchmod(fd.get(), kKeyMode) == 0 ? writeAll(fd.get(), *pem, tmp)
-                                                           : Status(fileError(tmp, "cannot set journal key mode"));
-        OPENSSL_cleanse(pem->data(), pem->size());
-        if (!written) {
-            ::unlink(tmp.c_str());
-            return written.error();
-        }
-    }
-    const int linked = ::link(tmp.c_str(), path.c_str());
-    const int linkErrno = errno;
-    ::unlink(tmp.c_str());
-    if (linked != 0) {
-        if (linkErrno == EEXIST) return loadJournalKey(stateDir, kioskId);
-        errno = linkErrno;
-        return fileError(path, "cannot install journal key");
-    }
-    syncDirectory(stateDir);
+    auto installed = installSecretFile(path, *pem, kKeyWhat);
+    OPENSSL_cleanse(pem->data(), pem->size());
+    if (!installed) return installed.error();
+    if (!*installed) return loadJournalKey(stateDir, kioskId);  // another process installed its key first
     auto signer = signerFromFileKey(key.get(), kioskId);
     if (signer) {
         SLOG("Journal", Info) << "created journal key " << path.string() << " (" << signer->verifier().toString() << ")";
