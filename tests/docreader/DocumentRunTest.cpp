@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <sqlite3.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,6 +17,7 @@
 
 #include "drivers/docreader/SamSimulator.h"
 #include "firmware/credential/ResidentId.h"
+#include "tests/support/JournalCount.h"
 #include "tests/fleet/Broker.h"
 #include "tests/hcsim/HcSim.h"
 #include "tests/support/TestSupport.h"
@@ -75,19 +75,7 @@ std::string ucs2le(std::string_view utf8) {
     return out;
 }
 
-std::int64_t journalRecords(const fs::path& db) {
-    sqlite3* h = nullptr;
-    std::int64_t n = -1;
-    if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_busy_timeout(h, 1000);
-        sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(h, "SELECT count(*) FROM decisions", -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-            n = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-    }
-    sqlite3_close(h);
-    return n;
-}
+using sentinel::testing::journalRecordCount;
 
 std::string runCapture(const std::vector<std::string>& argv, const fs::path& out) {
     pid_t pid = fleet::testing::spawn(argv, out);
@@ -204,7 +192,7 @@ protected:
     bool waitRecords(std::int64_t n) {
         const auto until = std::chrono::steady_clock::now() + 20s;
         while (std::chrono::steady_clock::now() < until) {
-            if (journalRecords(db) >= n) return true;
+            if (journalRecordCount(db) >= n) return true;
             ::usleep(20'000);
         }
         return false;
@@ -264,7 +252,7 @@ TEST_F(DocumentRunTest, CardsDecideAsSection15SaysAndTheCanaryIsNowhereTheKioskW
     EXPECT_EQ("DOCUMENT_UNREADABLE", r[2]["reason"]);
     EXPECT_EQ("REFER", r[3]["decision"]);
     EXPECT_EQ("DOCUMENT_UNREADABLE", r[3]["reason"]);
-    EXPECT_EQ(4, journalRecords(db));
+    EXPECT_EQ(4, journalRecordCount(db));
     // Two lookups: the canary once (its second swipe was within the re-arm window) and the permit;
     // the cards failing GB 11643 or the read never reached the service.
     EXPECT_EQ(2u, service->stats().requests);

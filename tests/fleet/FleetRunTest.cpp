@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <sqlite3.h>
 
 #include <fstream>
 #include <iostream>
@@ -16,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/JournalCount.h"
 #include "tests/fleet/Broker.h"
 #include "tests/support/TestSupport.h"
 #include "tests/support/UpdateKey.h"
@@ -41,18 +41,7 @@ int runToEnd(const std::vector<std::string>& argv, const std::filesystem::path& 
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-std::int64_t journalRecords(const std::filesystem::path& db) {
-    sqlite3* h = nullptr;
-    std::int64_t n = -1;
-    if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(h, "SELECT count(*) FROM decisions", -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-            n = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-    }
-    sqlite3_close(h);
-    return n;
-}
+using sentinel::testing::journalRecordCount;
 
 std::vector<std::int64_t> seqsOf(const std::vector<Message>& messages) {
     std::vector<std::int64_t> out;
@@ -133,22 +122,22 @@ TEST_F(FleetRunTest, ThreeSessionsOneWithTheBrokerDownDeliverEveryDecisionInSeqO
     {
         auto sub = subscribe();
         ASSERT_EQ(0, runToEnd(run, log)) << readText(log);
-        const auto first = journalRecords(db);
+        const auto first = journalRecordCount(db);
         ASSERT_GT(first, 0);
         ASSERT_TRUE(sub->waitFor([&](const auto& m) { return static_cast<std::int64_t>(distinct(m).size()) == first; }, 30s))
             << "session 1: " << distinct(sub->messages()).size() << " of " << first;
     }
     // Session 2: no broker. The decisions stay in the journal (the outbox).
     broker->kill(SIGKILL);
-    const auto beforeDown = journalRecords(db);
+    const auto beforeDown = journalRecordCount(db);
     ASSERT_EQ(0, runToEnd(run, log)) << readText(log);
-    const auto afterDown = journalRecords(db);
+    const auto afterDown = journalRecordCount(db);
     ASSERT_GT(afterDown, beforeDown);
     // Session 3: the broker is back; the backlog of session 2 goes out first, then session 3's.
     ASSERT_TRUE(broker->start()) << broker->log();
     auto sub = subscribe();
     ASSERT_EQ(0, runToEnd(run, log)) << readText(log);
-    const auto total = journalRecords(db);
+    const auto total = journalRecordCount(db);
     ASSERT_GT(total, afterDown);
     ASSERT_TRUE(sub->waitFor([&](const auto& m) {
         auto d = distinct(m);
@@ -196,7 +185,7 @@ TEST_F(FleetRunTest, AfterKillNineTheRetainedStatusTurnsOfflineAndTheNextRunLose
     // order; duplicates only of what was in flight or acknowledged in the mark's last second.
     writeConfig(120);
     ASSERT_EQ(0, runToEnd({kSentinel, "run", "--config", config.string()}, log)) << readText(log);
-    const auto total = journalRecords(db);
+    const auto total = journalRecordCount(db);
     ASSERT_TRUE(sub->waitFor([&](const auto& m) { return static_cast<std::int64_t>(distinct(m).size()) == total; }, 30s))
         << distinct(sub->messages()).size() << " of " << total;
     std::int64_t expect = 1;
@@ -258,7 +247,7 @@ TEST_F(FleetRunTest, ARefusedPasswordIsAClearAlarmAndTheKioskStillDecides) {
     EXPECT_NE(std::string::npos, text.find("fleet.password_file", at)) << text;
     EXPECT_EQ(std::string::npos, text.find("ALARM", at + 1)) << text;
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << text;
-    EXPECT_GT(journalRecords(db), 0) << "decisions go on while the fleet link is refused";
+    EXPECT_GT(journalRecordCount(db), 0) << "decisions go on while the fleet link is refused";
 }
 
 // What a subscriber kept of one topic, one payload a line (as `mosquitto_sub -F %p` writes them).
@@ -281,7 +270,7 @@ std::filesystem::path writeLines(const std::filesystem::path& file, const std::v
 TEST_F(FleetRunTest, ASubscribersDecisionsAndCheckpointsPassTheAuditAndFailItWithOneRecordDroppedOrAltered) {
     auto sub = subscribe();
     ASSERT_EQ(0, runToEnd({kSentinel, "run", "--config", config.string()}, log)) << readText(log);
-    const auto total = journalRecords(db);
+    const auto total = journalRecordCount(db);
     ASSERT_GT(total, 0);
     ASSERT_EQ(0, runToEnd({kSentinel, "journal", "verify", "--config", config.string()}, log)) << readText(log);
     // The stop checkpoint covers every record; it is retained.
