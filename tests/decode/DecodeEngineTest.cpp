@@ -222,6 +222,22 @@ TEST(DecodeEngine, RemembersTheVariantThatReadRecentCodes) {
     EXPECT_EQ(engine.lastReport().variantsTried, 2);  // the cheap pass, then the remembered variant
 }
 
+// A code held before the camera reads on every frame once a variant has read it: that variant goes
+// first on the scene's next frame, instead of the pass going on down the cascade (which let a hard
+// code go unread for 5 frames on a slow CPU, past the kiosk's rearm_frames: decided twice).
+TEST(DecodeEngine, ACodeHeldStillReadsAgainOnTheNextFramesByTheVariantThatReadIt) {
+    DecodeEngine engine(EngineOptions{.frameBudget = std::chrono::seconds{10}});
+    const auto f = scene("inverted", 1);
+    ASSERT_EQ(holdStill(engine, f.gray), std::vector<std::string>{f.payload});
+    const std::string winner = engine.lastReport().readBy;
+    ASSERT_NE(winner.find("inverted"), std::string::npos);
+    for (int frame = 0; frame < 5; ++frame) {
+        EXPECT_EQ(engine.decodeFrame(viewOf(f.gray)), std::vector<std::string>{f.payload}) << frame;
+        EXPECT_EQ(engine.lastReport().readBy, winner) << frame;
+        EXPECT_EQ(engine.lastReport().variantsTried, 2) << frame;  // the cheap pass, then the winner
+    }
+}
+
 // A grid read begun on one phone's code and finished after another phone took its place (same
 // spot, same size: the scene-change test on the thumbnail does not see it) must not return the first
 // code: a read finished on a later frame counts only if that frame shows it.
