@@ -265,11 +265,9 @@ struct DecodeEngine::Impl {
 
     // Variant `index` read `payloads` on this frame: it goes first on the next scenes and on this
     // scene's next frame, and the escalation credits refill. A code held before the camera then
-    // reads on frame after frame: with the pass going on in cascade order instead, a hard code
-    // read by one variant went unread for 5 frames in a row on a slow CPU (ThreadSanitizer: roi-x2
-    // and roi-outline read a 35°-tilted code on frames 3 and 4, then only the roi-grid job on
-    // frame 10) — longer than the kiosk's rearm_frames, and the code was decided twice. A grid
-    // variant keeps its place (see refill()).
+    // reads frame after frame; with the pass going on down the cascade instead, the variants after
+    // the one that read a hard code (a 35° tilt: roi-x2) do not all read it, and it went unread for
+    // several frames in a row. A grid variant keeps its place (see refill()).
     std::vector<std::string> accept(std::size_t index, Clock::time_point t0, std::vector<std::string> payloads) {
         rememberWinner(index);
         if (index != 0 && !detail::stopsAtDeadline(cascade()[index])) {
