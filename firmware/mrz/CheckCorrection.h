@@ -19,6 +19,9 @@ inline constexpr int kAlternatives = 2;
 struct CharScore {
     float best = 0;    // correlation with the chosen glyph (−1…1)
     float margin = 0;  // best − the runner-up allowed at that position (1 when only one glyph is allowed)
+    // best − the best other glyph allowed there whose check-digit value is congruent mod 10 (1 when
+    // there is none): the lead over the substitutions no check digit can see.
+    float congruentMargin = 0;
     // The next glyphs the position allows, best first ('\0' where fewer are allowed), and their
     // correlations.
     std::array<char, kAlternatives> alternatives{};

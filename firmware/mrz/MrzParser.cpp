@@ -206,6 +206,16 @@ std::string_view toString(MrzFormat f) { return f == MrzFormat::Td3 ? "TD3" : "T
 int lineCount(MrzFormat f) { return f == MrzFormat::Td3 ? kTd3Lines : kTd1Lines; }
 int lineLength(MrzFormat f) { return f == MrzFormat::Td3 ? kTd3LineLength : kTd1LineLength; }
 
+std::vector<std::size_t> checkDigitCells(MrzFormat f) {
+    if (f == MrzFormat::Td3) {
+        const auto cell = [](Span s) { return std::size_t(kTd3LineLength + s.begin); };  // line 2
+        return {cell(td3::kNumberCheck), cell(td3::kBirthCheck), cell(td3::kExpiryCheck), cell(td3::kOptionalCheck),
+                cell(td3::kComposite)};
+    }
+    const auto cell = [](Span s) { return std::size_t(kTd1LineLength + s.begin); };  // line 2
+    return {std::size_t(td1::kNumberCheck.begin), cell(td1::kBirthCheck), cell(td1::kExpiryCheck), cell(td1::kComposite)};
+}
+
 int characterValue(char c) {
     if (isDigit(c)) return c - '0';
     if (isLetter(c)) return c - 'A' + kLetterValueOffset;

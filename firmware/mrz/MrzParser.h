@@ -34,6 +34,10 @@ inline constexpr char kFiller = '<';
 
 int lineCount(MrzFormat f);
 int lineLength(MrzFormat f);
+// Cells (line × lineLength + column) of `f`'s printed check digits, the composite last. A TD1
+// number longer than 9 characters carries its check digit inside the optional data instead of
+// the first (then a filler).
+std::vector<std::size_t> checkDigitCells(MrzFormat f);
 
 // Check-digit value of one MRZ character; -1 outside the MRZ alphabet (A–Z, 0–9, '<').
 int characterValue(char c);

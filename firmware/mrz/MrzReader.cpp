@@ -161,21 +161,36 @@ struct MrzReader::Impl {
         return *mid < options.maxClippedShare / 2;
     }
 
-    // Every character must look like its glyph; where a check digit would not catch a substitution
-    // (letters and alphanumerics: names, codes, document numbers — two 0/O swaps can cancel in a
-    // 7-3-1 sum) it must also lead its runner-up clearly. Digit-only positions (dates, check digits)
-    // need no lead: any digit swap there changes a check. A corrected cell was chosen by the checks
-    // among close runner-ups: its own score must clear the floor.
+    // Every character must look like its glyph. Where no check digit covers a position (names,
+    // codes, sex) it must lead its runner-up clearly. In a checked alphanumeric field (document
+    // number, optional data) it must lead clearly the glyphs its check digits cannot tell from it
+    // (value congruent mod 10: 6/G, 8/S, K/<, …); a close runner-up of another value is a
+    // substitution the checks would have failed — for one cell. Two such cells could cancel in a
+    // 7-3-1 sum (two 0/O swaps), so at most options.maxCloseCheckedCells cells of the zone may have
+    // one, and then every check digit must lead clearly and none may have been corrected (a
+    // compensating misread of a check digit is then not close either). Digit-only positions (dates,
+    // check digits) need no lead otherwise: any digit swap there changes a check. A corrected cell
+    // was chosen by the checks among close runner-ups: its own score must clear the floor.
     bool confident(const detail::ZoneRead& zone, const std::vector<std::size_t>& correctedCells) const {
         const auto& classes = layout(zone.format);
         const int chars = lineLength(zone.format);
+        int close = 0;
         for (std::size_t k = 0; k < zone.scores.size(); ++k) {
             if (std::find(correctedCells.begin(), correctedCells.end(), k) != correctedCells.end()) continue;
             const CharClass cls = classes[k / std::size_t(chars)][k % std::size_t(chars)];
-            const bool checked = cls == CharClass::AlphaNumeric;
-            const float margin = guardedByCheckDigit(cls) ? 0.0f : checked ? options.minCharMargin : options.minUncheckedMargin;
-            if (zone.scores[k].best < options.minCharScore || zone.scores[k].margin < margin) return false;
+            const detail::CharScore& score = zone.scores[k];
+            if (score.best < options.minCharScore) return false;
+            if (cls == CharClass::AlphaNumeric) {
+                if (score.congruentMargin < options.minCharMargin) return false;
+                if (score.margin < options.minCharMargin && ++close > options.maxCloseCheckedCells) return false;
+            } else if (!guardedByCheckDigit(cls) && score.margin < options.minUncheckedMargin) {
+                return false;
+            }
         }
+        if (close == 0) return true;
+        if (!correctedCells.empty()) return false;
+        for (std::size_t k : checkDigitCells(zone.format))
+            if (zone.scores[k].margin < options.minCharMargin) return false;
         return true;
     }
 

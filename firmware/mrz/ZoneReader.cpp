@@ -502,6 +502,11 @@ std::pair<char, CharScore> classifyCell(const cv::Mat& patches, int cell, const 
     CharScore score;
     score.best = best[std::size_t(top[0])];
     score.margin = top[1] >= 0 ? score.best - best[std::size_t(top[1])] : 1.0f;
+    const int value = characterValue(kAlphabet[std::size_t(top[0])]) % 10;
+    float congruent = -2.0f;
+    for (int g : glyphs)
+        if (g != top[0] && characterValue(kAlphabet[std::size_t(g)]) % 10 == value) congruent = std::max(congruent, best[std::size_t(g)]);
+    score.congruentMargin = congruent > -2.0f ? score.best - congruent : 1.0f;
     for (int r = 1; r < kKept; ++r) {
         if (top[std::size_t(r)] < 0) continue;
         score.alternatives[std::size_t(r - 1)] = kAlphabet[std::size_t(top[std::size_t(r)])];

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,6 +36,27 @@ TEST(MrzParser, CheckDigitsOfTheSpecimenFieldsAreThePrintedOnes) {
     EXPECT_EQ(checkDigit("ZE184226B<<<<<"), 1);
     EXPECT_EQ(checkDigit("D23145890"), 7);
     EXPECT_EQ(checkDigit("L8989a"), -1);
+}
+
+// The cells checkDigitCells names hold the printed check digits: each is a digit, and changing it
+// alone fails exactly one check of the specimen (the composite's own, or its field's and the
+// composite's).
+TEST(MrzParser, CheckDigitCellsAreWhereTheSpecimensPrintTheirCheckDigits) {
+    for (const auto& [format, specimen] : {std::pair{MrzFormat::Td3, kTd3Specimen}, std::pair{MrzFormat::Td1, kTd1Specimen}}) {
+        const auto cells = checkDigitCells(format);
+        ASSERT_EQ(cells.size(), format == MrzFormat::Td3 ? 5u : 4u);
+        const std::size_t chars = std::size_t(lineLength(format));
+        for (std::size_t cell : cells) {
+            std::vector<std::string> mutated = specimen;
+            char& c = mutated[cell / chars][cell % chars];
+            ASSERT_TRUE(std::isdigit(static_cast<unsigned char>(c)) || c == '<') << toString(format) << " cell " << cell;
+            c = c == '1' ? '2' : '1';
+            auto r = parse(mutated);
+            ASSERT_TRUE(r.ok()) << toString(format) << " cell " << cell;
+            EXPECT_FALSE(r->checks.all()) << toString(format) << " cell " << cell;
+        }
+        EXPECT_EQ(cells.back(), 2 * chars - 1) << "the composite last: line 2, last column";
+    }
 }
 
 TEST(MrzParser, Td3SpecimenParsesAndPassesEveryCheck) {
