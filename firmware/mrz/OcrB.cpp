@@ -27,6 +27,9 @@ void normalise(const cv::Mat& ink, cv::Mat& set, int row) {
     f.reshape(1, 1).copyTo(set.row(row));
 }
 
+// Paper around a cell while its template is blurred: 3 sigmas of the largest defocus level.
+constexpr int kBlurPadPx = 7;
+
 // A line kernel `lengthPx` long at `angleRad` from the horizontal (cell pixels), the line sampled
 // finely and spread over its pixel neighbours (bilinear), unit sum.
 cv::Mat motionKernel(double lengthPx, double angleRad) {
@@ -47,21 +50,24 @@ cv::Mat motionKernel(double lengthPx, double angleRad) {
     return kernel / cv::sum(kernel)[0];
 }
 
-// The cell `small` (CV_32F) blurred by template kernel `k` (< kBlurLevels).
+// The cell `small` (CV_32F) blurred by template kernel `k` (< kBlurLevels), as a glyph alone on
+// paper: blurred on a canvas wider than the kernel's reach, then cut back to the cell (blurring the
+// cell itself would reflect the ink the blur carries past its edges back into it).
 cv::Mat blurredBy(const cv::Mat& small, int k) {
-    cv::Mat out;
+    cv::Mat padded, out;
+    cv::copyMakeBorder(small, padded, kBlurPadPx, kBlurPadPx, kBlurPadPx, kBlurPadPx, cv::BORDER_CONSTANT, cv::Scalar(0));
     constexpr int kDefocus = int(kBlurLevelsPx.size());
     if (k < kDefocus) {
-        out = small.clone();
-        if (kBlurLevelsPx[std::size_t(k)] > 0) cv::GaussianBlur(out, out, cv::Size(), kBlurLevelsPx[std::size_t(k)]);
-        return out;
+        out = padded;
+        if (kBlurLevelsPx[std::size_t(k)] > 0) cv::GaussianBlur(padded, out, cv::Size(), kBlurLevelsPx[std::size_t(k)], 0, cv::BORDER_CONSTANT);
+    } else {
+        const int m = k - kDefocus;
+        const double length = kMotionLengthsPx[std::size_t(m / kMotionDirections)];
+        const double angle = std::numbers::pi * double(m % kMotionDirections) / kMotionDirections;
+        cv::GaussianBlur(padded, out, cv::Size(), kMotionBaseBlurPx, 0, cv::BORDER_CONSTANT);
+        cv::filter2D(out, out, -1, motionKernel(length, angle), cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
     }
-    const int m = k - kDefocus;
-    const double length = kMotionLengthsPx[std::size_t(m / kMotionDirections)];
-    const double angle = std::numbers::pi * double(m % kMotionDirections) / kMotionDirections;
-    cv::GaussianBlur(small, out, cv::Size(), kMotionBaseBlurPx);
-    cv::filter2D(out, out, -1, motionKernel(length, angle), cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
-    return out;
+    return out(cv::Rect(kBlurPadPx, kBlurPadPx, small.cols, small.rows)).clone();
 }
 
 }  // namespace
