@@ -104,7 +104,8 @@ struct MrzReader::Impl {
     std::optional<Job> job;
 
     // The confidence floor and the check digits (with the correction) on one classification.
-    std::optional<MrzRead> evaluate(detail::ZoneRead zone) {
+    // `rank`: the template set's place in the zone's fit ranking (0 = the best fit).
+    std::optional<MrzRead> evaluate(detail::ZoneRead zone, int rank) {
         report.zonesFound++;
         std::vector<std::string> text;
         for (const auto& l : zone.lines) text.emplace_back(l.view());
@@ -121,7 +122,7 @@ struct MrzReader::Impl {
             report.unknownState++;
         } else if (locallyClipped(zone)) {
             report.clipped++;
-        } else if (!confident(zone, fix.cells)) {
+        } else if (!confident(zone, fix.cells, rank)) {
             report.belowConfidence++;
         } else {
             if (fix.result == detail::CorrectionResult::Corrected) report.corrected++;
@@ -171,7 +172,8 @@ struct MrzReader::Impl {
     // compensating misread of a check digit is then not close either). Digit-only positions (dates,
     // check digits) need no lead otherwise: any digit swap there changes a check. A corrected cell
     // was chosen by the checks among close runner-ups: its own score must clear the floor.
-    bool confident(const detail::ZoneRead& zone, const std::vector<std::size_t>& correctedCells) const {
+    bool confident(const detail::ZoneRead& zone, const std::vector<std::size_t>& correctedCells, int rank) const {
+        const float uncheckedMargin = rank < options.bestFitSets ? options.minUncheckedMarginBestFit : options.minUncheckedMargin;
         const auto& classes = layout(zone.format);
         const int chars = lineLength(zone.format);
         int close = 0;
@@ -183,7 +185,7 @@ struct MrzReader::Impl {
             if (cls == CharClass::AlphaNumeric) {
                 if (score.congruentMargin < options.minCharMargin) return false;
                 if (score.margin < options.minCharMargin && ++close > options.maxCloseCheckedCells) return false;
-            } else if (!guardedByCheckDigit(cls) && score.margin < options.minUncheckedMargin) {
+            } else if (!guardedByCheckDigit(cls) && score.margin < uncheckedMargin) {
                 return false;
             }
         }
@@ -232,7 +234,8 @@ struct MrzReader::Impl {
                 detail::rankTemplateSets(*job->sampled, glyphs);
                 break;
             case Step::Classify:
-                result = evaluate(detail::classifyZone(*job->sampled, glyphs, job->classified++));
+                result = evaluate(detail::classifyZone(*job->sampled, glyphs, job->classified), job->classified);
+                job->classified++;
                 if (result) job->reads++;
                 done = job->reads >= kReadsPerJob || job->classified >= int(job->sampled->levelOrder.size());
                 break;
@@ -315,7 +318,7 @@ struct MrzReader::Impl {
             if (!located) continue;
             const detail::SampledZone sampled = detail::sampleZone(*located, glyphs);
             for (std::size_t v = 0; v < sampled.levelOrder.size() && !result; ++v)
-                result = evaluate(detail::classifyZone(sampled, glyphs, int(v)));
+                result = evaluate(detail::classifyZone(sampled, glyphs, int(v)), int(v));
         }
         report.read = result.has_value();
         report.elapsed = since(t0);

@@ -54,6 +54,15 @@ struct ReaderOptions {
     // passed, the wrong ones' smallest lead in these fields was at most 0.037 (an H/M and a C/I in a
     // name); 0.04 read none of them (0.05 none either, but lost the ICAO specimen at 12–13 px).
     float minUncheckedMargin = 0.04f;
+    // The lead where no check digit covers the position, in the bestFitSets template sets that fit
+    // the zone best. A misread name letter with a clear lead comes from a set that models the
+    // zone's blur or print badly (H/M, G/Q, T/Y, U/W in a defocused zone); in the sets that fit
+    // best the wrong reads' leads stay small: development seed 28 (292 pages, the 12 best sets
+    // classified offline, the zones whose checks all pass) — the wrong ones' smallest lead in these
+    // fields at most 0.014 in the 4 best sets, up to 0.061 in the others; seed 29's defocus pages at
+    // ≥ 20 px at most 0.005 and 0.027. 0.025 (0.02 read 1 % more on seed 30).
+    int bestFitSets = 4;
+    float minUncheckedMarginBestFit = 0.025f;
     // Cells of checked alphanumeric fields that may lead a runner-up of another check-digit value
     // by less than minCharMargin (MrzReader.cpp, confident()): one — a single such substitution
     // always fails a check; the check digits must then lead clearly. Development seed 29 (every
