@@ -22,6 +22,10 @@ struct CharScore {
     // best − the best other glyph allowed there whose check-digit value is congruent mod 10 (1 when
     // there is none): the lead over the substitutions no check digit can see.
     float congruentMargin = 0;
+    // Where a reflection's saturated core lies in the cell: the lead over the pixels it left (the
+    // core's pixels left out of the correlation), which a glyph with parts erased (E → F) lacks.
+    // 1 where there is no core.
+    float unclippedMargin = 1.0f;
     // The next glyphs the position allows, best first ('\0' where fewer are allowed), and their
     // correlations.
     std::array<char, kAlternatives> alternatives{};

@@ -138,9 +138,10 @@ struct MrzReader::Impl {
         return out;
     }
 
-    // A cell clipped to white where most of the zone is not: a reflection's halo, which may have
-    // erased part of a glyph. A zone whose paper is clipped throughout (an overexposed frame) keeps
-    // its strokes' contrast everywhere and is read as usual.
+    // A cell clipped to white where most of the zone is not — more than maxClippedShare of it, or a
+    // reflection's saturated core inside its glyph body however small, unless the glyph still
+    // leads clearly on the pixels the core left: the reflection may have erased part of the glyph. A zone whose paper is clipped throughout (an overexposed frame)
+    // keeps its strokes' contrast everywhere and is read as usual.
     // Only positions no check digit covers are guarded (names, codes, sex): elsewhere a glyph the
     // reflection turned into another fails its check digit (E→L, S→J differ mod 10).
     bool locallyClipped(const detail::ZoneRead& zone) const {
@@ -152,7 +153,8 @@ struct MrzReader::Impl {
         bool uncheckedClipped = false;
         for (std::size_t k = 0; k < shares.size() && k < chars * classes.size(); ++k) {
             const CharClass cls = classes[k / chars][k % chars];
-            uncheckedClipped = uncheckedClipped || (clipped(shares[k]) && cls != CharClass::AlphaNumeric && !guardedByCheckDigit(cls));
+            const bool core = k < zone.clippedCore.size() && zone.clippedCore[k] && zone.scores[k].unclippedMargin < options.minUncheckedMargin;
+            uncheckedClipped = uncheckedClipped || ((clipped(shares[k]) || core) && cls != CharClass::AlphaNumeric && !guardedByCheckDigit(cls));
         }
         if (!uncheckedClipped) return false;
         // Clipped throughout: the median cell has at least half the guard's share clipped (a glyph

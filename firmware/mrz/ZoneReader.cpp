@@ -47,6 +47,14 @@ constexpr double kMaxLengthSpread = 0.15;  // lines of one zone: the longest ext
 // Strip margins (cell pixels) and the grid refinement's search.
 constexpr int kStripMarginX = kCellWidthPx;
 constexpr int kStripMarginY = 4;
+// A reflection's saturated core (appendClippedCores): a clipped disk 5 cell pixels (0.42 pitch)
+// across — wider than the paper between two strokes of a glyph or two glyphs (≤ 0.35 pitch in
+// OCR-B) — inside the glyph body (the capital height, 12 of the cell's 16 rows) but its outer
+// kCoreInsetPx rows (the paper above and below a line is wide).
+constexpr int kCoreDiameterPx = 6;
+constexpr int kGlyphBodyPx = 12;
+constexpr int kCoreInsetPx = 2;
+constexpr int kCoreFringePx = 2;
 constexpr int kStripInkWindowPx = kCellWidthPx + 5;  // a glyph blurred by the largest template level fits
 // Template sets are ranked on every kLevelSampleStep-th cell of the zone; every print variant is
 // tried at the kRankedBlurs best blur levels, and the kLevelsKept best sets are classified with
@@ -411,6 +419,79 @@ void appendClippedShares(const cv::Mat& strip, int chars, std::vector<float>& ou
     }
 }
 
+// Per cell of a grey strip of `chars` cells, whether a reflection's saturated core lies inside the
+// glyphs' body: clipped pixels (≥ kClippedGrey) covered by a clipped disk kCoreDiameterPx across,
+// counted only in the body's inner rows. Where a reflection only brightens the paper the strokes
+// stay visible, and the paper between them (within a glyph or between two) is narrower than the
+// disk; where its core has erased ink (an E's bottom bar, leaving an F) the disk fits.
+cv::Mat appendClippedCores(const cv::Mat& strip, int chars, std::vector<std::uint8_t>& out) {
+    cv::Mat clipped = strip >= kClippedGrey, core;
+    cv::morphologyEx(clipped, core, cv::MORPH_OPEN,
+                     cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(kCoreDiameterPx, kCoreDiameterPx)));
+    const int top = kStripMarginY + (kCellHeightPx - kGlyphBodyPx) / 2 + kCoreInsetPx;
+    const int bottom = kStripMarginY + (kCellHeightPx + kGlyphBodyPx) / 2 - kCoreInsetPx;
+    for (int i = 0; i < chars; ++i) {
+        const cv::Rect body(kStripMarginX + i * kCellWidthPx, top, kCellWidthPx, bottom - top);
+        out.push_back(cv::countNonZero(core(body)) > 0 ? 1 : 0);
+    }
+    if (cv::countNonZero(core) == 0) return cv::Mat();
+    // The pixels left out of the correlation: the core and its fringe, where the reflection is
+    // nearly saturated (a stroke there shows as a faint trace, an erased one as none).
+    cv::dilate(core, core, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * kCoreFringePx + 1, 2 * kCoreFringePx + 1)));
+    return core;
+}
+
+// Cell `cell` (line `line`, column `column`) against glyph templates over the pixels the line's core
+// mask leaves, at every shift: the read glyph `read`'s lead over the best other glyph allowed.
+float unclippedLead(const cv::Mat& patches, int cell, int column, const cv::Mat& coreMask, const std::vector<int>& glyphs, int read,
+                    const TemplateSet& templates) {
+    std::array<float, kGlyphCount> best;
+    best.fill(-2.0f);
+    int row = cell * kShifts;
+    std::array<float, kCellPixels> p{};
+    for (int dy = -kShiftY; dy <= kShiftY; ++dy) {
+        for (int dx = -kShiftX; dx <= kShiftX; ++dx, ++row) {
+            const float* patch = patches.ptr<float>(row);
+            const int x0 = kStripMarginX + column * kCellWidthPx + dx, y0 = kStripMarginY + dy;
+            std::array<bool, kCellPixels> kept{};
+            int n = 0;
+            double mean = 0;
+            for (int y = 0; y < kCellHeightPx; ++y)
+                for (int x = 0; x < kCellWidthPx; ++x) {
+                    const int k = y * kCellWidthPx + x;
+                    kept[std::size_t(k)] = coreMask.at<std::uint8_t>(y0 + y, x0 + x) == 0;
+                    if (kept[std::size_t(k)]) mean += patch[k], ++n;
+                }
+            if (n < kCellPixels / 4) return 0.0f;  // the core covers most of the cell: nothing to tell glyphs by
+            mean /= n;
+            double pp = 0;
+            for (int k = 0; k < kCellPixels; ++k) {
+                p[std::size_t(k)] = kept[std::size_t(k)] ? float(patch[k] - mean) : 0.0f;
+                pp += double(p[std::size_t(k)]) * p[std::size_t(k)];
+            }
+            for (int g : glyphs) {
+                const float* tg = templates.ptr<float>(g);
+                double tm = 0;
+                for (int k = 0; k < kCellPixels; ++k) tm += kept[std::size_t(k)] ? tg[k] : 0.0f;
+                tm /= n;
+                double pt = 0, tt = 0;
+                for (int k = 0; k < kCellPixels; ++k) {
+                    if (!kept[std::size_t(k)]) continue;
+                    const double v = tg[k] - tm;
+                    pt += p[std::size_t(k)] * v;
+                    tt += v * v;
+                }
+                const float ncc = pp > 0 && tt > 0 ? float(pt / std::sqrt(pp * tt)) : 0.0f;
+                best[std::size_t(g)] = std::max(best[std::size_t(g)], ncc);
+            }
+        }
+    }
+    float other = -2.0f;
+    for (int g : glyphs)
+        if (g != read) other = std::max(other, best[std::size_t(g)]);
+    return other > -2.0f ? best[std::size_t(read)] - other : 1.0f;
+}
+
 // Ink of a strip (CV_32F): what a grey closing over a window wider than a (blurred) glyph fills.
 cv::Mat stripInk(const cv::Mat& strip) {
     cv::Mat ink;
@@ -658,6 +739,7 @@ SampledZone sampleCells(const LocatedZone& zone) {
             inkStrip = stripInk(strip);
         }
         appendClippedShares(strip, chars, sampled.clippedShare);
+        sampled.coreMasks.push_back(appendClippedCores(strip, chars, sampled.clippedCore));
         inks.push_back(inkStrip);
         sampled.pitchPx += grid.pitch(chars / 2.0) / zone.scale / double(zone.lines.size());
     }
@@ -680,13 +762,21 @@ ZoneRead classifyZone(const SampledZone& zone, const GlyphTemplates& glyphs, int
     read.format = zone.format;
     read.pitchPx = zone.pitchPx;
     read.clippedShare = zone.clippedShare;
+    read.clippedCore = zone.clippedCore;
     const int chars = lineLength(zone.format), lines = lineCount(zone.format);
     read.level = int(zone.levelOrder[std::size_t(variant) % zone.levelOrder.size()]);
     const TemplateSet& templates = glyphs.levels[std::size_t(read.level)];
     for (int l = 0; l < lines; ++l) {
         std::string text;
         for (int i = 0; i < chars; ++i) {
-            const auto [ch, score] = classifyCell(zone.patches, l * chars + i, allowedGlyphs(zone.format, l, i), templates);
+            const std::vector<int> allowed = allowedGlyphs(zone.format, l, i);
+            auto [ch, score] = classifyCell(zone.patches, l * chars + i, allowed, templates);
+            const std::size_t cell = std::size_t(l * chars + i);
+            // Only where no check digit would see a glyph turned into another (MrzReader's guard).
+            const CharClass cls = layout(zone.format)[std::size_t(l)][std::size_t(i)];
+            const bool unchecked = cls == CharClass::Alpha || cls == CharClass::Sex;
+            if (unchecked && cell < zone.clippedCore.size() && zone.clippedCore[cell] && std::size_t(l) < zone.coreMasks.size())
+                score.unclippedMargin = unclippedLead(zone.patches, int(cell), i, zone.coreMasks[std::size_t(l)], allowed, glyphIndex(ch), templates);
             text += ch;
             read.scores.push_back(score);
         }

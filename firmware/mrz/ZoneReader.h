@@ -35,6 +35,7 @@ struct ZoneRead {
     double pitchPx = 0;             // character pitch in the frame
     int level = 0;                  // template level the cells were classified with
     std::vector<float> clippedShare;  // per cell, as SampledZone
+    std::vector<std::uint8_t> clippedCore;  // per cell, as SampledZone
 };
 
 // Step 1 of a read: the band's bounding box (with a margin) copied out of the frame and
@@ -78,6 +79,10 @@ struct SampledZone {
     // Per cell (line by line), the share of its pixels the camera clipped to white (kClippedGrey):
     // a reflection there may have erased part of the glyph (an E read as L keeps its lead).
     std::vector<float> clippedShare;
+    // Per cell, 1 where a reflection's saturated core lies inside the glyph body: it may have
+    // erased part of the glyph (an E's bottom bar: F) however little of the cell it covers.
+    std::vector<std::uint8_t> clippedCore;
+    std::vector<cv::Mat> coreMasks;  // per line, strip-sized (CV_8U, 255 = core), empty without
 };
 
 // Grey level from which a cut-out pixel counts as clipped (8-bit sensors saturate at 255; the
