@@ -153,7 +153,8 @@ struct MrzReader::Impl {
         bool uncheckedClipped = false;
         for (std::size_t k = 0; k < shares.size() && k < chars * classes.size(); ++k) {
             const CharClass cls = classes[k / chars][k % chars];
-            const bool core = k < zone.clippedCore.size() && zone.clippedCore[k] && zone.scores[k].unclippedMargin < options.minUncheckedMargin;
+            const bool core = options.guardClippedCores && k < zone.clippedCore.size() && zone.clippedCore[k] &&
+                              zone.scores[k].unclippedMargin < options.minUncheckedMargin;
             uncheckedClipped = uncheckedClipped || ((clipped(shares[k]) || core) && cls != CharClass::AlphaNumeric && !guardedByCheckDigit(cls));
         }
         if (!uncheckedClipped) return false;

@@ -76,6 +76,13 @@ struct ReaderOptions {
     // seeds 28 and 29, glare pages, read 131 of 330 with it, 105 with a quarter, both without a
     // wrong read.
     float maxClippedShare = 0.5f;
+    // Also distrust a name/code/sex cell with a reflection's saturated core in its glyph body (a
+    // clipped disk half a pitch across) unless the glyph leads by minUncheckedMargin on the
+    // pixels the core left: the core can erase a little of a glyph (an E's bottom bar: F, with a
+    // clear lead) while clipping far less than maxClippedShare of the cell. Development seed 31:
+    // one such wrong read of 2 100 without it; seeds 29/30/31 glare pages 109/68/98 read with it,
+    // 117/73/105 without.
+    bool guardClippedCores = true;
     // Check-digit correction (a zone whose checks fail): runner-ups within correctionMaxGap of the best
     // at digit-only positions (dates, check digits), the closest correctionMaxCandidates of them, up
     // to correctionMaxSubstitutions at once; taken only when exactly one set makes every check pass
