@@ -47,10 +47,13 @@ constexpr double kMaxLengthSpread = 0.15;  // lines of one zone: the longest ext
 // Strip margins (cell pixels) and the grid refinement's search.
 constexpr int kStripMarginX = kCellWidthPx;
 constexpr int kStripMarginY = 4;
-// A reflection's saturated core (appendClippedCores): a clipped disk 5 cell pixels (0.42 pitch)
+// A reflection's saturated core (appendClippedCores): a clipped disk 6 cell pixels (half a pitch)
 // across — wider than the paper between two strokes of a glyph or two glyphs (≤ 0.35 pitch in
 // OCR-B) — inside the glyph body (the capital height, 12 of the cell's 16 rows) but its outer
-// kCoreInsetPx rows (the paper above and below a line is wide).
+// kCoreInsetPx rows (the paper above and below a line is wide); its fringe of kCoreFringePx is
+// left out of the correlation too. Glare pages of development seeds 30 and 31 read with every cored
+// cell distrusted: 61 and 86 at 5 px, 65 and 93 at 6 px; with the masked correlation at 6 px, 68
+// and 98.
 constexpr int kCoreDiameterPx = 6;
 constexpr int kGlyphBodyPx = 12;
 constexpr int kCoreInsetPx = 2;
@@ -441,8 +444,9 @@ cv::Mat appendClippedCores(const cv::Mat& strip, int chars, std::vector<std::uin
     return core;
 }
 
-// Cell `cell` (line `line`, column `column`) against glyph templates over the pixels the line's core
-// mask leaves, at every shift: the read glyph `read`'s lead over the best other glyph allowed.
+// Cell `cell` (in column `column` of its line) against the glyph templates over the pixels the
+// line's core mask leaves, at every shift: the read glyph `read`'s lead over the best other glyph
+// allowed (0 when the mask leaves less than a quarter of the cell).
 float unclippedLead(const cv::Mat& patches, int cell, int column, const cv::Mat& coreMask, const std::vector<int>& glyphs, int read,
                     const TemplateSet& templates) {
     std::array<float, kGlyphCount> best;
