@@ -19,7 +19,8 @@ constexpr const char* kHelp = R"HELP(Usage: sentinel mrz [--json] [--show] [--fo
 Finds and reads an ICAO 9303 machine readable zone (passport TD3, card TD1) in each image with the
 kiosk's own OCR-B reader, as a still image. A read counts only when every check digit passes.
 Prints per image the type and check result, with --json one object per image:
-{"file":"a.png","read":true,"type":"TD3","checks_ok":true,"ms":14.2,"masked":["P<***…"]}.
+{"file":"a.png","read":true,"type":"TD3","checks_ok":true,"ms":14.2,"masked":["P<***…"]}; an image
+without a read says why ("why": no_text, no_zone, reflection, unsure, state or checks).
 The MRZ is personal data: its lines are printed only with --show ("lines"); otherwise every
 character but the filler '<' is masked.
 
@@ -31,6 +32,22 @@ Options:
 
 Exit status: 0 every image held a readable MRZ, 1 some image held none or could not be read, 2 usage.
 )HELP";
+
+// Why nothing was read, from the reader's report: a short code (JSON "why") and what a technician
+// can do about it. The most specific cause first: a zone refused for a reflection or for blur was
+// found and read as far as its checks.
+struct Why {
+    const char* code;
+    const char* advice;
+};
+Why whyNotRead(const mrz::ReadReport& r) {
+    if (r.bandsFound == 0) return {"no_text", "no line of text found: is the page in view, lit and in focus?"};
+    if (r.zonesFound == 0) return {"no_zone", "text found, but no two or three lines shaped like an MRZ"};
+    if (r.clipped > 0) return {"reflection", "a reflection covers part of the zone: tilt the page or move the light"};
+    if (r.belowConfidence > 0) return {"unsure", "characters too blurred to tell apart with confidence: hold still, closer, in focus"};
+    if (r.unknownState > 0) return {"state", "the issuing state or nationality is not an ICAO code"};
+    return {"checks", "the check digits do not pass: blur, damage, or not an MRZ"};
+}
 
 std::string masked(std::string_view line) {
     std::string m(line.size(), '*');
@@ -72,6 +89,7 @@ int cmdMrz(const std::vector<std::string>& argv, CliContext& ctx) {
         if (!read) status = kExitFail;
         if (json) {
             nlohmann::json j{{"file", file}, {"read", read.has_value()}, {"ms", std::round(ms * 100) / 100}};
+            if (!read) j["why"] = whyNotRead(reader->lastReport()).code;
             if (read) {
                 j["type"] = std::string(mrz::toString(read->format));
                 j["checks_ok"] = read->parsed.checks.all();
@@ -85,7 +103,7 @@ int cmdMrz(const std::vector<std::string>& argv, CliContext& ctx) {
         } else {
             ctx.out << file << ": ";
             if (!read) {
-                ctx.out << "(no MRZ read)\n";
+                ctx.out << "(no MRZ read: " << whyNotRead(reader->lastReport()).advice << ")\n";
                 continue;
             }
             ctx.out << mrz::toString(read->format) << ", every check digit passes (" << std::round(ms * 10) / 10 << " ms)\n";
