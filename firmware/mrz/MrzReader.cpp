@@ -140,8 +140,9 @@ struct MrzReader::Impl {
 
     // A cell clipped to white where most of the zone is not — more than maxClippedShare of it, or a
     // reflection's saturated core inside its glyph body however small, unless the glyph still
-    // leads clearly on the pixels the core left: the reflection may have erased part of the glyph. A zone whose paper is clipped throughout (an overexposed frame)
-    // keeps its strokes' contrast everywhere and is read as usual.
+    // leads clearly on the pixels the core left: the reflection may have erased part of the glyph.
+    // A zone whose paper is clipped throughout (an overexposed frame) keeps its strokes' contrast
+    // everywhere and is read as usual.
     // Only positions no check digit covers are guarded (names, codes, sex): elsewhere a glyph the
     // reflection turned into another fails its check digit (E→L, S→J differ mod 10).
     bool locallyClipped(const detail::ZoneRead& zone) const {
