@@ -29,6 +29,17 @@ protected:
         EXPECT_TRUE(cv::imwrite(path, gray));
         return path;
     }
+    // Scene `index` of `category` on development seed 31, written as `name` in the test's folder.
+    std::string seed31Scene(std::string_view category, int index, const std::string& name) {
+        auto scene = mrzsim::renderScene(31, category, index);
+        EXPECT_TRUE(scene.ok()) << scene.error().message;
+        return scene.ok() ? write(scene->gray, name) : (dir_ / name).string();
+    }
+    // `sentinel mrz --json IMAGE`: its exit status and the one JSON line it printed.
+    std::pair<int, nlohmann::json> runJson(const std::string& image) {
+        const int status = run({"--json", image});
+        return {status, nlohmann::json::parse(out_.str())};
+    }
     int run(std::vector<std::string> args) {
         out_.str("");
         err_.str("");
@@ -66,11 +77,9 @@ TEST_F(MrzCli, APassportPageIsReadAndItsLinesAreMaskedUnlessShown) {
 
 // Development seed 31, glare page 44: the reflection's core erased part of a name letter.
 TEST_F(MrzCli, APageUnderAReflectionIsNotReadAndTheTechnicianIsToldWhy) {
-    auto scene = mrzsim::renderScene(31, "glare", 44);
-    ASSERT_TRUE(scene.ok()) << scene.error().message;
-    const std::string page = write(scene->gray, "glare.png");
-    EXPECT_EQ(kExitFail, run({"--json", page}));
-    const auto j = nlohmann::json::parse(out_.str());
+    const std::string page = seed31Scene("glare", 44, "glare.png");
+    const auto [status, j] = runJson(page);
+    EXPECT_EQ(kExitFail, status);
     EXPECT_EQ(j["read"], false);
     EXPECT_EQ(j["why"], "reflection");
     EXPECT_EQ(kExitFail, run({page}));
@@ -78,11 +87,8 @@ TEST_F(MrzCli, APageUnderAReflectionIsNotReadAndTheTechnicianIsToldWhy) {
 }
 
 TEST_F(MrzCli, AFrameWithoutADocumentSaysSoAndAMissingFileIsAnError) {
-    auto empty = mrzsim::renderScene(31, "empty", 0);
-    ASSERT_TRUE(empty.ok()) << empty.error().message;
-    const std::string frame = write(empty->gray, "empty.png");
-    EXPECT_EQ(kExitFail, run({"--json", frame}));
-    const auto j = nlohmann::json::parse(out_.str());
+    const auto [status, j] = runJson(seed31Scene("empty", 0, "empty.png"));
+    EXPECT_EQ(kExitFail, status);
     EXPECT_EQ(j["read"], false);
     EXPECT_TRUE(j["why"] == "no_text" || j["why"] == "no_zone") << j.dump();
 
