@@ -42,8 +42,8 @@ struct Why {
 };
 Why whyNotRead(const mrz::ReadReport& r) {
     if (r.bandsFound == 0) return {"no_text", "no line of text found: is the page in view, lit and in focus?"};
+    if (r.clipped > 0 || r.reflectionBlocked) return {"reflection", "a reflection covers part of the zone: tilt the page or move the light"};
     if (r.zonesFound == 0) return {"no_zone", "text found, but no two or three lines shaped like an MRZ"};
-    if (r.clipped > 0) return {"reflection", "a reflection covers part of the zone: tilt the page or move the light"};
     if (r.belowConfidence > 0) return {"unsure", "characters too blurred to tell apart with confidence: hold still, closer, in focus"};
     if (r.unknownState > 0) return {"state", "the issuing state or nationality is not an ICAO code"};
     return {"checks", "the check digits do not pass: blur, damage, or not an MRZ"};

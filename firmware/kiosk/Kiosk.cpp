@@ -96,17 +96,18 @@ Kiosk::Step Kiosk::step() {
         ++counters_.decodeFailures;
         if (sink_) sink_->noteDecodeFailure();
     }
-    if (!observers_.empty()) {
-        const FrameObservation what{decodeMs, !payloads.empty(), seenUnread};
-        for (auto* o : observers_) o->frameProcessed(frame, what);
-    }
 
     // What this frame shows: the camera's codes, then what the frame sources found in it. The
     // budget runs from the frame in which a presentation was first seen.
     const MonoTime seenAt = frame.capturedAt != MonoTime{} ? frame.capturedAt : clock_.monotonic();
+    FrameObservation what{decodeMs, !payloads.empty(), seenUnread};
     presented_.clear();
     for (auto& payload : payloads) presented_.push_back(Presentation::code(std::move(payload), "camera", seenAt, decodeMs));
-    for (auto* source : sources_) source->frame(frame, presented_);
+    for (auto* source : sources_) {
+        source->frame(frame, presented_);
+        source->annotate(what);
+    }
+    for (auto* o : observers_) o->frameProcessed(frame, what);
     for (auto& p : presented_) {
         if (p.seenAt == MonoTime{}) p.seenAt = seenAt;
         const std::string key = p.dedupeKey();

@@ -37,6 +37,9 @@ struct FrameObservation {
     double decodeMs = 0;
     bool decoded = false;           // at least one payload was read from this frame
     bool symbolSeenUnread = false;  // a QR symbol was located but could not be read
+    // A passport or TD1 card's MRZ went unread under a reflection on its laminate in the last
+    // moments (MrzSource): the screen asks the traveller to tilt it.
+    bool documentGlare = false;
 };
 
 // Everything that shows or reports what the loop does (screen, voice, control socket, fleet link)

@@ -21,8 +21,10 @@ void MrzSource::frame(const hal::Frame& frame, std::vector<Presentation>& out) {
     if (frame.gray.empty()) return;
     ++frames_;
     std::optional<mrz::MrzRead> read = reader_.readFrame(frame.gray);
+    if (reader_.lastReport().reflectionBlocked) glareAt_ = frames_;
     std::optional<mrz::MrzRead> agreed = tracker_.observe(std::move(read));
     if (!agreed) return;
+    glareAt_ = 0;
     auto document = mrz::toIdentityDocument(agreed->parsed, yearOf(clock_.now()));
     if (!document) {
         // Every check passed but the fields do not make a document (a date that cannot be): the
@@ -42,6 +44,10 @@ void MrzSource::frame(const hal::Frame& frame, std::vector<Presentation>& out) {
     }
     ++accepted_;
     out.push_back(std::move(p));
+}
+
+void MrzSource::annotate(FrameObservation& what) const {
+    if (glareAt_ != 0 && frames_ - glareAt_ < kGlareHintFrames) what.documentGlare = true;
 }
 
 }  // namespace sentinel::kiosk

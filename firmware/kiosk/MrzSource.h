@@ -19,6 +19,14 @@ public:
     MrzSource(mrz::MrzReader reader, const Clock& clock);
 
     void frame(const hal::Frame& frame, std::vector<Presentation>& out) override;
+    // documentGlare while a zone read ended unread under a reflection within the last
+    // kGlareHintFrames frames and no read has agreed since.
+    void annotate(FrameObservation& what) const override;
+
+    // How long the tilt hint stays after the read that a reflection blocked: a failed band is read
+    // again after half a second (MrzReader), so 1.5 s at 30 fps spans the next attempts and the
+    // hint does not flicker off between them.
+    static constexpr std::uint64_t kGlareHintFrames = 45;
 
     // Frames searched, documents handed over (no personal data).
     std::uint64_t frames() const { return frames_; }
@@ -30,6 +38,7 @@ private:
     const Clock& clock_;
     DocumentKeyer keyer_;
     std::uint64_t frames_ = 0, accepted_ = 0;
+    std::uint64_t glareAt_ = 0;  // frames_ when a reflection last blocked a read (0 = none)
 };
 
 }  // namespace sentinel::kiosk

@@ -13,6 +13,7 @@
 #include "drivers/hal/Camera.h"
 #include "firmware/base/IdentityDocument.h"
 #include "firmware/base/Time.h"
+#include "firmware/kiosk/KioskObserver.h"
 
 namespace sentinel::kiosk {
 
@@ -52,6 +53,9 @@ public:
     // Event sources (a card reader on its own thread) add what arrived since the last call. The
     // loop decides a key once per KioskOptions::rearmWindow.
     virtual void poll(std::vector<Presentation>& /*out*/) {}
+    // After frame(): what the source saw in the frame that the traveller can act on, added to the
+    // frame's observation (the screen's hints; no personal data). Frame sources only.
+    virtual void annotate(FrameObservation& /*what*/) const {}
 };
 
 }  // namespace sentinel::kiosk

@@ -38,7 +38,8 @@ inline constexpr const char* kDefaultOcrBFontPath = "/usr/share/fonts/opentype/o
 struct ReaderOptions {
     std::string fontPath = kDefaultOcrBFontPath;
     // CPU time per readFrame() call, band search included: a read step runs only if its running-mean
-    // cost fits in what is left (after two frames without a step one runs anyway). The QR engine's own
+    // cost plus two running mean deviations fits in what is left (after two frames without a step
+    // one runs anyway). The QR engine's own
     // budget is 12 ms of the 33 ms frame period; 8 ms leaves that untouched (docs/PERFORMANCE.md "MRZ").
     std::chrono::microseconds frameBudget{8000};
     // Bands the search hands on per frame, best first.
@@ -115,6 +116,10 @@ struct ReadReport {
     int belowConfidence = 0; // zones whose checks passed but a character was below the floor
     int clipped = 0;         // … or a character lay in a reflection clipped to white
     int corrected = 0;       // reads whose checks passed only after the check-digit correction
+    // A zone read ended without a read while a reflection lay on it (a cell clipped to white, or a
+    // saturated core in a glyph, where most of the zone is not): the traveller can tilt the page
+    // (the kiosk's screen asks for it, DESIGN §15).
+    bool reflectionBlocked = false;
     int steps = 0;           // read steps run (locate, sample, classify: one frame runs those that fit)
     bool read = false;
     std::chrono::microseconds searchTime{0};

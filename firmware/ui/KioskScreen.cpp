@@ -55,6 +55,7 @@ void KioskScreen::frameProcessed(const hal::Frame& frame, const kiosk::FrameObse
     ++frameSerial_;
     lastDecodeMs_ = what.decodeMs;
     unreadStreak_ = what.symbolSeenUnread && !what.decoded ? unreadStreak_ + 1 : 0;
+    documentGlare_ = what.documentGlare;
     frameTimes_.push_back(now);
     while (!frameTimes_.empty() && now - frameTimes_.front() > std::chrono::seconds{1}) frameTimes_.pop_front();
 }
@@ -217,6 +218,7 @@ void KioskScreen::loop(std::stop_token stop) {
         const hal::Frame frame = latest_;  // shared reference, kept for this composition
         const std::uint64_t serial = frameSerial_;
         const int streak = unreadStreak_;
+        const bool glare = documentGlare_;
         const double decodeMs = lastDecodeMs_;
         const double fps = frameTimes_.size() < 2 ? 0.0
                                                   : (frameTimes_.size() - 1) /
@@ -270,6 +272,9 @@ void KioskScreen::loop(std::stop_token stop) {
                 if (o->sidePx < kSmallCodeFraction * shortSide) idle.hint = ui::Hint::HoldCloser;
             }
         }
+        // A passport under a reflection: the one thing the traveller can change (a still page's
+        // glare stays where it is, DESIGN §15); the MRZ reader keeps trying meanwhile.
+        if (glare) idle.hint = ui::Hint::TiltDocument;
         const std::string id = "idle|" + std::to_string(static_cast<int>(idle.hint)) + (lookingUp ? "|lookup" : "") + (awaiting ? "|document" : "");
         const bool refresh = !preview.empty() && newFrame;
         if (id == shownIdentity && !refresh) continue;

@@ -86,6 +86,7 @@ private:
     hal::Frame latest_;
     std::uint64_t frameSerial_ = 0;
     int unreadStreak_ = 0;
+    bool documentGlare_ = false;  // FrameObservation::documentGlare of the last frame
     double lastDecodeMs_ = 0;
     std::deque<MonoTime> frameTimes_;  // the last second of frames (fps)
     std::deque<PendingResult> pending_;

@@ -14,8 +14,9 @@
 
 namespace sentinel::ui {
 
-// What the decoder saw in the last frames, as advice to the traveller.
-enum class Hint { None, HoldCloser, HoldStill };
+// What the decoder (or the MRZ reader) saw in the last frames, as advice to the traveller.
+// TiltDocument: a reflection on a passport's laminate kept its MRZ from being read (§15).
+enum class Hint { None, HoldCloser, HoldStill, TiltDocument };
 
 // A point in camera-frame pixels.
 struct PointPx {

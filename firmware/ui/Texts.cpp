@@ -27,6 +27,7 @@ Bilingual hintText(Hint h) {
     switch (h) {
         case Hint::HoldCloser: return {"请靠近一点", "Hold it closer"};
         case Hint::HoldStill: return {"请保持不动", "Hold still"};
+        case Hint::TiltDocument: return {"请稍倾斜证件，避开反光", "Tilt it a little away from the glare"};
         case Hint::None: break;
     }
     return aimingAdvice();

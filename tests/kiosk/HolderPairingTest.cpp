@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <map>
 
+#include <opencv2/imgproc.hpp>
+
 #include "firmware/issuer/TestIssuer.h"
 #include "firmware/kiosk/Kiosk.h"
 #include "firmware/kiosk/MrzSource.h"
@@ -89,7 +91,13 @@ public:
 class AwaitingCounter final : public KioskObserver {
 public:
     void awaitingDocument() override { ++prompts; }
+    void frameProcessed(const hal::Frame&, const FrameObservation& what) override {
+        glareFrames += what.documentGlare ? 1 : 0;
+        lastGlare = what.documentGlare;
+    }
     int prompts = 0;
+    int glareFrames = 0;     // frames the screen was asked to show "tilt it away from the glare"
+    bool lastGlare = false;  // … of the last frame
 };
 
 class HolderPairing : public ::testing::Test {
@@ -128,13 +136,16 @@ protected:
 
     // A TD3 data page in view, nominal impairments.
     std::shared_ptr<cv::Mat> passport(std::string_view primary, std::string_view given, std::string_view bornYymmdd) {
+        auto scene = passportScene(primary, given, bornYymmdd);
+        EXPECT_TRUE(scene.ok()) << scene.error().message;
+        return std::make_shared<cv::Mat>(scene.ok() ? scene->gray : *blank_);
+    }
+    static Result<mrzsim::Scene> passportScene(std::string_view primary, std::string_view given, std::string_view bornYymmdd) {
         const auto lines = mrzsim::td3Mrz("D", primary, given, "C01X00T47", "D", bornYymmdd, 'F', "310101", "");
         mrzsim::RenderOptions o;
         o.pitchPx = 18;
         o.rollDeg = 0;
-        auto scene = mrzsim::renderMrz(1, lines, o);
-        EXPECT_TRUE(scene.ok()) << scene.error().message;
-        return std::make_shared<cv::Mat>(scene.ok() ? scene->gray : *blank_);
+        return mrzsim::renderMrz(1, lines, o);
     }
 
     void showCode(const std::string& payload) { camera_.push(blank_, {payload}, 3); }
@@ -250,6 +261,31 @@ TEST_F(HolderPairing, ACertificateThatFailsIsDecidedAtOnceWithoutWaiting) {
     EXPECT_EQ(Decision::Deny, sink_.records[0].decision);
     EXPECT_FALSE(sink_.records[0].binding);
     EXPECT_EQ(0, awaiting_.prompts);
+}
+
+// A reflection on the laminate over the name: no read, and the observers (the screen) are told to
+// ask the traveller to tilt the page; tilted (the page without the reflection), it reads and the
+// hint goes.
+TEST_F(HolderPairing, APassportUnderAReflectionAsksForATiltAndReadsOnceTilted) {
+    auto scene = passportScene("MUSTERFRAU<GOESSINGER", "GABRIELE", "980226");
+    ASSERT_TRUE(scene.ok()) << scene.error().message;
+    const auto page = std::make_shared<cv::Mat>(scene->gray);
+    // A reflection's saturated core 1.6 pitches across on the name's 3rd letter (MU[S]TERFRAU).
+    ASSERT_EQ(88u, scene->charCentres.size());
+    auto glared = std::make_shared<cv::Mat>(page->clone());
+    cv::circle(*glared, cv::Point(scene->charCentres[7]), 14, cv::Scalar(255), cv::FILLED, cv::LINE_AA);
+
+    showPassport(glared);
+    runAll();
+    EXPECT_TRUE(sink_.records.empty()) << "nothing read under the reflection";
+    EXPECT_GT(awaiting_.glareFrames, 0) << "the screen asks for a tilt";
+    EXPECT_TRUE(awaiting_.lastGlare) << "and keeps asking while the reflection stays";
+
+    showPassport(page);
+    runAll();
+    ASSERT_EQ(1u, sink_.records.size());
+    EXPECT_EQ("MRZ", sink_.records[0].format);
+    EXPECT_FALSE(awaiting_.lastGlare) << "read: the hint goes";
 }
 
 TEST_F(HolderPairing, ACodeStillWaitingWhenTheKioskStopsEndsWithARecord) {

@@ -90,9 +90,11 @@ TEST_F(MrzReaderTest, AZonePartlyClippedToWhiteIsNotRead) {
     ASSERT_TRUE(scene.ok());
     ASSERT_TRUE(still(scene->gray));
     // A reflection over the right third of the zone (a 22 px pitch line spans most of the frame).
+    EXPECT_FALSE(reader_->lastReport().reflectionBlocked);
     const cv::Mat glared = overexposed(scene->gray, 850);
     EXPECT_FALSE(still(glared));
     EXPECT_GT(reader_->lastReport().clipped, 0);
+    EXPECT_TRUE(reader_->lastReport().reflectionBlocked) << "the kiosk asks the traveller to tilt the page";
     // The print is still legible there: without the guards the zone is read.
     ReaderOptions unguarded;
     unguarded.maxClippedShare = 1.0f;
@@ -129,6 +131,24 @@ TEST_F(MrzReaderTest, AZoneClippedThroughoutIsRead) {
     auto read = still(overexposed(scene->gray, 0));
     ASSERT_TRUE(read);
     EXPECT_EQ(joined(*read), scene->expected);
+    EXPECT_FALSE(reader_->lastReport().reflectionBlocked);
+}
+
+// A reflection's saturated disk over the first line's name (no check digit can restore it): no
+// read, and the report says a reflection blocked it — what makes the kiosk's screen ask the
+// traveller to tilt the page. The same page without it reads and says nothing of a reflection.
+TEST_F(MrzReaderTest, AReflectionOverTheNameBlocksTheReadAndSaysSo) {
+    auto scene = td3Page(22.0, 0.0);
+    ASSERT_TRUE(scene.ok());
+    ASSERT_TRUE(still(scene->gray));
+    EXPECT_FALSE(reader_->lastReport().reflectionBlocked);
+    // A saturated disk 1.6 pitches across on the name's 12th character (line 1, ERIKSS[O]N).
+    ASSERT_EQ(88u, scene->charCentres.size());
+    const cv::Point centre(scene->charCentres[11]);
+    cv::Mat glared = scene->gray.clone();
+    cv::circle(glared, centre, int(0.8 * 22.0), cv::Scalar(255), cv::FILLED, cv::LINE_AA);
+    EXPECT_FALSE(still(glared));
+    EXPECT_TRUE(reader_->lastReport().reflectionBlocked);
 }
 
 // The page smeared along a line `lengthPx` long at `angleDeg` (a hand moving during the exposure).

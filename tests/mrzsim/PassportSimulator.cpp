@@ -400,6 +400,11 @@ Result<Scene> composeDocument(Rng& rng, const std::vector<std::string>& lines, s
     scene.gray = finish(img, imp.jpegQuality);
     scene.pitchPx = pitchPx;
     scene.category = std::string(category);
+    for (int l = 0; l < n; ++l) {
+        const double cy = (bottomMm - (n - 1 - l) * kLineSpacingMm) * pxPerMm;
+        for (std::size_t i = 0; i < lines[std::size_t(l)].size(); ++i)
+            scene.charCentres.push_back(pose.map(cv::Point2d((x0Mm + (double(i) + 0.5) * kPitchMm) * pxPerMm, cy)));
+    }
     return scene;
 }
 

@@ -45,6 +45,9 @@ struct Scene {
     std::string expected;      // the MRZ lines joined by one space; empty for a frame without a document
     double pitchPx = 0;        // character pitch in the frame (0 without a document)
     std::string category;
+    // Where each MRZ character is drawn (frame pixels, line by line; empty without a document): for
+    // tests that cover a given character (a reflection over a name letter).
+    std::vector<cv::Point2f> charCentres;
 };
 
 struct RenderOptions {

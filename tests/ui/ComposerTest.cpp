@@ -272,6 +272,22 @@ TEST(Composer, IdleMirrorsThePreviewAndShowsTheHint) {
     EXPECT_TRUE(drew(plain, aimingAdvice().en));
 }
 
+// §15: a reflection on a passport kept its MRZ from being read; the hint fits every screen shape.
+TEST(Composer, TheGlareHintAsksForATiltOnEveryScreenShape) {
+    std::vector<std::uint8_t> px(640 * 360, 128);
+    const GrayView frame{px.data(), 640, 360, 640};
+    for (auto [w, h] : {std::pair{1280, 720}, std::pair{800, 480}, std::pair{480, 800}}) {
+        auto c = composer(w, h);
+        ASSERT_TRUE(c);
+        IdleScreen idle{Hint::TiltDocument};
+        idle.documents = true;
+        const Composition out = c->compose(idle, frame, MonoTime{});
+        EXPECT_TRUE(drew(out, hintText(Hint::TiltDocument).zh)) << w << "x" << h;
+        EXPECT_TRUE(drew(out, hintText(Hint::TiltDocument).en)) << w << "x" << h;
+        for (const auto& t : out.texts) EXPECT_TRUE(t.fits) << w << "x" << h << ": " << t.text;
+    }
+}
+
 TEST(Composer, AlarmSaysWhatIsWrongAndOutOfService) {
     for (const Size& size : kSizes) {
         auto c = composer(size.w, size.h);

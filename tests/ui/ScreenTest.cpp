@@ -50,6 +50,15 @@ public:
         std::lock_guard lk(m_);
         return tags_;
     }
+    // Waits until more than `count` screens were presented.
+    bool waitForMore(std::size_t count) {
+        std::unique_lock lk(m_);
+        return cv_.wait_for(lk, kWait, [&] { return tags_.size() > count; });
+    }
+    RgbImage last() {
+        std::lock_guard lk(m_);
+        return last_;
+    }
 
 private:
     std::mutex m_;
@@ -126,6 +135,30 @@ TEST(KioskScreen, IdleShowsTheLivePictureAndAHintWhenACodeIsSeenButNotRead) {
     // A hint changes the screen (a new idle screen, not a refresh).
     EXPECT_TRUE(display.waitFor([&](const hal::ScreenTag& t) { return t.name == "idle" && t.newScreen; }));
     EXPECT_GE(display.tags().size(), idleBefore);
+}
+
+// §15: the MRZ reader saw a reflection block a passport's read: the idle screen gets the amber
+// hint band (Composer test: "Tilt it a little away from the glare") until the frames say otherwise.
+TEST(KioskScreen, APassportUnderAReflectionGetsTheTiltHint) {
+    FakeDisplay display;
+    auto screen = screenOn(display);
+    GrayFrame g;
+    const auto hintBand = [&] {
+        const RgbImage img = display.last();
+        const std::uint8_t* p = img.at(img.widthPx / 2, img.heightPx - 3);
+        return p[0] == ui::Composer::kReferRgb[0] && p[1] == ui::Composer::kReferRgb[1] && p[2] == ui::Composer::kReferRgb[2];
+    };
+    screen->frameProcessed(g.frame(), {});
+    ASSERT_TRUE(display.waitFor([](const hal::ScreenTag& t) { return t.name == "idle"; }));
+    EXPECT_FALSE(hintBand());
+    const auto before = display.tags().size();
+    kiosk::FrameObservation glare;
+    glare.documentGlare = true;
+    screen->frameProcessed(g.frame(), glare);
+    ASSERT_TRUE(display.waitForMore(before));
+    EXPECT_EQ("idle", display.tags().back().name);
+    EXPECT_TRUE(display.tags().back().newScreen) << "a hint is a new screen, not a refresh";
+    EXPECT_TRUE(hintBand());
 }
 
 TEST(KioskScreen, AnAlarmReplacesIdleAndClears) {
