@@ -38,7 +38,9 @@ using Clock = std::chrono::steady_clock;
 constexpr std::string_view kUsage =
     "usage: sentinel bench mrz --manifest TSV [--json] [--peers] [--frames N] [--font PATH]\n"
     "  TSV lines: image<TAB>expected[<TAB>pitch=P], expected = the MRZ lines joined by one space (empty: no document)\n"
-    "  --peers: also the tesseract command (subprocess, --psm 6, MRZ whitelist) on each image\n";
+    "  --peers: also the tesseract command (subprocess, --psm 6, MRZ whitelist) on each image\n"
+    "  tilt (JSON tilt_hint, tilt_hint_unread): scenes where a reflection blocked a read, so the kiosk's screen\n"
+    "  asked the traveller to tilt the page\n";
 // Pitch bands of issue 27's figures (px): [10, 13), [13, 20), [20, ∞).
 constexpr double kSmallBandPx = 13.0;
 constexpr double kLargeBandPx = 20.0;
@@ -61,6 +63,10 @@ struct Tally {
     int total = 0;
     int read = 0;
     int wrong = 0;
+    // Scenes in which a reflection blocked a read (ReadReport::reflectionBlocked) within the frames:
+    // on a kiosk the screen asked the traveller to tilt the page.
+    int tiltHint = 0;
+    int tiltHintUnread = 0;  // … of them, never read within the frames
     std::vector<double> frameMs;
     std::vector<double> frameCpuMs;
     std::vector<double> framesToRead;
@@ -212,7 +218,7 @@ int scorePeer(const std::string& output, const std::string& expected) {
 }
 
 nlohmann::json tallyJson(const Tally& t, bool full) {
-    nlohmann::json j = {{"total", t.total}, {"read", t.read}, {"wrong", t.wrong}};
+    nlohmann::json j = {{"total", t.total}, {"read", t.read}, {"wrong", t.wrong}, {"tilt_hint", t.tiltHint}, {"tilt_hint_unread", t.tiltHintUnread}};
     j["read_pct"] = t.total ? round2(100.0 * t.read / t.total) : 0.0;
     if (full) {
         j["median_ms"] = round2(percentile(t.frameMs, 50));
@@ -236,7 +242,7 @@ void printTable(const Tally& all, const std::map<std::string, Tally>& cats, cons
                 const Tally& empty, bool peers, std::ostream& out) {
     out << std::left << std::setw(12) << "set" << std::right << std::setw(6) << "total" << std::setw(6) << "read"
         << std::setw(8) << "%" << std::setw(8) << "wrong" << std::setw(9) << "frm p50" << std::setw(9) << "frm p95"
-        << std::setw(9) << "ms p50" << std::setw(9) << "ms p95" << std::setw(9) << "ms p99" << std::setw(9) << "ms max" << std::setw(9) << "cpu p50" << std::setw(9) << "cpu p99";
+        << std::setw(9) << "ms p50" << std::setw(9) << "ms p95" << std::setw(9) << "ms p99" << std::setw(9) << "ms max" << std::setw(9) << "cpu p50" << std::setw(9) << "cpu p99" << std::setw(6) << "tilt";
     if (peers) out << std::setw(18) << "tesseract read";
     out << "\n";
     auto row = [&](const std::string& name, const Tally& t) {
@@ -246,7 +252,7 @@ void printTable(const Tally& all, const std::map<std::string, Tally>& cats, cons
             << percentile(t.framesToRead, 95) << std::setw(9) << percentile(t.frameMs, 50) << std::setw(9)
             << percentile(t.frameMs, 95) << std::setw(9) << percentile(t.frameMs, 99) << std::setw(9)
             << percentile(t.frameMs, 100) << std::setw(9) << percentile(t.frameCpuMs, 50) << std::setw(9)
-            << percentile(t.frameCpuMs, 99);
+            << percentile(t.frameCpuMs, 99) << std::setw(6) << t.tiltHint;
         if (peers) {
             std::ostringstream s;
             s << t.tesseract.read << " (" << std::setprecision(0) << percentile(t.tesseract.ms, 50) << " ms)";
@@ -261,7 +267,7 @@ void printTable(const Tally& all, const std::map<std::string, Tally>& cats, cons
         out << "no document: " << empty.total << " scenes, " << empty.frameMs.size() << " frames, ms p50 "
             << std::setprecision(2) << percentile(empty.frameMs, 50) << ", p95 " << percentile(empty.frameMs, 95)
             << ", p99 " << percentile(empty.frameMs, 99) << "; cpu ms p50 " << percentile(empty.frameCpuMs, 50) << ", p99 "
-            << percentile(empty.frameCpuMs, 99) << ", wrong " << empty.wrong << "\n";
+            << percentile(empty.frameCpuMs, 99) << ", wrong " << empty.wrong << ", tilt hints " << empty.tiltHint << "\n";
     }
 }
 
@@ -332,13 +338,14 @@ int runBenchMrz(const std::vector<std::string>& args, std::ostream& out, std::os
         for (Tally* t : tallies) t->total++;
         reader->reset();
         tracker.reset();
-        bool done = false;
+        bool done = false, hinted = false;
         for (int frame = 1; frame <= frames && !done; ++frame) {
             const auto t0 = Clock::now();
             const double cpu0 = threadCpuMs();
             auto read = reader->readFrame(view);
             auto accepted = tracker.observe(std::move(read));
             const double ms = msSince(t0), cpuMs = threadCpuMs() - cpu0;
+            hinted = hinted || reader->lastReport().reflectionBlocked;
             for (Tally* t : tallies) {
                 t->frameMs.push_back(ms);
                 t->frameCpuMs.push_back(cpuMs);
@@ -360,6 +367,10 @@ int runBenchMrz(const std::vector<std::string>& args, std::ostream& out, std::os
         }
         if (!done && document)
             for (Tally* t : tallies) t->missed.push_back(e.image.string());
+        for (Tally* t : tallies) {
+            t->tiltHint += hinted;
+            t->tiltHintUnread += hinted && !done;
+        }
         if (!peers) continue;
         const auto t0 = Clock::now();
         const std::string output = runTesseract(e.image);
@@ -387,7 +398,8 @@ int runBenchMrz(const std::vector<std::string>& args, std::ostream& out, std::os
                                 {"p99_ms", round2(percentile(empty.frameMs, 99))},
                                 {"cpu_median_ms", round2(percentile(empty.frameCpuMs, 50))},
                                 {"cpu_p99_ms", round2(percentile(empty.frameCpuMs, 99))},
-                                {"wrong", empty.wrong}};
+                                {"wrong", empty.wrong},
+                                {"tilt_hint", empty.tiltHint}};
             if (!empty.wrongImages.empty()) j["no_document"]["wrong_images"] = empty.wrongImages;
         }
         out << j.dump() << "\n";
