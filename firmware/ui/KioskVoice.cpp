@@ -33,6 +33,17 @@ void KioskVoice::awaitingDocument() {
     voice_.play(files, "AWAIT-DOCUMENT");
 }
 
+void KioskVoice::frameProcessed(const hal::Frame&, const kiosk::FrameObservation& what) {
+    if (what.documentGlare && !glare_) {
+        std::vector<std::filesystem::path> files;
+        for (const auto& language : languages_) {
+            if (auto f = ui::tiltPromptFile(language); !f.empty()) files.push_back(dir_ / f);
+        }
+        voice_.play(files, "HINT-TILT");
+    }
+    glare_ = what.documentGlare;
+}
+
 std::filesystem::path locatePrompts() {
     namespace fs = std::filesystem;
     std::error_code ec;

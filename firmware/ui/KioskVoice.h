@@ -21,6 +21,9 @@ public:
     void decided(const DecisionRecord& record, const kiosk::Verdict& verdict, std::int64_t seq) override;
     // §15 holder binding: "now show your passport or ID card", in voice.languages order.
     void awaitingDocument() override;
+    // §15: when a reflection first keeps a passport's MRZ from being read (FrameObservation::
+    // documentGlare rises), "tilt it a little away from the glare", once until it clears.
+    void frameProcessed(const hal::Frame& frame, const kiosk::FrameObservation& what) override;
 
     // The prompt files of one announcement, in the order spoken: per language, the decision, the
     // reason and (§14) the route, when the record has one.
@@ -30,6 +33,7 @@ private:
     hal::Voice& voice_;
     std::filesystem::path dir_;
     std::vector<std::string> languages_;
+    bool glare_ = false;  // the last frame's documentGlare (decision thread only)
 };
 
 // Where the prompts are: $SENTINEL_PROMPTS_DIR, else share/sentinel/prompts beside the installed

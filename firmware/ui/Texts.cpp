@@ -154,6 +154,11 @@ std::string documentPromptFile(std::string_view language) {
     return std::string(language) + "/prompt-show-document.wav";
 }
 
+std::string tiltPromptFile(std::string_view language) {
+    if (!known(language)) return {};
+    return std::string(language) + "/prompt-tilt-document.wav";
+}
+
 std::vector<PromptItem> allPrompts() {
     std::vector<PromptItem> items;
     for (auto language : kPromptLanguages) {
@@ -168,6 +173,7 @@ std::vector<PromptItem> allPrompts() {
             items.push_back({std::string(language), routePromptFile(route, language), pick(routePrompt(route), language)});
         }
         items.push_back({std::string(language), documentPromptFile(language), pick(documentPrompt(), language)});
+        items.push_back({std::string(language), tiltPromptFile(language), pick(hintText(Hint::TiltDocument), language)});
     }
     return items;
 }

@@ -30,6 +30,9 @@ Bilingual lookingUpPrompt();
 Bilingual documentPrompt();
 // Its spoken prompt file in one language ("zh/prompt-show-document.wav"); empty for an unknown language.
 std::string documentPromptFile(std::string_view language);
+// §15: the spoken form of Hint::TiltDocument ("zh/prompt-tilt-document.wav"), said once when a
+// reflection first blocks a passport's read; empty for an unknown language.
+std::string tiltPromptFile(std::string_view language);
 Bilingual aimingAdvice();                 // the idle line when there is no hint
 Bilingual hintText(Hint h);               // 请靠近一点 / Hold it closer …
 Bilingual seeStaff();                     // 请联系工作人员 / Please see staff

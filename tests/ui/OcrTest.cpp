@@ -16,6 +16,7 @@
 #include "drivers/display/PngDisplay.h"
 #include "firmware/app/Cli.h"
 #include "firmware/ui/Composer.h"
+#include "firmware/ui/Texts.h"
 #include "tests/support/TestSupport.h"
 
 namespace sentinel {
@@ -160,6 +161,24 @@ TEST(RouteOcr, TheRouteReadsBackInChineseAndEnglishAtTheSmallestScreens) {
         expectReads(read, s.routeZh, s.routeEn, "route at " + std::to_string(w) + "x" + std::to_string(h));
         expectReads(read, std::string(reasonTextZh(s.reason)), std::string(reasonTextEn(s.reason)),
                     "reason above the route at " + std::to_string(w) + "x" + std::to_string(h));
+    }
+}
+
+// §15: the tilt hint on the idle screen (black on the amber band) reads back in both languages at
+// the smallest screens.
+TEST(HintOcr, TheTiltHintReadsBackInChineseAndEnglishAtTheSmallestScreens) {
+    testing::TempDir dir;
+    for (auto [w, h] : {std::pair{800, 480}, std::pair{480, 800}}) {
+        auto c = ui::Composer::create({w, h, ui::kDefaultFontPath, ui::kDefaultFontFace});
+        ASSERT_TRUE(c);
+        ui::IdleScreen s;
+        s.hint = ui::Hint::TiltDocument;
+        s.documents = true;
+        const auto out = (*c)->compose(s, {}, MonoTime{});
+        const auto file = dir / (std::to_string(w) + ".png");
+        ASSERT_TRUE(display::writeRgbPng(out.image, file));
+        const ui::Bilingual hint = ui::hintText(ui::Hint::TiltDocument);
+        expectReads(ocr(file), hint.zh, hint.en, "tilt hint at " + std::to_string(w) + "x" + std::to_string(h));
     }
 }
 

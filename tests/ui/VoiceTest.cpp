@@ -44,8 +44,9 @@ double soxSeconds(const std::filesystem::path& f) {
 
 TEST(Prompts, EveryPromptExistsIsBetweenPoint3And4SecondsAndIsNotSilent) {
     const auto items = ui::allPrompts();
-    // Two languages: three decisions, 35 reasons beyond OK, four routes (§14).
-    ASSERT_EQ(items.size(), 2u * (3u + 35u + std::size(ui::kRoutes) + 1u));
+    // Two languages: three decisions, 35 reasons beyond OK, four routes (§14), "show your passport"
+    // and "tilt it away from the glare" (§15).
+    ASSERT_EQ(items.size(), 2u * (3u + 35u + std::size(ui::kRoutes) + 2u));
     for (const auto& p : items) {
         const auto file = kPrompts / p.file;
         ASSERT_TRUE(std::filesystem::exists(file)) << file << " (build target sentinel_prompts)";
@@ -76,6 +77,29 @@ TEST(Prompts, AnAnnouncementSpeaksEachLanguageInTheConfiguredOrder) {
                                                   "/p/zh/reason-RISK_AREA_HIGH.wav", "/p/zh/route-isolation.wav"}));
     ui::KioskVoice zhOnly(voice, "/p", {"zh"});
     EXPECT_EQ(zhOnly.promptsFor(Decision::Pass, Reason::Ok), (std::vector<std::filesystem::path>{"/p/zh/decision-PASS.wav"}));
+}
+
+// §15: a reflection on a passport: the tilt prompt once when it first blocks a read, not on every
+// frame it lasts; again after it cleared and came back.
+TEST(Prompts, TheTiltPromptIsSaidOnceAReflectionStartsBlockingAPassport) {
+    struct CountingVoice final : hal::Voice {
+        void play(const std::vector<std::filesystem::path>& files, const std::string& tag) override {
+            plays.push_back(tag);
+            last = files;
+        }
+        bool waitIdle(std::chrono::milliseconds) override { return true; }
+        std::string lastError() const override { return {}; }
+        std::string describe() const override { return "counting"; }
+        std::vector<std::string> plays;
+        std::vector<std::filesystem::path> last;
+    } voice;
+    ui::KioskVoice kiosk(voice, "/p", {"zh", "en"});
+    kiosk::FrameObservation plain, glare;
+    glare.documentGlare = true;
+    for (const auto* what : {&plain, &glare, &glare, &glare, &plain, &plain, &glare, &glare})
+        kiosk.frameProcessed(hal::Frame{}, *what);
+    EXPECT_EQ(voice.plays, (std::vector<std::string>{"HINT-TILT", "HINT-TILT"}));
+    EXPECT_EQ(voice.last, (std::vector<std::filesystem::path>{"/p/zh/prompt-tilt-document.wav", "/p/en/prompt-tilt-document.wav"}));
 }
 
 TEST(Wav, WritesAndReadsBack) {
