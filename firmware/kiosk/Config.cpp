@@ -224,7 +224,9 @@ const std::vector<KeySpec>& keys() {
                   [](Config& c, const std::string& v) { c.log.levels = v; }),
         stringKey("display.backend", "\"off\"",
                   "Kiosk screen: `sdl` (full screen; KMSDRM on a board, X11/Wayland on a desktop), `png:DIR` (writes each new "
-                  "screen), `off`.",
+                  "screen — with `display.preview` on, the idle screen's live picture too: whatever the camera sees, a "
+                  "face or a passport's data page, lands in those files; set `display.preview = false` where they are "
+                  "kept or sent), `off`.",
                   [](Config& c, const std::string& v) { c.display.backend = v; }),
         intKey("display.result_ms", "3000", "ms", 500, 30000, "How long a result card stays on screen.",
                [](Config& c, int v) { c.display.resultMs = v; }),
