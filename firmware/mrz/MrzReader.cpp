@@ -155,7 +155,7 @@ struct MrzReader::Impl {
     // Only positions no check digit covers are guarded (names, codes, sex): elsewhere a glyph the
     // reflection turned into another fails its check digit (E→L, S→J differ mod 10).
     bool locallyClipped(const detail::ZoneRead& zone) const {
-        std::vector<float> shares = zone.clippedShare;
+        const std::vector<float>& shares = zone.clippedShare;
         if (shares.empty()) return false;
         const auto clipped = [&](float share) { return share > options.maxClippedShare; };
         const auto& classes = layout(zone.format);
@@ -167,12 +167,16 @@ struct MrzReader::Impl {
                               zone.scores[k].unclippedMargin < options.minUncheckedMargin;
             uncheckedClipped = uncheckedClipped || ((clipped(shares[k]) || core) && cls != CharClass::AlphaNumeric && !guardedByCheckDigit(cls));
         }
-        if (!uncheckedClipped) return false;
-        // Clipped throughout: the median cell has at least half the guard's share clipped (a glyph
-        // cell's paper is 50–90 % of it, a filler's more).
+        return uncheckedClipped && !clippedThroughout(shares);
+    }
+
+    // An overexposed frame rather than a local reflection: the zone's median cell has at least half
+    // the guard's share clipped (a glyph cell's paper is 50–90 % of it, a filler's more).
+    bool clippedThroughout(std::vector<float> shares) const {
+        if (shares.empty()) return false;
         const auto mid = shares.begin() + std::ptrdiff_t(shares.size() / 2);
         std::nth_element(shares.begin(), mid, shares.end());
-        return *mid < options.maxClippedShare / 2;
+        return *mid >= options.maxClippedShare / 2;
     }
 
     // A reflection lies on the zone: a cell more than maxClippedShare clipped to white, or with a
@@ -180,15 +184,11 @@ struct MrzReader::Impl {
     // overexposed frame). Any position counts: whether the glyph survived decides the read, this
     // only what the traveller is asked to do when there is none.
     bool reflectionOn(const detail::SampledZone& zone) const {
-        std::vector<float> shares = zone.clippedShare;
-        if (shares.empty()) return false;
+        const std::vector<float>& shares = zone.clippedShare;
         bool local = false;
         for (std::size_t k = 0; k < shares.size(); ++k)
             local = local || shares[k] > options.maxClippedShare || (k < zone.clippedCore.size() && zone.clippedCore[k]);
-        if (!local) return false;
-        const auto mid = shares.begin() + std::ptrdiff_t(shares.size() / 2);
-        std::nth_element(shares.begin(), mid, shares.end());
-        return *mid < options.maxClippedShare / 2;
+        return local && !clippedThroughout(shares);
     }
 
     // A band of text whose lines could not be found while a reflection's saturated core lies in it

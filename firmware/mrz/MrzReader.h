@@ -39,8 +39,8 @@ struct ReaderOptions {
     std::string fontPath = kDefaultOcrBFontPath;
     // CPU time per readFrame() call, band search included: a read step runs only if its running-mean
     // cost plus two running mean deviations fits in what is left (after two frames without a step
-    // one runs anyway). The QR engine's own
-    // budget is 12 ms of the 33 ms frame period; 8 ms leaves that untouched (docs/PERFORMANCE.md "MRZ").
+    // one runs anyway). The QR engine's own budget is 12 ms of the 33 ms frame period; 8 ms leaves
+    // that untouched (docs/PERFORMANCE.md "MRZ").
     std::chrono::microseconds frameBudget{8000};
     // Bands the search hands on per frame, best first.
     int maxBands = 4;
