@@ -56,6 +56,9 @@ enum class CharClass {
 // The class of every position of every line of `f`, line by line.
 const std::vector<std::vector<CharClass>>& layout(MrzFormat f);
 bool allowed(CharClass c, char ch);
+// No check digit covers a position of this class (names, state codes, the document code, sex): a
+// glyph misread there passes every check.
+inline bool uncheckedByDigits(CharClass c) { return c == CharClass::Alpha || c == CharClass::Sex; }
 
 struct CheckResults {
     bool documentNumber = false;

@@ -69,8 +69,6 @@ cv::Mat wrap(const GrayView& v) {
     return cv::Mat(v.heightPx, v.widthPx, CV_8UC1, const_cast<std::uint8_t*>(v.data), std::size_t(v.strideBytes));
 }
 
-bool guardedByCheckDigit(CharClass cls) { return cls == CharClass::Numeric || cls == CharClass::NumericOrFiller; }
-
 }  // namespace
 
 bool MrzRead::sameText(const MrzRead& other) const {
@@ -165,7 +163,7 @@ struct MrzReader::Impl {
             const CharClass cls = classes[k / chars][k % chars];
             const bool core = options.guardClippedCores && k < zone.clippedCore.size() && zone.clippedCore[k] &&
                               zone.scores[k].unclippedMargin < options.minUncheckedMargin;
-            uncheckedClipped = uncheckedClipped || ((clipped(shares[k]) || core) && cls != CharClass::AlphaNumeric && !guardedByCheckDigit(cls));
+            uncheckedClipped = uncheckedClipped || ((clipped(shares[k]) || core) && uncheckedByDigits(cls));
         }
         return uncheckedClipped && !clippedThroughout(shares);
     }
@@ -231,7 +229,7 @@ struct MrzReader::Impl {
             if (cls == CharClass::AlphaNumeric) {
                 if (score.congruentMargin < options.minCharMargin) return false;
                 if (score.margin < options.minCharMargin && ++close > options.maxCloseCheckedCells) return false;
-            } else if (!guardedByCheckDigit(cls) && score.margin < uncheckedMargin) {
+            } else if (uncheckedByDigits(cls) && score.margin < uncheckedMargin) {
                 return false;
             }
         }

@@ -777,8 +777,7 @@ ZoneRead classifyZone(const SampledZone& zone, const GlyphTemplates& glyphs, int
             auto [ch, score] = classifyCell(zone.patches, l * chars + i, allowed, templates);
             const std::size_t cell = std::size_t(l * chars + i);
             // Only where no check digit would see a glyph turned into another (MrzReader's guard).
-            const CharClass cls = layout(zone.format)[std::size_t(l)][std::size_t(i)];
-            const bool unchecked = cls == CharClass::Alpha || cls == CharClass::Sex;
+            const bool unchecked = uncheckedByDigits(layout(zone.format)[std::size_t(l)][std::size_t(i)]);
             if (unchecked && cell < zone.clippedCore.size() && zone.clippedCore[cell] && std::size_t(l) < zone.coreMasks.size())
                 score.unclippedMargin = unclippedLead(zone.patches, int(cell), i, zone.coreMasks[std::size_t(l)], allowed, glyphIndex(ch), templates);
             text += ch;
