@@ -40,11 +40,13 @@ void GpioIndicator::show(const hal::Indication& ind) {
     lampsOffAt_ = now + options_.lampHold;
     if (pass) {
         lines_->set(Line::Relay, true);
-        relayOffAt_ = now + options_.relayPulse;
+        // The pulse is timed from the write that opened the relay, not from the start of show():
+        // the lamp writes before it must not shorten the time the gate stays open.
+        relayOffAt_ = Steady::now() + options_.relayPulse;
     }
     if (ind.decision != Decision::Pass) {
         lines_->set(Line::Buzzer, true);
-        buzzerOffAt_ = now + options_.buzz;
+        buzzerOffAt_ = Steady::now() + options_.buzz;
     }
     cv_.notify_all();
 }
