@@ -26,6 +26,9 @@ struct CharScore {
     // core's pixels left out of the correlation), which a glyph with parts erased (E → F) lacks.
     // 1 where there is no core.
     float unclippedMargin = 1.0f;
+    // Where no check digit covers the position: the glyph also leads its closest rivals (the
+    // alternatives) without the unsharp mask (detail::kSharpenAmount). True elsewhere.
+    bool plainAgrees = true;
     // The next glyphs the position allows, best first ('\0' where fewer are allowed), and their
     // correlations.
     std::array<char, kAlternatives> alternatives{};

@@ -33,13 +33,14 @@ struct Clock {
 };
 
 // The steps of one zone read, each run within one frame's budget (time slicing).
-enum class Step { Scale, Cut, Lines, Sample, Rank, Classify };
-constexpr std::size_t kStepKinds = 6;
+enum class Step { Scale, Cut, Lines, Sample, Sharpen, Rank, Classify };
+constexpr std::size_t kStepKinds = 7;
 // First estimates of each step's CPU time (development seed 28's every 4th image, 1280 × 720, thread
-// CPU time on the development machine: medians of about 1.4, 0.8, 1.6, 2.8, 2.2 and 1.3 ms); then the
-// running mean of measured steps.
+// CPU time on the development machine: medians of about 1.4, 0.8, 1.6, 2.8, 2.2 and 1.3 ms; the
+// cells' unsharp mask costs about as much as sampling them); then the running mean of measured steps.
 constexpr std::array<microseconds, kStepKinds> kFirstStepEstimate{microseconds{1400}, microseconds{1500}, microseconds{1600},
-                                                                 microseconds{3000}, microseconds{2200}, microseconds{1300}};
+                                                                 microseconds{3000}, microseconds{3000}, microseconds{2200},
+                                                                 microseconds{1300}};
 constexpr double kEstimateWeight = 0.2;
 // A step runs when its running mean plus this many running mean deviations fits: a step's cost
 // varies with the zone (a cored cell's masked correlation, a longer band), and the mean alone let
@@ -207,7 +208,8 @@ struct MrzReader::Impl {
     }
 
     // Every character must look like its glyph. Where no check digit covers a position (names,
-    // codes, sex) it must lead its runner-up clearly. In a checked alphanumeric field (document
+    // codes, sex) it must lead its runner-up clearly, and lead its closest rivals without the
+    // unsharp mask too (CharScore::plainAgrees). In a checked alphanumeric field (document
     // number, optional data) it must lead clearly the glyphs its check digits cannot tell from it
     // (value congruent mod 10: 6/G, 8/S, K/<, …); a close runner-up of another value is a
     // substitution the checks would have failed — for one cell. Two such cells could cancel in a
@@ -229,7 +231,7 @@ struct MrzReader::Impl {
             if (cls == CharClass::AlphaNumeric) {
                 if (score.congruentMargin < options.minCharMargin) return false;
                 if (score.margin < options.minCharMargin && ++close > options.maxCloseCheckedCells) return false;
-            } else if (uncheckedByDigits(cls) && score.margin < uncheckedMargin) {
+            } else if (uncheckedByDigits(cls) && (score.margin < uncheckedMargin || !score.plainAgrees)) {
                 return false;
             }
         }
@@ -245,6 +247,7 @@ struct MrzReader::Impl {
         if (!job->cut) return Step::Cut;
         if (!job->located) return Step::Lines;
         if (!job->sampled) return Step::Sample;
+        if (job->sampled->patches.empty()) return Step::Sharpen;
         if (job->sampled->levelOrder.empty()) return Step::Rank;
         return Step::Classify;
     }
@@ -274,6 +277,9 @@ struct MrzReader::Impl {
             case Step::Sample:
                 job->sampled = detail::sampleCells(*job->located);
                 job->located->roi.release();
+                break;
+            case Step::Sharpen:
+                detail::sharpenCells(*job->sampled);
                 break;
             case Step::Rank:
                 detail::rankTemplateSets(*job->sampled, glyphs);

@@ -27,8 +27,9 @@ void normalise(const cv::Mat& ink, cv::Mat& set, int row) {
     f.reshape(1, 1).copyTo(set.row(row));
 }
 
-// Paper around a cell while its template is blurred: 3 sigmas of the largest defocus level.
-constexpr int kBlurPadPx = 7;
+// Paper around a cell while its template is blurred and sharpened: 3 sigmas of the largest defocus
+// level and of the unsharp mask's Gaussian.
+constexpr int kBlurPadPx = 13;
 
 // A line kernel `lengthPx` long at `angleRad` from the horizontal (cell pixels), the line sampled
 // finely and spread over its pixel neighbours (bilinear), unit sum.
@@ -51,8 +52,9 @@ cv::Mat motionKernel(double lengthPx, double angleRad) {
 }
 
 // The cell `small` (CV_32F) blurred by template kernel `k` (< kBlurLevels), as a glyph alone on
-// paper: blurred on a canvas wider than the kernel's reach, then cut back to the cell (blurring the
-// cell itself would reflect the ink the blur carries past its edges back into it).
+// paper: on a canvas kBlurPadPx wider each side than the cell, to be cut back to the cell after
+// any further filtering (blurring the cell itself would reflect the ink the blur carries past its
+// edges back into it).
 cv::Mat blurredBy(const cv::Mat& small, int k) {
     cv::Mat padded, out;
     cv::copyMakeBorder(small, padded, kBlurPadPx, kBlurPadPx, kBlurPadPx, kBlurPadPx, cv::BORDER_CONSTANT, cv::Scalar(0));
@@ -67,10 +69,16 @@ cv::Mat blurredBy(const cv::Mat& small, int k) {
         cv::GaussianBlur(padded, out, cv::Size(), kMotionBaseBlurPx, 0, cv::BORDER_CONSTANT);
         cv::filter2D(out, out, -1, motionKernel(length, angle), cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
     }
-    return out(cv::Rect(kBlurPadPx, kBlurPadPx, small.cols, small.rows)).clone();
+    return out;
 }
 
 }  // namespace
+
+cv::Mat sharpened(const cv::Mat& ink, int border) {
+    cv::Mat smooth;
+    cv::GaussianBlur(ink, smooth, cv::Size(), kSharpenSigmaPx, 0, border);
+    return ink * (1.0 + kSharpenAmount) - smooth * kSharpenAmount;
+}
 
 int glyphIndex(char c) {
     const auto i = kAlphabet.find(c);
@@ -96,7 +104,10 @@ Result<bool> renderFont(const std::string& fontPath, GlyphTemplates& out) {
     const cv::Mat heavyKernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * heavyRadius + 1, 2 * heavyRadius + 1));
     constexpr int kWeights = 2;
     const std::size_t first = out.levels.size();
-    for (int i = 0; i < kWeights * kBlurLevels; ++i) out.levels.push_back(cv::Mat::zeros(kGlyphCount, kCellPixels, CV_32F));
+    for (int i = 0; i < kWeights * kBlurLevels; ++i) {
+        out.levels.push_back(cv::Mat::zeros(kGlyphCount, kCellPixels, CV_32F));
+        out.plain.push_back(cv::Mat::zeros(kGlyphCount, kCellPixels, CV_32F));
+    }
     for (int g = 0; g < kGlyphCount; ++g) {
         cv::Mat canvas(cellH, cellW, CV_8UC3, cv::Scalar::all(255));
         try {
@@ -115,8 +126,13 @@ Result<bool> renderFont(const std::string& fontPath, GlyphTemplates& out) {
             cv::resize(weighted, small, cv::Size(kCellWidthPx, kCellHeightPx), 0, 0, cv::INTER_AREA);
             cv::Mat cell;
             small.convertTo(cell, CV_32F);
-            for (int level = 0; level < kBlurLevels; ++level)
-                normalise(blurredBy(cell, level), out.levels[first + std::size_t(w * kBlurLevels + level)], g);
+            const cv::Rect inner(kBlurPadPx, kBlurPadPx, cell.cols, cell.rows);
+            for (int level = 0; level < kBlurLevels; ++level) {
+                const cv::Mat blurred = blurredBy(cell, level);
+                const std::size_t set = first + std::size_t(w * kBlurLevels + level);
+                normalise(sharpened(blurred, cv::BORDER_CONSTANT)(inner).clone(), out.levels[set], g);
+                normalise(blurred(inner).clone(), out.plain[set], g);
+            }
         }
     }
     return true;
@@ -132,7 +148,10 @@ Result<GlyphTemplates> renderTemplates(const std::string& fontPath) {
     std::error_code ec;
     if (std::filesystem::exists(sharp, ec) && sharp != std::filesystem::path(fontPath)) {
         GlyphTemplates extra;
-        if (renderFont(sharp.string(), extra)) out.levels.insert(out.levels.end(), extra.levels.begin(), extra.levels.end());
+        if (renderFont(sharp.string(), extra)) {
+            out.levels.insert(out.levels.end(), extra.levels.begin(), extra.levels.end());
+            out.plain.insert(out.plain.end(), extra.plain.begin(), extra.plain.end());
+        }
     }
     return out;
 }

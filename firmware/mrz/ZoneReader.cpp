@@ -747,8 +747,15 @@ SampledZone sampleCells(const LocatedZone& zone) {
         inks.push_back(inkStrip);
         sampled.pitchPx += grid.pitch(chars / 2.0) / zone.scale / double(zone.lines.size());
     }
-    sampled.patches = cellPatches(inks, chars);
+    sampled.plainPatches = cellPatches(inks, chars);
+    sampled.inks = std::move(inks);
     return sampled;
+}
+
+void sharpenCells(SampledZone& zone) {
+    for (cv::Mat& ink : zone.inks) ink = sharpened(ink, cv::BORDER_REFLECT);
+    zone.patches = cellPatches(zone.inks, lineLength(zone.format));
+    zone.inks.clear();
 }
 
 void rankTemplateSets(SampledZone& zone, const GlyphTemplates& glyphs) {
@@ -757,6 +764,7 @@ void rankTemplateSets(SampledZone& zone, const GlyphTemplates& glyphs) {
 
 SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs) {
     SampledZone sampled = sampleCells(zone);
+    sharpenCells(sampled);
     rankTemplateSets(sampled, glyphs);
     return sampled;
 }
@@ -776,10 +784,20 @@ ZoneRead classifyZone(const SampledZone& zone, const GlyphTemplates& glyphs, int
             const std::vector<int> allowed = allowedGlyphs(zone.format, l, i);
             auto [ch, score] = classifyCell(zone.patches, l * chars + i, allowed, templates);
             const std::size_t cell = std::size_t(l * chars + i);
-            // Only where no check digit would see a glyph turned into another (MrzReader's guard).
+            // Only where no check digit would see a glyph turned into another (MrzReader's floor
+            // and guard): the glyph leads its closest rivals without the unsharp mask too, and a
+            // reflection's core is judged there (the mask rings around a clipped area, beyond the
+            // core's fringe).
             const bool unchecked = uncheckedByDigits(layout(zone.format)[std::size_t(l)][std::size_t(i)]);
-            if (unchecked && cell < zone.clippedCore.size() && zone.clippedCore[cell] && std::size_t(l) < zone.coreMasks.size())
-                score.unclippedMargin = unclippedLead(zone.patches, int(cell), i, zone.coreMasks[std::size_t(l)], allowed, glyphIndex(ch), templates);
+            if (unchecked) {
+                const TemplateSet& plain = glyphs.plain[std::size_t(read.level)];
+                std::vector<int> rivals{glyphIndex(ch)};
+                for (char alt : score.alternatives)
+                    if (alt != '\0') rivals.push_back(glyphIndex(alt));
+                score.plainAgrees = classifyCell(zone.plainPatches, int(cell), rivals, plain).first == ch;
+                if (cell < zone.clippedCore.size() && zone.clippedCore[cell] && std::size_t(l) < zone.coreMasks.size())
+                    score.unclippedMargin = unclippedLead(zone.plainPatches, int(cell), i, zone.coreMasks[std::size_t(l)], allowed, glyphIndex(ch), plain);
+            }
             text += ch;
             read.scores.push_back(score);
         }

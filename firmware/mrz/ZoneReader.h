@@ -73,7 +73,9 @@ struct LocatedZone {
 // template levels ranked by fit.
 struct SampledZone {
     MrzFormat format = MrzFormat::Td3;
-    cv::Mat patches;                     // zero-mean unit-norm cells × shifts (CV_32F)
+    cv::Mat plainPatches;                // zero-mean unit-norm cells × shifts (CV_32F)
+    std::vector<cv::Mat> inks;           // the lines' ink strips, until sharpenCells
+    cv::Mat patches;                     // the same cells unsharp-masked (kSharpenAmount)
     std::vector<std::size_t> levelOrder;  // template levels, best fit first
     double pitchPx = 0;
     // Per cell (line by line), the share of its pixels the camera clipped to white (kClippedGrey):
@@ -96,9 +98,11 @@ std::optional<CutOut> cutOut(const ScaledBand& scaled, const Band& band);
 std::optional<LocatedZone> findZoneLines(const CutOut& cut);
 // Both (still images).
 std::optional<LocatedZone> locateZone(const cv::Mat& gray, const Band& band);
-// Step 4a: the grid and the cells (levelOrder left empty); 4b: the template sets ranked by fit (a
-// step of its own: 18 sets' fits cost about as much as the sampling). Both: sampleZone.
+// Step 4a: the grid and the cells, plain (patches and levelOrder left empty); 4b: the cells
+// unsharp-masked (a step of its own: each costs about as much as the sampling); 4c: the template
+// sets ranked by fit (18 sets' fits cost about as much again). All three: sampleZone.
 SampledZone sampleCells(const LocatedZone& zone);
+void sharpenCells(SampledZone& zone);
 void rankTemplateSets(SampledZone& zone, const GlyphTemplates& glyphs);
 SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs);
 // Step 5: every cell classified with the template level of rank `variant` (0 = best fit).
