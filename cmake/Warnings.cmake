@@ -8,6 +8,13 @@ endif()
 if(SENTINEL_SANITIZE AND SENTINEL_TSAN)
     message(FATAL_ERROR "SENTINEL_SANITIZE (ASan) and SENTINEL_TSAN cannot be combined: use two build folders")
 endif()
+# Debug information is 96 % of every test binary (the OpenCV, JSON and ZXing templates each one
+# instantiates): 175 MB for one CLI test at -g. The sanitizer builds keep line tables only (-g1: a
+# report still names function, file and line), a third of the folder; at -g the three build folders
+# of toolchain/test.sh took 11.5 GB. (-gz would halve the ordinary build too, but doubles each link.)
+if(SENTINEL_SANITIZE OR SENTINEL_TSAN)
+    add_compile_options(-g1)
+endif()
 if(SENTINEL_SANITIZE)
     add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     add_link_options(-fsanitize=address,undefined)

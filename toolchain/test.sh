@@ -11,6 +11,12 @@ toolchain/setup-host.sh
 source toolchain/sanitizers.sh
 
 jobs=$(nproc)
+# The three build folders and the compiler cache take about NEED_GB at their peak (measured in
+# docs/testing.md); say so up front rather than failing in a link step half an hour in.
+free_gb=$(df -Pk . | awk 'NR == 2 { print int($4 / 1048576) }')
+if [ "$free_gb" -lt "${NEED_GB:=6}" ]; then
+    echo "warning: $free_gb GB free here; the builds and tests need about $NEED_GB GB" >&2
+fi
 echo "== build (warnings as errors)"
 BUILD_DIR=build toolchain/build.sh -DSENTINEL_WERROR=ON
 echo "== tests"
@@ -21,6 +27,8 @@ if [ "${SENTINEL_SKIP_SANITIZE:-0}" != 1 ]; then
     build_asan
     echo "== unit tests under ASan + UBSan"
     run_asan --timeout 900 -L 'unit|fuzz-corpus'
+    # A CI machine's disk is what is left of it: the ASan folder goes before the TSan one is built.
+    if [ "${CI:-}" = true ]; then rm -rf build-asan; fi
     echo "== build (ThreadSanitizer): the concurrent tests"
     build_tsan
     echo "== concurrent tests under ThreadSanitizer"
