@@ -73,4 +73,65 @@ CorrectionOutcome correctByCheckDigits(std::vector<std::string>& lines, MrzForma
     return out;
 }
 
+namespace {
+
+// Fills the erased cells of one field [begin, end) of `line` from the second "<<" on (see
+// inferErasedFillers); `base` is the line's first cell.
+void fillNameTail(std::string& line, std::size_t base, std::size_t begin, std::size_t end, const std::vector<bool>& erased,
+                  std::vector<std::size_t>& out) {
+    const auto filler = [&](std::size_t c) { return line[c] == '<' && !erased[base + c]; };
+    std::size_t pairs = 0, tail = end;
+    for (std::size_t c = begin + 1; c + 1 < end; ++c) {  // begin + 1: the primary identifier is not empty
+        if (erased[base + c]) {
+            if (pairs < 2) return;  // an erased cell before the tail is known: a name's letter, perhaps
+            continue;
+        }
+        if (filler(c) && filler(c + 1) && ++pairs == 2) {
+            tail = c;
+            break;
+        }
+        if (filler(c) && filler(c + 1)) ++c;  // the separator's second filler does not start a pair
+    }
+    if (pairs < 2) return;
+    std::vector<std::size_t> filled;
+    for (std::size_t c = tail; c < end; ++c) {
+        if (erased[base + c]) filled.push_back(c);
+        else if (line[c] != '<') return;  // a letter after the fillers: not the structure read above
+    }
+    for (std::size_t c : filled) {
+        line[c] = '<';
+        out.push_back(base + c);
+    }
+}
+
+}  // namespace
+
+std::vector<std::size_t> inferErasedFillers(std::vector<std::string>& lines, MrzFormat format, const std::vector<bool>& erased) {
+    std::vector<std::size_t> out;
+    const auto length = std::size_t(lineLength(format));
+    const std::size_t lineCount = format == MrzFormat::Td3 ? 2 : 3;
+    if (lines.size() != lineCount || erased.size() != lineCount * length) return out;
+    for (const auto& l : lines)
+        if (l.size() != length) return out;
+    if (format == MrzFormat::Td3) {
+        fillNameTail(lines[0], 0, 5, length, erased, out);
+        // Personal number (28–41) with its check digit (42) read as '<': an unused field.
+        std::string& l = lines[1];
+        if (l[42] == '<' && !erased[length + 42]) {
+            std::vector<std::size_t> filled;
+            for (std::size_t c = 28; c < 42; ++c) {
+                if (erased[length + c]) filled.push_back(c);
+                else if (l[c] != '<') return out;
+            }
+            for (std::size_t c : filled) {
+                l[c] = '<';
+                out.push_back(length + c);
+            }
+        }
+    } else {
+        fillNameTail(lines[2], 2 * length, 0, length, erased, out);
+    }
+    return out;
+}
+
 }  // namespace sentinel::mrz::detail

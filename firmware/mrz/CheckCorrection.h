@@ -63,4 +63,14 @@ struct CorrectionOutcome {
 CorrectionOutcome correctByCheckDigits(std::vector<std::string>& lines, MrzFormat format, const std::vector<CharScore>& scores,
                                        const CorrectionLimits& limits);
 
+// Cells a reflection erased (`erased`, one per cell) whose character the zone's structure fixes:
+// set to '<' in `lines` and returned (line × length + column). ICAO 9303: a name is the primary
+// identifier, "<<", the secondary identifiers each separated by one '<', then fillers to the end
+// of the field — so the text before the fillers holds at most one "<<", and from the second "<<"
+// on everything is a filler (TD3 line 1, TD1 line 3). An erased cell is filled only when both
+// pairs are read (not erased), lie before it, and every cell read between them and the field's end
+// is a filler; an erased cell among the names stays erased. TD3's personal number: a check digit
+// read as '<' says the field is unused, all fillers. Nothing else is inferred.
+std::vector<std::size_t> inferErasedFillers(std::vector<std::string>& lines, MrzFormat format, const std::vector<bool>& erased);
+
 }  // namespace sentinel::mrz::detail

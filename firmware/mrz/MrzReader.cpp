@@ -117,6 +117,9 @@ struct MrzReader::Impl {
         report.zonesFound++;
         std::vector<std::string> text;
         for (const auto& l : zone.lines) text.emplace_back(l.view());
+        std::vector<std::size_t> inferred;
+        if (options.inferErasedFillers && !zone.clippedShare.empty() && !clippedThroughout(zone.clippedShare))
+            inferred = detail::inferErasedFillers(text, zone.format, erasedCells(zone));
         const detail::CorrectionOutcome fix = detail::correctByCheckDigits(
             text, zone.format, zone.scores, {options.correctionMaxGap, options.minCharScore, options.correctionMaxCandidates,
                                              options.correctionMaxSubstitutions});
@@ -128,9 +131,9 @@ struct MrzReader::Impl {
             report.checksFailed++;
         } else if (!isStateCode(parsed->fields.issuingState.view()) || !isStateCode(parsed->fields.nationality.view())) {
             report.unknownState++;
-        } else if (locallyClipped(zone)) {
+        } else if (locallyClipped(zone, inferred)) {
             report.clipped++;
-        } else if (!confident(zone, fix.cells, rank)) {
+        } else if (!confident(zone, fix.cells, inferred, rank)) {
             report.belowConfidence++;
         } else {
             if (fix.result == detail::CorrectionResult::Corrected) report.corrected++;
@@ -153,20 +156,30 @@ struct MrzReader::Impl {
     // everywhere and is read as usual.
     // Only positions no check digit covers are guarded (names, codes, sex): elsewhere a glyph the
     // reflection turned into another fails its check digit (E→L, S→J differ mod 10).
-    bool locallyClipped(const detail::ZoneRead& zone) const {
-        const std::vector<float>& shares = zone.clippedShare;
-        if (shares.empty()) return false;
-        const auto clipped = [&](float share) { return share > options.maxClippedShare; };
+    bool locallyClipped(const detail::ZoneRead& zone, const std::vector<std::size_t>& inferred) const {
+        if (zone.clippedShare.empty()) return false;
+        const std::vector<bool> erased = erasedCells(zone);
         const auto& classes = layout(zone.format);
         const auto chars = std::size_t(lineLength(zone.format));
         bool uncheckedClipped = false;
-        for (std::size_t k = 0; k < shares.size() && k < chars * classes.size(); ++k) {
-            const CharClass cls = classes[k / chars][k % chars];
-            const bool core = options.guardClippedCores && k < zone.clippedCore.size() && zone.clippedCore[k] &&
-                              zone.scores[k].unclippedMargin < options.minUncheckedMargin;
-            uncheckedClipped = uncheckedClipped || ((clipped(shares[k]) || core) && uncheckedByDigits(cls));
+        for (std::size_t k = 0; k < erased.size(); ++k) {
+            if (std::find(inferred.begin(), inferred.end(), k) != inferred.end()) continue;
+            uncheckedClipped = uncheckedClipped || (erased[k] && uncheckedByDigits(classes[k / chars][k % chars]));
         }
-        return uncheckedClipped && !clippedThroughout(shares);
+        return uncheckedClipped && !clippedThroughout(zone.clippedShare);
+    }
+
+    // Per cell: more than maxClippedShare of it clipped, or a core in its glyph body that leaves the
+    // glyph no clear lead (guardClippedCores). One per cell of the format.
+    std::vector<bool> erasedCells(const detail::ZoneRead& zone) const {
+        const std::vector<float>& shares = zone.clippedShare;
+        std::vector<bool> erased(std::size_t(lineLength(zone.format)) * layout(zone.format).size(), false);
+        for (std::size_t k = 0; k < erased.size() && k < shares.size(); ++k) {
+            const bool core = options.guardClippedCores && k < zone.clippedCore.size() && zone.clippedCore[k] &&
+                              k < zone.scores.size() && zone.scores[k].unclippedMargin < options.minUncheckedMargin;
+            erased[k] = shares[k] > options.maxClippedShare || core;
+        }
+        return erased;
     }
 
     // An overexposed frame rather than a local reflection: the zone's median cell has at least half
@@ -218,13 +231,16 @@ struct MrzReader::Impl {
     // compensating misread of a check digit is then not close either). Digit-only positions (dates,
     // check digits) need no lead otherwise: any digit swap there changes a check. A corrected cell
     // was chosen by the checks among close runner-ups: its own score must clear the floor.
-    bool confident(const detail::ZoneRead& zone, const std::vector<std::size_t>& correctedCells, int rank) const {
+    // Cells inferred from the zone's structure (inferErasedFillers) carry no glyph to judge.
+    bool confident(const detail::ZoneRead& zone, const std::vector<std::size_t>& correctedCells,
+                   const std::vector<std::size_t>& inferred, int rank) const {
         const float uncheckedMargin = rank < options.bestFitSets ? options.minUncheckedMarginBestFit : options.minUncheckedMargin;
         const auto& classes = layout(zone.format);
         const int chars = lineLength(zone.format);
         int close = 0;
         for (std::size_t k = 0; k < zone.scores.size(); ++k) {
             if (std::find(correctedCells.begin(), correctedCells.end(), k) != correctedCells.end()) continue;
+            if (std::find(inferred.begin(), inferred.end(), k) != inferred.end()) continue;
             const CharClass cls = classes[k / std::size_t(chars)][k % std::size_t(chars)];
             const detail::CharScore& score = zone.scores[k];
             if (score.best < options.minCharScore) return false;

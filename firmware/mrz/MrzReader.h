@@ -84,6 +84,10 @@ struct ReaderOptions {
     // one such wrong read of 2 100 without it; seeds 29/30/31 glare pages 109/68/98 read with it,
     // 117/73/105 without.
     bool guardClippedCores = true;
+    // A cell so distrusted (an erased cell) whose character the zone's structure fixes — a name's
+    // fillers after the second "<<", an unused personal number — is read as the filler it must be
+    // (detail::inferErasedFillers); the checks and the composite still decide the rest.
+    bool inferErasedFillers = true;
     // Check-digit correction (a zone whose checks fail): runner-ups within correctionMaxGap of the best
     // at digit-only positions (dates, check digits), the closest correctionMaxCandidates of them, up
     // to correctionMaxSubstitutions at once; taken only when exactly one set makes every check pass

@@ -118,5 +118,72 @@ TEST(CheckCorrection, LeavesTheDocumentNumberAloneByDefault) {
     EXPECT_EQ(lines[1][0], 'I');
 }
 
+// The erased-filler inference (inferErasedFillers): cells a reflection erased, given what the
+// classifier made of them ('?' stands for any glyph), filled only where the structure fixes them.
+struct Erasure {
+    std::vector<std::string> lines;
+    std::vector<bool> erased;
+};
+
+Erasure erase(std::vector<std::string> lines, std::size_t length, std::initializer_list<std::size_t> cells) {
+    const std::size_t cellCount = lines.size() * length;
+    Erasure e{std::move(lines), std::vector<bool>(cellCount, false)};
+    for (std::size_t k : cells) {
+        e.erased[k] = true;
+        e.lines[k / length][k % length] = '?';
+    }
+    return e;
+}
+
+TEST(InferErasedFillers, FillsANamesTailFromTheSecondDoubleFiller) {
+    // ERIKSSON<<ANNA<MARIA then fillers from column 25: the second "<<" is at 25.
+    auto e = erase(kTd3Specimen, 44, {30, 31, 40, 43});
+    const auto filled = inferErasedFillers(e.lines, MrzFormat::Td3, e.erased);
+    EXPECT_EQ(filled, (std::vector<std::size_t>{30, 31, 40, 43}));
+    EXPECT_EQ(e.lines, kTd3Specimen);
+}
+
+TEST(InferErasedFillers, LeavesANameCellAndWhateverFollowsItErased) {
+    // MARIA's A, a single filler after a given name (column 19), and the tail's first pair: each
+    // could be a letter (a one-letter name) or lies before the tail is known.
+    for (std::size_t cell : {24u, 19u, 25u, 26u}) {
+        auto e = erase(kTd3Specimen, 44, {cell, 40});
+        EXPECT_TRUE(inferErasedFillers(e.lines, MrzFormat::Td3, e.erased).empty()) << cell;
+        EXPECT_EQ(e.lines[0][40], '?') << cell;
+    }
+}
+
+TEST(InferErasedFillers, ALetterAfterTheFillersLeavesEverythingAlone) {
+    auto lines = kTd3Specimen;
+    lines[0][35] = 'X';  // not a name's structure: the tail has a letter in it
+    auto e = erase(lines, 44, {40});
+    EXPECT_TRUE(inferErasedFillers(e.lines, MrzFormat::Td3, e.erased).empty());
+}
+
+TEST(InferErasedFillers, AnUnusedPersonalNumberIsFilledAndAUsedOneIsNot) {
+    auto unused = kTd3Specimen;
+    unused[1].replace(28, 15, "<<<<<<<<<<<<<<<");  // personal number and its check digit: fillers
+    auto e = erase(unused, 44, {kLine2 + 30, kLine2 + 41});
+    EXPECT_EQ(inferErasedFillers(e.lines, MrzFormat::Td3, e.erased), (std::vector<std::size_t>{kLine2 + 30, kLine2 + 41}));
+    EXPECT_EQ(e.lines, unused);
+    auto used = erase(kTd3Specimen, 44, {kLine2 + 38});  // ZE184226B<<<<< with check digit 1
+    EXPECT_TRUE(inferErasedFillers(used.lines, MrzFormat::Td3, used.erased).empty());
+    auto checkErased = erase(unused, 44, {kLine2 + 30, kLine2 + 42});  // the check digit itself erased
+    EXPECT_TRUE(inferErasedFillers(checkErased.lines, MrzFormat::Td3, checkErased.erased).empty());
+}
+
+TEST(InferErasedFillers, FillsATd1NameLineAndRefusesMisshapenInput) {
+    const std::vector<std::string> td1{"I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"};
+    auto e = erase(td1, 30, {60 + 25, 60 + 29});
+    EXPECT_EQ(inferErasedFillers(e.lines, MrzFormat::Td1, e.erased), (std::vector<std::size_t>{85, 89}));
+    EXPECT_EQ(e.lines, td1);
+    auto shortMask = erase(kTd3Specimen, 44, {40});
+    shortMask.erased.pop_back();
+    EXPECT_TRUE(inferErasedFillers(shortMask.lines, MrzFormat::Td3, shortMask.erased).empty());
+    auto shortLine = erase(kTd3Specimen, 44, {40});
+    shortLine.lines[1].pop_back();
+    EXPECT_TRUE(inferErasedFillers(shortLine.lines, MrzFormat::Td3, shortLine.erased).empty());
+}
+
 }  // namespace
 }  // namespace sentinel::mrz::detail
