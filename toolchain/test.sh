@@ -11,10 +11,10 @@ toolchain/setup-host.sh
 source toolchain/sanitizers.sh
 
 jobs=$(nproc)
-# The three build folders and the compiler cache take about NEED_GB at their peak (measured in
+# The build folders and the compiler cache take about NEED_GB at their peak (measured in
 # docs/testing.md); say so up front rather than failing in a link step half an hour in.
 free_gb=$(df -Pk . | awk 'NR == 2 { print int($4 / 1048576) }')
-if [ "$free_gb" -lt "${NEED_GB:=6}" ]; then
+if [ "$free_gb" -lt "${NEED_GB:=10}" ]; then
     echo "warning: $free_gb GB free here; the builds and tests need about $NEED_GB GB" >&2
 fi
 echo "== build (warnings as errors)"

@@ -75,32 +75,32 @@ CorrectionOutcome correctByCheckDigits(std::vector<std::string>& lines, MrzForma
 
 namespace {
 
-// Fills the erased cells of one field [begin, end) of `line` from the second "<<" on (see
-// inferErasedFillers); `base` is the line's first cell.
-void fillNameTail(std::string& line, std::size_t base, std::size_t begin, std::size_t end, const std::vector<bool>& erased,
-                  std::vector<std::size_t>& out) {
-    const auto filler = [&](std::size_t c) { return line[c] == '<' && !erased[base + c]; };
-    std::size_t pairs = 0, tail = end;
-    for (std::size_t c = begin + 1; c + 1 < end; ++c) {  // begin + 1: the primary identifier is not empty
-        if (erased[base + c]) {
-            if (pairs < 2) return;  // an erased cell before the tail is known: a name's letter, perhaps
-            continue;
-        }
-        if (filler(c) && filler(c + 1) && ++pairs == 2) {
-            tail = c;
-            break;
-        }
-        if (filler(c) && filler(c + 1)) ++c;  // the separator's second filler does not start a pair
-    }
-    if (pairs < 2) return;
+// The cells of [begin, end) of `line` (whose first cell is `base`) must all be fillers: the erased
+// ones are set to '<' and appended to `out` — unless a cell read there is not a filler, when
+// nothing is changed (the structure assumed is not the one printed).
+void fillFillers(std::string& line, std::size_t base, std::size_t begin, std::size_t end, const std::vector<bool>& erased,
+                 std::vector<std::size_t>& out) {
     std::vector<std::size_t> filled;
-    for (std::size_t c = tail; c < end; ++c) {
+    for (std::size_t c = begin; c < end; ++c) {
         if (erased[base + c]) filled.push_back(c);
-        else if (line[c] != '<') return;  // a letter after the fillers: not the structure read above
+        else if (line[c] != '<') return;
     }
     for (std::size_t c : filled) {
         line[c] = '<';
         out.push_back(base + c);
+    }
+}
+
+// A name field [begin, end) of `line`: its cells from the second "<<" on (see inferErasedFillers).
+void fillNameTail(std::string& line, std::size_t base, std::size_t begin, std::size_t end, const std::vector<bool>& erased,
+                  std::vector<std::size_t>& out) {
+    const auto filler = [&](std::size_t c) { return line[c] == '<' && !erased[base + c]; };
+    std::size_t pairs = 0;
+    for (std::size_t c = begin + 1; c + 1 < end; ++c) {  // begin + 1: the primary identifier is not empty
+        if (erased[base + c]) return;  // an erased cell before the tail is known: a name's letter, perhaps
+        if (!filler(c) || !filler(c + 1)) continue;
+        if (++pairs == 2) return fillFillers(line, base, c, end, erased, out);
+        ++c;  // the separator's second filler does not start a pair
     }
 }
 
@@ -116,18 +116,7 @@ std::vector<std::size_t> inferErasedFillers(std::vector<std::string>& lines, Mrz
     if (format == MrzFormat::Td3) {
         fillNameTail(lines[0], 0, 5, length, erased, out);
         // Personal number (28–41) with its check digit (42) read as '<': an unused field.
-        std::string& l = lines[1];
-        if (l[42] == '<' && !erased[length + 42]) {
-            std::vector<std::size_t> filled;
-            for (std::size_t c = 28; c < 42; ++c) {
-                if (erased[length + c]) filled.push_back(c);
-                else if (l[c] != '<') return out;
-            }
-            for (std::size_t c : filled) {
-                l[c] = '<';
-                out.push_back(length + c);
-            }
-        }
+        if (lines[1][42] == '<' && !erased[length + 42]) fillFillers(lines[1], length, 28, 42, erased, out);
     } else {
         fillNameTail(lines[2], 2 * length, 0, length, erased, out);
     }

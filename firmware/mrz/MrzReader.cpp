@@ -117,9 +117,10 @@ struct MrzReader::Impl {
         report.zonesFound++;
         std::vector<std::string> text;
         for (const auto& l : zone.lines) text.emplace_back(l.view());
+        const std::vector<bool> erased = erasedCells(zone);
         std::vector<std::size_t> inferred;
         if (options.inferErasedFillers && !zone.clippedShare.empty() && !clippedThroughout(zone.clippedShare))
-            inferred = detail::inferErasedFillers(text, zone.format, erasedCells(zone));
+            inferred = detail::inferErasedFillers(text, zone.format, erased);
         const detail::CorrectionOutcome fix = detail::correctByCheckDigits(
             text, zone.format, zone.scores, {options.correctionMaxGap, options.minCharScore, options.correctionMaxCandidates,
                                              options.correctionMaxSubstitutions});
@@ -131,7 +132,7 @@ struct MrzReader::Impl {
             report.checksFailed++;
         } else if (!isStateCode(parsed->fields.issuingState.view()) || !isStateCode(parsed->fields.nationality.view())) {
             report.unknownState++;
-        } else if (locallyClipped(zone, inferred)) {
+        } else if (locallyClipped(zone, erased, inferred)) {
             report.clipped++;
         } else if (!confident(zone, fix.cells, inferred, rank)) {
             report.belowConfidence++;
@@ -156,9 +157,8 @@ struct MrzReader::Impl {
     // everywhere and is read as usual.
     // Only positions no check digit covers are guarded (names, codes, sex): elsewhere a glyph the
     // reflection turned into another fails its check digit (E→L, S→J differ mod 10).
-    bool locallyClipped(const detail::ZoneRead& zone, const std::vector<std::size_t>& inferred) const {
+    bool locallyClipped(const detail::ZoneRead& zone, const std::vector<bool>& erased, const std::vector<std::size_t>& inferred) const {
         if (zone.clippedShare.empty()) return false;
-        const std::vector<bool> erased = erasedCells(zone);
         const auto& classes = layout(zone.format);
         const auto chars = std::size_t(lineLength(zone.format));
         bool uncheckedClipped = false;
