@@ -110,6 +110,7 @@ struct MrzReader::Impl {
         int reads = 0;
     };
     std::optional<Job> job;
+    detail::PatchStore patchStore;  // the job's cells (one job at a time)
 
     // The confidence floor and the check digits (with the correction) on one classification.
     // `rank`: the template set's place in the zone's fit ranking (0 = the best fit).
@@ -291,11 +292,11 @@ struct MrzReader::Impl {
                 done = !job->located;
                 break;
             case Step::Sample:
-                job->sampled = detail::sampleCells(*job->located);
+                job->sampled = detail::sampleCells(*job->located, &patchStore);
                 job->located->roi.release();
                 break;
             case Step::Sharpen:
-                detail::sharpenCells(*job->sampled);
+                detail::sharpenCells(*job->sampled, &patchStore);
                 break;
             case Step::Rank:
                 detail::rankTemplateSets(*job->sampled, glyphs);
@@ -392,7 +393,7 @@ struct MrzReader::Impl {
                 if (reflectionIn(*cut)) report.reflectionBlocked = true;
                 continue;
             }
-            const detail::SampledZone sampled = detail::sampleZone(*located, glyphs);
+            const detail::SampledZone sampled = detail::sampleZone(*located, glyphs, &patchStore);
             for (std::size_t v = 0; v < sampled.levelOrder.size() && !result; ++v)
                 result = evaluate(detail::classifyZone(sampled, glyphs, int(v)), int(v));
             if (!result && reflectionOn(sampled)) report.reflectionBlocked = true;

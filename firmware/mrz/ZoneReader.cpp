@@ -524,8 +524,19 @@ std::vector<int> allowedGlyphs(MrzFormat format, int line, int column) {
 
 // Every cell of every line at every shift as a zero-mean, unit-norm row (kCellPixels wide), cell
 // by cell, line by line: correlations with a template set are then one matrix product.
-cv::Mat cellPatches(const std::vector<cv::Mat>& inks, int chars) {
-    cv::Mat patches(int(inks.size()) * chars * kShifts, kCellPixels, CV_32F);
+// Written into `storage` (grown to the largest zone, TD1's 3 × 30 cells) when one is given; the
+// result is then a view of it.
+cv::Mat cellPatches(const std::vector<cv::Mat>& inks, int chars, cv::Mat* storage = nullptr) {
+    const int rows = int(inks.size()) * chars * kShifts;
+    cv::Mat patches;
+    if (storage) {
+        const int capacity = std::max(rows, lineCount(MrzFormat::Td1) * lineLength(MrzFormat::Td1) * kShifts);
+        if (storage->rows < capacity || storage->type() != CV_32F || storage->cols != kCellPixels)
+            storage->create(capacity, kCellPixels, CV_32F);
+        patches = storage->rowRange(0, rows);
+    } else {
+        patches.create(rows, kCellPixels, CV_32F);
+    }
     int row = 0;
     for (const cv::Mat& ink : inks) {
         for (int i = 0; i < chars; ++i) {
@@ -717,7 +728,7 @@ std::optional<LocatedZone> findZoneLines(const CutOut& cut) {
     return std::nullopt;
 }
 
-SampledZone sampleCells(const LocatedZone& zone) {
+SampledZone sampleCells(const LocatedZone& zone, PatchStore* store) {
     SampledZone sampled;
     sampled.format = zone.format;
     const int chars = lineLength(zone.format);
@@ -747,14 +758,14 @@ SampledZone sampleCells(const LocatedZone& zone) {
         inks.push_back(inkStrip);
         sampled.pitchPx += grid.pitch(chars / 2.0) / zone.scale / double(zone.lines.size());
     }
-    sampled.plainPatches = cellPatches(inks, chars);
+    sampled.plainPatches = cellPatches(inks, chars, store ? &store->plain : nullptr);
     sampled.inks = std::move(inks);
     return sampled;
 }
 
-void sharpenCells(SampledZone& zone) {
+void sharpenCells(SampledZone& zone, PatchStore* store) {
     for (cv::Mat& ink : zone.inks) ink = sharpened(ink, cv::BORDER_REFLECT);
-    zone.patches = cellPatches(zone.inks, lineLength(zone.format));
+    zone.patches = cellPatches(zone.inks, lineLength(zone.format), store ? &store->sharpened : nullptr);
     zone.inks.clear();
 }
 
@@ -762,9 +773,9 @@ void rankTemplateSets(SampledZone& zone, const GlyphTemplates& glyphs) {
     zone.levelOrder = rankLevels(zone.patches, zone.format, glyphs);
 }
 
-SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs) {
-    SampledZone sampled = sampleCells(zone);
-    sharpenCells(sampled);
+SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs, PatchStore* store) {
+    SampledZone sampled = sampleCells(zone, store);
+    sharpenCells(sampled, store);
     rankTemplateSets(sampled, glyphs);
     return sampled;
 }

@@ -101,10 +101,17 @@ std::optional<LocatedZone> locateZone(const cv::Mat& gray, const Band& band);
 // Step 4a: the grid and the cells, plain (patches and levelOrder left empty); 4b: the cells
 // unsharp-masked (a step of its own: each costs about as much as the sampling); 4c: the template
 // sets ranked by fit (18 sets' fits cost about as much again). All three: sampleZone.
-SampledZone sampleCells(const LocatedZone& zone);
-void sharpenCells(SampledZone& zone);
+// The cells' patches (about 1.7 MB a zone, twice) are written into `store` when one is given: a
+// reader keeps one across zones, so that a read does not map fresh memory every time (the page
+// faults of two fresh buffers doubled the sampling steps' CPU time on the development VM). A
+// store serves one SampledZone at a time: the next zone sampled into it overwrites the last.
+struct PatchStore {
+    cv::Mat plain, sharpened;
+};
+SampledZone sampleCells(const LocatedZone& zone, PatchStore* store = nullptr);
+void sharpenCells(SampledZone& zone, PatchStore* store = nullptr);
 void rankTemplateSets(SampledZone& zone, const GlyphTemplates& glyphs);
-SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs);
+SampledZone sampleZone(const LocatedZone& zone, const GlyphTemplates& glyphs, PatchStore* store = nullptr);
 // Step 5: every cell classified with the template level of rank `variant` (0 = best fit).
 ZoneRead classifyZone(const SampledZone& zone, const GlyphTemplates& glyphs, int variant);
 

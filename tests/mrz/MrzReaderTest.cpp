@@ -11,7 +11,9 @@
 #include <cmath>
 #include <filesystem>
 
+#include "firmware/mrz/BandFinder.h"
 #include "firmware/mrz/MrzTracker.h"
+#include "firmware/mrz/ZoneReader.h"
 #include "firmware/mrz/OcrB.h"
 #include "tests/mrzsim/PassportSimulator.h"
 
@@ -222,6 +224,34 @@ TEST_F(MrzReaderTest, ReadsTheTd1Specimen) {
     ASSERT_TRUE(read);
     EXPECT_EQ(read->format, MrzFormat::Td1);
     EXPECT_EQ(joined(*read), scene->expected);
+}
+
+// A reader samples every zone's cells into one store (no fresh buffers a read): a zone sampled
+// into a store that last held another format's cells is sampled exactly as into fresh memory.
+TEST_F(MrzReaderTest, CellsSampledIntoAReusedStoreAreThoseOfFreshMemory) {
+    auto glyphs = detail::renderTemplates(kDefaultOcrBFontPath);
+    ASSERT_TRUE(glyphs.ok());
+    auto located = [](const std::vector<std::string>& lines) {
+        mrzsim::RenderOptions o;
+        o.pitchPx = 16.0;
+        auto scene = mrzsim::renderMrz(kSeed, lines, o);
+        EXPECT_TRUE(scene.ok());
+        const auto bands = detail::findBands(scene->gray, 4);
+        EXPECT_FALSE(bands.empty());
+        return detail::locateZone(scene->gray, bands.front());
+    };
+    const auto td1 = located(kTd1), td3 = located(kTd3);
+    ASSERT_TRUE(td1 && td3);
+    detail::PatchStore store;
+    const detail::SampledZone first = detail::sampleZone(*td1, *glyphs, &store);
+    EXPECT_EQ(first.format, MrzFormat::Td1);
+    const detail::SampledZone reused = detail::sampleZone(*td3, *glyphs, &store);
+    const detail::SampledZone fresh = detail::sampleZone(*td3, *glyphs);
+    ASSERT_EQ(reused.patches.size(), fresh.patches.size());
+    EXPECT_EQ(cv::norm(reused.patches, fresh.patches, cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(reused.plainPatches, fresh.plainPatches, cv::NORM_INF), 0.0);
+    EXPECT_EQ(reused.levelOrder, fresh.levelOrder);
+    EXPECT_EQ(reused.patches.data, store.sharpened.data);  // the store's memory, not a copy
 }
 
 TEST_F(MrzReaderTest, LiveFramesOfAStillPageAreAcceptedWithinTenFrames) {
