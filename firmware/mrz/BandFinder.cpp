@@ -66,6 +66,29 @@ bool mergeable(const cv::RotatedRect& a, const cv::RotatedRect& b) {
     return hi - lo >= kMergeOverlap * std::min(a.size.width, b.size.width);
 }
 
+// Pieces of one line that a gap split (a reflection's halo washing out a few characters): parallel,
+// on one axis (centres apart across by at most kJoinAcross of the taller's height), similar heights,
+// and the gap between their ends at most kJoinGap of the joined length.
+constexpr double kJoinAcross = 0.5;
+constexpr double kJoinGap = 0.3;
+constexpr double kJoinHeightRatio = 0.5;
+
+bool collinear(const cv::RotatedRect& a, const cv::RotatedRect& b) {
+    double da = std::fabs(a.angle - b.angle);
+    da = std::min(da, 180.0 - da);
+    if (da > kMergeAngleDeg) return false;
+    const double hi = std::max(a.size.height, b.size.height), lo = std::min(a.size.height, b.size.height);
+    if (lo < kJoinHeightRatio * hi) return false;
+    const double t = (a.size.width >= b.size.width ? a.angle : b.angle) * std::numbers::pi / 180.0;
+    const cv::Point2d axis(std::cos(t), std::sin(t)), normal(-std::sin(t), std::cos(t));
+    const cv::Point2d d(b.center.x - a.center.x, b.center.y - a.center.y);
+    if (std::fabs(d.dot(normal)) > kJoinAcross * hi) return false;
+    const double along = d.dot(axis);
+    const double gap = std::fabs(along) - (a.size.width + b.size.width) / 2.0;
+    const double length = std::fabs(along) + (a.size.width + b.size.width) / 2.0;
+    return gap > 0 && gap <= kJoinGap * length;
+}
+
 cv::RotatedRect merged(const cv::RotatedRect& a, const cv::RotatedRect& b) {
     std::vector<cv::Point2f> pts(8);
     a.points(pts.data());
@@ -120,6 +143,12 @@ std::vector<Band> BandFinder::find(const cv::Mat& gray, int maxBands) {
                     boxes.erase(boxes.begin() + std::ptrdiff_t(j));
                     again = true;
                 }
+    }
+    {
+        const std::size_t n = boxes.size();
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = i + 1; j < n; ++j)
+                if (collinear(boxes[i], boxes[j])) boxes.push_back(merged(boxes[i], boxes[j]));
     }
     std::vector<Band> bands;
     for (const auto& r : boxes) {

@@ -216,6 +216,28 @@ std::vector<std::size_t> checkDigitCells(MrzFormat f) {
     return {std::size_t(td1::kNumberCheck.begin), cell(td1::kBirthCheck), cell(td1::kExpiryCheck), cell(td1::kComposite)};
 }
 
+std::vector<int> checkedFields(MrzFormat f) {
+    const int chars = lineLength(f);
+    std::vector<int> out(std::size_t(lineCount(f) * chars), kUnchecked);
+    auto mark = [&](int line, Span s, int field) {
+        for (int c = s.begin; c < s.end; ++c) out[std::size_t(line * chars + c)] = field;
+    };
+    if (f == MrzFormat::Td3) {
+        mark(1, td3::kNumber, 0), mark(1, td3::kNumberCheck, 0);
+        mark(1, td3::kBirth, 1), mark(1, td3::kBirthCheck, 1);
+        mark(1, td3::kExpiry, 2), mark(1, td3::kExpiryCheck, 2);
+        mark(1, td3::kOptional, 3), mark(1, td3::kOptionalCheck, 3);
+        mark(1, td3::kComposite, kCompositeOnly);
+    } else {
+        mark(0, td1::kNumber, 0), mark(0, td1::kNumberCheck, 0);
+        mark(0, td1::kOptional1, kCompositeOnly);
+        mark(1, td1::kBirth, 1), mark(1, td1::kBirthCheck, 1);
+        mark(1, td1::kExpiry, 2), mark(1, td1::kExpiryCheck, 2);
+        mark(1, td1::kOptional2, kCompositeOnly), mark(1, td1::kComposite, kCompositeOnly);
+    }
+    return out;
+}
+
 int characterValue(char c) {
     if (isDigit(c)) return c - '0';
     if (isLetter(c)) return c - 'A' + kLetterValueOffset;

@@ -38,6 +38,12 @@ int lineLength(MrzFormat f);
 // number longer than 9 characters carries its check digit inside the optional data instead of
 // the first (then a filler).
 std::vector<std::size_t> checkDigitCells(MrzFormat f);
+// Per cell of `f` (line × lineLength + column): the field whose own check digit covers it (the
+// field's cells and the digit itself; 0, 1, …), kCompositeOnly where only the composite does (the
+// composite digit, TD1's optional data), kUnchecked where none does (names, codes, sex).
+inline constexpr int kCompositeOnly = 100;
+inline constexpr int kUnchecked = -1;
+std::vector<int> checkedFields(MrzFormat f);
 
 // Check-digit value of one MRZ character; -1 outside the MRZ alphabet (A–Z, 0–9, '<').
 int characterValue(char c);

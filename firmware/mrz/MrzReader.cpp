@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 
 #include "firmware/mrz/BandFinder.h"
 #include "firmware/mrz/CheckCorrection.h"
@@ -135,7 +136,7 @@ struct MrzReader::Impl {
             report.unknownState++;
         } else if (locallyClipped(zone, erased, inferred)) {
             report.clipped++;
-        } else if (!confident(zone, fix.cells, inferred, rank)) {
+        } else if (!confident(zone, fix.cells, erased, inferred, rank)) {
             report.belowConfidence++;
         } else {
             if (fix.result == detail::CorrectionResult::Corrected) report.corrected++;
@@ -156,8 +157,8 @@ struct MrzReader::Impl {
     // leads clearly on the pixels the core left: the reflection may have erased part of the glyph.
     // A zone whose paper is clipped throughout (an overexposed frame) keeps its strokes' contrast
     // everywhere and is read as usual.
-    // Only positions no check digit covers are guarded (names, codes, sex): elsewhere a glyph the
-    // reflection turned into another fails its check digit (E→L, S→J differ mod 10).
+    // Only positions no check digit covers block the read here (names, codes, sex); an erased cell
+    // a check digit covers is judged in confident().
     bool locallyClipped(const detail::ZoneRead& zone, const std::vector<bool>& erased, const std::vector<std::size_t>& inferred) const {
         if (zone.clippedShare.empty()) return false;
         const auto& classes = layout(zone.format);
@@ -178,7 +179,9 @@ struct MrzReader::Impl {
         for (std::size_t k = 0; k < erased.size() && k < shares.size(); ++k) {
             const bool core = options.guardClippedCores && k < zone.clippedCore.size() && zone.clippedCore[k] &&
                               k < zone.scores.size() && zone.scores[k].unclippedMargin < options.minUncheckedMargin;
-            erased[k] = shares[k] > options.maxClippedShare || core;
+            const bool judged = options.judgeClippedCells && k < zone.scores.size() && zone.scores[k].unclippedJudged &&
+                                zone.scores[k].unclippedMargin >= options.minUncheckedMargin;
+            erased[k] = (shares[k] > options.maxClippedShare && !judged) || core;
         }
         return erased;
     }
@@ -232,26 +235,51 @@ struct MrzReader::Impl {
     // compensating misread of a check digit is then not close either). Digit-only positions (dates,
     // check digits) need no lead otherwise: any digit swap there changes a check. A corrected cell
     // was chosen by the checks among close runner-ups: its own score must clear the floor.
-    // Cells inferred from the zone's structure (inferErasedFillers) carry no glyph to judge.
-    bool confident(const detail::ZoneRead& zone, const std::vector<std::size_t>& correctedCells,
+    // Cells inferred from the zone's structure (inferErasedFillers) carry no glyph to judge; cells
+    // a reflection erased where a check digit covers them are judged as ReaderOptions::
+    // guardCheckedCells says.
+    bool confident(const detail::ZoneRead& zone, const std::vector<std::size_t>& correctedCells, const std::vector<bool>& erased,
                    const std::vector<std::size_t>& inferred, int rank) const {
         const float uncheckedMargin = rank < options.bestFitSets ? options.minUncheckedMarginBestFit : options.minUncheckedMargin;
         const auto& classes = layout(zone.format);
         const int chars = lineLength(zone.format);
         int close = 0;
+        const std::vector<int> fields = checkedFields(zone.format);
+        std::map<int, int> erasedIn, closeIn;  // per checked field (checkedFields)
+        const bool local = !zone.clippedShare.empty() && !clippedThroughout(zone.clippedShare);  // not an overexposed frame
         for (std::size_t k = 0; k < zone.scores.size(); ++k) {
             if (std::find(correctedCells.begin(), correctedCells.end(), k) != correctedCells.end()) continue;
             if (std::find(inferred.begin(), inferred.end(), k) != inferred.end()) continue;
             const CharClass cls = classes[k / std::size_t(chars)][k % std::size_t(chars)];
             const detail::CharScore& score = zone.scores[k];
             if (score.best < options.minCharScore) return false;
+            if (options.guardCheckedCells && local && erased[k] && !uncheckedByDigits(cls)) {
+                // Erased where a check digit covers it: any other value fails the field's check —
+                // for one cell of the field (two can cancel). The glyphs of its own value must
+                // still lead on the pixels the reflection left.
+                if (cls == CharClass::AlphaNumeric &&
+                    (!score.unclippedJudged || score.unclippedCongruentMargin < options.minCharMargin))
+                    return false;
+                if (++erasedIn[fields[k]] > 1) return false;
+                continue;
+            }
             if (cls == CharClass::AlphaNumeric) {
                 if (score.congruentMargin < options.minCharMargin) return false;
-                if (score.margin < options.minCharMargin && ++close > options.maxCloseCheckedCells) return false;
-            } else if (uncheckedByDigits(cls) && (score.margin < uncheckedMargin || !score.plainAgrees)) {
-                return false;
+                if (score.margin < options.minCharMargin) {
+                    if (++close > options.maxCloseCheckedCells) return false;
+                    closeIn[fields[k]]++;
+                }
+            } else if (uncheckedByDigits(cls)) {
+                if (score.margin < uncheckedMargin || !score.plainAgrees) return false;
+            } else if (score.margin < options.minCharMargin) {
+                closeIn[fields[k]]++;  // a digit: its check sees it alone, not beside an erased cell
             }
         }
+        for (std::size_t k : correctedCells) closeIn[fields[k]]++;
+        // A field with an erased cell has no other cell its check could confuse: none close to
+        // another value, none corrected.
+        for (const auto& [field, n] : erasedIn)
+            if (closeIn.contains(field)) return false;
         if (close == 0) return true;
         if (!correctedCells.empty()) return false;
         for (std::size_t k : checkDigitCells(zone.format))

@@ -77,6 +77,17 @@ struct ReaderOptions {
     // seeds 28 and 29, glare pages, read 131 of 330 with it, 105 with a quarter, both without a
     // wrong read.
     float maxClippedShare = 0.5f;
+    // … unless its glyph still leads by minUncheckedMargin on the pixels the line's clipped disks
+    // (and their fringe) leave, as a cored cell is judged: a halo that clipped the paper around
+    // strokes it left visible erased nothing.
+    bool judgeClippedCells = true;
+    // An erased cell (above) where a check digit covers it: one per checked field (any other value
+    // of one cell fails the field's check; two can cancel), in a field with no close or corrected
+    // cell, and in a checked alphanumeric field the glyphs of its own value mod 10 must still
+    // trail by minCharMargin on the pixels the reflection left (a 0 whose top a core clipped
+    // reads U, both 0 mod 10: development seed 31's glare page 186 was read so once its zone
+    // was found). Off: such cells are left to the check digits alone.
+    bool guardCheckedCells = true;
     // Also distrust a name/code/sex cell with a reflection's saturated core in its glyph body (a
     // clipped disk half a pitch across) unless the glyph leads by minUncheckedMargin on the
     // pixels the core left: the core can erase a little of a glyph (an E's bottom bar: F, with a

@@ -3,6 +3,9 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <tuple>
+#include <cstdio>
+#include <cstdlib>
 #include <array>
 #include <cmath>
 #include <numbers>
@@ -36,6 +39,15 @@ constexpr double kLineColumnPercentile = 0.9;
 // hold no text; in low light the black-hat of sensor noise is a fifth of the text's ink).
 constexpr double kNoiseFloorPercentile = 0.05;
 constexpr double kLineGapPitches = 1.5;
+// A reflection over part of a line (its saturated core, or a halo that leaves the strokes too
+// faint) ends a line's extent early or splits it. The lines of a zone are printed equally long and
+// aligned: when no group of lines has an MRZ's proportions on the extents they share, a group whose
+// lines, their gaps of up to kWideGapPitches joined, end together at one end at least (within
+// kAlignPitches) is judged on the longest extent and read over it; the reader's guards decide what
+// under the reflection can be trusted.
+constexpr double kWideGapPitches = 6.0;
+constexpr double kAlignPitches = 1.0;
+constexpr double kMinCoverShare = 0.5;
 // OCR-B side bearings: a glyph's ink starts about this share of the pitch into its cell (measured
 // on OCRB.otf: 0.14–0.17 for full-width glyphs).
 constexpr double kBearingShare = 0.15;
@@ -55,6 +67,10 @@ constexpr int kStripMarginY = 4;
 // cell distrusted: 61 and 86 at 5 px, 65 and 93 at 6 px; with the masked correlation at 6 px, 68
 // and 98.
 constexpr int kCoreDiameterPx = 6;
+// Cells more than this much clipped are judged on the pixels a line's cores leave as well (the
+// reader trusts a mostly clipped cell whose glyph still leads there, ReaderOptions::
+// judgeClippedCells, whose maxClippedShare is the same half).
+constexpr float kJudgedClippedShare = 0.5f;
 constexpr int kGlyphBodyPx = 12;
 constexpr int kCoreInsetPx = 2;
 constexpr int kCoreFringePx = 2;
@@ -94,6 +110,7 @@ struct Line {
     double centreY = 0;  // sheared row (the row at the cut-out's middle column)
     int top = 0, bottom = 0;
     double x0 = 0, x1 = 0;  // ink extent
+    double wideX0 = 0, wideX1 = 0;  // ink extent joining gaps of up to kWideGapPitches
     std::vector<double> columns;  // ink summed across the line's (sheared) rows, per column
     double height() const { return bottom - top + 1; }
     double length() const { return x1 - x0; }
@@ -232,12 +249,12 @@ std::vector<Line> findLines(const cv::Mat& ink, double slope, double pitchGuess)
         }
         const double colFloor = percentileOf(sm, kNoiseFloorPercentile);
         const double thr = colFloor + kLineColumnShare * (percentileOf(sm, kLineColumnPercentile) - colFloor);
-        // Longest run of inked columns, joining gaps shorter than kLineGapPitches.
-        const int maxGap = int(kLineGapPitches * pitchGuess);
-        int bestStart = -1, bestEnd = -1, start = -1, lastInk = -1;
-        for (int x = 0; x <= int(sm.size()); ++x) {
-            const bool inked = x < int(sm.size()) && sm[std::size_t(x)] > thr;
-            if (inked) {
+        // Longest run of inked columns, joining gaps shorter than kLineGapPitches (and, for the
+        // wide extent, kWideGapPitches).
+        auto longestRun = [&](int maxGap) {
+            int bestStart = -1, bestEnd = -1, start = -1, lastInk = -1;
+            for (int x = 0; x < int(sm.size()); ++x) {
+                if (sm[std::size_t(x)] <= thr) continue;
                 if (start < 0 || x - lastInk > maxGap) start = x;
                 lastInk = x;
                 if (lastInk - start > bestEnd - bestStart) {
@@ -245,9 +262,10 @@ std::vector<Line> findLines(const cv::Mat& ink, double slope, double pitchGuess)
                     bestEnd = lastInk;
                 }
             }
-        }
-        l.x0 = bestStart;
-        l.x1 = bestEnd + 1;
+            return std::pair<double, double>(bestStart, bestEnd + 1);
+        };
+        std::tie(l.x0, l.x1) = longestRun(int(kLineGapPitches * pitchGuess));
+        std::tie(l.wideX0, l.wideX1) = longestRun(int(kWideGapPitches * pitchGuess));
     }
     return lines;
 }
@@ -255,8 +273,18 @@ std::vector<Line> findLines(const cv::Mat& ink, double slope, double pitchGuess)
 // The bottom-most group of `count` lines with an MRZ's proportions for `chars` characters a line.
 // Lines of a zone are printed equally long and left-aligned; an extent that reaches further (a
 // guilloche stroke, a neighbouring print) is judged on the extent all the lines share.
-std::optional<std::vector<Line>> findZone(const std::vector<Line>& lines, int count, int chars) {
-    for (int start = int(lines.size()) - count; start >= 0; --start) {
+std::optional<std::vector<Line>> findZone(const std::vector<Line>& lines, int count, int chars, bool reflected) {
+    auto proportioned = [&](const std::vector<Line>& g, double pitch) {
+        for (std::size_t i = 0; i < g.size(); ++i) {
+            if (g[i].height() < kMinHeightPitches * pitch || g[i].height() > kMaxHeightPitches * pitch) return false;
+            if (i > 0) {
+                const double spacing = g[i].centreY - g[i - 1].centreY;
+                if (spacing < kMinSpacingPitches * pitch || spacing > kMaxSpacingPitches * pitch) return false;
+            }
+        }
+        return true;
+    };
+    for (int start = int(lines.size()) - count; start >= 0 && !reflected; --start) {
         std::vector<Line> g(lines.begin() + start, lines.begin() + start + count);
         double x0 = -1e9, x1 = 1e9, u0 = 1e9, u1 = -1e9;
         for (const Line& l : g) {
@@ -264,16 +292,22 @@ std::optional<std::vector<Line>> findZone(const std::vector<Line>& lines, int co
         }
         const double shared = x1 - x0;
         if (shared <= 0 || (u1 - u0) > (1 + kMaxLengthSpread) * shared) continue;
-        const double pitch = shared / (chars - 2 * kBearingShare);
-        bool ok = true;
-        for (std::size_t i = 0; i < g.size() && ok; ++i) {
-            ok = g[i].height() >= kMinHeightPitches * pitch && g[i].height() <= kMaxHeightPitches * pitch;
-            if (ok && i > 0) {
-                const double spacing = g[i].centreY - g[i - 1].centreY;
-                ok = spacing >= kMinSpacingPitches * pitch && spacing <= kMaxSpacingPitches * pitch;
-            }
-        }
-        if (ok) return g;
+        if (proportioned(g, shared / (chars - 2 * kBearingShare))) return g;
+    }
+    // Lines a reflection shortened or split: the longest extent their joined runs reach, when every
+    // line ends with it at one end and covers most of it.
+    for (int start = int(lines.size()) - count; start >= 0 && reflected; --start) {
+        std::vector<Line> g(lines.begin() + start, lines.begin() + start + count);
+        double u0 = 1e9, u1 = -1e9;
+        for (const Line& l : g) u0 = std::min(u0, l.wideX0), u1 = std::max(u1, l.wideX1);
+        const double pitch = (u1 - u0) / (chars - 2 * kBearingShare);
+        const bool aligned = std::all_of(g.begin(), g.end(), [&](const Line& l) {
+            const bool end = std::fabs(l.wideX0 - u0) <= kAlignPitches * pitch || std::fabs(l.wideX1 - u1) <= kAlignPitches * pitch;
+            return end && l.wideX1 - l.wideX0 >= kMinCoverShare * (u1 - u0);
+        });
+        if (pitch <= 0 || !aligned || !proportioned(g, pitch)) continue;
+        for (Line& l : g) l.x0 = u0, l.x1 = u1;
+        return g;
     }
     return std::nullopt;
 }
@@ -433,6 +467,7 @@ cv::Mat appendClippedCores(const cv::Mat& strip, int chars, std::vector<std::uin
                      cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(kCoreDiameterPx, kCoreDiameterPx)));
     const int top = kStripMarginY + (kCellHeightPx - kGlyphBodyPx) / 2 + kCoreInsetPx;
     const int bottom = kStripMarginY + (kCellHeightPx + kGlyphBodyPx) / 2 - kCoreInsetPx;
+    const std::size_t first = out.size();
     for (int i = 0; i < chars; ++i) {
         const cv::Rect body(kStripMarginX + i * kCellWidthPx, top, kCellWidthPx, bottom - top);
         out.push_back(cv::countNonZero(core(body)) > 0 ? 1 : 0);
@@ -441,14 +476,23 @@ cv::Mat appendClippedCores(const cv::Mat& strip, int chars, std::vector<std::uin
     // The pixels left out of the correlation: the core and its fringe, where the reflection is
     // nearly saturated (a stroke there shows as a faint trace, an erased one as none).
     cv::dilate(core, core, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * kCoreFringePx + 1, 2 * kCoreFringePx + 1)));
+    // A core beside the body (above or below the line) whose fringe reaches into the glyph's
+    // outer rows may have erased a stroke there (a 0's top: U, the same value mod 10) without
+    // clipping much of the cell: such a cell is judged on what the core left as well.
+    const int bodyTop = kStripMarginY + (kCellHeightPx - kGlyphBodyPx) / 2;
+    for (int i = 0; i < chars; ++i) {
+        const cv::Rect body(kStripMarginX + i * kCellWidthPx, bodyTop, kCellWidthPx, kGlyphBodyPx);
+        if (cv::countNonZero(core(body)) > 0) out[first + std::size_t(i)] = 1;
+    }
     return core;
 }
 
 // Cell `cell` (in column `column` of its line) against the glyph templates over the pixels the
 // line's core mask leaves, at every shift: the read glyph `read`'s lead over the best other glyph
-// allowed (0 when the mask leaves less than a quarter of the cell).
-float unclippedLead(const cv::Mat& patches, int cell, int column, const cv::Mat& coreMask, const std::vector<int>& glyphs, int read,
-                    const TemplateSet& templates) {
+// allowed, and over the best of those of its check-digit value mod 10 (0 when the mask leaves
+// less than a quarter of the cell).
+std::pair<float, float> unclippedLead(const cv::Mat& patches, int cell, int column, const cv::Mat& coreMask,
+                                      const std::vector<int>& glyphs, int read, const TemplateSet& templates) {
     std::array<float, kGlyphCount> best;
     best.fill(-2.0f);
     int row = cell * kShifts;
@@ -466,7 +510,7 @@ float unclippedLead(const cv::Mat& patches, int cell, int column, const cv::Mat&
                     kept[std::size_t(k)] = coreMask.at<std::uint8_t>(y0 + y, x0 + x) == 0;
                     if (kept[std::size_t(k)]) mean += patch[k], ++n;
                 }
-            if (n < kCellPixels / 4) return 0.0f;  // the core covers most of the cell: nothing to tell glyphs by
+            if (n < kCellPixels / 4) return {0.0f, 0.0f};  // the core covers most of the cell: nothing to tell glyphs by
             mean /= n;
             double pp = 0;
             for (int k = 0; k < kCellPixels; ++k) {
@@ -490,10 +534,14 @@ float unclippedLead(const cv::Mat& patches, int cell, int column, const cv::Mat&
             }
         }
     }
-    float other = -2.0f;
-    for (int g : glyphs)
-        if (g != read) other = std::max(other, best[std::size_t(g)]);
-    return other > -2.0f ? best[std::size_t(read)] - other : 1.0f;
+    float other = -2.0f, congruent = -2.0f;
+    const int value = characterValue(kAlphabet[std::size_t(read)]) % 10;
+    for (int g : glyphs) {
+        if (g == read) continue;
+        other = std::max(other, best[std::size_t(g)]);
+        if (characterValue(kAlphabet[std::size_t(g)]) % 10 == value) congruent = std::max(congruent, best[std::size_t(g)]);
+    }
+    return {other > -2.0f ? best[std::size_t(read)] - other : 1.0f, congruent > -2.0f ? best[std::size_t(read)] - congruent : 1.0f};
 }
 
 // Ink of a strip (CV_32F): what a grey closing over a window wider than a (blurred) glyph fills.
@@ -714,8 +762,10 @@ std::optional<LocatedZone> findZoneLines(const CutOut& cut) {
     const double slope = findSlope(cut.ink);
     const std::vector<Line> lines = findLines(cut.ink, slope, cut.roiPitch);
 
-    for (MrzFormat format : {MrzFormat::Td3, MrzFormat::Td1}) {
-        const auto zone = findZone(lines, lineCount(format), lineLength(format));
+    // Lines as printed first, in either format (a TD1 card's lines are not a shortened TD3 zone).
+    for (auto [format, reflected] : {std::pair{MrzFormat::Td3, false}, std::pair{MrzFormat::Td1, false},
+                                     std::pair{MrzFormat::Td3, true}, std::pair{MrzFormat::Td1, true}}) {
+        const auto zone = findZone(lines, lineCount(format), lineLength(format), reflected);
         if (!zone) continue;
         LocatedZone located;
         located.format = format;
@@ -800,14 +850,31 @@ ZoneRead classifyZone(const SampledZone& zone, const GlyphTemplates& glyphs, int
             // reflection's core is judged there (the mask rings around a clipped area, beyond the
             // core's fringe).
             const bool unchecked = uncheckedByDigits(layout(zone.format)[std::size_t(l)][std::size_t(i)]);
+            const TemplateSet& plain = glyphs.plain[std::size_t(read.level)];
             if (unchecked) {
-                const TemplateSet& plain = glyphs.plain[std::size_t(read.level)];
                 std::vector<int> rivals{glyphIndex(ch)};
                 for (char alt : score.alternatives)
                     if (alt != '\0') rivals.push_back(glyphIndex(alt));
                 score.plainAgrees = classifyCell(zone.plainPatches, int(cell), rivals, plain).first == ch;
-                if (cell < zone.clippedCore.size() && zone.clippedCore[cell] && std::size_t(l) < zone.coreMasks.size())
-                    score.unclippedMargin = unclippedLead(zone.plainPatches, int(cell), i, zone.coreMasks[std::size_t(l)], allowed, glyphIndex(ch), plain);
+            }
+            // Names, codes and sex: the lead over every glyph allowed on the pixels a reflection
+            // left; checked alphanumeric fields: over the glyphs of the same value mod 10 only (a 0
+            // whose top a core clipped reads U, both 0 mod 10; another value fails the check).
+            // Digit-only positions: over every digit (a digit erased for all the reader can tell
+            // counts as a close cell, MrzReader).
+            const CharClass cls = layout(zone.format)[std::size_t(l)][std::size_t(i)];
+            const bool cored = cell < zone.clippedCore.size() && zone.clippedCore[cell];
+            const bool clipped = cell < zone.clippedShare.size() && zone.clippedShare[cell] > kJudgedClippedShare;
+            const bool masked = std::size_t(l) < zone.coreMasks.size() && !zone.coreMasks[std::size_t(l)].empty();
+            if ((cored || clipped) && masked) {
+                std::vector<int> rivals = allowed;
+                if (cls == CharClass::AlphaNumeric) {
+                    const int value = characterValue(ch) % 10;
+                    std::erase_if(rivals, [&](int g) { return characterValue(kAlphabet[std::size_t(g)]) % 10 != value; });
+                }
+                std::tie(score.unclippedMargin, score.unclippedCongruentMargin) =
+                    unclippedLead(zone.plainPatches, int(cell), i, zone.coreMasks[std::size_t(l)], rivals, glyphIndex(ch), plain);
+                score.unclippedJudged = true;
             }
             text += ch;
             read.scores.push_back(score);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -56,6 +57,45 @@ TEST(MrzParser, CheckDigitCellsAreWhereTheSpecimensPrintTheirCheckDigits) {
             EXPECT_FALSE(r->checks.all()) << toString(format) << " cell " << cell;
         }
         EXPECT_EQ(cells.back(), 2 * chars - 1) << "the composite last: line 2, last column";
+    }
+}
+
+// Every cell of the specimens changed to a character of another check-digit value (its class
+// allows): the field checkedFields names fails its own check, a composite-only cell fails the
+// composite alone, and an unchecked cell fails nothing.
+TEST(MrzParser, CheckedFieldsNameTheCheckThatSeesEachCell) {
+    for (const auto& [format, specimen] : {std::pair{MrzFormat::Td3, kTd3Specimen}, std::pair{MrzFormat::Td1, kTd1Specimen}}) {
+        const std::vector<int> fields = checkedFields(format);
+        const std::size_t chars = std::size_t(lineLength(format));
+        ASSERT_EQ(fields.size(), specimen.size() * chars);
+        for (std::size_t cell = 0; cell < fields.size(); ++cell) {
+            // The first character of another value that its position allows and the parser takes
+            // (dates must stay dates): none for the document code's letter or a month's tens digit.
+            const char printed = specimen[cell / chars][cell % chars];
+            const std::string where = std::string(toString(format)) + " cell " + std::to_string(cell);
+            std::optional<ParsedMrz> r;
+            for (char c : kAlphabet) {
+                if (characterValue(c) % 10 == characterValue(printed) % 10 || !allowed(layout(format)[cell / chars][cell % chars], c)) continue;
+                std::vector<std::string> mutated = specimen;
+                mutated[cell / chars][cell % chars] = c;
+                auto parsed = parse(mutated);
+                if (!parsed.ok()) continue;
+                r = std::move(*parsed);
+                break;
+            }
+            if (!r) continue;
+            const CheckResults& k = r->checks;
+            const std::vector<bool> own{k.documentNumber, k.birthDate, k.expiryDate, k.optionalData};
+            if (fields[cell] == kUnchecked) {
+                EXPECT_TRUE(k.all()) << where;
+            } else if (fields[cell] == kCompositeOnly) {
+                EXPECT_FALSE(k.composite) << where;
+                EXPECT_TRUE(k.documentNumber && k.birthDate && k.expiryDate && k.optionalData) << where;
+            } else {
+                ASSERT_LT(fields[cell], 4) << where;
+                EXPECT_FALSE(own[std::size_t(fields[cell])]) << where;
+            }
+        }
     }
 }
 
