@@ -491,46 +491,46 @@ cv::Mat appendClippedCores(const cv::Mat& strip, int chars, std::vector<std::uin
 // line's core mask leaves, at every shift: the read glyph `read`'s lead over the best other glyph
 // allowed, and over the best of those of its check-digit value mod 10 (0 when the mask leaves
 // less than a quarter of the cell).
+float dot(const float* a, const float* b);
+
 std::pair<float, float> unclippedLead(const cv::Mat& patches, int cell, int column, const cv::Mat& coreMask,
                                       const std::vector<int>& glyphs, int read, const TemplateSet& templates) {
     std::array<float, kGlyphCount> best;
     best.fill(-2.0f);
+    // The correlation over the kept pixels as dot products (vectorised): with p the patch centred
+    // on the kept pixels and zero elsewhere, m the kept pixels' indicator and t a template,
+    // Σ p·(t − t̄) = p·t and Σ (t − t̄)² = m·t² − (m·t)² / n.
+    std::vector<std::array<float, kCellPixels>> squares(glyphs.size());
+    for (std::size_t i = 0; i < glyphs.size(); ++i) {
+        const float* tg = templates.ptr<float>(glyphs[i]);
+        for (int k = 0; k < kCellPixels; ++k) squares[i][std::size_t(k)] = tg[k] * tg[k];
+    }
     int row = cell * kShifts;
-    std::array<float, kCellPixels> p{};
+    alignas(32) std::array<float, kCellPixels> p{}, m{};
     for (int dy = -kShiftY; dy <= kShiftY; ++dy) {
         for (int dx = -kShiftX; dx <= kShiftX; ++dx, ++row) {
             const float* patch = patches.ptr<float>(row);
             const int x0 = kStripMarginX + column * kCellWidthPx + dx, y0 = kStripMarginY + dy;
-            std::array<bool, kCellPixels> kept{};
             int n = 0;
-            double mean = 0;
-            for (int y = 0; y < kCellHeightPx; ++y)
+            for (int y = 0; y < kCellHeightPx; ++y) {
+                const std::uint8_t* mask = coreMask.ptr<std::uint8_t>(y0 + y) + x0;
                 for (int x = 0; x < kCellWidthPx; ++x) {
-                    const int k = y * kCellWidthPx + x;
-                    kept[std::size_t(k)] = coreMask.at<std::uint8_t>(y0 + y, x0 + x) == 0;
-                    if (kept[std::size_t(k)]) mean += patch[k], ++n;
+                    const bool kept = mask[x] == 0;
+                    m[std::size_t(y * kCellWidthPx + x)] = kept ? 1.0f : 0.0f;
+                    n += kept;
                 }
-            if (n < kCellPixels / 4) return {0.0f, 0.0f};  // the core covers most of the cell: nothing to tell glyphs by
-            mean /= n;
-            double pp = 0;
-            for (int k = 0; k < kCellPixels; ++k) {
-                p[std::size_t(k)] = kept[std::size_t(k)] ? float(patch[k] - mean) : 0.0f;
-                pp += double(p[std::size_t(k)]) * p[std::size_t(k)];
             }
-            for (int g : glyphs) {
-                const float* tg = templates.ptr<float>(g);
-                double tm = 0;
-                for (int k = 0; k < kCellPixels; ++k) tm += kept[std::size_t(k)] ? tg[k] : 0.0f;
-                tm /= n;
-                double pt = 0, tt = 0;
-                for (int k = 0; k < kCellPixels; ++k) {
-                    if (!kept[std::size_t(k)]) continue;
-                    const double v = tg[k] - tm;
-                    pt += p[std::size_t(k)] * v;
-                    tt += v * v;
-                }
+            if (n < kCellPixels / 4) return {0.0f, 0.0f};  // the core covers most of the cell: nothing to tell glyphs by
+            const float mean = dot(patch, m.data()) / float(n);
+            for (int k = 0; k < kCellPixels; ++k) p[std::size_t(k)] = m[std::size_t(k)] * (patch[k] - mean);
+            const double pp = dot(p.data(), p.data());
+            for (std::size_t i = 0; i < glyphs.size(); ++i) {
+                const float* tg = templates.ptr<float>(glyphs[i]);
+                const double st = dot(m.data(), tg);
+                const double tt = double(dot(m.data(), squares[i].data())) - st * st / n;
+                const double pt = dot(p.data(), tg);
                 const float ncc = pp > 0 && tt > 0 ? float(pt / std::sqrt(pp * tt)) : 0.0f;
-                best[std::size_t(g)] = std::max(best[std::size_t(g)], ncc);
+                best[std::size_t(glyphs[i])] = std::max(best[std::size_t(glyphs[i])], ncc);
             }
         }
     }
