@@ -23,14 +23,13 @@ struct CharScore {
     // there is none): the lead over the substitutions no check digit can see.
     float congruentMargin = 0;
     // Where a reflection's saturated core lies in the cell: the lead over the pixels it left (the
-    // core's pixels left out of the correlation), which a glyph with parts erased (E → F) lacks.
-    // 1 where there is no core.
+    // core's pixels left out of the correlation), which a glyph with parts erased (E → F) lacks;
+    // in a checked alphanumeric field over the glyphs of the same check-digit value (mod 10) only,
+    // as its check sees any other (a 0 whose top was erased reads U, the same value). 1 where there
+    // is no core.
     float unclippedMargin = 1.0f;
-    // … and over the glyphs of the same check-digit value (mod 10) only, which a check digit
-    // cannot tell from it (a 0 whose top was erased reads U). 1 where there is no core.
-    float unclippedCongruentMargin = 1.0f;
-    // Whether both were measured: the cell holds a core, or much of it is clipped on a line that
-    // holds one (kJudgedClippedShare).
+    // Whether unclippedMargin was measured: a core reaches into the cell, or much of it is clipped
+    // on a line that holds one (kJudgedClippedShare).
     bool unclippedJudged = false;
     // Where no check digit covers the position: the glyph also leads its closest rivals (the
     // alternatives) without the unsharp mask (detail::kSharpenAmount). True elsewhere.

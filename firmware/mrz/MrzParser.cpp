@@ -216,7 +216,9 @@ std::vector<std::size_t> checkDigitCells(MrzFormat f) {
     return {std::size_t(td1::kNumberCheck.begin), cell(td1::kBirthCheck), cell(td1::kExpiryCheck), cell(td1::kComposite)};
 }
 
-std::vector<int> checkedFields(MrzFormat f) {
+namespace {
+
+std::vector<int> makeCheckedFields(MrzFormat f) {
     const int chars = lineLength(f);
     std::vector<int> out(std::size_t(lineCount(f) * chars), kUnchecked);
     auto mark = [&](int line, Span s, int field) {
@@ -236,6 +238,14 @@ std::vector<int> checkedFields(MrzFormat f) {
         mark(1, td1::kOptional2, kCompositeOnly), mark(1, td1::kComposite, kCompositeOnly);
     }
     return out;
+}
+
+}  // namespace
+
+const std::vector<int>& checkedFields(MrzFormat f) {
+    static const auto kTd3 = makeCheckedFields(MrzFormat::Td3);
+    static const auto kTd1 = makeCheckedFields(MrzFormat::Td1);
+    return f == MrzFormat::Td3 ? kTd3 : kTd1;
 }
 
 int characterValue(char c) {

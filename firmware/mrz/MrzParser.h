@@ -43,7 +43,7 @@ std::vector<std::size_t> checkDigitCells(MrzFormat f);
 // composite digit, TD1's optional data), kUnchecked where none does (names, codes, sex).
 inline constexpr int kCompositeOnly = 100;
 inline constexpr int kUnchecked = -1;
-std::vector<int> checkedFields(MrzFormat f);
+const std::vector<int>& checkedFields(MrzFormat f);
 
 // Check-digit value of one MRZ character; -1 outside the MRZ alphabet (A–Z, 0–9, '<').
 int characterValue(char c);

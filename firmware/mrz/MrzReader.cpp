@@ -244,7 +244,7 @@ struct MrzReader::Impl {
         const auto& classes = layout(zone.format);
         const int chars = lineLength(zone.format);
         int close = 0;
-        const std::vector<int> fields = checkedFields(zone.format);
+        const std::vector<int>& fields = checkedFields(zone.format);
         std::map<int, int> erasedIn, closeIn;  // per checked field (checkedFields)
         const bool local = !zone.clippedShare.empty() && !clippedThroughout(zone.clippedShare);  // not an overexposed frame
         for (std::size_t k = 0; k < zone.scores.size(); ++k) {
@@ -258,7 +258,7 @@ struct MrzReader::Impl {
                 // for one cell of the field (two can cancel). The glyphs of its own value must
                 // still lead on the pixels the reflection left.
                 if (cls == CharClass::AlphaNumeric &&
-                    (!score.unclippedJudged || score.unclippedCongruentMargin < options.minCharMargin))
+                    (!score.unclippedJudged || score.unclippedMargin < options.minCharMargin))
                     return false;
                 if (++erasedIn[fields[k]] > 1) return false;
                 continue;

@@ -3,12 +3,10 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
-#include <tuple>
-#include <cstdio>
-#include <cstdlib>
 #include <array>
 #include <cmath>
 #include <numbers>
+#include <tuple>
 
 namespace sentinel::mrz::detail {
 namespace {
@@ -61,9 +59,8 @@ constexpr int kStripMarginX = kCellWidthPx;
 constexpr int kStripMarginY = 4;
 // A reflection's saturated core (appendClippedCores): a clipped disk 6 cell pixels (half a pitch)
 // across — wider than the paper between two strokes of a glyph or two glyphs (≤ 0.35 pitch in
-// OCR-B) — inside the glyph body (the capital height, 12 of the cell's 16 rows) but its outer
-// kCoreInsetPx rows (the paper above and below a line is wide); its fringe of kCoreFringePx is
-// left out of the correlation too. Glare pages of development seeds 30 and 31 read with every cored
+// OCR-B) — which, with its fringe of kCoreFringePx, reaches into the glyph body (the capital
+// height, 12 of the cell's 16 rows); the core and its fringe are left out of the correlation. Glare pages of development seeds 30 and 31 read with every cored
 // cell distrusted: 61 and 86 at 5 px, 65 and 93 at 6 px; with the masked correlation at 6 px, 68
 // and 98.
 constexpr int kCoreDiameterPx = 6;
@@ -72,7 +69,6 @@ constexpr int kCoreDiameterPx = 6;
 // judgeClippedCells, whose maxClippedShare is the same half).
 constexpr float kJudgedClippedShare = 0.5f;
 constexpr int kGlyphBodyPx = 12;
-constexpr int kCoreInsetPx = 2;
 constexpr int kCoreFringePx = 2;
 constexpr int kStripInkWindowPx = kCellWidthPx + 5;  // a glyph blurred by the largest template level fits
 // Template sets are ranked on every kLevelSampleStep-th cell of the zone; every print variant is
@@ -456,45 +452,39 @@ void appendClippedShares(const cv::Mat& strip, int chars, std::vector<float>& ou
     }
 }
 
-// Per cell of a grey strip of `chars` cells, whether a reflection's saturated core lies inside the
-// glyphs' body: clipped pixels (≥ kClippedGrey) covered by a clipped disk kCoreDiameterPx across,
-// counted only in the body's inner rows. Where a reflection only brightens the paper the strokes
-// stay visible, and the paper between them (within a glyph or between two) is narrower than the
-// disk; where its core has erased ink (an E's bottom bar, leaving an F) the disk fits.
+// Per cell of a grey strip of `chars` cells, whether a reflection's saturated core reaches into the
+// glyph body: clipped pixels (≥ kClippedGrey) covered by a clipped disk kCoreDiameterPx across,
+// with its fringe. Where a reflection only brightens the paper the strokes stay visible, and the
+// paper between them (within a glyph or between two) is narrower than the disk; where its core has
+// erased ink the disk fits — an E's bottom bar (F), or from above or below the line a 0's top (U,
+// the same value mod 10) without clipping much of the cell. Returns the line's mask of the core
+// and its fringe (CV_8U, 255 = left out of the correlation; empty without a core).
 cv::Mat appendClippedCores(const cv::Mat& strip, int chars, std::vector<std::uint8_t>& out) {
     cv::Mat clipped = strip >= kClippedGrey, core;
     cv::morphologyEx(clipped, core, cv::MORPH_OPEN,
                      cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(kCoreDiameterPx, kCoreDiameterPx)));
-    const int top = kStripMarginY + (kCellHeightPx - kGlyphBodyPx) / 2 + kCoreInsetPx;
-    const int bottom = kStripMarginY + (kCellHeightPx + kGlyphBodyPx) / 2 - kCoreInsetPx;
-    const std::size_t first = out.size();
-    for (int i = 0; i < chars; ++i) {
-        const cv::Rect body(kStripMarginX + i * kCellWidthPx, top, kCellWidthPx, bottom - top);
-        out.push_back(cv::countNonZero(core(body)) > 0 ? 1 : 0);
+    if (cv::countNonZero(core) == 0) {
+        out.insert(out.end(), std::size_t(chars), 0);
+        return cv::Mat();
     }
-    if (cv::countNonZero(core) == 0) return cv::Mat();
-    // The pixels left out of the correlation: the core and its fringe, where the reflection is
-    // nearly saturated (a stroke there shows as a faint trace, an erased one as none).
+    // The core and its fringe, where the reflection is nearly saturated (a stroke there shows as a
+    // faint trace, an erased one as none).
     cv::dilate(core, core, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * kCoreFringePx + 1, 2 * kCoreFringePx + 1)));
-    // A core beside the body (above or below the line) whose fringe reaches into the glyph's
-    // outer rows may have erased a stroke there (a 0's top: U, the same value mod 10) without
-    // clipping much of the cell: such a cell is judged on what the core left as well.
     const int bodyTop = kStripMarginY + (kCellHeightPx - kGlyphBodyPx) / 2;
     for (int i = 0; i < chars; ++i) {
         const cv::Rect body(kStripMarginX + i * kCellWidthPx, bodyTop, kCellWidthPx, kGlyphBodyPx);
-        if (cv::countNonZero(core(body)) > 0) out[first + std::size_t(i)] = 1;
+        out.push_back(cv::countNonZero(core(body)) > 0 ? 1 : 0);
     }
     return core;
 }
 
-// Cell `cell` (in column `column` of its line) against the glyph templates over the pixels the
-// line's core mask leaves, at every shift: the read glyph `read`'s lead over the best other glyph
-// allowed, and over the best of those of its check-digit value mod 10 (0 when the mask leaves
-// less than a quarter of the cell).
 float dot(const float* a, const float* b);
 
-std::pair<float, float> unclippedLead(const cv::Mat& patches, int cell, int column, const cv::Mat& coreMask,
-                                      const std::vector<int>& glyphs, int read, const TemplateSet& templates) {
+// Cell `cell` (in column `column` of its line) against the glyph templates over the pixels the
+// line's core mask leaves, at every shift: the read glyph `read`'s lead over the best other of
+// `glyphs` (0 when the mask leaves less than a quarter of the cell).
+float unclippedLead(const cv::Mat& patches, int cell, int column, const cv::Mat& coreMask, const std::vector<int>& glyphs, int read,
+                    const TemplateSet& templates) {
     std::array<float, kGlyphCount> best;
     best.fill(-2.0f);
     // The correlation over the kept pixels as dot products (vectorised): with p the patch centred
@@ -520,7 +510,7 @@ std::pair<float, float> unclippedLead(const cv::Mat& patches, int cell, int colu
                     n += kept;
                 }
             }
-            if (n < kCellPixels / 4) return {0.0f, 0.0f};  // the core covers most of the cell: nothing to tell glyphs by
+            if (n < kCellPixels / 4) return 0.0f;  // the core covers most of the cell: nothing to tell glyphs by
             const float mean = dot(patch, m.data()) / float(n);
             for (int k = 0; k < kCellPixels; ++k) p[std::size_t(k)] = m[std::size_t(k)] * (patch[k] - mean);
             const double pp = dot(p.data(), p.data());
@@ -534,14 +524,10 @@ std::pair<float, float> unclippedLead(const cv::Mat& patches, int cell, int colu
             }
         }
     }
-    float other = -2.0f, congruent = -2.0f;
-    const int value = characterValue(kAlphabet[std::size_t(read)]) % 10;
-    for (int g : glyphs) {
-        if (g == read) continue;
-        other = std::max(other, best[std::size_t(g)]);
-        if (characterValue(kAlphabet[std::size_t(g)]) % 10 == value) congruent = std::max(congruent, best[std::size_t(g)]);
-    }
-    return {other > -2.0f ? best[std::size_t(read)] - other : 1.0f, congruent > -2.0f ? best[std::size_t(read)] - congruent : 1.0f};
+    float other = -2.0f;
+    for (int g : glyphs)
+        if (g != read) other = std::max(other, best[std::size_t(g)]);
+    return other > -2.0f ? best[std::size_t(read)] - other : 1.0f;
 }
 
 // Ink of a strip (CV_32F): what a grey closing over a window wider than a (blurred) glyph fills.
@@ -845,10 +831,9 @@ ZoneRead classifyZone(const SampledZone& zone, const GlyphTemplates& glyphs, int
             const std::vector<int> allowed = allowedGlyphs(zone.format, l, i);
             auto [ch, score] = classifyCell(zone.patches, l * chars + i, allowed, templates);
             const std::size_t cell = std::size_t(l * chars + i);
-            // Only where no check digit would see a glyph turned into another (MrzReader's floor
-            // and guard): the glyph leads its closest rivals without the unsharp mask too, and a
-            // reflection's core is judged there (the mask rings around a clipped area, beyond the
-            // core's fringe).
+            // Only where no check digit would see a glyph turned into another (MrzReader's floor):
+            // the glyph leads its closest rivals without the unsharp mask too (the mask rings
+            // around a clipped area, beyond the core's fringe).
             const bool unchecked = uncheckedByDigits(layout(zone.format)[std::size_t(l)][std::size_t(i)]);
             const TemplateSet& plain = glyphs.plain[std::size_t(read.level)];
             if (unchecked) {
@@ -860,8 +845,7 @@ ZoneRead classifyZone(const SampledZone& zone, const GlyphTemplates& glyphs, int
             // Names, codes and sex: the lead over every glyph allowed on the pixels a reflection
             // left; checked alphanumeric fields: over the glyphs of the same value mod 10 only (a 0
             // whose top a core clipped reads U, both 0 mod 10; another value fails the check).
-            // Digit-only positions: over every digit (a digit erased for all the reader can tell
-            // counts as a close cell, MrzReader).
+            // Digit-only positions: over every digit (MrzReader allows one erased cell a field).
             const CharClass cls = layout(zone.format)[std::size_t(l)][std::size_t(i)];
             const bool cored = cell < zone.clippedCore.size() && zone.clippedCore[cell];
             const bool clipped = cell < zone.clippedShare.size() && zone.clippedShare[cell] > kJudgedClippedShare;
@@ -872,8 +856,7 @@ ZoneRead classifyZone(const SampledZone& zone, const GlyphTemplates& glyphs, int
                     const int value = characterValue(ch) % 10;
                     std::erase_if(rivals, [&](int g) { return characterValue(kAlphabet[std::size_t(g)]) % 10 != value; });
                 }
-                std::tie(score.unclippedMargin, score.unclippedCongruentMargin) =
-                    unclippedLead(zone.plainPatches, int(cell), i, zone.coreMasks[std::size_t(l)], rivals, glyphIndex(ch), plain);
+                score.unclippedMargin = unclippedLead(zone.plainPatches, int(cell), i, zone.coreMasks[std::size_t(l)], rivals, glyphIndex(ch), plain);
                 score.unclippedJudged = true;
             }
             text += ch;
