@@ -109,8 +109,8 @@ void fillNameTail(std::string& line, std::size_t base, std::size_t begin, std::s
 std::vector<std::size_t> inferErasedFillers(std::vector<std::string>& lines, MrzFormat format, const std::vector<bool>& erased) {
     std::vector<std::size_t> out;
     const auto length = std::size_t(lineLength(format));
-    const std::size_t lineCount = format == MrzFormat::Td3 ? 2 : 3;
-    if (lines.size() != lineCount || erased.size() != lineCount * length) return out;
+    const auto count = std::size_t(lineCount(format));
+    if (lines.size() != count || erased.size() != count * length) return out;
     for (const auto& l : lines)
         if (l.size() != length) return out;
     if (format == MrzFormat::Td3) {

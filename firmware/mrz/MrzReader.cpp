@@ -121,8 +121,7 @@ struct MrzReader::Impl {
         for (const auto& l : zone.lines) text.emplace_back(l.view());
         const std::vector<bool> erased = erasedCells(zone);
         std::vector<std::size_t> inferred;
-        if (options.inferErasedFillers && !zone.clippedShare.empty() && !clippedThroughout(zone.clippedShare))
-            inferred = detail::inferErasedFillers(text, zone.format, erased);
+        if (options.inferErasedFillers) inferred = detail::inferErasedFillers(text, zone.format, erased);
         const detail::CorrectionOutcome fix = detail::correctByCheckDigits(
             text, zone.format, zone.scores, {options.correctionMaxGap, options.minCharScore, options.correctionMaxCandidates,
                                              options.correctionMaxSubstitutions});
@@ -160,7 +159,6 @@ struct MrzReader::Impl {
     // Only positions no check digit covers block the read here (names, codes, sex); an erased cell
     // a check digit covers is judged in confident().
     bool locallyClipped(const detail::ZoneRead& zone, const std::vector<bool>& erased, const std::vector<std::size_t>& inferred) const {
-        if (zone.clippedShare.empty()) return false;
         const auto& classes = layout(zone.format);
         const auto chars = std::size_t(lineLength(zone.format));
         bool uncheckedClipped = false;
@@ -168,14 +166,16 @@ struct MrzReader::Impl {
             if (std::find(inferred.begin(), inferred.end(), k) != inferred.end()) continue;
             uncheckedClipped = uncheckedClipped || (erased[k] && uncheckedByDigits(classes[k / chars][k % chars]));
         }
-        return uncheckedClipped && !clippedThroughout(zone.clippedShare);
+        return uncheckedClipped;
     }
 
     // Per cell: more than maxClippedShare of it clipped, or a core in its glyph body that leaves the
-    // glyph no clear lead (guardClippedCores). One per cell of the format.
+    // glyph no clear lead (guardClippedCores). One per cell of the format; none in a zone clipped
+    // throughout (an overexposed frame, read as usual).
     std::vector<bool> erasedCells(const detail::ZoneRead& zone) const {
         const std::vector<float>& shares = zone.clippedShare;
         std::vector<bool> erased(std::size_t(lineLength(zone.format)) * layout(zone.format).size(), false);
+        if (clippedThroughout(shares)) return erased;
         for (std::size_t k = 0; k < erased.size() && k < shares.size(); ++k) {
             const bool core = options.guardClippedCores && k < zone.clippedCore.size() && zone.clippedCore[k] &&
                               k < zone.scores.size() && zone.scores[k].unclippedMargin < options.minUncheckedMargin;
@@ -246,14 +246,13 @@ struct MrzReader::Impl {
         int close = 0;
         const std::vector<int>& fields = checkedFields(zone.format);
         std::map<int, int> erasedIn, closeIn;  // per checked field (checkedFields)
-        const bool local = !zone.clippedShare.empty() && !clippedThroughout(zone.clippedShare);  // not an overexposed frame
         for (std::size_t k = 0; k < zone.scores.size(); ++k) {
             if (std::find(correctedCells.begin(), correctedCells.end(), k) != correctedCells.end()) continue;
             if (std::find(inferred.begin(), inferred.end(), k) != inferred.end()) continue;
             const CharClass cls = classes[k / std::size_t(chars)][k % std::size_t(chars)];
             const detail::CharScore& score = zone.scores[k];
             if (score.best < options.minCharScore) return false;
-            if (options.guardCheckedCells && local && erased[k] && !uncheckedByDigits(cls)) {
+            if (options.guardCheckedCells && erased[k] && !uncheckedByDigits(cls)) {
                 // Erased where a check digit covers it: any other value fails the field's check —
                 // for one cell of the field (two can cancel). The glyphs of its own value must
                 // still lead on the pixels the reflection left.
